@@ -1,0 +1,216 @@
+package org.sparkkge.partitioner;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.least;
+import static org.apache.spark.sql.functions.lit;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import scala.Tuple2;
+
+/**
+ * k-core decomposition of the undirected simple graph under a KG (direction and relation ignored,
+ * parallel edges merged, self-loops not counted), distributed.
+ *
+ * <p>Core numbers follow Montresor, De Pellegrini and Miorandi ("Distributed k-core decomposition",
+ * 2013): every vertex starts with its degree as estimate and repeatedly replaces it by the h-index of
+ * its neighbours' estimates (capped by its own) until no estimate changes; the fixed point is the exact
+ * core number. Per-vertex work per round is its degree; nothing per vertex reaches the driver.
+ */
+public final class KCore {
+    private static final Logger LOG = LoggerFactory.getLogger(KCore.class);
+
+    /** Periphery layer of an entity that no path connects to the core. */
+    public static final int UNREACHABLE = -1;
+
+    public static final StructType CORE_SCHEMA = new StructType()
+            .add("id", DataTypes.IntegerType, false)
+            .add("core_number", DataTypes.IntegerType, false);
+
+    private KCore() {}
+
+    /** Core numbers of the entities occurring in {@code triples}: {@code (id INT, core_number INT)}. */
+    public static Dataset<Row> coreNumbers(Dataset<Row> triples) {
+        return coreNumbers(triples, 0);
+    }
+
+    /**
+     * Core numbers {@code (id INT, core_number INT)} of entities 0..numEntities-1 (or, when numEntities
+     * is 0, of the entities occurring in the triples). Entities without any non-loop edge get 0.
+     */
+    public static Dataset<Row> coreNumbers(Dataset<Row> triples, long numEntities) {
+        SparkSession spark = triples.sparkSession();
+        VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(spark));
+        JavaPairRDD<Integer, Integer> adjacency = Graphs.adjacency(triples, partitioner);
+
+        JavaPairRDD<Integer, Integer> degrees = adjacency.mapValues(neighbour -> 1)
+                .reduceByKey(partitioner, Integer::sum)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaPairRDD<Integer, Integer> estimate = degrees;
+        Graphs.Rounds rounds = new Graphs.Rounds();
+        int round = 0;
+        long changed;
+        do {
+            round++;
+            // Each vertex sends its estimate to every neighbour; adjacency and estimates share the
+            // partitioner, so only the messages are shuffled.
+            JavaPairRDD<Integer, Iterable<Integer>> received = adjacency.join(estimate)
+                    .mapToPair(edge -> new Tuple2<>(edge._2()._1(), edge._2()._2()))
+                    .groupByKey(partitioner);
+            // state = {new estimate, previous estimate}
+            JavaPairRDD<Integer, int[]> updated = estimate.join(received)
+                    .mapValues(pair -> new int[] {hIndex(pair._2(), pair._1()), pair._1()})
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            rounds.begin(updated, round);
+            changed = updated.filter(vertex -> vertex._2()[0] != vertex._2()[1]).count();
+            rounds.computed(updated, round);
+            estimate = updated.mapValues(pair -> pair[0]);
+            LOG.debug("k-core round {}: {} estimates changed", round, changed);
+        } while (changed > 0);
+        degrees.unpersist(false);
+        LOG.info("k-core converged after {} rounds", round);
+
+        Dataset<Row> cores = spark.createDataFrame(
+                estimate.map(vertex -> RowFactory.create(vertex._1(), vertex._2())), CORE_SCHEMA);
+        Dataset<Row> all = Graphs.entityIds(spark, triples, numEntities);
+        adjacency.unpersist(false);
+        return all.join(cores, all.col("id").equalTo(cores.col("id")), "left")
+                .select(all.col("id"), coalesce(cores.col("core_number"), lit(0)).as("core_number"));
+    }
+
+    /**
+     * The h-index of the neighbours' estimates, capped by the vertex's own estimate: the largest h such
+     * that at least h neighbours have estimate >= h. Values above the cap count as the cap.
+     */
+    static int hIndex(Iterable<Integer> neighbourEstimates, int cap) {
+        int[] atLeast = new int[cap + 1];
+        for (int value : neighbourEstimates) {
+            atLeast[Math.min(value, cap)]++;
+        }
+        int count = 0;
+        for (int h = cap; h > 0; h--) {
+            count += atLeast[h];
+            if (count >= h) {
+                return h;
+            }
+        }
+        return 0;
+    }
+
+    /** The triples whose head and tail both have core number >= k; k <= 0 keeps every triple. */
+    public static Dataset<Row> reduce(Dataset<Row> triples, Dataset<Row> coreNumbers, int k) {
+        Graphs.requireTriples(triples);
+        Graphs.requireIntColumns(coreNumbers, "core numbers", "id", "core_number");
+        if (k <= 0) {
+            return triples;
+        }
+        Dataset<Row> core = coreNumbers.filter(col("core_number").geq(k)).select("id");
+        Dataset<Row> headIn = core.withColumnRenamed("id", "core_head");
+        Dataset<Row> tailIn = core.withColumnRenamed("id", "core_tail");
+        return triples.join(headIn, triples.col("head").equalTo(headIn.col("core_head")), "left_semi")
+                .join(tailIn, col("tail").equalTo(tailIn.col("core_tail")), "left_semi");
+    }
+
+    /**
+     * Periphery layers {@code (id INT, core_number INT, layer INT)} for every row of coreNumbers: layer 0
+     * for the k-core itself, d >= 1 for an entity whose BFS hop distance (undirected simple graph) to
+     * the nearest core entity is d, {@link #UNREACHABLE} when no path leads to the core (or the core is
+     * empty). This is the order in which the periphery gets embeddings after training on the core.
+     */
+    public static Dataset<Row> peripheryLayers(Dataset<Row> triples, Dataset<Row> coreNumbers, int k) {
+        Graphs.requireIntColumns(coreNumbers, "core numbers", "id", "core_number");
+        SparkSession spark = triples.sparkSession();
+        VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(spark));
+        JavaPairRDD<Integer, Integer> adjacency = Graphs.adjacency(triples, partitioner);
+
+        JavaPairRDD<Integer, Integer> reached = coreNumbers.filter(col("core_number").geq(k))
+                .select("id").javaRDD()
+                .mapToPair(row -> new Tuple2<>(row.getInt(0), 0))
+                .partitionBy(partitioner)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaPairRDD<Integer, Integer> frontier = reached;
+        Graphs.Rounds rounds = new Graphs.Rounds();
+        long frontierSize = reached.count();
+        rounds.computed(reached, 0);
+        int layer = 0;
+        while (frontierSize > 0) {
+            layer++;
+            final int distance = layer;
+            JavaPairRDD<Integer, Integer> next = adjacency.join(frontier)
+                    .mapToPair(edge -> new Tuple2<>(edge._2()._1(), distance))
+                    .reduceByKey(partitioner, Math::min)
+                    .subtractByKey(reached, partitioner)
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            frontierSize = next.count();
+            JavaPairRDD<Integer, Integer> grown = reached.union(next).persist(StorageLevel.MEMORY_AND_DISK());
+            rounds.begin(grown, layer);
+            grown.count();
+            rounds.computed(grown, layer);
+            if (frontier != reached) {
+                frontier.unpersist(false);
+            }
+            reached = grown;
+            frontier = next;
+        }
+        Dataset<Row> layers = spark.createDataFrame(
+                reached.map(vertex -> RowFactory.create(vertex._1(), vertex._2())),
+                new StructType().add("layer_id", DataTypes.IntegerType, false)
+                        .add("layer", DataTypes.IntegerType, false));
+        adjacency.unpersist(false);
+        return coreNumbers.join(layers, coreNumbers.col("id").equalTo(layers.col("layer_id")), "left")
+                .select(coreNumbers.col("id"), coreNumbers.col("core_number"),
+                        coalesce(layers.col("layer"), lit(UNREACHABLE)).as("layer"));
+    }
+
+    /**
+     * Sizes of the k-core for every k from 0 to the maximum core number: entities with core >= k and
+     * triples with both ends in it. Costs two small histograms (O(max core) rows reach the driver).
+     */
+    public static KCoreStats stats(Dataset<Row> triples, Dataset<Row> coreNumbers) {
+        Graphs.requireTriples(triples);
+        Graphs.requireIntColumns(coreNumbers, "core numbers", "id", "core_number");
+        TreeMap<Integer, Long> entitiesAt = histogram(coreNumbers.groupBy("core_number").count());
+        Dataset<Row> headCore = coreNumbers.select(col("id").as("h_id"), col("core_number").as("h_core"));
+        Dataset<Row> tailCore = coreNumbers.select(col("id").as("t_id"), col("core_number").as("t_core"));
+        Dataset<Row> tripleCore = triples.join(headCore, triples.col("head").equalTo(headCore.col("h_id")))
+                .join(tailCore, col("tail").equalTo(tailCore.col("t_id")))
+                .select(least(col("h_core"), col("t_core")).as("core"));
+        TreeMap<Integer, Long> triplesAt = histogram(tripleCore.groupBy("core").count());
+        long totalEntities = entitiesAt.values().stream().mapToLong(Long::longValue).sum();
+        long totalTriples = triplesAt.values().stream().mapToLong(Long::longValue).sum();
+        int maxCore = entitiesAt.isEmpty() ? 0 : entitiesAt.lastKey();
+        List<KCoreStats.Level> levels = new ArrayList<>();
+        long entities = totalEntities;
+        long kept = totalTriples;
+        for (int k = 0; k <= maxCore; k++) {
+            levels.add(new KCoreStats.Level(k, entities, kept,
+                    totalEntities == 0 ? 0 : (double) entities / totalEntities,
+                    totalTriples == 0 ? 0 : (double) kept / totalTriples));
+            entities -= entitiesAt.getOrDefault(k, 0L);
+            kept -= triplesAt.getOrDefault(k, 0L);
+        }
+        return new KCoreStats(totalEntities, totalTriples, maxCore, levels);
+    }
+
+    private static TreeMap<Integer, Long> histogram(Dataset<Row> counts) {
+        TreeMap<Integer, Long> histogram = new TreeMap<>();
+        for (Row row : counts.collectAsList()) {
+            histogram.put(row.getInt(0), row.getLong(1));
+        }
+        return histogram;
+    }
+}
