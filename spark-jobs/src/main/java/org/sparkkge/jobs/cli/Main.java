@@ -1,0 +1,69 @@
+package org.sparkkge.jobs.cli;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.sparkkge.jobs.stage.Stage;
+import org.sparkkge.jobs.stage.StageRegistry;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * Entry point of bin/spark-kge and of spark-submit ({@code --class org.sparkkge.jobs.cli.Main}).
+ * One subcommand per registered stage plus {@code run}; every one takes
+ * {@code [--config FILE] --output DIR [--set KEY=VALUE]... [--overwrite] [--master URL]}.
+ * Exit codes: 0 success, 1 failure, 2 usage error.
+ */
+@Command(
+    name = "spark-kge",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    synopsisSubcommandLabel = "STAGE",
+    description = "Knowledge-graph embeddings on Apache Spark. Run one stage, or the whole pipeline with run.")
+public final class Main implements Callable<Integer> {
+  /** Where a run prints: stdout for the configuration and summaries, stderr for progress and errors. */
+  public record Streams(PrintStream out, PrintStream err) {}
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    throw new ParameterException(spec.commandLine(), "missing a stage: one of " + String.join(", ", spec.subcommands().keySet()));
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args, System.out, System.err));
+  }
+
+  public static int execute(String[] args, PrintStream out, PrintStream err) {
+    return commandLine(new Streams(out, err)).execute(args);
+  }
+
+  static CommandLine commandLine(Streams streams) {
+    CommandLine cli = new CommandLine(new Main());
+    List<Stage> pipeline = StageRegistry.pipeline();
+    for (Stage stage : pipeline) {
+      StageCommand command =
+          stage.readsInputs()
+              ? new InputStageCommand(List.of(stage), streams)
+              : new StageCommand(List.of(stage), streams);
+      CommandLine sub = new CommandLine(command);
+      sub.getCommandSpec().usageMessage().description(stage.summary());
+      cli.addSubcommand(stage.name(), sub);
+    }
+    CommandLine run = new CommandLine(new InputStageCommand(pipeline, streams));
+    run.getCommandSpec()
+        .usageMessage()
+        .description(
+            "Run every stage in order: " + pipeline.stream().map(Stage::name).collect(Collectors.joining(", ")) + ".");
+    cli.addSubcommand("run", run);
+    cli.setOut(new PrintWriter(streams.out(), true));
+    cli.setErr(new PrintWriter(streams.err(), true));
+    return cli;
+  }
+}

@@ -1,0 +1,366 @@
+package org.sparkkge.jobs.ingest;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.percentile_approx;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.sparkkge.jobs.PipelineException;
+import org.sparkkge.jobs.io.HadoopPaths;
+import org.sparkkge.jobs.stage.Stage;
+import org.sparkkge.jobs.stage.StageContext;
+
+/**
+ * Reads the input triples, dictionary-encodes entities and relations into dense int ids and writes
+ * the Parquet datasets described in docs/outputs.md. Names and triples stay distributed: the
+ * dictionaries are built by a distributed distinct, sort and zipWithIndex, and joined back.
+ */
+public final class IngestStage implements Stage {
+  public static final String NAME = "ingest";
+  public static final List<String> SPLITS = List.of("train", "valid", "test");
+  public static final StructType DICTIONARY_SCHEMA =
+      new StructType().add("id", DataTypes.IntegerType, false).add("name", DataTypes.StringType, false);
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String summary() {
+    return "Read triples (TSV/CSV/N-Triples/Parquet), encode entities and relations as ids, write Parquet.";
+  }
+
+  @Override
+  public boolean readsInputs() {
+    return true;
+  }
+
+  @Override
+  public void validate(com.typesafe.config.Config config) {
+    IngestOptions.from(config);
+  }
+
+  @Override
+  public void run(StageContext context) throws Exception {
+    IngestOptions options = IngestOptions.from(context.config());
+    SparkSession spark = context.spark();
+    context.output().checkWritable(context.overwrite()); // refuse before hours of reading
+    Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
+
+    Map<String, Path> inputs = new LinkedHashMap<>();
+    Map<String, String> locations = Map.of("train", options.train(), "valid", options.valid(), "test", options.test());
+    for (String split : SPLITS) {
+      String location = locations.get(split);
+      if (location.isEmpty()) {
+        continue;
+      }
+      Path path = HadoopPaths.qualify(location, hadoopConf);
+      FileSystem fs = path.getFileSystem(hadoopConf);
+      if (!fs.exists(path)) {
+        throw new PipelineException(
+            "ingest: " + HadoopPaths.display(path) + ": no such file or directory (input." + split + ")");
+      }
+      inputs.put(split, path);
+    }
+
+    Map<String, Dataset<Row>> parsed = new LinkedHashMap<>();
+    try {
+      Map<String, Map<String, Long>> lineCounts = new LinkedHashMap<>();
+      for (Map.Entry<String, Path> input : inputs.entrySet()) {
+        String split = input.getKey();
+        context.progress().step("reading " + split + " from " + HadoopPaths.display(input.getValue()));
+        Dataset<Row> lines = read(spark, options, input.getValue()).persist(StorageLevel.MEMORY_AND_DISK());
+        parsed.put(split, lines);
+        lineCounts.put(split, countByStatus(lines));
+      }
+      if (options.onError() == IngestOptions.OnError.FAIL) {
+        failOnFirstReject(parsed, lineCounts);
+      }
+      long trainTriples = lineCounts.get("train").get("triples_read");
+      if (trainTriples == 0) {
+        long rejected = lineCounts.get("train").get("rejected");
+        throw new PipelineException(
+            "ingest: "
+                + HadoopPaths.display(inputs.get("train"))
+                + ": no triples in the training input"
+                + (rejected > 0 ? " (all " + rejected + " data lines were rejected)" : " (empty input)"));
+      }
+      context.commitNewOutput(staging -> write(context, options, parsed, lineCounts, staging));
+    } finally {
+      parsed.values().forEach(Dataset::unpersist);
+    }
+  }
+
+  private static Dataset<Row> read(SparkSession spark, IngestOptions options, Path path) {
+    if (options.format() == IngestOptions.Format.PARQUET) {
+      return ParquetTripleSource.read(
+          spark, path, options.parquetHead(), options.parquetRelation(), options.parquetTail());
+    }
+    return TextTripleSource.read(spark, path, options.lineParser(), options.header(), options.maxSplitBytes());
+  }
+
+  private static Map<String, Long> countByStatus(Dataset<Row> lines) {
+    long[] byStatus = new long[4];
+    for (Row row : lines.groupBy("status").count().collectAsList()) {
+      byStatus[row.getInt(0)] = row.getLong(1);
+    }
+    Map<String, Long> counts = new LinkedHashMap<>();
+    counts.put("lines", byStatus[0] + byStatus[1] + byStatus[2] + byStatus[3]);
+    counts.put("triples_read", byStatus[ParsedLines.TRIPLE]);
+    counts.put("rejected", byStatus[ParsedLines.REJECTED]);
+    counts.put("ignored_lines", byStatus[ParsedLines.IGNORED]);
+    counts.put("literal_triples_dropped", byStatus[ParsedLines.LITERAL_DROPPED]);
+    return counts;
+  }
+
+  /** The first bad line in split order (train, valid, test), then by (file, line): deterministic. */
+  private static void failOnFirstReject(Map<String, Dataset<Row>> parsed, Map<String, Map<String, Long>> counts) {
+    for (Map.Entry<String, Dataset<Row>> entry : parsed.entrySet()) {
+      if (counts.get(entry.getKey()).get("rejected") == 0) {
+        continue;
+      }
+      Row first =
+          entry.getValue()
+              .filter(col("status").equalTo(ParsedLines.REJECTED))
+              .select("file", "line", "reason")
+              .orderBy(col("file").asc_nulls_first(), col("line").asc_nulls_first())
+              .limit(1)
+              .collectAsList()
+              .get(0);
+      String where = first.isNullAt(1) ? first.getString(0) : first.getString(0) + ":" + first.getLong(1);
+      throw new PipelineException("ingest: " + where + ": " + first.getString(2));
+    }
+  }
+
+  private static Map<String, Object> write(
+      StageContext context,
+      IngestOptions options,
+      Map<String, Dataset<Row>> parsed,
+      Map<String, Map<String, Long>> lineCounts,
+      Path staging)
+      throws Exception {
+    SparkSession spark = context.spark();
+    String compression = options.compression();
+
+    Map<String, Dataset<Row>> triples = new LinkedHashMap<>();
+    Dataset<Row> all = null;
+    for (Map.Entry<String, Dataset<Row>> entry : parsed.entrySet()) {
+      Dataset<Row> valid =
+          entry.getValue().filter(col("status").equalTo(ParsedLines.TRIPLE)).select("head", "relation", "tail");
+      triples.put(entry.getKey(), valid);
+      all = all == null ? valid : all.union(valid);
+    }
+
+    context.progress().step("building the entity and relation dictionaries");
+    Path entitiesPath = new Path(staging, "entities");
+    Path relationsPath = new Path(staging, "relations");
+    Dataset<Row> entityNames =
+        all.select(col("head").as("name")).union(all.select(col("tail").as("name"))).distinct();
+    writeDictionary(spark, entityNames, entitiesPath, compression);
+    writeDictionary(spark, all.select(col("relation").as("name")).distinct(), relationsPath, compression);
+    Dataset<Row> entities = spark.read().parquet(entitiesPath.toString());
+    Dataset<Row> relations = spark.read().parquet(relationsPath.toString());
+
+    Map<String, Object> splitStats = new LinkedHashMap<>();
+    Map<String, Dataset<Row>> encoded = new LinkedHashMap<>();
+    for (Map.Entry<String, Dataset<Row>> entry : triples.entrySet()) {
+      String split = entry.getKey();
+      context.progress().step("encoding " + split);
+      Path target = new Path(staging, "triples/" + split);
+      encode(entry.getValue(), entities, relations)
+          .distinct()
+          .write()
+          .option("compression", compression)
+          .parquet(target.toString());
+      Dataset<Row> written = spark.read().parquet(target.toString());
+      encoded.put(split, written);
+      Map<String, Object> stats = new LinkedHashMap<>(lineCounts.get(split));
+      long writtenCount = written.count();
+      stats.put("duplicates_removed", lineCounts.get(split).get("triples_read") - writtenCount);
+      stats.put("triples", writtenCount);
+      splitStats.put(split, stats);
+    }
+
+    long rejected = lineCounts.values().stream().mapToLong(c -> c.get("rejected")).sum();
+    if (options.onError() == IngestOptions.OnError.SKIP) {
+      context.progress().step("writing " + rejected + " rejected lines");
+      writeRejects(parsed, new Path(staging, "rejects"), options.rejectsFormat());
+    }
+
+    context.progress().step("computing statistics");
+    Map<String, Object> stats = new LinkedHashMap<>();
+    stats.put("splits", splitStats);
+    stats.put("entities", entities.count());
+    stats.put("relations", relations.count());
+    stats.put("rejected_lines", rejected);
+    Dataset<Row> trainDegrees = degrees(encoded.get("train"));
+    stats.put("train_degree", degreeSummary(trainDegrees));
+    stats.put("unseen_entities", unseenEntities(encoded, trainDegrees));
+
+    Path statsPath = new Path(staging, "stats.json");
+    try (OutputStream out = statsPath.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(statsPath)) {
+      out.write(JSON.writeValueAsBytes(stats));
+      out.write('\n');
+    }
+    report(context, stats, rejected, options);
+    return stats;
+  }
+
+  /** Sorted names get ids 0..n-1 in order; zipWithIndex only sends per-partition counts to the driver. */
+  private static void writeDictionary(SparkSession spark, Dataset<Row> names, Path target, String compression) {
+    JavaRDD<Row> indexed =
+        names
+            .orderBy("name")
+            .javaRDD()
+            .zipWithIndex()
+            .map(
+                pair -> {
+                  if (pair._2() > Integer.MAX_VALUE) {
+                    throw new IllegalStateException("more than 2^31-1 names: ids are 32-bit ints");
+                  }
+                  return RowFactory.create((int) (long) pair._2(), pair._1().getString(0));
+                });
+    spark.createDataFrame(indexed, DICTIONARY_SCHEMA).write().option("compression", compression).parquet(target.toString());
+  }
+
+  private static Dataset<Row> encode(Dataset<Row> triples, Dataset<Row> entities, Dataset<Row> relations) {
+    Dataset<Row> heads = entities.select(col("id").as("head_id"), col("name").as("head_name"));
+    Dataset<Row> tails = entities.select(col("id").as("tail_id"), col("name").as("tail_name"));
+    Dataset<Row> rels = relations.select(col("id").as("relation_id"), col("name").as("relation_name"));
+    return triples
+        .join(heads, col("head").equalTo(col("head_name")))
+        .join(rels, col("relation").equalTo(col("relation_name")))
+        .join(tails, col("tail").equalTo(col("tail_name")))
+        .select(col("head_id").as("head"), col("relation_id").as("relation"), col("tail_id").as("tail"));
+  }
+
+  private static void writeRejects(Map<String, Dataset<Row>> parsed, Path target, String format) {
+    Dataset<Row> rejects = null;
+    for (Map.Entry<String, Dataset<Row>> entry : parsed.entrySet()) {
+      Dataset<Row> split =
+          entry.getValue()
+              .filter(col("status").equalTo(ParsedLines.REJECTED))
+              .select(lit(entry.getKey()).as("split"), col("file"), col("line"), col("reason"), col("text"));
+      rejects = rejects == null ? split : rejects.union(split);
+    }
+    Dataset<Row> ordered = rejects.orderBy(col("split"), col("file"), col("line"));
+    if (format.equals("parquet")) {
+      ordered.write().parquet(target.toString());
+    } else {
+      ordered.write().json(target.toString());
+    }
+  }
+
+  /** (entity, degree) over the training triples: head and tail occurrences. */
+  private static Dataset<Row> degrees(Dataset<Row> train) {
+    return train
+        .select(col("head").as("entity"))
+        .union(train.select(col("tail").as("entity")))
+        .groupBy("entity")
+        .count()
+        .withColumnRenamed("count", "degree");
+  }
+
+  private static Map<String, Object> degreeSummary(Dataset<Row> degrees) {
+    Row row =
+        degrees
+            .agg(
+                min("degree"),
+                max("degree"),
+                avg("degree"),
+                percentile_approx(col("degree"), array(lit(0.5), lit(0.9), lit(0.99)), lit(10000)))
+            .first();
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("entities", degrees.count());
+    summary.put("min", row.getLong(0));
+    summary.put("max", row.getLong(1));
+    summary.put("mean", row.getDouble(2));
+    List<Object> quantiles = row.getList(3);
+    summary.put("median", quantiles.get(0));
+    summary.put("p90", quantiles.get(1));
+    summary.put("p99", quantiles.get(2));
+    return summary;
+  }
+
+  /** Entities of valid/test that never occur in train, and how many valid/test triples mention them. */
+  private static Map<String, Object> unseenEntities(Map<String, Dataset<Row>> encoded, Dataset<Row> trainDegrees) {
+    Dataset<Row> seen = trainDegrees.select(col("entity").as("seen"));
+    Map<String, Object> result = new LinkedHashMap<>();
+    List<Dataset<Row>> heldOut = new ArrayList<>();
+    Map<String, Object> triplesMentioning = new LinkedHashMap<>();
+    for (String split : List.of("valid", "test")) {
+      Dataset<Row> triples = encoded.get(split);
+      if (triples == null) {
+        continue;
+      }
+      heldOut.add(triples.select(col("head").as("entity")).union(triples.select(col("tail").as("entity"))));
+      Dataset<Row> seenHead = seen.select(col("seen").as("seen_head"));
+      Dataset<Row> seenTail = seen.select(col("seen").as("seen_tail"));
+      long mentioning =
+          triples
+              .join(seenHead, col("head").equalTo(col("seen_head")), "left")
+              .join(seenTail, col("tail").equalTo(col("seen_tail")), "left")
+              .filter(col("seen_head").isNull().or(col("seen_tail").isNull()))
+              .count();
+      triplesMentioning.put(split + "_triples", mentioning);
+    }
+    long unseen = 0;
+    if (!heldOut.isEmpty()) {
+      Dataset<Row> heldOutEntities = heldOut.stream().reduce(Dataset::union).get().distinct();
+      unseen = heldOutEntities.join(seen, col("entity").equalTo(col("seen")), "left_anti").count();
+    }
+    result.put("entities", unseen);
+    result.putAll(triplesMentioning);
+    return result;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void report(StageContext context, Map<String, Object> stats, long rejected, IngestOptions options) {
+    StringBuilder text = new StringBuilder();
+    Map<String, Object> splits = (Map<String, Object>) stats.get("splits");
+    for (Map.Entry<String, Object> entry : splits.entrySet()) {
+      Map<String, Object> split = (Map<String, Object>) entry.getValue();
+      text.append(
+          String.format(
+              Locale.ROOT,
+              "ingest: %-5s %,d triples (%,d duplicates removed, %,d lines rejected, %,d ignored, %,d literal triples dropped)%n",
+              entry.getKey(),
+              split.get("triples"),
+              split.get("duplicates_removed"),
+              split.get("rejected"),
+              split.get("ignored_lines"),
+              split.get("literal_triples_dropped")));
+    }
+    text.append(String.format(Locale.ROOT, "ingest: %,d entities, %,d relations%n", stats.get("entities"), stats.get("relations")));
+    if (options.onError() == IngestOptions.OnError.SKIP) {
+      text.append(String.format(Locale.ROOT, "ingest: %,d rejected lines written to rejects/ (%s)%n", rejected, options.rejectsFormat()));
+    }
+    context.out().print(text);
+    context.out().flush();
+  }
+}

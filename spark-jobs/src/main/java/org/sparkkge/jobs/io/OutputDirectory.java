@@ -1,0 +1,256 @@
+package org.sparkkge.jobs.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.sparkkge.jobs.PipelineException;
+
+/**
+ * The output directory protocol (docs/outputs.md), on any Hadoop FileSystem.
+ *
+ * <ul>
+ *   <li>The first stage (ingest) creates the directory with {@link #commitNewDirectory}: everything
+ *       is written under a hidden sibling {@code .NAME.tmp-UUID}, renamed to DIR, and DIR/_SUCCESS is
+ *       written last. A crash leaves either no DIR or a DIR without _SUCCESS.
+ *   <li>Later stages add datasets with {@link #addDatasets}: written under
+ *       DIR/_temporary/STAGE-UUID, renamed into place, then DIR/_stages/STAGE.json is written. A
+ *       dataset counts as complete only when its stage marker exists ({@link #isStageComplete}).
+ *   <li>Every commit also rewrites DIR/manifest.json (versions, masked configuration, timings of
+ *       each stage) and DIR/config.conf (the masked effective configuration of the latest stage).
+ * </ul>
+ */
+public final class OutputDirectory {
+  public static final String SUCCESS = "_SUCCESS";
+  public static final String STAGES = "_stages";
+  public static final String TEMPORARY = "_temporary";
+  public static final String MANIFEST = "manifest.json";
+  public static final String CONFIG = "config.conf";
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final FileSystem fs;
+  private final Path path;
+
+  private OutputDirectory(FileSystem fs, Path path) {
+    this.fs = fs;
+    this.path = path;
+  }
+
+  public static OutputDirectory at(String location, Configuration hadoopConf) throws IOException {
+    Path qualified = HadoopPaths.qualify(location, hadoopConf);
+    if (qualified.getParent() == null) {
+      throw new PipelineException("the output directory cannot be a file system root: " + location);
+    }
+    return new OutputDirectory(qualified.getFileSystem(hadoopConf), qualified);
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  public FileSystem fileSystem() {
+    return fs;
+  }
+
+  /** DIR/relative, e.g. resolve("triples/train"). */
+  public Path resolve(String relative) {
+    return new Path(path, relative);
+  }
+
+  public boolean exists() throws IOException {
+    return fs.exists(path);
+  }
+
+  public boolean existsNonEmpty() throws IOException {
+    if (!fs.exists(path)) {
+      return false;
+    }
+    FileStatus status = fs.getFileStatus(path);
+    return !status.isDirectory() || fs.listStatus(path).length > 0;
+  }
+
+  /** True when the first stage committed the directory (DIR/_SUCCESS exists). */
+  public boolean isCommitted() throws IOException {
+    return fs.exists(resolve(SUCCESS));
+  }
+
+  /** True when the directory is committed and the stage's marker DIR/_stages/STAGE.json exists. */
+  public boolean isStageComplete(String stage) throws IOException {
+    return isCommitted() && fs.exists(stageMarkerPath(stage));
+  }
+
+  public Optional<JsonNode> readStageMarker(String stage) throws IOException {
+    Path marker = stageMarkerPath(stage);
+    if (!fs.exists(marker)) {
+      return Optional.empty();
+    }
+    try (InputStream in = fs.open(marker)) {
+      return Optional.of(JSON.readTree(in));
+    }
+  }
+
+  public Path stageMarkerPath(String stage) {
+    return new Path(resolve(STAGES), stage + ".json");
+  }
+
+  /** Fails unless the directory may be (re)created: absent, empty, or overwrite requested. */
+  public void checkWritable(boolean overwrite) throws IOException {
+    if (!overwrite && existsNonEmpty()) {
+      throw new PipelineException(
+          "output directory "
+              + HadoopPaths.display(path)
+              + " already exists and is not empty (use --overwrite to replace it)");
+    }
+  }
+
+  /**
+   * Creates DIR from scratch: the writer fills a temporary sibling directory, which then replaces
+   * DIR (an existing DIR only with overwrite) by a rename; DIR/_SUCCESS is written last.
+   */
+  public StageMarker commitNewDirectory(
+      String stage, Instant started, RunInfo run, boolean overwrite, StagingWriter writer)
+      throws Exception {
+    checkWritable(overwrite);
+    Path temporary = new Path(path.getParent(), "." + path.getName() + ".tmp-" + UUID.randomUUID());
+    if (!fs.mkdirs(temporary)) {
+      throw new IOException("cannot create " + temporary);
+    }
+    try {
+      Map<String, Object> counts = writer.write(temporary);
+      StageMarker marker = new StageMarker(stage, started, Instant.now(), counts);
+      writeJson(new Path(new Path(temporary, STAGES), stage + ".json"), marker.toJsonMap());
+      writeManifest(temporary, run, marker);
+      writeText(new Path(temporary, CONFIG), run.maskedHocon());
+
+      // Checked again: another run may have written DIR meanwhile.
+      checkWritable(overwrite);
+      if (fs.exists(path) && !fs.delete(path, true)) {
+        throw new IOException("cannot delete the previous output " + path);
+      }
+      if (!fs.rename(temporary, path)) {
+        throw new IOException("cannot rename " + temporary + " to " + path);
+      }
+      fs.create(resolve(SUCCESS), false).close();
+      return marker;
+    } catch (Exception | Error e) {
+      deleteQuietly(temporary);
+      throw e;
+    }
+  }
+
+  /**
+   * Adds (or replaces) datasets of a later stage in a committed DIR. The writer must create each
+   * of {@code datasets} (relative paths such as "core/entities") under its staging directory;
+   * they are renamed into place, then the stage marker and manifest are written.
+   */
+  public StageMarker addDatasets(
+      String stage, Instant started, RunInfo run, List<String> datasets, StagingWriter writer)
+      throws Exception {
+    if (!isCommitted()) {
+      throw new PipelineException(
+          "output directory "
+              + HadoopPaths.display(path)
+              + " holds no completed ingest (no "
+              + SUCCESS
+              + "); run ingest into it first");
+    }
+    Path staging = new Path(resolve(TEMPORARY), stage + "-" + UUID.randomUUID());
+    if (!fs.mkdirs(staging)) {
+      throw new IOException("cannot create " + staging);
+    }
+    try {
+      Map<String, Object> counts = writer.write(staging);
+      for (String dataset : datasets) {
+        if (!fs.exists(new Path(staging, dataset))) {
+          throw new IOException("stage " + stage + " did not write its dataset " + dataset);
+        }
+      }
+      // From here on the stage no longer counts as complete until its new marker exists.
+      fs.delete(stageMarkerPath(stage), false);
+      for (String dataset : datasets) {
+        Path target = resolve(dataset);
+        if (fs.exists(target) && !fs.delete(target, true)) {
+          throw new IOException("cannot delete the previous " + target);
+        }
+        fs.mkdirs(target.getParent());
+        if (!fs.rename(new Path(staging, dataset), target)) {
+          throw new IOException("cannot rename " + new Path(staging, dataset) + " to " + target);
+        }
+      }
+      StageMarker marker = new StageMarker(stage, started, Instant.now(), counts);
+      writeJson(stageMarkerPath(stage), marker.toJsonMap());
+      writeManifest(path, run, marker);
+      writeText(resolve(CONFIG), run.maskedHocon());
+      return marker;
+    } finally {
+      deleteQuietly(staging);
+      Path temporaryRoot = resolve(TEMPORARY);
+      if (fs.exists(temporaryRoot) && fs.listStatus(temporaryRoot).length == 0) {
+        fs.delete(temporaryRoot, false);
+      }
+    }
+  }
+
+  private void writeManifest(Path root, RunInfo run, StageMarker marker) throws IOException {
+    Path manifestPath = new Path(root, MANIFEST);
+    ObjectNode manifest;
+    if (fs.exists(manifestPath)) {
+      try (InputStream in = fs.open(manifestPath)) {
+        manifest = (ObjectNode) JSON.readTree(in);
+      }
+    } else {
+      manifest = JSON.createObjectNode();
+    }
+    manifest.put("spark_kge_version", run.build().version());
+    manifest.put("git_revision", run.build().gitRevision());
+    manifest.put("spark_version", run.sparkVersion());
+    manifest.put("java_version", run.javaVersion());
+    manifest.put("updated", marker.finished().toString());
+    manifest.set("configuration", JSON.readTree(run.maskedJson()));
+    ObjectNode stages = manifest.has("stages") ? (ObjectNode) manifest.get("stages") : JSON.createObjectNode();
+    stages.set(marker.stage(), JSON.valueToTree(marker.toJsonMap()));
+    manifest.set("stages", stages);
+    writeJson(manifestPath, manifest);
+  }
+
+  /** Writes a small file through a temporary name and a rename, so readers never see half of it. */
+  private void writeText(Path target, String text) throws IOException {
+    Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+    fs.mkdirs(target.getParent());
+    try (OutputStream out = fs.create(temporary, true)) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+    if (fs.exists(target)) {
+      fs.delete(target, false);
+    }
+    if (!fs.rename(temporary, target)) {
+      throw new IOException("cannot rename " + temporary + " to " + target);
+    }
+  }
+
+  private void writeJson(Path target, Object value) throws IOException {
+    writeText(target, JSON.writeValueAsString(value) + "\n");
+  }
+
+  private void deleteQuietly(Path p) {
+    try {
+      fs.delete(p, true);
+    } catch (IOException ignored) {
+      // Best effort: a leftover hidden temporary directory never looks like a completed output.
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package org.sparkkge.jobs.stage;
+
+import java.util.List;
+import java.util.Optional;
+import org.sparkkge.jobs.ingest.IngestStage;
+
+/** The pipeline's stages in execution order; {@code run} executes all of them. */
+public final class StageRegistry {
+  private static final List<Stage> PIPELINE = List.of(new IngestStage());
+
+  private StageRegistry() {}
+
+  public static List<Stage> pipeline() {
+    return PIPELINE;
+  }
+
+  public static Optional<Stage> byName(String name) {
+    return PIPELINE.stream().filter(stage -> stage.name().equals(name)).findFirst();
+  }
+}

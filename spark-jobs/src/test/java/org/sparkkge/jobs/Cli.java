@@ -1,0 +1,49 @@
+package org.sparkkge.jobs;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.sparkkge.jobs.cli.Main;
+
+/** Runs the CLI in this JVM (with the shared SparkSession) and captures what it prints. */
+public final class Cli {
+  public record Result(int exitCode, String out, String err) {
+    @Override
+    public String toString() {
+      return "exit " + exitCode + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
+    }
+  }
+
+  private Cli() {}
+
+  public static Result run(String... args) {
+    SharedSpark.get();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      code = Main.execute(args, o, e);
+    }
+    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** The shared benchmark datasets beside the repository; a missing folder fails the test. */
+  public static Path dataset(String name) {
+    String root = System.getProperty("kge.repo.root");
+    if (root == null) {
+      throw new IllegalStateException("system property kge.repo.root is not set (Surefire sets it to the repository root)");
+    }
+    Path dir = Path.of(root, "..", "shared", "datasets", name).normalize();
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalStateException("dataset folder missing: " + dir + " (expected ../shared/datasets beside the repository)");
+    }
+    return dir;
+  }
+
+  public static Path repoRoot() {
+    return Path.of(System.getProperty("kge.repo.root"));
+  }
+}

@@ -1,0 +1,23 @@
+package org.sparkkge.jobs;
+
+import org.apache.spark.sql.SparkSession;
+
+/** One SparkSession per test JVM (creating one costs seconds); the CLI under test reuses it. */
+public final class SharedSpark {
+  private static SparkSession session;
+
+  private SharedSpark() {}
+
+  public static synchronized SparkSession get() {
+    if (session == null) {
+      session =
+          SparkSession.builder()
+              .master("local[2]")
+              .appName("spark-kge-tests")
+              .config("spark.ui.enabled", "false")
+              .config("spark.sql.shuffle.partitions", "4")
+              .getOrCreate();
+    }
+    return session;
+  }
+}
