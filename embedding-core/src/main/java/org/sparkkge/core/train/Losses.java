@@ -1,0 +1,54 @@
+package org.sparkkge.core.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+
+/**
+ * Loss functions over positive scores (K, c) and negative scores (K, c, M), weighted per positive
+ * (weight 0 marks padding). Masked negatives carry a very low score and contribute nothing.
+ */
+public final class Losses {
+    private Losses() {}
+
+    /** Weighted mean over positives of the per-positive loss selected by name. */
+    public static NDArray loss(String name, NDArray pos, NDArray neg, NDArray weights, float margin,
+            float temperature) {
+        NDArray perPositive = switch (name) {
+            case "softmax" -> softmax(pos, neg);
+            case "margin" -> marginRanking(pos, neg, margin);
+            case "logistic" -> logistic(pos, neg, margin);
+            case "adversarial" -> selfAdversarial(pos, neg, margin, temperature);
+            default -> throw new IllegalArgumentException("unknown loss '" + name + "'");
+        };
+        return perPositive.mul(weights).sum().div(weights.sum().maximum(1f));
+    }
+
+    /** Cross-entropy of the positive against itself plus its negatives. */
+    static NDArray softmax(NDArray pos, NDArray neg) {
+        NDArray all = NDArrays.concat(new NDList(pos.expandDims(-1), neg), -1);
+        return all.logSoftmax(-1).get("..., 0").neg();
+    }
+
+    /** Mean over negatives of max(0, margin - pos + neg). */
+    static NDArray marginRanking(NDArray pos, NDArray neg, float margin) {
+        return neg.sub(pos.expandDims(-1)).add(margin).maximum(0f).mean(new int[] {-1});
+    }
+
+    /** -log sigma(gamma + pos) - mean log sigma(-(gamma + neg)). */
+    static NDArray logistic(NDArray pos, NDArray neg, float gamma) {
+        return softplus(pos.add(gamma).neg()).add(softplus(neg.add(gamma)).mean(new int[] {-1}));
+    }
+
+    /** RotatE's self-adversarial loss: negatives weighted by softmax(alpha * score), weights not trained. */
+    static NDArray selfAdversarial(NDArray pos, NDArray neg, float gamma, float temperature) {
+        NDArray shifted = neg.add(gamma);
+        NDArray weights = shifted.mul(temperature).softmax(-1).stopGradient();
+        return softplus(pos.add(gamma).neg()).add(weights.mul(softplus(shifted)).sum(new int[] {-1}));
+    }
+
+    /** Numerically stable log(1 + exp(x)). */
+    static NDArray softplus(NDArray x) {
+        return x.maximum(0f).add(x.abs().neg().exp().add(1f).log());
+    }
+}

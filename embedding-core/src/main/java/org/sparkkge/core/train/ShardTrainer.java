@@ -1,0 +1,235 @@
+package org.sparkkge.core.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import org.sparkkge.core.ModelParameters;
+import org.sparkkge.core.TrainConfig;
+import org.sparkkge.core.TrainResult;
+import org.sparkkge.core.TrainStats;
+import org.sparkkge.core.TripleArrays;
+import org.sparkkge.core.model.ScoringModel;
+import org.sparkkge.core.model.ScoringModels;
+import org.sparkkge.core.nodepiece.NodePieceTokens;
+
+/**
+ * Trains one shard of triples from given starting parameters on one DJL device.
+ *
+ * <p>Each step: sample negatives on the host, gather the unique entity and relation rows the step
+ * touches into small gradient leaves, score positives and negatives (shared negatives: one batched
+ * matrix product per direction), back-propagate, and apply row-wise Adagrad to exactly those rows.
+ * Native memory of a step lives in an {@link NDScope} closed at the end of the step. The device
+ * section of every step holds {@link TrainingLock} (DJL: one GradientCollector per JVM), so concurrent
+ * calls are safe and each gives the same result it would give alone. Same seed, same result.
+ */
+public final class ShardTrainer {
+    /** Observes the training's device manager after every step (tests check native memory stays flat). */
+    static volatile java.util.function.Consumer<NDManager> afterStepObserver;
+
+    private ShardTrainer() {}
+
+    /** Shallow (lookup-table) training. The input parameters are not modified. */
+    public static TrainResult train(TripleArrays shard, ModelParameters start, TrainConfig config, Device device) {
+        if (start.encoded()) {
+            throw new IllegalArgumentException("parameters hold a NodePiece encoder: call train(..., NodePieceTokens)");
+        }
+        return run(shard, start, config, device,
+                manager -> new LookupEntities(manager, start, config.lr()));
+    }
+
+    /** NodePiece training: entity rows come from the encoder applied to each entity's tokens. */
+    public static TrainResult train(TripleArrays shard, ModelParameters start, TrainConfig config, Device device,
+            NodePieceTokens tokens) {
+        if (!start.encoded()) {
+            throw new IllegalArgumentException("parameters hold no NodePiece encoder weights");
+        }
+        if (tokens.numEntities() != start.numEntities()) {
+            throw new IllegalArgumentException("token table covers " + tokens.numEntities()
+                    + " entities, parameters " + start.numEntities());
+        }
+        return run(shard, start, config, device,
+                manager -> new org.sparkkge.core.nodepiece.NodePieceEntities(manager, start, tokens, config.denseLr()));
+    }
+
+    private static TrainResult run(TripleArrays shard, ModelParameters start, TrainConfig config, Device device,
+            Function<NDManager, EntitySource> sourceFactory) {
+        long began = System.nanoTime();
+        if (!config.model().equals(start.model()) || config.dim() != start.dim()) {
+            throw new IllegalArgumentException("config says model " + config.model() + " dim " + config.dim()
+                    + " but parameters are " + start.model() + " dim " + start.dim());
+        }
+        shard.checkIds(start.numEntities(), start.numRelations());
+        if (config.threads() > 0) {
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(config.threads());
+        }
+        ScoringModel model = ScoringModels.byName(config.model());
+        int numEntities = start.numEntities();
+        int n = shard.size();
+        Random random = new Random(config.seed());
+        int[] entityLocal = new int[numEntities];
+        Arrays.fill(entityLocal, -1);
+        int[] relationLocal = new int[start.numRelations()];
+        Arrays.fill(relationLocal, -1);
+        int[] touchCounts = new int[numEntities];
+        double[] epochLoss = new double[config.epochs()];
+        double firstLoss = Double.NaN;
+        double lastLoss = Double.NaN;
+        long steps = 0;
+        long triples = 0;
+        ReentrantLock lock = TrainingLock.lock();
+        ModelParameters result;
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            EntitySource entities = sourceFactory.apply(manager);
+            RowTable relations = new RowTable(manager, start.relations(), start.relationAdagrad(),
+                    start.numRelations(), start.relationDim());
+            epochs:
+            for (int epoch = 0; epoch < config.epochs(); epoch++) {
+                int[] order = permutation(n, random);
+                double sum = 0;
+                int count = 0;
+                for (int from = 0; from < n; from += config.batchSize()) {
+                    if (config.maxSteps() > 0 && steps >= config.maxSteps()) {
+                        epochLoss[epoch] = count == 0 ? Double.NaN : sum / count;
+                        break epochs;
+                    }
+                    int size = Math.min(config.batchSize(), n - from);
+                    StepBatch batch = StepBatch.prepare(shard, order, from, size, config, numEntities, random,
+                            entityLocal, relationLocal);
+                    float loss;
+                    lock.lock();
+                    try {
+                        loss = step(manager, model, entities, relations, batch, config, start.dim(),
+                                start.relationDim(), steps);
+                    } finally {
+                        lock.unlock();
+                    }
+                    if (!Float.isFinite(loss)) {
+                        throw new IllegalStateException("training diverged: loss " + loss + " at step " + steps
+                                + " (epoch " + epoch + "); lower train.lr or train.init-scale");
+                    }
+                    java.util.function.Consumer<NDManager> observer = afterStepObserver;
+                    if (observer != null) observer.accept(manager);
+                    for (int id : batch.uniqueEntities) touchCounts[id]++;
+                    if (steps == 0) firstLoss = loss;
+                    lastLoss = loss;
+                    sum += loss;
+                    count++;
+                    steps++;
+                    triples += size;
+                }
+                epochLoss[epoch] = count == 0 ? Double.NaN : sum / count;
+            }
+            result = new ModelParameters(start.model(), numEntities, start.numRelations(), start.dim(),
+                    start.relationDim(), entities.entityValues(), relations.values(), entities.entityAccumulators(),
+                    relations.accumulators(), entities.encoderWeights());
+        }
+        int touched = 0;
+        for (int c : touchCounts) if (c > 0) touched++;
+        int[] ids = new int[touched];
+        int[] counts = new int[touched];
+        for (int id = 0, at = 0; id < numEntities; id++) {
+            if (touchCounts[id] > 0) {
+                ids[at] = id;
+                counts[at++] = touchCounts[id];
+            }
+        }
+        TrainStats stats = new TrainStats(triples, steps, epochLoss, firstLoss, lastLoss, ids, counts,
+                System.nanoTime() - began);
+        return new TrainResult(result, stats);
+    }
+
+    /** One optimizer step; caller holds the training lock. Returns the loss. */
+    private static float step(NDManager manager, ScoringModel model, EntitySource entities, RowTable relations,
+            StepBatch b, TrainConfig config, int dim, int relationDim, long stepIndex) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            int k = b.chunks;
+            int c = b.chunkSize;
+            NDArray entityIds = manager.create(StepBatch.asLong(b.uniqueEntities));
+            NDArray relationIds = manager.create(StepBatch.asLong(b.uniqueRelations));
+            entities.prepareLeaves(manager, b.uniqueEntities, entityIds);
+            NDArray relationRows = relations.gatherLeaf(relationIds);
+            NDArray weights = manager.create(b.weights, new Shape(k, c));
+            float lossValue;
+            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                NDArray entityRows = entities.rows();
+                NDArray h = rows(manager, entityRows, b.headLocal).reshape(k, c, dim);
+                NDArray t = rows(manager, entityRows, b.tailLocal).reshape(k, c, dim);
+                NDArray r = rows(manager, relationRows, b.relationLocal).reshape(k, c, relationDim);
+                NDArray tailCandidates = null;
+                NDArray headCandidates = null;
+                if (b.uniformNegatives > 0) {
+                    NDArray shared = rows(manager, entityRows, b.negativeLocal).reshape(k, b.uniformNegatives, dim);
+                    tailCandidates = shared;
+                    headCandidates = shared;
+                }
+                NDArray mask = null;
+                if (b.batchNegatives > 0) {
+                    NDArray bt = rows(manager, entityRows, b.batchTailLocal).reshape(k, b.batchNegatives, dim);
+                    NDArray bh = rows(manager, entityRows, b.batchHeadLocal).reshape(k, b.batchNegatives, dim);
+                    tailCandidates = tailCandidates == null ? bt : NDArrays.concat(new NDList(tailCandidates, bt), 1);
+                    headCandidates = headCandidates == null ? bh : NDArrays.concat(new NDList(headCandidates, bh), 1);
+                    mask = manager.create(b.batchMask, new Shape(k, c, b.batchNegatives));
+                    if (b.uniformNegatives > 0) {
+                        mask = NDArrays.concat(new NDList(manager.zeros(new Shape(k, c, b.uniformNegatives)), mask), 2);
+                    }
+                }
+                NDArray positive = model.score(h, r, t);
+                NDArray tailScores = model.scoreTails(h, r, tailCandidates);
+                NDArray headScores = model.scoreHeads(r, t, headCandidates);
+                if (mask != null) {
+                    tailScores = tailScores.add(mask);
+                    headScores = headScores.add(mask);
+                }
+                NDArray loss = Losses.loss(config.loss(), positive, tailScores, weights, config.margin(),
+                                config.adversarialTemperature())
+                        .add(Losses.loss(config.loss(), positive, headScores, weights, config.margin(),
+                                config.adversarialTemperature()));
+                if (config.regWeight() > 0 && !"none".equals(config.regularizer())) {
+                    loss = loss.add(regularization(config.regularizer(), h, r, t, weights).mul(config.regWeight()));
+                }
+                collector.backward(loss);
+                lossValue = loss.getFloat();
+            }
+            entities.update(entityIds, stepIndex + 1);
+            relations.applyAdagrad(relationIds, config.lr());
+            return lossValue;
+        }
+    }
+
+    private static NDArray rows(NDManager manager, NDArray table, int[] localIds) {
+        return table.get(new ai.djl.ndarray.index.NDIndex("{}", manager.create(StepBatch.asLong(localIds))));
+    }
+
+    /** N3 (sum |x|^3) or L2 (sum x^2) of the positive triples' rows, weighted mean over positives. */
+    private static NDArray regularization(String kind, NDArray h, NDArray r, NDArray t, NDArray weights) {
+        NDArray sum = null;
+        for (NDArray x : new NDArray[] {h, r, t}) {
+            NDArray term = "n3".equals(kind) ? x.abs().pow(3) : x.square();
+            NDArray s = term.sum(new int[] {-1});
+            sum = sum == null ? s : sum.add(s);
+        }
+        return sum.mul(weights).sum().div(weights.sum().maximum(1f));
+    }
+
+    private static int[] permutation(int n, Random random) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int tmp = order[i];
+            order[i] = order[j];
+            order[j] = tmp;
+        }
+        return order;
+    }
+}

@@ -1,0 +1,50 @@
+package org.sparkkge.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TrainConfigTest {
+    @Test
+    void defaultsAreValidAndMatchTheKeyTable() {
+        TrainConfig c = TrainConfig.builder().build();
+        assertEquals("complex", c.model());
+        assertEquals(200, c.dim());
+        assertEquals(TrainConfig.fromMap(Map.of()), c);
+        assertEquals(19, TrainConfig.KEYS.size());
+        Map<String, String> all = new HashMap<>(TrainConfig.KEYS);
+        assertEquals(c, TrainConfig.fromMap(all));
+    }
+
+    @Test
+    void fromMapAcceptsPrefixedKeysAndNumbers() {
+        TrainConfig c = TrainConfig.fromMap(Map.of("train.model", "RotatE", "train.dim", 64, "loss", "adversarial",
+                "train.batch-size", "100", "chunk-size", 20, "train.lr", 0.05));
+        assertEquals("rotate", c.model());
+        assertEquals(64, c.dim());
+        assertEquals(100, c.batchSize());
+        assertEquals(20, c.chunkSize());
+        assertEquals(0.05f, c.lr());
+    }
+
+    @Test
+    void badValuesAreReportedTogetherWithKeyNames() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.builder()
+                .model("complex").dim(7).lr(-1).batchSize(100).chunkSize(30).loss("hinge").build());
+        String m = e.getMessage();
+        assertTrue(m.contains("train.dim: model complex needs an even dim"), m);
+        assertTrue(m.contains("train.lr must be a positive number"), m);
+        assertTrue(m.contains("train.batch-size (100) must be a multiple of train.chunk-size (30)"), m);
+        assertTrue(m.contains("train.loss: unknown 'hinge'"), m);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> TrainConfig.builder().model("foo").build())
+                .getMessage().contains("unknown model 'foo'"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> TrainConfig.fromMap(Map.of("train.speed", 1)))
+                .getMessage().contains("unknown key train.speed"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> TrainConfig.fromMap(Map.of("dim", "big")))
+                .getMessage().contains("train.dim: not a number: 'big'"));
+    }
+}
