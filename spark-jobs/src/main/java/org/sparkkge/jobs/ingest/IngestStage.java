@@ -3,6 +3,7 @@ package org.sparkkge.jobs.ingest;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
@@ -110,7 +111,14 @@ public final class IngestStage implements Stage {
                 + ": no triples in the training input"
                 + (rejected > 0 ? " (all " + rejected + " data lines were rejected)" : " (empty input)"));
       }
-      context.commitNewOutput(staging -> write(context, options, parsed, lineCounts, staging));
+      Map<String, Object> resolvedInputs = new LinkedHashMap<>();
+      inputs.forEach((split, path) -> resolvedInputs.put(split, path.toString()));
+      context.commitNewOutput(
+          staging -> {
+            Map<String, Object> counts = new LinkedHashMap<>(write(context, options, parsed, lineCounts, staging));
+            counts.put("inputs", resolvedInputs); // fully qualified, unlike relative paths in the configuration
+            return counts;
+          });
     } finally {
       parsed.values().forEach(Dataset::unpersist);
     }
@@ -290,17 +298,18 @@ public final class IngestStage implements Stage {
     Row row =
         degrees
             .agg(
+                count(lit(1)),
                 min("degree"),
                 max("degree"),
                 avg("degree"),
                 percentile_approx(col("degree"), array(lit(0.5), lit(0.9), lit(0.99)), lit(10000)))
             .first();
     Map<String, Object> summary = new LinkedHashMap<>();
-    summary.put("entities", degrees.count());
-    summary.put("min", row.getLong(0));
-    summary.put("max", row.getLong(1));
-    summary.put("mean", row.getDouble(2));
-    List<Object> quantiles = row.getList(3);
+    summary.put("entities", row.getLong(0));
+    summary.put("min", row.getLong(1));
+    summary.put("max", row.getLong(2));
+    summary.put("mean", row.getDouble(3));
+    List<Object> quantiles = row.getList(4);
     summary.put("median", quantiles.get(0));
     summary.put("p90", quantiles.get(1));
     summary.put("p99", quantiles.get(2));
