@@ -226,9 +226,14 @@ public final class IngestStage implements Stage {
     stats.put("entities", entities.count());
     stats.put("relations", relations.count());
     stats.put("rejected_lines", rejected);
-    Dataset<Row> trainDegrees = degrees(encoded.get("train"));
-    stats.put("train_degree", degreeSummary(trainDegrees));
-    stats.put("unseen_entities", unseenEntities(encoded, trainDegrees));
+    // Used by several statistics: computed once (distributed, one row per training entity).
+    Dataset<Row> trainDegrees = degrees(encoded.get("train")).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      stats.put("train_degree", degreeSummary(trainDegrees));
+      stats.put("unseen_entities", unseenEntities(encoded, trainDegrees));
+    } finally {
+      trainDegrees.unpersist();
+    }
 
     Path statsPath = new Path(staging, "stats.json");
     try (OutputStream out = statsPath.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(statsPath)) {
