@@ -75,7 +75,7 @@ public final class Anchors {
 
     public static Selection select(Dataset<Row> triples, TokenizeConfig config) {
         VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(triples.sparkSession()));
-        JavaPairRDD<Integer, Integer> adjacency = Graphs.adjacency(triples, partitioner);
+        JavaPairRDD<Integer, int[]> adjacency = Graphs.adjacency(triples, partitioner);
         try {
             return select(adjacency, partitioner, config);
         } finally {
@@ -83,7 +83,7 @@ public final class Anchors {
         }
     }
 
-    static Selection select(JavaPairRDD<Integer, Integer> adjacency, VertexPartitioner partitioner,
+    static Selection select(JavaPairRDD<Integer, int[]> adjacency, VertexPartitioner partitioner,
             TokenizeConfig config) {
         JavaPairRDD<Integer, Integer> degrees = degrees(adjacency, partitioner);
         try {
@@ -141,16 +141,15 @@ public final class Anchors {
         }
     }
 
-    static JavaPairRDD<Integer, Integer> degrees(JavaPairRDD<Integer, Integer> adjacency,
+    static JavaPairRDD<Integer, Integer> degrees(JavaPairRDD<Integer, int[]> adjacency,
             VertexPartitioner partitioner) {
-        return adjacency.mapValues(neighbour -> 1).reduceByKey(partitioner, Integer::sum)
-                .persist(StorageLevel.MEMORY_AND_DISK());
+        return adjacency.mapValues(neighbours -> neighbours.length).persist(StorageLevel.MEMORY_AND_DISK());
     }
 
     /** PageRank {@code (id INT, rank DOUBLE)} of the undirected simple graph under the triples. */
     public static Dataset<Row> pageRank(Dataset<Row> triples, int iterations, double damping) {
         VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(triples.sparkSession()));
-        JavaPairRDD<Integer, Integer> adjacency = Graphs.adjacency(triples, partitioner);
+        JavaPairRDD<Integer, int[]> adjacency = Graphs.adjacency(triples, partitioner);
         JavaPairRDD<Integer, Integer> degrees = degrees(adjacency, partitioner);
         JavaPairRDD<Integer, Double> ranks = pageRank(adjacency, degrees, partitioner, iterations, damping);
         return triples.sparkSession().createDataFrame(
@@ -163,7 +162,7 @@ public final class Anchors {
      * Power iteration r' = (1-d) + d * sum over neighbours u of r(u)/deg(u); every vertex here has
      * degree >= 1, so there is no dangling mass.
      */
-    static JavaPairRDD<Integer, Double> pageRank(JavaPairRDD<Integer, Integer> adjacency,
+    static JavaPairRDD<Integer, Double> pageRank(JavaPairRDD<Integer, int[]> adjacency,
             JavaPairRDD<Integer, Integer> degrees, VertexPartitioner partitioner, int iterations,
             double damping) {
         JavaPairRDD<Integer, Double> ranks = degrees.mapValues(degree -> 1.0);
@@ -171,8 +170,7 @@ public final class Anchors {
         for (int round = 1; round <= iterations; round++) {
             JavaPairRDD<Integer, Double> share = ranks.join(degrees)
                     .mapValues(rankAndDegree -> rankAndDegree._1() / rankAndDegree._2());
-            JavaPairRDD<Integer, Double> next = adjacency.join(share)
-                    .mapToPair(edge -> new Tuple2<>(edge._2()._1(), edge._2()._2()))
+            JavaPairRDD<Integer, Double> next = Graphs.toNeighbours(adjacency, share)
                     .reduceByKey(partitioner, Double::sum)
                     .mapValues(sum -> (1 - damping) + damping * sum)
                     .persist(StorageLevel.MEMORY_AND_DISK());

@@ -29,10 +29,11 @@ import org.apache.spark.sql.types.StructType;
  * <ul>
  *   <li><b>random</b>: shard = seeded xxhash64 of (head, relation, tail) mod P; identical triples land
  *   in the same shard.</li>
- *   <li><b>bucket2d</b> (PyTorch-BigGraph style): entities fall into B = ceil(sqrt(P)) buckets by a seeded
- *   hash; a triple belongs to edge bucket (bucket(head), bucket(tail)); the B*B edge buckets are placed
- *   whole onto P shards by greedy largest-first balancing of their measured sizes (with B*B = P each
- *   shard is one edge bucket). An entity then appears in at most 2B-1 edge buckets.</li>
+ *   <li><b>bucket2d</b> (PyTorch-BigGraph style): entities fall into B buckets by a seeded
+ *   hash ({@link #bucketsFor}); a triple belongs to edge bucket (bucket(head), bucket(tail)); the B*B
+ *   edge buckets are placed whole onto P shards by greedy largest-first balancing of their measured
+ *   sizes (with B*B = P each shard is one edge bucket). An entity appears in at most 2B-1 edge
+ *   buckets, hence at most min(P, 2B-1) shards.</li>
  *   <li><b>locality</b>: triples are grouped by the head's nearest anchor (first NodePiece anchor;
  *   heads without one are grouped by a hash of the head into P groups); groups larger than total/P
  *   are split by a second hash of the head into ceil(size/(total/P)) pieces, and pieces are placed onto P
@@ -85,8 +86,14 @@ public final class EdgePartitioner {
         return pmod(xxhash64(lit(seed), lit("bucket"), entity), lit((long) buckets)).cast("int");
     }
 
+    /**
+     * Entity buckets B for P shards: sqrt(P) when P is a perfect square (one edge bucket per shard, as
+     * in PyTorch-BigGraph); otherwise ceil(sqrt(4P)), so that at least 4 edge buckets share each shard
+     * and largest-first placement can balance them (with B = ceil(sqrt(P)) one shard would get two).
+     */
     public static int bucketsFor(int shards) {
-        return (int) Math.ceil(Math.sqrt(shards));
+        int root = (int) Math.round(Math.sqrt(shards));
+        return root * root == shards ? root : (int) Math.ceil(Math.sqrt(4.0 * shards));
     }
 
     private static Dataset<Row> bucket2d(Dataset<Row> triples, int shards, long seed) {

@@ -52,37 +52,58 @@ final class Graphs {
     }
 
     /**
-     * Adjacency of the undirected simple graph: both directions of every edge, parallel edges merged,
-     * self-loops dropped; partitioned by source with {@code partitioner} and persisted.
+     * Adjacency lists of the undirected simple graph: for every entity with at least one non-loop edge,
+     * its distinct neighbours (ascending); parallel edges merged, self-loops dropped. Partitioned with
+     * {@code partitioner} and persisted. Two ints per edge, so it is also the compact form of the graph.
      */
-    static JavaPairRDD<Integer, Integer> adjacency(Dataset<Row> triples, VertexPartitioner partitioner) {
+    static JavaPairRDD<Integer, int[]> adjacency(Dataset<Row> triples, VertexPartitioner partitioner) {
         requireTriples(triples);
         JavaPairRDD<Long, Boolean> packed = triples.select("head", "tail").javaRDD()
                 .filter(row -> row.getInt(0) != row.getInt(1))
                 .flatMapToPair(row -> {
                     long h = row.getInt(0);
                     long t = row.getInt(1);
+                    if (h < 0 || t < 0) {
+                        throw new IllegalArgumentException("triple with head " + h + ", tail " + t
+                                + ": entity ids must be dense non-negative ints");
+                    }
                     List<Tuple2<Long, Boolean>> both = new ArrayList<>(2);
-                    both.add(new Tuple2<>((h << 32) | (t & 0xffffffffL), Boolean.TRUE));
-                    both.add(new Tuple2<>((t << 32) | (h & 0xffffffffL), Boolean.TRUE));
+                    both.add(new Tuple2<>((h << 32) | t, Boolean.TRUE));
+                    both.add(new Tuple2<>((t << 32) | h, Boolean.TRUE));
                     return both.iterator();
                 });
-        // Sorting inside each source partition makes duplicate edges adjacent, so merging them needs no
-        // second shuffle and no per-partition hash set.
-        JavaPairRDD<Integer, Integer> adjacency = packed.repartitionAndSortWithinPartitions(partitioner)
-                .mapPartitionsToPair(edges -> new java.util.Iterator<Tuple2<Integer, Integer>>() {
-                    private long previous = Long.MIN_VALUE;
-                    private Tuple2<Integer, Integer> next = advance();
+        // Sorting inside each source partition puts a vertex's edges, and duplicates, next to each other:
+        // grouping and merging need no second shuffle.
+        JavaPairRDD<Integer, int[]> adjacency = packed.repartitionAndSortWithinPartitions(partitioner)
+                .mapPartitionsToPair(edges -> new java.util.Iterator<Tuple2<Integer, int[]>>() {
+                    private long pending = -1;
+                    private Tuple2<Integer, int[]> next = advance();
 
-                    private Tuple2<Integer, Integer> advance() {
+                    private Tuple2<Integer, int[]> advance() {
+                        if (pending < 0 && !edges.hasNext()) {
+                            return null;
+                        }
+                        long first = pending >= 0 ? pending : edges.next()._1();
+                        int source = (int) (first >> 32);
+                        int[] neighbours = new int[8];
+                        int count = 0;
+                        neighbours[count++] = (int) first;
+                        pending = -1;
                         while (edges.hasNext()) {
                             long edge = edges.next()._1();
-                            if (edge != previous) {
-                                previous = edge;
-                                return new Tuple2<>((int) (edge >> 32), (int) edge);
+                            if ((int) (edge >> 32) != source) {
+                                pending = edge;
+                                break;
+                            }
+                            int neighbour = (int) edge;
+                            if (neighbour != neighbours[count - 1]) {
+                                if (count == neighbours.length) {
+                                    neighbours = java.util.Arrays.copyOf(neighbours, count * 2);
+                                }
+                                neighbours[count++] = neighbour;
                             }
                         }
-                        return null;
+                        return new Tuple2<>(source, java.util.Arrays.copyOf(neighbours, count));
                     }
 
                     @Override
@@ -91,13 +112,27 @@ final class Graphs {
                     }
 
                     @Override
-                    public Tuple2<Integer, Integer> next() {
-                        Tuple2<Integer, Integer> current = next;
+                    public Tuple2<Integer, int[]> next() {
+                        Tuple2<Integer, int[]> current = next;
                         next = advance();
                         return current;
                     }
                 }, true);
         return adjacency.persist(StorageLevel.MEMORY_AND_DISK());
+    }
+
+    /** Sends {@code message} from every vertex of {@code senders} to each of its neighbours. */
+    static <M> JavaPairRDD<Integer, M> toNeighbours(JavaPairRDD<Integer, int[]> adjacency,
+            JavaPairRDD<Integer, M> senders) {
+        return adjacency.join(senders).flatMapToPair(vertex -> {
+            int[] neighbours = vertex._2()._1();
+            M message = vertex._2()._2();
+            List<Tuple2<Integer, M>> out = new ArrayList<>(neighbours.length);
+            for (int neighbour : neighbours) {
+                out.add(new Tuple2<>(neighbour, message));
+            }
+            return out.iterator();
+        });
     }
 
     /** Every entity id: 0..numEntities-1 when known (> 0), otherwise the ids that occur in the triples. */

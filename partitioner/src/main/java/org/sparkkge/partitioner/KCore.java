@@ -55,48 +55,90 @@ public final class KCore {
     public static Dataset<Row> coreNumbers(Dataset<Row> triples, long numEntities) {
         SparkSession spark = triples.sparkSession();
         VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(spark));
-        JavaPairRDD<Integer, Integer> adjacency = Graphs.adjacency(triples, partitioner);
+        JavaPairRDD<Integer, int[]> adjacency = Graphs.adjacency(triples, partitioner);
 
-        JavaPairRDD<Integer, Integer> degrees = adjacency.mapValues(neighbour -> 1)
-                .reduceByKey(partitioner, Integer::sum)
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        JavaPairRDD<Integer, Integer> estimate = degrees;
+        // Round 1 acts as if every vertex had just changed from "unknown" to its degree.
+        JavaPairRDD<Integer, CoreState> state = adjacency.mapValues(neighbours -> {
+            int[] unknown = new int[neighbours.length];
+            java.util.Arrays.fill(unknown, Integer.MAX_VALUE);
+            return new CoreState(neighbours, unknown, neighbours.length, true);
+        });
         Graphs.Rounds rounds = new Graphs.Rounds();
         int round = 0;
         long changed;
         do {
             round++;
-            // Each vertex sends its estimate to every neighbour; adjacency and estimates share the
-            // partitioner, so only the messages are shuffled.
-            JavaPairRDD<Integer, Iterable<Integer>> received = adjacency.join(estimate)
-                    .mapToPair(edge -> new Tuple2<>(edge._2()._1(), edge._2()._2()))
-                    .groupByKey(partitioner);
-            // state = {new estimate, previous estimate}
-            JavaPairRDD<Integer, int[]> updated = estimate.join(received)
-                    .mapValues(pair -> new int[] {hIndex(pair._2(), pair._1()), pair._1()})
+            // Only vertices whose estimate changed tell their neighbours (Montresor et al.); a vertex
+            // keeps its neighbours' last estimates, so quiet vertices cost nothing but a pass over state.
+            JavaPairRDD<Integer, Long> received = state.filter(vertex -> vertex._2().changed)
+                    .flatMapToPair(vertex -> {
+                        CoreState sender = vertex._2();
+                        long message = ((long) vertex._1() << 32) | sender.core;
+                        List<Tuple2<Integer, Long>> out = new ArrayList<>(sender.neighbours.length);
+                        for (int neighbour : sender.neighbours) {
+                            out.add(new Tuple2<>(neighbour, message));
+                        }
+                        return out.iterator();
+                    });
+            JavaPairRDD<Integer, CoreState> next = state.cogroup(received, partitioner)
+                    .mapValues(both -> both._1().iterator().next().update(both._2()))
                     .persist(StorageLevel.MEMORY_AND_DISK());
-            rounds.begin(updated, round);
-            changed = updated.filter(vertex -> vertex._2()[0] != vertex._2()[1]).count();
-            rounds.computed(updated, round);
-            estimate = updated.mapValues(pair -> pair[0]);
+            rounds.begin(next, round);
+            changed = next.filter(vertex -> vertex._2().changed).count();
+            rounds.computed(next, round);
+            state = next;
+            if (round == 1) {
+                adjacency.unpersist(false);
+            }
             LOG.debug("k-core round {}: {} estimates changed", round, changed);
         } while (changed > 0);
-        degrees.unpersist(false);
-        LOG.info("k-core converged after {} rounds", round);
-
+        JavaPairRDD<Integer, Integer> estimate = state.mapValues(vertex -> vertex.core);
         Dataset<Row> cores = spark.createDataFrame(
                 estimate.map(vertex -> RowFactory.create(vertex._1(), vertex._2())), CORE_SCHEMA);
         Dataset<Row> all = Graphs.entityIds(spark, triples, numEntities);
-        adjacency.unpersist(false);
         return all.join(cores, all.col("id").equalTo(cores.col("id")), "left")
                 .select(all.col("id"), coalesce(cores.col("core_number"), lit(0)).as("core_number"));
+    }
+
+    /**
+     * Per-vertex state: sorted neighbours, the last estimate heard from each (aligned), the vertex's own
+     * estimate, and whether it changed in the last round (then it must tell its neighbours).
+     */
+    static final class CoreState implements java.io.Serializable {
+        final int[] neighbours;
+        final int[] estimates;
+        final int core;
+        final boolean changed;
+
+        CoreState(int[] neighbours, int[] estimates, int core, boolean changed) {
+            this.neighbours = neighbours;
+            this.estimates = estimates;
+            this.core = core;
+            this.changed = changed;
+        }
+
+        /** Applies (sender << 32 | estimate) messages and recomputes the estimate if any arrived. */
+        CoreState update(Iterable<Long> messages) {
+            java.util.Iterator<Long> it = messages.iterator();
+            if (!it.hasNext()) {
+                return changed ? new CoreState(neighbours, estimates, core, false) : this;
+            }
+            int[] heard = estimates.clone();
+            while (it.hasNext()) {
+                long message = it.next();
+                int slot = java.util.Arrays.binarySearch(neighbours, (int) (message >> 32));
+                heard[slot] = (int) message;
+            }
+            int updated = Math.min(core, hIndex(heard, core));
+            return new CoreState(neighbours, heard, updated, updated != core);
+        }
     }
 
     /**
      * The h-index of the neighbours' estimates, capped by the vertex's own estimate: the largest h such
      * that at least h neighbours have estimate >= h. Values above the cap count as the cap.
      */
-    static int hIndex(Iterable<Integer> neighbourEstimates, int cap) {
+    static int hIndex(int[] neighbourEstimates, int cap) {
         int[] atLeast = new int[cap + 1];
         for (int value : neighbourEstimates) {
             atLeast[Math.min(value, cap)]++;
@@ -135,7 +177,7 @@ public final class KCore {
         Graphs.requireIntColumns(coreNumbers, "core numbers", "id", "core_number");
         SparkSession spark = triples.sparkSession();
         VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(spark));
-        JavaPairRDD<Integer, Integer> adjacency = Graphs.adjacency(triples, partitioner);
+        JavaPairRDD<Integer, int[]> adjacency = Graphs.adjacency(triples, partitioner);
 
         JavaPairRDD<Integer, Integer> reached = coreNumbers.filter(col("core_number").geq(k))
                 .select("id").javaRDD()
@@ -150,8 +192,8 @@ public final class KCore {
         while (frontierSize > 0) {
             layer++;
             final int distance = layer;
-            JavaPairRDD<Integer, Integer> next = adjacency.join(frontier)
-                    .mapToPair(edge -> new Tuple2<>(edge._2()._1(), distance))
+            JavaPairRDD<Integer, Integer> next = Graphs.toNeighbours(adjacency, frontier)
+                    .mapValues(ignored -> distance)
                     .reduceByKey(partitioner, Math::min)
                     .subtractByKey(reached, partitioner)
                     .persist(StorageLevel.MEMORY_AND_DISK());

@@ -79,7 +79,7 @@ public final class NodePiece {
         Graphs.requireTriples(triples);
         SparkSession spark = triples.sparkSession();
         VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(spark));
-        JavaPairRDD<Integer, Integer> adjacency = Graphs.adjacency(triples, partitioner);
+        JavaPairRDD<Integer, int[]> adjacency = Graphs.adjacency(triples, partitioner);
         Anchors.Selection anchors = Anchors.select(adjacency, partitioner, config);
         LOG.info("anchors chosen: {}", anchors);
         Distances distances = anchorDistances(spark, adjacency, partitioner, anchors.entityIds(),
@@ -102,7 +102,7 @@ public final class NodePiece {
             int k, int maxHops) {
         SparkSession spark = triples.sparkSession();
         VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(spark));
-        JavaPairRDD<Integer, Integer> adjacency = Graphs.adjacency(triples, partitioner);
+        JavaPairRDD<Integer, int[]> adjacency = Graphs.adjacency(triples, partitioner);
         int[] sorted = anchorEntityIds.clone();
         Arrays.sort(sorted);
         for (int i = 1; i < sorted.length; i++) {
@@ -114,7 +114,7 @@ public final class NodePiece {
         return padMissing(Graphs.entityIds(spark, triples, numEntities), distances.rows, k);
     }
 
-    private static Distances anchorDistances(SparkSession spark, JavaPairRDD<Integer, Integer> adjacency,
+    private static Distances anchorDistances(SparkSession spark, JavaPairRDD<Integer, int[]> adjacency,
             VertexPartitioner partitioner, int[] sortedAnchors, int k, int maxHops) {
         List<Tuple2<Integer, Integer>> seeds = new ArrayList<>(sortedAnchors.length);
         for (int index = 0; index < sortedAnchors.length; index++) {
@@ -138,8 +138,7 @@ public final class NodePiece {
                     .mapValues(Tuple2::_2);
             // A vertex that is not yet full holds at most k-1 entries, so among the 2k smallest distinct
             // candidate anchors at least k are new to it: truncating combiners to 2k stays exact.
-            JavaPairRDD<Integer, int[]> candidates = adjacency.join(frontier)
-                    .mapToPair(edge -> new Tuple2<>(edge._2()._1(), edge._2()._2()))
+            JavaPairRDD<Integer, int[]> candidates = Graphs.toNeighbours(adjacency, frontier)
                     .combineByKey(found -> limit(found, candidateLimit),
                             (a, b) -> mergeSortedDistinct(a, b, candidateLimit),
                             (a, b) -> mergeSortedDistinct(a, b, candidateLimit),

@@ -111,12 +111,14 @@ class EdgePartitionerTest {
         assertTrue(bq.replicationFactor() <= 3.0, "an entity meets at most 2B-1 = 3 edge buckets: " + bq);
         assertTrue(bq.replicationFactor() < rq.replicationFactor(), bq + " vs " + rq);
 
-        // P = 3 (not a square): B = 2, four edge buckets placed onto three shards whole.
+        // P = 3 (not a square): B = ceil(sqrt(12)) = 4, sixteen edge buckets placed whole onto 3 shards.
+        assertEquals(4, EdgePartitioner.bucketsFor(3));
         Dataset<Row> three = EdgePartitioner.partition(triples, EdgePartitioner.Strategy.BUCKET2D, 3, 11, null);
-        assertEquals(0, three.withColumn("bh", EdgePartitioner.entityBucket(col("head"), 11, 2))
-                .withColumn("bt", EdgePartitioner.entityBucket(col("tail"), 11, 2))
+        assertEquals(0, three.withColumn("bh", EdgePartitioner.entityBucket(col("head"), 11, 4))
+                .withColumn("bt", EdgePartitioner.entityBucket(col("tail"), 11, 4))
                 .groupBy("bh", "bt").agg(countDistinct("shard").as("n")).filter(col("n").notEqual(1)).count());
         assertEquals(kg.train.length, three.count());
+        assertTrue(EdgePartitioner.quality(three, 3, "bucket2d").balance() < 1.35, "sixteen buckets balance on 3 shards");
         random.unpersist();
         buckets.unpersist();
     }
