@@ -19,6 +19,9 @@ public final class CommonOptions {
   @Option(names = "--overwrite", description = "Replace an existing non-empty output directory.")
   boolean overwrite;
 
+  @Option(names = "--resume", description = "train (and run): continue from the last complete training checkpoint; same as --set train.resume=true.")
+  boolean resume;
+
   @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: spark.master of the configuration, else spark-submit's, else an embedded local[*]).")
   String master;
 }

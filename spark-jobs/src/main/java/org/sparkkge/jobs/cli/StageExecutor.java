@@ -35,6 +35,9 @@ final class StageExecutor {
     try {
       List<String> overrides = new ArrayList<>(common.overrides);
       overrides.addAll(inputOverrides);
+      if (common.resume) {
+        overrides.add("train.resume=true");
+      }
       config = ConfigLoader.load(common.config, overrides);
       for (Stage stage : stages) {
         stage.validate(config);
@@ -58,6 +61,11 @@ final class StageExecutor {
           + ", output " + HadoopPaths.display(output.path()));
       for (Stage stage : stages) {
         current = stage.name();
+        if (common.resume && stages.size() > 1 && !current.equals("train") && output.isStageComplete(current)) {
+          // run --resume: stages that completed before the interruption are kept as they are
+          progress.log(current + ": complete, kept (--resume)");
+          continue;
+        }
         progress.stage(current);
         long started = System.nanoTime();
         progress.log(current + ": started");

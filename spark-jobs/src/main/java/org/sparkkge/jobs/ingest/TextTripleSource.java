@@ -21,7 +21,9 @@ import org.apache.hadoop.mapreduce.InputSplit;
 import org.apache.hadoop.mapreduce.lib.input.FileInputFormat;
 import org.apache.hadoop.mapreduce.lib.input.FileSplit;
 import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
+import org.apache.spark.Partition;
 import org.apache.spark.TaskContext;
+import org.apache.spark.rdd.NewHadoopPartition;
 import org.apache.spark.api.java.JavaNewHadoopRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -56,10 +58,27 @@ public final class TextTripleSource {
     JavaNewHadoopRDD<LongWritable, Text> records =
         (JavaNewHadoopRDD<LongWritable, Text>)
             jsc.newAPIHadoopFile(path.toString(), TextInputFormat.class, LongWritable.class, Text.class, conf);
-    List<SplitLines> counts = records.mapPartitionsWithInputSplit(new CountLines(), false).collect();
-    long[] firstLines = firstLineNumbers(counts, records.getNumPartitions());
+    long[] firstLines;
+    if (everySplitStartsAFile(records)) {
+      // One split per file (gzip, or files below the split size): every split starts at line 1.
+      firstLines = new long[records.getNumPartitions()];
+      java.util.Arrays.fill(firstLines, 1L);
+    } else {
+      List<SplitLines> counts = records.mapPartitionsWithInputSplit(new CountLines(), false).collect();
+      firstLines = firstLineNumbers(counts, records.getNumPartitions());
+    }
     JavaRDD<Row> rows = records.mapPartitionsWithInputSplit(new ParseLines(parser, firstLines, skipHeader), false);
     return spark.createDataFrame(rows, ParsedLines.SCHEMA);
+  }
+
+  private static boolean everySplitStartsAFile(JavaNewHadoopRDD<LongWritable, Text> records) {
+    for (Partition partition : records.rdd().partitions()) {
+      InputSplit split = ((NewHadoopPartition) partition).serializableHadoopSplit().value();
+      if (((FileSplit) split).getStart() != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** First 1-based line number of every partition, from the per-split counts. */

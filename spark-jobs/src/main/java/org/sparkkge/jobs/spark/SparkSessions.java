@@ -13,6 +13,7 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class SparkSessions {
   public static final String LOCAL_MASTER = "local[*]";
+  static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
 
   private SparkSessions() {}
 
@@ -42,6 +43,10 @@ public final class SparkSessions {
     }
     for (Map.Entry<String, ConfigValue> entry : config.getConfig("spark.conf").entrySet()) {
       conf.set(unquote(entry.getKey()), String.valueOf(entry.getValue().unwrapped()));
+    }
+    if (conf.get("spark.master").startsWith("local") && !conf.contains(SHUFFLE_PARTITIONS)) {
+      // Spark's default of 200 shuffle partitions makes small local runs crawl through empty tasks.
+      conf.set(SHUFFLE_PARTITIONS, String.valueOf(4 * Runtime.getRuntime().availableProcessors()));
     }
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     return new Handle(spark, !existed);

@@ -2,11 +2,21 @@ package org.sparkkge.jobs.stage;
 
 import java.util.List;
 import java.util.Optional;
+import org.sparkkge.jobs.graph.PartitionStage;
+import org.sparkkge.jobs.graph.ReduceStage;
+import org.sparkkge.jobs.graph.TokenizeStage;
 import org.sparkkge.jobs.ingest.IngestStage;
+import org.sparkkge.jobs.train.TrainStage;
 
 /** The pipeline's stages in execution order; {@code run} executes all of them. */
 public final class StageRegistry {
-  private static final List<Stage> PIPELINE = List.of(new IngestStage());
+  private static final List<Stage> PIPELINE =
+      List.of(
+          new IngestStage(),
+          new ReduceStage(),
+          new TokenizeStage(),
+          new PartitionStage(),
+          new TrainStage());
 
   private StageRegistry() {}
 

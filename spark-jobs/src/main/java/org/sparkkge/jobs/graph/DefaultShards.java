@@ -1,0 +1,49 @@
+package org.sparkkge.jobs.graph;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+
+/**
+ * The shard count used when partition.shards = 0: one shard per GPU when executors request GPUs
+ * (spark.executor.resource.gpu.amount > 0: executors x GPUs per executor), else one per executor,
+ * or in local mode one per local core (the N of local[N], all cores for local[*]). Executors are
+ * spark.executor.instances when set, else the executors registered at the time of the call.
+ */
+record DefaultShards(int shards, String reason) {
+  private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?])?");
+
+  static DefaultShards of(SparkContext context) {
+    SparkConf conf = context.getConf();
+    String master = context.master();
+    Matcher local = LOCAL.matcher(master);
+    boolean isLocal = local.matches();
+    int executors;
+    String executorReason;
+    if (isLocal) {
+      executors = 1;
+      executorReason = "1 local executor";
+    } else if (conf.contains("spark.executor.instances")) {
+      executors = Math.max(1, conf.getInt("spark.executor.instances", 1));
+      executorReason = executors + " executors (spark.executor.instances)";
+    } else {
+      // getExecutorInfos includes the driver.
+      executors = Math.max(1, context.statusTracker().getExecutorInfos().length - 1);
+      executorReason = executors + " registered executors";
+    }
+    double gpus = Double.parseDouble(conf.get("spark.executor.resource.gpu.amount", "0"));
+    if (gpus > 0) {
+      int perExecutor = Math.max(1, (int) Math.floor(gpus));
+      return new DefaultShards(
+          executors * perExecutor, executorReason + " x " + perExecutor + " GPUs (spark.executor.resource.gpu.amount)");
+    }
+    if (isLocal) {
+      String threads = local.group(1);
+      int cores =
+          threads == null ? 1 : threads.equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(threads);
+      return new DefaultShards(Math.max(1, cores), cores + " local cores (" + master + ")");
+    }
+    return new DefaultShards(executors, executorReason);
+  }
+}

@@ -1,0 +1,107 @@
+package org.sparkkge.jobs.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalInt;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.sparkkge.jobs.io.OutputDirectory;
+
+/**
+ * Per-round checkpoints under DIR/model/checkpoints/round-NNNNN/ (round-00000 = the initial
+ * parameters): {@code entities/} (shallow entity table), {@code shared/} (relations, encoder),
+ * {@code round.json} (round metadata), and {@code _COMPLETE}, written last. A directory without
+ * _COMPLETE is a crash leftover: ignored by {@link #latestComplete()} and replaced when rewritten.
+ */
+public final class Checkpoints {
+  public static final String ROOT = "model/checkpoints";
+  public static final String COMPLETE = "_COMPLETE";
+  public static final String ENTITIES = "entities";
+  public static final String SHARED = "shared";
+  public static final String METADATA = "round.json";
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final OutputDirectory output;
+  private final FileSystem fs;
+
+  public Checkpoints(OutputDirectory output) {
+    this.output = output;
+    this.fs = output.fileSystem();
+  }
+
+  public Path root() {
+    return output.resolve(ROOT);
+  }
+
+  public Path round(int round) {
+    return new Path(root(), String.format(Locale.ROOT, "round-%05d", round));
+  }
+
+  public String entities(int round) {
+    return new Path(round(round), ENTITIES).toString();
+  }
+
+  public String shared(int round) {
+    return new Path(round(round), SHARED).toString();
+  }
+
+  public boolean isComplete(int round) throws IOException {
+    return fs.exists(new Path(round(round), COMPLETE));
+  }
+
+  /** The highest round with a _COMPLETE marker. */
+  public OptionalInt latestComplete() throws IOException {
+    if (!fs.exists(root())) {
+      return OptionalInt.empty();
+    }
+    int best = -1;
+    for (FileStatus status : fs.listStatus(root())) {
+      String name = status.getPath().getName();
+      if (status.isDirectory() && name.matches("round-\\d{5,}")
+          && fs.exists(new Path(status.getPath(), COMPLETE))) {
+        best = Math.max(best, Integer.parseInt(name.substring("round-".length())));
+      }
+    }
+    return best < 0 ? OptionalInt.empty() : OptionalInt.of(best);
+  }
+
+  public boolean anyExist() throws IOException {
+    return fs.exists(root()) && fs.listStatus(root()).length > 0;
+  }
+
+  public void deleteAll() throws IOException {
+    if (fs.exists(root()) && !fs.delete(root(), true)) {
+      throw new IOException("cannot delete " + root());
+    }
+  }
+
+  /** Removes a leftover incomplete directory of this round before it is written again. */
+  public void prepare(int round) throws IOException {
+    Path dir = round(round);
+    if (fs.exists(dir) && !fs.delete(dir, true)) {
+      throw new IOException("cannot delete the incomplete checkpoint " + dir);
+    }
+  }
+
+  /** Writes round.json, then _COMPLETE: the checkpoint counts from this moment on. */
+  public void complete(int round, Map<String, Object> metadata) throws IOException {
+    Path dir = round(round);
+    try (OutputStream out = fs.create(new Path(dir, METADATA), true)) {
+      out.write(JSON.writeValueAsBytes(metadata));
+    }
+    fs.create(new Path(dir, COMPLETE), true).close();
+  }
+
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> metadata(int round) throws IOException {
+    try (InputStream in = fs.open(new Path(round(round), METADATA))) {
+      return JSON.readValue(in, Map.class);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package org.sparkkge.jobs.train;
+
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import scala.Tuple2;
+
+/**
+ * The shallow entity table, which lives in Spark and is never collected: Parquet
+ * {@code (id INT, embedding ARRAY<FLOAT>, adagrad FLOAT)}, read back as (id, {@link EntityRow}) pairs.
+ */
+public final class EntityTables {
+  public static final StructType SCHEMA = new StructType()
+      .add("id", DataTypes.IntegerType, false)
+      .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+      .add("adagrad", DataTypes.FloatType, false);
+
+  private EntityTables() {}
+
+  public static JavaPairRDD<Integer, EntityRow> read(SparkSession spark, String path) {
+    return spark.read().parquet(path).javaRDD().mapToPair(row -> {
+      List<Object> values = row.getList(1);
+      return new Tuple2<>(row.getInt(0), new EntityRow(SharedParams.toFloats(values), row.getFloat(2)));
+    });
+  }
+
+  public static void write(SparkSession spark, JavaPairRDD<Integer, EntityRow> table, String path,
+      String compression) {
+    JavaRDD<Row> rows = table.map(e -> RowFactory.create(e._1(), e._2().values(), e._2().adagrad()));
+    spark.createDataFrame(rows, SCHEMA).write().option("compression", compression).parquet(path);
+  }
+
+  /**
+   * Initial row of entity {@code id}: uniform in [-initScale, initScale] from a generator seeded by
+   * (seed, id), so the one shared initialisation does not depend on partitioning or on the driver.
+   */
+  public static EntityRow initialRow(long seed, int id, int dim, float initScale) {
+    Random random = new Random(Seeds.ofRow(seed, id));
+    float[] values = new float[dim];
+    for (int i = 0; i < dim; i++) {
+      values[i] = (random.nextFloat() * 2f - 1f) * initScale;
+    }
+    return new EntityRow(values, 0f);
+  }
+}

@@ -1,0 +1,22 @@
+package org.sparkkge.jobs.train;
+
+/** Seeds derived from the run seed by SplitMix64 mixing: independent streams per (round, shard) or per row. */
+public final class Seeds {
+  private Seeds() {}
+
+  static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** Seed of shard {@code shard} in round {@code round}: a retried task gets the same one. */
+  public static long of(long seed, int round, int shard) {
+    return mix(mix(mix(seed) + round) + shard);
+  }
+
+  /** Seed of the initial row of one entity: independent of how entities are partitioned. */
+  public static long ofRow(long seed, long id) {
+    return mix(mix(seed ^ 0x6A09E667F3BCC909L) + id);
+  }
+}

@@ -1,0 +1,120 @@
+package org.sparkkge.jobs.train;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.sparkkge.core.TrainConfig;
+import org.sparkkge.jobs.UsageException;
+
+/**
+ * The train.* settings: the shard trainer's knobs (embedding-core {@link TrainConfig}, same kebab-case
+ * keys, except max-steps, which the round length decides) plus the distributed loop's own.
+ *
+ * @param mode shallow (entity lookup table in Spark) or nodepiece (shared encoder, entities encoded)
+ * @param coreSettings trainer settings as TrainConfig keys (TrainConfig is not Serializable; tasks rebuild it);
+ *     {@code epochs} is the total number of passes over the training triples
+ * @param roundFraction fraction of an epoch each shard trains per round (averaging after every round)
+ * @param maxLoss a shard's mean round loss above this (or NaN/infinite) stops the run as diverged
+ * @param resume continue from the last complete checkpoint (also set by --resume)
+ * @param executorMemoryBytes memory a task may use for parameters; 0 = spark.executor.memory (local: the JVM heap)
+ * @param memoryFraction share of that memory the parameter estimate may take
+ * @param optimizerStateFactor bytes of working state per parameter byte (values, gradients, optimizer state)
+ */
+public record TrainOptions(String mode, Map<String, String> coreSettings, double roundFraction, double maxLoss, boolean resume,
+    long executorMemoryBytes, double memoryFraction, double optimizerStateFactor) implements Serializable {
+
+  public static final String SHALLOW = "shallow";
+  public static final String NODEPIECE = "nodepiece";
+  /** Keys of train.* that belong to the distributed loop, not to embedding-core's TrainConfig. */
+  static final java.util.Set<String> OWN_KEYS =
+      java.util.Set.of("mode", "round-fraction", "max-loss", "resume", "memory");
+
+  public static TrainOptions from(Config config) {
+    try {
+      Config t = config.getConfig("train");
+      String mode = t.getString("mode").trim().toLowerCase(Locale.ROOT);
+      if (!mode.equals(SHALLOW) && !mode.equals(NODEPIECE)) {
+        throw new UsageException("train.mode must be shallow or nodepiece, got '" + mode + "'");
+      }
+      Map<String, String> coreValues = new LinkedHashMap<>();
+      for (String key : TrainConfig.KEYS.keySet()) {
+        if (key.equals("max-steps")) {
+          continue; // the round length decides the steps of each round
+        }
+        if (t.hasPath(key)) {
+          coreValues.put(key, String.valueOf(t.getAnyRef(key)));
+        }
+      }
+      try {
+        TrainConfig.fromMap(coreValues);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage(), e);
+      }
+      double fraction = t.getDouble("round-fraction");
+      if (!(fraction > 0) || Double.isInfinite(fraction)) {
+        throw new UsageException("train.round-fraction must be > 0 (fraction of an epoch per round), got " + fraction);
+      }
+      double maxLoss = t.getDouble("max-loss");
+      if (!(maxLoss > 0)) {
+        throw new UsageException("train.max-loss must be > 0, got " + maxLoss);
+      }
+      long memory = t.getBytes("memory.executor-bytes");
+      double memoryFraction = t.getDouble("memory.fraction");
+      double factor = t.getDouble("memory.optimizer-state-factor");
+      if (memory < 0 || !(memoryFraction > 0 && memoryFraction <= 1) || !(factor >= 1)) {
+        throw new UsageException("train.memory: executor-bytes must be >= 0, fraction in (0, 1], "
+            + "optimizer-state-factor >= 1; got " + memory + ", " + memoryFraction + ", " + factor);
+      }
+      return new TrainOptions(mode, coreValues, fraction, maxLoss, t.getBoolean("resume"), memory, memoryFraction, factor);
+    } catch (ConfigException e) {
+      throw new UsageException("invalid train configuration: " + e.getMessage(), e);
+    }
+  }
+
+  /** The trainer settings (rebuilt from the serialisable map; cheap). */
+  public TrainConfig core() {
+    return TrainConfig.fromMap(coreSettings);
+  }
+
+  public boolean nodePiece() {
+    return mode.equals(NODEPIECE);
+  }
+
+  /** Rounds of the whole run: epochs / round-fraction, rounded up. */
+  public int rounds() {
+    TrainConfig core = core();
+    return (int) Math.max(1, Math.ceil(core.epochs() / roundFraction - 1e-9));
+  }
+
+  /**
+   * The trainer settings of one shard in one round: seed from (seed, round, shard) so a retried
+   * task repeats its result exactly, and just enough steps for round-fraction of an epoch.
+   */
+  public TrainConfig roundConfig(int round, int shard, int shardTriples) {
+    TrainConfig core = core();
+    int stepsPerEpoch = Math.max(1, (shardTriples + core.batchSize() - 1) / core.batchSize());
+    int epochs = (int) Math.max(1, Math.ceil(roundFraction - 1e-9));
+    long steps = Math.max(1, Math.round(roundFraction * stepsPerEpoch));
+    return core.toBuilder()
+        .seed(Seeds.of(core.seed(), round, shard))
+        .epochs(epochs)
+        .maxSteps(steps)
+        .build();
+  }
+
+  /** The settings a resumed run must share with the checkpoint it continues. */
+  public Map<String, Object> identity() {
+    TrainConfig core = core();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("mode", mode);
+    m.put("model", core.model());
+    m.put("dim", core.dim());
+    m.put("seed", core.seed());
+    m.put("round_fraction", roundFraction);
+    m.put("train_config", core.toString());
+    return m;
+  }
+}
