@@ -25,13 +25,4 @@ public final class ParsedLines {
           .add("text", DataTypes.StringType, true);
 
   private ParsedLines() {}
-
-  static int code(ParsedLine.Status status) {
-    return switch (status) {
-      case TRIPLE -> TRIPLE;
-      case REJECTED -> REJECTED;
-      case IGNORED -> IGNORED;
-      case LITERAL_DROPPED -> LITERAL_DROPPED;
-    };
-  }
 }

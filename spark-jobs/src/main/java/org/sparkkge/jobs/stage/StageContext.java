@@ -86,6 +86,23 @@ public final class StageContext {
     return output.addDatasets(stage, started, runInfo, datasets, writer);
   }
 
+  /** Location of a dataset inside the output directory, for Spark readers and writers. */
+  public String dataset(String relative) {
+    return output.resolve(relative).toString();
+  }
+
+  /**
+   * Fails with a clear message unless {@code stage} completed in the output directory (its marker
+   * exists), e.g. {@code requireStage("ingest")} before reading triples/train.
+   */
+  public void requireStage(String required) throws java.io.IOException {
+    if (!output.isStageComplete(required)) {
+      throw new org.sparkkge.jobs.PipelineException(
+          stage + ": output directory " + org.sparkkge.jobs.io.HadoopPaths.display(output.path())
+              + " has no completed " + required + " stage (run bin/spark-kge " + required + " into it first)");
+    }
+  }
+
   /** Convenience for counts maps. */
   public static Map<String, Object> counts(Object... keyValues) {
     Map<String, Object> map = new java.util.LinkedHashMap<>();

@@ -131,6 +131,7 @@ public final class ShardTask {
    * committed trainer (9555c3e) does not switch it off, so the task does before training.
    */
   static Device deviceForTraining() {
+    ai.djl.engine.Engine.getInstance(); // loads libtorch before the direct JNI call
     ai.djl.pytorch.jni.JniUtils.setGradMode(false);
     return Devices.forCurrentTask();
   }
