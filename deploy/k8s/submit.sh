@@ -6,10 +6,11 @@
 #       run --config /data/conf/fb15k-237.conf --output /data/runs/fb15k-237/2026-11-26
 #
 # Driver and executors run the image from deploy/docker/ (the application jar sits in it, so the jar is
-# given as local://). Pod templates in this folder request nvidia.com/gpu and mount a
-# PersistentVolumeClaim at /data for inputs, configuration and outputs (or use s3a:// paths instead).
+# given as local://). The GPU executor pod template tolerates GPU nodes (Spark itself requests
+# nvidia.com/gpu from --gpus-per-executor); --data-claim mounts a PersistentVolumeClaim at /data on driver
+# and executors for inputs, configuration and outputs (or use s3a:// paths instead).
 set -euo pipefail
-# shellcheck source=../lib/submit-common.sh
+# shellcheck source=SCRIPTDIR/../lib/submit-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/submit-common.sh"
 
 API=""
@@ -31,7 +32,8 @@ Kubernetes options:
   --service-account NAME     driver service account allowed to create executor pods (default spark-kge)
   --data-claim CLAIM         PersistentVolumeClaim mounted at --data-mount on driver and executors
   --data-mount PATH          mount path of the claim (default /data)
-  --template-dir DIR         folder with driver-pod.yaml and executor-pod.yaml (default deploy/k8s)
+  --template-dir DIR         folder with driver-pod.yaml, executor-pod.yaml (CPU) and executor-pod-gpu.yaml
+                             (default deploy/k8s)
 The jar defaults to the one inside the image (local:///opt/spark-kge/spark-kge-app.jar); --config must be
 a path the driver pod can read (on the claim, or baked into the image under /opt/spark-kge/conf).
 USAGE
@@ -74,7 +76,6 @@ CMD=("$SPARK_SUBMIT" --master "k8s://$api" --deploy-mode cluster --name "$APP_NA
      --conf "spark.kubernetes.container.image=$IMAGE"
      --conf "spark.kubernetes.authenticate.driver.serviceAccountName=$SERVICE_ACCOUNT"
      --conf "spark.kubernetes.driver.podTemplateFile=$TEMPLATE_DIR/driver-pod.yaml"
-     --conf "spark.kubernetes.executor.podTemplateFile=$TEMPLATE_DIR/executor-pod.yaml"
      --conf "spark.kubernetes.driverEnv.DJL_OFFLINE=true")
 if [ -n "$DATA_CLAIM" ]; then
   for role in driver executor; do
@@ -85,8 +86,11 @@ fi
 kge_common_conf
 if [ "$GPUS_PER_EXECUTOR" -gt 0 ]; then
   # The image carries the discovery script; the vendor makes Spark request nvidia.com/gpu for the pod.
-  CMD+=(--conf "spark.executor.resource.gpu.vendor=nvidia.com"
+  CMD+=(--conf "spark.kubernetes.executor.podTemplateFile=$TEMPLATE_DIR/executor-pod-gpu.yaml"
+        --conf "spark.executor.resource.gpu.vendor=nvidia.com"
         --conf "spark.executor.resource.gpu.discoveryScript=/opt/spark-kge/bin/discover-gpus.sh")
+else
+  CMD+=(--conf "spark.kubernetes.executor.podTemplateFile=$TEMPLATE_DIR/executor-pod.yaml")
 fi
 CMD+=("$JAR" "${STAGE_ARGS[0]}")
 [ -n "$CONFIG" ] && CMD+=(--config "$CONFIG")

@@ -73,10 +73,11 @@ kge_validate_common() {
   case "${STAGE_ARGS[0]}" in
     -*) kge_die "unknown option: ${STAGE_ARGS[0]}" ;;
   esac
-  local n
-  for n in "$NUM_EXECUTORS" "$EXECUTOR_CORES" "$GPUS_PER_EXECUTOR"; do
-    [[ "$n" =~ ^[0-9]+$ ]] || kge_die "expected a whole number, got '$n'"
-  done
+  [[ "$NUM_EXECUTORS" =~ ^[1-9][0-9]*$ ]] || kge_die "--num-executors expects a positive whole number, got '$NUM_EXECUTORS'"
+  [[ "$EXECUTOR_CORES" =~ ^[1-9][0-9]*$ ]] || kge_die "--executor-cores expects a positive whole number, got '$EXECUTOR_CORES'"
+  [[ "$GPUS_PER_EXECUTOR" =~ ^[0-9]+$ ]] || kge_die "--gpus-per-executor expects a whole number, got '$GPUS_PER_EXECUTOR'"
+  [[ "$EXECUTOR_MEMORY" =~ ^[0-9]+[kmgtKMGT]?$ ]] || kge_die "--executor-memory expects a size like 8g, got '$EXECUTOR_MEMORY'"
+  [[ "$DRIVER_MEMORY" =~ ^[0-9]+[kmgtKMGT]?$ ]] || kge_die "--driver-memory expects a size like 4g, got '$DRIVER_MEMORY'"
   [ -n "$APP_NAME" ] || APP_NAME="spark-kge-${STAGE_ARGS[0]}"
   if [ -n "$CONFIG" ] && [ "$DRY_RUN" -eq 0 ] && [ ! -f "$CONFIG" ]; then
     kge_die "configuration file not found: $CONFIG"

@@ -9,13 +9,14 @@
 # folder. GPUs are scheduled through YARN's yarn.io/gpu resource (Hadoop 3.1+ with GPU isolation on the
 # NodeManagers); the discovery script in deploy/gpu/ travels with --files too.
 set -euo pipefail
-# shellcheck source=../lib/submit-common.sh
+# shellcheck source=SCRIPTDIR/../lib/submit-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/submit-common.sh"
 
 DEPLOY_MODE="cluster"
 QUEUE=""
 PRINCIPAL=""
 KEYTAB=""
+MAX_APP_ATTEMPTS=1
 
 usage() {
   cat <<'USAGE'
@@ -24,6 +25,7 @@ YARN options:
   --deploy-mode cluster|client   where the driver runs (default cluster)
   --queue QUEUE                  YARN queue
   --principal NAME --keytab FILE Kerberos login for long runs (passed through to spark-submit)
+  --max-app-attempts N           YARN application attempts (default 1: retries belong to the scheduler)
 USAGE
   kge_common_usage
 }
@@ -35,6 +37,7 @@ while [ $# -gt 0 ]; do
     --queue) [ $# -ge 2 ] || kge_die "--queue needs a value"; QUEUE="$2"; shift 2; continue ;;
     --principal) [ $# -ge 2 ] || kge_die "--principal needs a value"; PRINCIPAL="$2"; shift 2; continue ;;
     --keytab) [ $# -ge 2 ] || kge_die "--keytab needs a value"; KEYTAB="$2"; shift 2; continue ;;
+    --max-app-attempts) [ $# -ge 2 ] || kge_die "--max-app-attempts needs a value"; MAX_APP_ATTEMPTS="$2"; shift 2; continue ;;
   esac
   kge_parse_common_option "$@"
   if [ "$USED" -eq 0 ]; then
@@ -47,9 +50,14 @@ while [ $# -gt 0 ]; do
 done
 
 kge_validate_common
-case "$DEPLOY_MODE" in cluster|client) ;; *) kge_die "--deploy-mode must be cluster or client" ;; esac
+case "$DEPLOY_MODE" in cluster|client) ;; *) kge_die "--deploy-mode must be cluster or client, got '$DEPLOY_MODE'" ;; esac
+[[ "$MAX_APP_ATTEMPTS" =~ ^[1-9][0-9]*$ ]] || kge_die "--max-app-attempts expects a positive whole number, got '$MAX_APP_ATTEMPTS'"
 if { [ -n "$PRINCIPAL" ] && [ -z "$KEYTAB" ]; } || { [ -z "$PRINCIPAL" ] && [ -n "$KEYTAB" ]; }; then
   kge_die "--principal and --keytab go together"
+fi
+if [ "$GPUS_PER_EXECUTOR" -gt 0 ] && [ -z "$LIBTORCH_DIR" ]; then
+  # Without it DJL would load the CPU libtorch from the jar and the GPUs would sit idle.
+  kge_die "--gpus-per-executor needs --libtorch-dir: the CUDA libtorch 2.7.1 (cu128) folder on the NodeManagers (docs/gpu.md)"
 fi
 [ -n "$JAR" ] || JAR="${SPARK_KGE_JAR:-$KGE_REPO_DIR/spark-jobs/target/spark-kge-app.jar}"
 
@@ -64,6 +72,9 @@ CMD=("$SPARK_SUBMIT" --master yarn --deploy-mode "$DEPLOY_MODE" --name "$APP_NAM
      --files "$files_csv")
 [ -n "$QUEUE" ] && CMD+=(--queue "$QUEUE")
 [ -n "$PRINCIPAL" ] && CMD+=(--principal "$PRINCIPAL" --keytab "$KEYTAB")
+# One attempt per submission: a failed stage is retried by the caller (the Airflow DAG), which can tell
+# a transient failure from a bad input or configuration (exit codes 1 and 2) that would fail again.
+CMD+=(--conf "spark.yarn.maxAppAttempts=$MAX_APP_ATTEMPTS")
 CMD+=(--conf "spark.yarn.appMasterEnv.DJL_OFFLINE=true")
 kge_common_conf
 if [ "$GPUS_PER_EXECUTOR" -gt 0 ]; then
