@@ -55,6 +55,7 @@ public final class PartitionerBench {
     }
 
     static String peakRss() throws java.io.IOException {
+        // Peak resident set of this JVM (heap, off-heap, code) over the whole run.
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmHWM")) {
                 return line.replaceAll("\\s+", " ");
@@ -92,6 +93,27 @@ public final class PartitionerBench {
         System.out.printf("input %s: %d triples, %d entities, %d relations; anchors %d, k %d, m %d, shards %d%n",
                 data, triplesCount, entities, relations, anchors, k, m, shards);
 
+        List<String> stages = List.of(System.getProperty("bench.stages", "kcore,tokenize,partition").split(","));
+        if (stages.contains("kcore")) {
+            runKCore(spark, triples, entities, work);
+        }
+        if (stages.contains("tokenize")) {
+            TokenizeConfig config = TokenizeConfig.DEFAULTS.withAnchors(anchors, k, m);
+            NodePiece.Tokenization tokenization = stage("tokenize", () -> {
+                NodePiece.Tokenization t = NodePiece.tokenize(triples, entities, relations, config);
+                t.tokens().write().mode("overwrite").parquet(work + "/tokens");
+                return t;
+            });
+            System.out.printf("  %s, BFS rounds %d%n", tokenization.anchors(), tokenization.bfsRounds());
+        }
+        if (stages.contains("partition")) {
+            runPartition(spark, triples, work, shards, stages.contains("tokenize"));
+        }
+        System.out.println("process " + peakRss());
+        spark.stop();
+    }
+
+    static void runKCore(SparkSession spark, Dataset<Row> triples, long entities, String work) {
         Dataset<Row> cores = stage("kcore", () -> {
             KCore.coreNumbers(triples, entities).write().mode("overwrite").parquet(work + "/core_numbers");
             return spark.read().parquet(work + "/core_numbers");
@@ -104,18 +126,15 @@ public final class PartitionerBench {
             KCore.peripheryLayers(triples, cores, 2).write().mode("overwrite").parquet(work + "/periphery");
             return null;
         });
+    }
 
-        TokenizeConfig config = TokenizeConfig.DEFAULTS.withAnchors(anchors, k, m);
-        NodePiece.Tokenization tokenization = stage("tokenize", () -> {
-            NodePiece.Tokenization t = NodePiece.tokenize(triples, entities, relations, config);
-            t.tokens().write().mode("overwrite").parquet(work + "/tokens");
-            return t;
-        });
-        System.out.printf("  %s, BFS rounds %d%n", tokenization.anchors(), tokenization.bfsRounds());
-        Dataset<Row> tokens = spark.read().parquet(work + "/tokens");
-
+    static void runPartition(SparkSession spark, Dataset<Row> triples, String work, int shards, boolean withTokens) {
+        Dataset<Row> tokens = withTokens ? spark.read().parquet(work + "/tokens") : null;
         List<PartitionQuality> qualities = new ArrayList<>();
         for (EdgePartitioner.Strategy strategy : EdgePartitioner.Strategy.values()) {
+            if (tokens == null && strategy == EdgePartitioner.Strategy.LOCALITY) {
+                continue;
+            }
             String name = strategy.name().toLowerCase(java.util.Locale.ROOT);
             qualities.add(stage("partition_" + name, () -> {
                 EdgePartitioner.partition(triples, strategy, shards, 1, tokens)
@@ -124,7 +143,5 @@ public final class PartitionerBench {
             }));
         }
         qualities.forEach(q -> System.out.println("  " + q));
-        System.out.println("process " + peakRss());
-        spark.stop();
     }
 }

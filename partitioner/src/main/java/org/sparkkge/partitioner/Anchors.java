@@ -110,7 +110,7 @@ public final class Anchors {
                 take(degrees.mapValues(Integer::longValue), byDegree, chosen);
             }
             if (byPagerank > 0) {
-                JavaPairRDD<Integer, Double> ranks = pageRank(adjacency, degrees, partitioner,
+                JavaPairRDD<Integer, Double> ranks = pageRank(adjacency, partitioner,
                         config.pagerankIterations(), config.damping());
                 take(ranks.mapValues(rank -> Math.round(rank * 1e9)), byPagerank, chosen);
                 ranks.unpersist(false);
@@ -150,8 +150,7 @@ public final class Anchors {
     public static Dataset<Row> pageRank(Dataset<Row> triples, int iterations, double damping) {
         VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(triples.sparkSession()));
         JavaPairRDD<Integer, int[]> adjacency = Graphs.adjacency(triples, partitioner);
-        JavaPairRDD<Integer, Integer> degrees = degrees(adjacency, partitioner);
-        JavaPairRDD<Integer, Double> ranks = pageRank(adjacency, degrees, partitioner, iterations, damping);
+        JavaPairRDD<Integer, Double> ranks = pageRank(adjacency, partitioner, iterations, damping);
         return triples.sparkSession().createDataFrame(
                 ranks.map(v -> RowFactory.create(v._1(), v._2())),
                 new StructType().add("id", DataTypes.IntegerType, false)
@@ -163,22 +162,30 @@ public final class Anchors {
      * degree >= 1, so there is no dangling mass.
      */
     static JavaPairRDD<Integer, Double> pageRank(JavaPairRDD<Integer, int[]> adjacency,
-            JavaPairRDD<Integer, Integer> degrees, VertexPartitioner partitioner, int iterations,
-            double damping) {
-        JavaPairRDD<Integer, Double> ranks = degrees.mapValues(degree -> 1.0);
+            VertexPartitioner partitioner, int iterations, double damping) {
+        // Each vertex carries its neighbour list with its rank, so a round is one shuffle of
+        // contributions and one narrow join, with no separate degree lookup.
+        JavaPairRDD<Integer, Tuple2<int[], Double>> state = adjacency.mapValues(neighbours -> new Tuple2<>(neighbours, 1.0));
         Graphs.Rounds rounds = new Graphs.Rounds();
         for (int round = 1; round <= iterations; round++) {
-            JavaPairRDD<Integer, Double> share = ranks.join(degrees)
-                    .mapValues(rankAndDegree -> rankAndDegree._1() / rankAndDegree._2());
-            JavaPairRDD<Integer, Double> next = Graphs.toNeighbours(adjacency, share)
-                    .reduceByKey(partitioner, Double::sum)
-                    .mapValues(sum -> (1 - damping) + damping * sum)
+            JavaPairRDD<Integer, Double> received = state.flatMapToPair(vertex -> {
+                        int[] neighbours = vertex._2()._1();
+                        double share = vertex._2()._2() / neighbours.length;
+                        List<Tuple2<Integer, Double>> out = new java.util.ArrayList<>(neighbours.length);
+                        for (int neighbour : neighbours) {
+                            out.add(new Tuple2<>(neighbour, share));
+                        }
+                        return out.iterator();
+                    })
+                    .reduceByKey(partitioner, Double::sum);
+            JavaPairRDD<Integer, Tuple2<int[], Double>> next = state.join(received)
+                    .mapValues(both -> new Tuple2<>(both._1()._1(), (1 - damping) + damping * both._2()))
                     .persist(StorageLevel.MEMORY_AND_DISK());
             rounds.begin(next, round);
             next.count();
             rounds.computed(next, round);
-            ranks = next;
+            state = next;
         }
-        return ranks;
+        return state.mapValues(Tuple2::_2);
     }
 }

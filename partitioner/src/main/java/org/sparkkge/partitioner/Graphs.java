@@ -135,6 +135,27 @@ final class Graphs {
         });
     }
 
+    /**
+     * With numEntities > 0, fails unless every head and tail lies in 0..numEntities-1 (one aggregation
+     * over the triples), so no triple can fall out of per-entity outputs silently.
+     */
+    static void requireEntityIdsBelow(Dataset<Row> triples, long numEntities) {
+        if (numEntities <= 0) {
+            return;
+        }
+        Row range = triples.agg(functions.min("head"), functions.max("head"), functions.min("tail"),
+                functions.max("tail")).first();
+        if (range.isNullAt(0)) {
+            return;
+        }
+        long low = Math.min(range.getInt(0), range.getInt(2));
+        long high = Math.max(range.getInt(1), range.getInt(3));
+        if (low < 0 || high >= numEntities) {
+            throw new IllegalArgumentException("triples: entity ids span " + low + ".." + high
+                    + " but the entity count is " + numEntities + " (ids must be dense 0.." + (numEntities - 1) + ")");
+        }
+    }
+
     /** Every entity id: 0..numEntities-1 when known (> 0), otherwise the ids that occur in the triples. */
     static Dataset<Row> entityIds(SparkSession spark, Dataset<Row> triples, long numEntities) {
         if (numEntities > 0) {

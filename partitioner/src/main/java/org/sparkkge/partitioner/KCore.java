@@ -53,6 +53,8 @@ public final class KCore {
      * is 0, of the entities occurring in the triples). Entities without any non-loop edge get 0.
      */
     public static Dataset<Row> coreNumbers(Dataset<Row> triples, long numEntities) {
+        Graphs.requireTriples(triples);
+        Graphs.requireEntityIdsBelow(triples, numEntities);
         SparkSession spark = triples.sparkSession();
         VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(spark));
         JavaPairRDD<Integer, int[]> adjacency = Graphs.adjacency(triples, partitioner);
@@ -92,6 +94,7 @@ public final class KCore {
             }
             LOG.debug("k-core round {}: {} estimates changed", round, changed);
         } while (changed > 0);
+        LOG.info("k-core converged after {} rounds", round);
         JavaPairRDD<Integer, Integer> estimate = state.mapValues(vertex -> vertex.core);
         Dataset<Row> cores = spark.createDataFrame(
                 estimate.map(vertex -> RowFactory.create(vertex._1(), vertex._2())), CORE_SCHEMA);

@@ -77,6 +77,7 @@ public final class NodePiece {
     public static Tokenization tokenize(Dataset<Row> triples, long numEntities, int numRelations,
             TokenizeConfig config) {
         Graphs.requireTriples(triples);
+        Graphs.requireEntityIdsBelow(triples, numEntities);
         SparkSession spark = triples.sparkSession();
         VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(spark));
         JavaPairRDD<Integer, int[]> adjacency = Graphs.adjacency(triples, partitioner);

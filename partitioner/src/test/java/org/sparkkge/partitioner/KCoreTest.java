@@ -50,6 +50,10 @@ class KCoreTest {
         assertEquals(5, stats.level(2).triples());
         assertEquals(5.0 / 7, stats.level(2).tripleShare(), 1e-12);
         assertEquals(0, stats.level(3).entities());
+
+        IllegalArgumentException tooFew = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> KCore.coreNumbers(data, 4));
+        assertTrue(tooFew.getMessage().contains("entity count is 4"), tooFew.getMessage());
     }
 
     @ParameterizedTest

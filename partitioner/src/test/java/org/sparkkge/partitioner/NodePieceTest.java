@@ -239,6 +239,31 @@ class NodePieceTest {
     }
 
     @Test
+    void pageRankEqualsPowerIterationReference() {
+        KgFixture kg = KgFixture.load("umls");
+        int[][] adjacency = KgFixture.simpleAdjacency(kg.train, kg.numEntities());
+        double[] rank = new double[adjacency.length];
+        Arrays.fill(rank, 1.0);
+        for (int round = 0; round < 15; round++) {
+            double[] next = new double[rank.length];
+            for (int v = 0; v < adjacency.length; v++) {
+                for (int u : adjacency[v]) {
+                    next[u] += rank[v] / adjacency[v].length;
+                }
+            }
+            for (int v = 0; v < next.length; v++) {
+                next[v] = adjacency[v].length == 0 ? 0 : 0.15 + 0.85 * next[v];
+            }
+            rank = next;
+        }
+        List<Row> rows = Anchors.pageRank(kg.trainDataset(), 15, 0.85).collectAsList();
+        assertEquals(Arrays.stream(adjacency).filter(a -> a.length > 0).count(), rows.size());
+        for (Row row : rows) {
+            assertEquals(rank[row.getInt(0)], row.getDouble(1), 1e-9, "rank of " + row.getInt(0));
+        }
+    }
+
+    @Test
     void smallGraphPaddingRelationsAndErrors() {
         // Path 0-1-2-3, a self-loop on 3, entity 4 isolated (numEntities 5); relations 0..1.
         int[][] triples = {{0, 0, 1}, {2, 1, 1}, {2, 0, 3}, {3, 1, 3}};
