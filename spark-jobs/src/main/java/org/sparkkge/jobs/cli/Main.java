@@ -62,6 +62,7 @@ public final class Main implements Callable<Integer> {
         .description(
             "Run every stage in order: " + pipeline.stream().map(Stage::name).collect(Collectors.joining(", ")) + ".");
     cli.addSubcommand("run", run);
+    cli.addSubcommand("neighbors", org.sparkkge.jobs.query.NeighborsCommand.commandLine(streams));
     cli.setOut(new PrintWriter(streams.out(), true));
     cli.setErr(new PrintWriter(streams.err(), true));
     return cli;
