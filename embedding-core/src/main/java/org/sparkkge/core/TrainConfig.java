@@ -29,7 +29,8 @@ import org.sparkkge.core.model.ScoringModels;
  * @param epochs passes over the shard
  * @param maxSteps stop after this many steps in total (0 = no limit)
  * @param seed seed of shuffling and sampling: same seed, same result
- * @param threads libtorch intra-op threads (JVM-wide setting); 0 = leave as it is
+ * @param threads libtorch intra-op threads (JVM-wide setting; 1 suits one Spark task per core, since
+ *     2 threads on a loaded machine were 7x slower than 1); 0 = leave as it is
  * @param initScale entity/relation rows start uniform in [-initScale, initScale]
  */
 public record TrainConfig(String model, int dim, float lr, float denseLr, int batchSize, int negatives,
@@ -187,7 +188,7 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
         private int epochs = 1;
         private long maxSteps = 0;
         private long seed = 42;
-        private int threads = 0;
+        private int threads = 1;
         private float initScale = 0.1f;
 
         public Builder model(String v) { model = v; return this; }

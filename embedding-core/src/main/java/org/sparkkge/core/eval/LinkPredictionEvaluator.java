@@ -63,6 +63,8 @@ public final class LinkPredictionEvaluator {
         int d = params.dim();
         int rd = params.relationDim();
         try (NDManager manager = NDManager.newBaseManager(device)) {
+            // grad mode is per thread in libtorch and on by default in threads DJL did not set up
+            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
             NDArray entities = manager.create(params.entities(), new Shape(numEntities, d));
             NDArray relations = manager.create(params.relations(), new Shape(r, rd));
             NDArray allCandidates = entities.expandDims(0);

@@ -69,6 +69,7 @@ public final class ShardTrainer {
         }
         shard.checkIds(start.numEntities(), start.numRelations());
         if (config.threads() > 0) {
+            ai.djl.engine.Engine.getEngine("PyTorch"); // loads the native library before the JNI call
             ai.djl.pytorch.jni.JniUtils.setNumThreads(config.threads());
         }
         ScoringModel model = ScoringModels.byName(config.model());
@@ -85,6 +86,8 @@ public final class ShardTrainer {
         double lastLoss = Double.NaN;
         long steps = 0;
         long triples = 0;
+        long stepNanos = 0;
+        long[] phaseNanos = new long[4];
         ReentrantLock lock = TrainingLock.lock();
         ModelParameters result;
         try (NDManager manager = NDManager.newBaseManager(device)) {
@@ -101,14 +104,16 @@ public final class ShardTrainer {
                         epochLoss[epoch] = count == 0 ? Double.NaN : sum / count;
                         break epochs;
                     }
+                    long stepStart = System.nanoTime();
                     int size = Math.min(config.batchSize(), n - from);
                     StepBatch batch = StepBatch.prepare(shard, order, from, size, config, numEntities, random,
                             entityLocal, relationLocal);
+                    phaseNanos[0] += System.nanoTime() - stepStart;
                     float loss;
                     lock.lock();
                     try {
                         loss = step(manager, model, entities, relations, batch, config, start.dim(),
-                                start.relationDim(), steps);
+                                start.relationDim(), steps, phaseNanos);
                     } finally {
                         lock.unlock();
                     }
@@ -116,6 +121,7 @@ public final class ShardTrainer {
                         throw new IllegalStateException("training diverged: loss " + loss + " at step " + steps
                                 + " (epoch " + epoch + "); lower train.lr or train.init-scale");
                     }
+                    stepNanos += System.nanoTime() - stepStart;
                     java.util.function.Consumer<NDManager> observer = afterStepObserver;
                     if (observer != null) observer.accept(manager);
                     for (int id : batch.uniqueEntities) touchCounts[id]++;
@@ -143,13 +149,17 @@ public final class ShardTrainer {
             }
         }
         TrainStats stats = new TrainStats(triples, steps, epochLoss, firstLoss, lastLoss, ids, counts,
-                System.nanoTime() - began);
+                System.nanoTime() - began, stepNanos, phaseNanos);
         return new TrainResult(result, stats);
     }
 
     /** One optimizer step; caller holds the training lock. Returns the loss. */
     private static float step(NDManager manager, ScoringModel model, EntitySource entities, RowTable relations,
-            StepBatch b, TrainConfig config, int dim, int relationDim, long stepIndex) {
+            StepBatch b, TrainConfig config, int dim, int relationDim, long stepIndex, long[] phaseNanos) {
+        long began = System.nanoTime();
+        // libtorch's grad mode is per thread and starts enabled in threads DJL did not initialise (e.g. a
+        // Spark task thread): with it on, the optimizer's in-place row updates would be recorded in a graph.
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             int k = b.chunks;
@@ -197,11 +207,16 @@ public final class ShardTrainer {
                 if (config.regWeight() > 0 && !"none".equals(config.regularizer())) {
                     loss = loss.add(regularization(config.regularizer(), h, r, t, weights).mul(config.regWeight()));
                 }
-                collector.backward(loss);
                 lossValue = loss.getFloat();
+                long forwardDone = System.nanoTime();
+                phaseNanos[1] += forwardDone - began;
+                collector.backward(loss);
+                phaseNanos[2] += System.nanoTime() - forwardDone;
             }
+            long updateStart = System.nanoTime();
             entities.update(entityIds, stepIndex + 1);
             relations.applyAdagrad(relationIds, config.lr());
+            phaseNanos[3] += System.nanoTime() - updateStart;
             return lossValue;
         }
     }

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Training throughput benchmark of embedding-core (FB15k-237, PyTorch-BigGraph set-up), see
+# docs/benchmarks-embedding-core.md. Usage: bench/embedding-core/run.sh [key=value ...]
+#   e.g. bench/embedding-core/run.sh steps=40 threads=1 models=complex
+#        bench/embedding-core/run.sh models=complex steps=10 epochs=7     # + epoch-limited quality run
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+# own output folder, so the benchmark never collides with a test build of the same tree
+mvn -o -q -pl embedding-core -Dkge.target=target-bench test-compile
+cp_file="$(mktemp)"
+mvn -o -q -pl embedding-core -Dkge.target=target-bench dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test
+out="embedding-core/target-bench"
+echo "uptime: $(uptime)"
+exec java -Xmx8g -Dai.djl.offline=true -cp "$out/test-classes:$out/classes:$(cat "$cp_file")" \
+  org.sparkkge.core.bench.TrainingBenchmark data="$root/../shared/datasets/fb15k-237" "$@"

@@ -1,0 +1,167 @@
+package org.sparkkge.core.bench;
+
+import ai.djl.Device;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import org.sparkkge.core.ModelParameters;
+import org.sparkkge.core.model.ScoringModel;
+import org.sparkkge.core.model.ScoringModels;
+import org.sparkkge.core.train.Losses;
+import org.sparkkge.core.TrainConfig;
+import org.sparkkge.core.TrainResult;
+import org.sparkkge.core.TripleArrays;
+import org.sparkkge.core.data.KgDataset;
+import org.sparkkge.core.eval.EvaluationResult;
+import org.sparkkge.core.eval.LinkPredictionEvaluator;
+import org.sparkkge.core.train.ShardTrainer;
+
+/**
+ * Training throughput benchmark (not a test). Runs, in one process, the PyTorch-BigGraph FB15k-237
+ * set-up (ComplEx d=200, 1,000 uniform + 50 batch negatives in chunks of 50, softmax loss, Adagrad
+ * lr 0.1, batch 1,000) at the real entity count and with the same triples in a 1M-entity table (the
+ * step-time ratio shows that updates are sparse), then the other models, then optionally an
+ * epoch-limited quality run. Prints load average beside every figure.
+ *
+ * <p>Arguments (key=value): data=PATH (FB15k-237 folder), steps=40, threads=1, models=..., large=1000000,
+ * epochs=0 (quality run epochs; 0 = skip), qualityModel=complex.
+ */
+public final class TrainingBenchmark {
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new LinkedHashMap<>();
+        a.put("data", "../shared/datasets/fb15k-237");
+        a.put("steps", "40");
+        a.put("threads", "1");
+        a.put("models", "complex,distmult,transe_l2,transe_l1,rotate");
+        a.put("large", "1000000");
+        a.put("epochs", "0");
+        a.put("qualityModel", "complex");
+        a.put("lr", "0.1");
+        for (String arg : args) {
+            String[] kv = arg.split("=", 2);
+            if (kv.length != 2 || !a.containsKey(kv[0])) {
+                throw new IllegalArgumentException("bad argument '" + arg + "', expected key=value with key in " + a.keySet());
+            }
+            a.put(kv[0], kv[1]);
+        }
+        KgDataset ds = KgDataset.load(Path.of(a.get("data")));
+        int steps = Integer.parseInt(a.get("steps"));
+        int threads = Integer.parseInt(a.get("threads"));
+        int large = Integer.parseInt(a.get("large"));
+        System.out.printf("FB15k-237: %d entities, %d relations, %d train triples; libtorch threads %d%n",
+                ds.numEntities(), ds.numRelations(), ds.train().size(), threads);
+        for (String model : a.get("models").split(",")) {
+            boolean broadcast = model.equals("transe_l1") || model.equals("rotate");
+            TrainConfig config = TrainConfig.builder().model(model).dim(200).batchSize(1000).chunkSize(50)
+                    .negatives(broadcast ? 100 : 1000).batchNegatives(50).loss("softmax")
+                    .lr(Float.parseFloat(a.get("lr"))).maxSteps(steps).threads(threads).seed(1).build();
+            // warm-up (JIT, native allocator), not reported
+            run(ds.train(), config.toBuilder().maxSteps(3).build(), ds.numEntities(), ds.numRelations());
+            TrainResult small = run(ds.train(), config, ds.numEntities(), ds.numRelations());
+            String loadSmall = load();
+            TrainResult big = run(ds.train(), config, large, ds.numRelations());
+            String loadBig = load();
+            double ratio = big.stats().meanStepMillis() / small.stats().meanStepMillis();
+            System.out.printf(Locale.ROOT, "%-9s negatives %d+50: %,d entities: %.1f ms/step, %,.0f triples/s [load %s]"
+                    + " | %,d entities: %.1f ms/step, %,.0f triples/s [load %s] | step-time ratio %.2f | peak RSS %d MiB%n",
+                    model, config.negatives(), ds.numEntities(), small.stats().meanStepMillis(),
+                    1000 * 1000 / small.stats().meanStepMillis(), loadSmall, large, big.stats().meanStepMillis(),
+                    1000 * 1000 / big.stats().meanStepMillis(), loadBig, ratio, peakRssMiB());
+            long[] ph = small.stats().phaseNanos();
+            double s = small.stats().steps() * 1e6;
+            double floor = computeFloorMillis(config, steps);
+            System.out.printf(Locale.ROOT, "          compute floor (same scoring+loss+backward on pre-gathered leaves, no"
+                    + " sampling/gather/update): %.1f ms/step [load %s] -> trainer overhead x%.2f%n", floor, load(),
+                    small.stats().meanStepMillis() / floor);
+            System.out.printf(Locale.ROOT, "          per step at %,d entities: sampling %.1f ms, gather+forward %.1f ms,"
+                    + " backward %.1f ms, update %.1f ms%n", ds.numEntities(), ph[0] / s, ph[1] / s, ph[2] / s, ph[3] / s);
+        }
+        int epochs = Integer.parseInt(a.get("epochs"));
+        if (epochs > 0) {
+            TrainConfig config = TrainConfig.builder().model(a.get("qualityModel")).dim(200).batchSize(1000)
+                    .chunkSize(50).negatives(1000).batchNegatives(50).loss("softmax")
+                    .lr(Float.parseFloat(a.get("lr"))).epochs(1).threads(threads).seed(1).build();
+            ModelParameters params = ModelParameters.initialize(config, ds.numEntities(), ds.numRelations());
+            TripleArrays known = TripleArrays.concat(ds.train(), ds.valid(), ds.test());
+            double trainSeconds = 0;
+            for (int epoch = 1; epoch <= epochs; epoch++) {
+                TrainResult r = ShardTrainer.train(ds.train(), params,
+                        config.toBuilder().seed(epoch).build(), Device.cpu());
+                params = r.params();
+                trainSeconds += r.stats().wallNanos() / 1e9;
+                System.out.printf(Locale.ROOT, "epoch %d: %.1f s, %,.0f triples/s, mean loss %.4f [load %s]%n", epoch,
+                        r.stats().wallNanos() / 1e9, r.stats().triplesPerSecond(), r.stats().epochMeanLoss()[0], load());
+                if (epoch == epochs || epoch % 7 == 0) {
+                    long t0 = System.nanoTime();
+                    EvaluationResult eval = LinkPredictionEvaluator.evaluate(params, ds.test(), known, 0, 512, 1,
+                            Device.cpu());
+                    System.out.printf(Locale.ROOT, "after %d epochs (%.0f s training): %s (eval %.1f s)%n", epoch,
+                            trainSeconds, eval, (System.nanoTime() - t0) / 1e9);
+                }
+            }
+        }
+        System.out.printf("peak RSS %d MiB%n", peakRssMiB());
+    }
+
+    /** In-process baseline: one step's scoring, loss and backward on dense leaves, nothing else. */
+    private static double computeFloorMillis(TrainConfig config, int steps) {
+        ScoringModel model = ScoringModels.byName(config.model());
+        int k = config.batchSize() / config.chunkSize();
+        int c = config.chunkSize();
+        int d = config.dim();
+        int m = config.negatives() + config.batchNegatives();
+        long total = 0;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            JniUtils.setGradMode(false);
+            for (int i = 0; i < steps + 2; i++) {
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    NDArray h = manager.randomUniform(-0.1f, 0.1f, new Shape(k, c, d));
+                    NDArray r = manager.randomUniform(-0.1f, 0.1f, new Shape(k, c, model.relationWidth(d)));
+                    NDArray t = manager.randomUniform(-0.1f, 0.1f, new Shape(k, c, d));
+                    NDArray neg = manager.randomUniform(-0.1f, 0.1f, new Shape(k, m, d));
+                    NDArray w = manager.ones(new Shape(k, c));
+                    long t0 = System.nanoTime();
+                    for (NDArray x : new NDArray[] {h, r, t, neg}) x.setRequiresGradient(true);
+                    try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
+                        NDArray pos = model.score(h, r, t);
+                        NDArray loss = Losses.loss("softmax", pos, model.scoreTails(h, r, neg), w, 0, 1)
+                                .add(Losses.loss("softmax", pos, model.scoreHeads(r, t, neg), w, 0, 1));
+                        gc.backward(loss);
+                    }
+                    if (i >= 2) total += System.nanoTime() - t0;
+                }
+            }
+        }
+        return total / 1e6 / steps;
+    }
+
+    private static TrainResult run(TripleArrays triples, TrainConfig config, int entities, int relations) {
+        ModelParameters start = ModelParameters.initialize(config, entities, relations);
+        return ShardTrainer.train(triples, start, config, Device.cpu());
+    }
+
+    private static String load() throws IOException {
+        return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    }
+
+    private static long peakRssMiB() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,167 @@
+package org.sparkkge.core.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.BaseNDManager;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.sparkkge.core.ModelParameters;
+import org.sparkkge.core.TestData;
+import org.sparkkge.core.TrainConfig;
+import org.sparkkge.core.TrainResult;
+import org.sparkkge.core.TripleArrays;
+import org.sparkkge.core.data.KgDataset;
+
+class ShardTrainerTest {
+    static final KgDataset UMLS = TestData.bundled("umls");
+
+    static TrainConfig.Builder small() {
+        return TrainConfig.builder().model("complex").dim(32).batchSize(500).chunkSize(50).negatives(64)
+                .batchNegatives(50).epochs(1).seed(11);
+    }
+
+    static TrainResult train(TripleArrays shard, TrainConfig config) {
+        ModelParameters start = ModelParameters.initialize(config, UMLS.numEntities(), UMLS.numRelations());
+        return ShardTrainer.train(shard, start, config, Device.cpu());
+    }
+
+    @Test
+    void sameSeedSameResultOtherSeedOtherResult() {
+        TrainConfig config = small().build();
+        TrainResult a = train(UMLS.train(), config);
+        TrainResult b = train(UMLS.train(), config);
+        assertArrayEquals(a.params().entities(), b.params().entities());
+        assertArrayEquals(a.params().relations(), b.params().relations());
+        assertArrayEquals(a.params().entityAdagrad(), b.params().entityAdagrad());
+        assertArrayEquals(a.stats().touchCounts(), b.stats().touchCounts());
+        TrainResult c = train(UMLS.train(), small().seed(12).build());
+        assertFalse(Arrays.equals(a.params().entities(), c.params().entities()));
+        assertEquals(UMLS.train().size(), a.stats().triplesTrained());
+        assertEquals(11, a.stats().steps()); // ceil(5216 / 500)
+    }
+
+    @Test
+    void twoThreadsTrainingAtOnceGetExactlyTheirAloneResults() throws Exception {
+        int half = UMLS.train().size() / 2;
+        int[] first = java.util.stream.IntStream.range(0, half).toArray();
+        int[] second = java.util.stream.IntStream.range(half, UMLS.train().size()).toArray();
+        TripleArrays shardA = UMLS.train().select(first);
+        TripleArrays shardB = UMLS.train().select(second);
+        TrainConfig configA = small().epochs(2).build();
+        TrainConfig configB = small().epochs(2).seed(99).model("distmult").build();
+        TrainResult aloneA = train(shardA, configA);
+        TrainResult aloneB = train(shardB, configB);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Callable<TrainResult>> jobs = List.of(() -> {
+                start.await();
+                return train(shardA, configA);
+            }, () -> {
+                start.await();
+                return train(shardB, configB);
+            });
+            List<Future<TrainResult>> futures = new ArrayList<>();
+            for (Callable<TrainResult> job : jobs) futures.add(pool.submit(job));
+            start.countDown();
+            TrainResult concurrentA = futures.get(0).get();
+            TrainResult concurrentB = futures.get(1).get();
+            assertArrayEquals(aloneA.params().entities(), concurrentA.params().entities());
+            assertArrayEquals(aloneA.params().relations(), concurrentA.params().relations());
+            assertArrayEquals(aloneB.params().entities(), concurrentB.params().entities());
+            assertArrayEquals(aloneB.params().relations(), concurrentB.params().relations());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void nativeArraysDoNotAccumulateAcrossSteps() {
+        List<Integer> live = new ArrayList<>();
+        ShardTrainer.afterStepObserver = m -> live.add(((BaseNDManager) m).getManagedArrays().size());
+        try {
+            for (String loss : List.of("softmax", "adversarial")) {
+                live.clear();
+                TrainConfig config = small().loss(loss).batchSize(100).epochs(2).regularizer("n3").regWeight(1e-3f).build();
+                TrainResult r = train(UMLS.train(), config);
+                assertEquals(r.stats().steps(), live.size());
+                assertTrue(live.size() > 100);
+                // only the persistent tables (entity + relation values and accumulators) stay alive
+                assertEquals(4, live.stream().mapToInt(Integer::intValue).max().getAsInt(), live.toString());
+                assertEquals(4, live.stream().mapToInt(Integer::intValue).min().getAsInt(), live.toString());
+            }
+        } finally {
+            ShardTrainer.afterStepObserver = null;
+        }
+    }
+
+    @Test
+    void onlyTouchedRowsChangeAndTouchCountsAreReported() {
+        // 1000 entities, 20 triples among entities 0..39, per-positive uniform negatives (4 each)
+        int n = 1000;
+        TripleArrays shard = new TripleArrays(java.util.stream.IntStream.range(0, 20).toArray(), new int[20],
+                java.util.stream.IntStream.range(20, 40).toArray());
+        TrainConfig config = TrainConfig.builder().model("distmult").dim(8).batchSize(10).sampler("uniform")
+                .negatives(4).batchNegatives(0).epochs(1).seed(5).build();
+        ModelParameters start = ModelParameters.initialize(config, n, 1);
+        TrainResult r = ShardTrainer.train(shard, start, config, Device.cpu());
+        int[] touched = r.stats().touchedEntities();
+        assertTrue(touched.length >= 40 && touched.length <= 40 + 2 * 10 * 4, "touched " + touched.length);
+        for (int e = 0; e < 40; e++) assertTrue(Arrays.binarySearch(touched, e) >= 0, "entity " + e);
+        for (int e = 0; e < n; e++) {
+            float[] before = start.entityRow(e);
+            float[] after = r.params().entityRow(e);
+            if (Arrays.binarySearch(touched, e) < 0) {
+                assertArrayEquals(before, after, "untouched row " + e + " must not change");
+                assertEquals(0f, r.params().entityAdagrad()[e]);
+            } else if (e < 40) {
+                assertFalse(Arrays.equals(before, after), "positive row " + e + " must change");
+            }
+        }
+        for (int i = 0; i < touched.length; i++) {
+            int count = r.stats().touchCounts()[i];
+            assertTrue(count >= 1 && count <= 2, "each row is in at most the 2 steps");
+        }
+    }
+
+    @Test
+    void everyLossSamplerAndRegularizerLearns() {
+        for (String sampler : List.of("chunked", "uniform")) {
+            for (String loss : List.of("softmax", "margin", "logistic", "adversarial")) {
+                TrainConfig.Builder b = small().sampler(sampler).loss(loss).epochs(4)
+                        .negatives("uniform".equals(sampler) ? 8 : 64).batchNegatives("uniform".equals(sampler) ? 2 : 50)
+                        .regularizer("softmax".equals(loss) ? "n3" : "l2").regWeight(1e-4f);
+                if (!"softmax".equals(loss)) b.margin(2f);
+                TrainResult r = train(UMLS.train(), b.build());
+                double[] epochs = r.stats().epochMeanLoss();
+                assertTrue(epochs[3] < epochs[0], sampler + "/" + loss + " loss should fall: " + Arrays.toString(epochs));
+            }
+        }
+    }
+
+    @Test
+    void maxStepsStopsEarlyAndMismatchesAreRejected() {
+        TrainResult r = train(UMLS.train(), small().maxSteps(3).epochs(5).build());
+        assertEquals(3, r.stats().steps());
+        assertEquals(1500, r.stats().triplesTrained());
+        ModelParameters start = ModelParameters.initialize(small().build(), UMLS.numEntities(), UMLS.numRelations());
+        assertThrows(IllegalArgumentException.class,
+                () -> ShardTrainer.train(UMLS.train(), start, small().model("distmult").build(), Device.cpu()));
+        TripleArrays bad = new TripleArrays(new int[] {0}, new int[] {0}, new int[] {UMLS.numEntities()});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ShardTrainer.train(bad, start, small().build(), Device.cpu()));
+        assertTrue(e.getMessage().contains("entity id outside"), e.getMessage());
+    }
+}
