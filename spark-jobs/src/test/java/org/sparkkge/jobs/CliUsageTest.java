@@ -29,7 +29,12 @@ class CliUsageTest {
   void missingStageIsAUsageError() {
     Cli.Result result = Cli.run();
     assertEquals(2, result.exitCode(), result.toString());
-    assertTrue(result.err().contains("missing a stage: one of ingest, run"), result.toString());
+    String stages =
+        org.sparkkge.jobs.stage.StageRegistry.pipeline().stream()
+            .map(org.sparkkge.jobs.stage.Stage::name)
+            .collect(java.util.stream.Collectors.joining(", "));
+    assertTrue(stages.startsWith("ingest"), stages);
+    assertTrue(result.err().contains("missing a stage: one of " + stages + ", run"), result.toString());
   }
 
   @Test
