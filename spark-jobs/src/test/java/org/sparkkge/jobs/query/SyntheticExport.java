@@ -37,8 +37,13 @@ final class SyntheticExport {
   final float[][] relations;
   final int[] coreNumbers;
   final Path dir;
+  final List<String> entityNames;
+  final List<String> relationNames;
 
-  private SyntheticExport(String model, int dim, float[][] entities, float[][] relations, int[] coreNumbers, Path dir) {
+  private SyntheticExport(String model, int dim, float[][] entities, float[][] relations, int[] coreNumbers, Path dir,
+      List<String> entityNames, List<String> relationNames) {
+    this.entityNames = entityNames;
+    this.relationNames = relationNames;
     this.model = model;
     this.dim = dim;
     this.entities = entities;
@@ -56,6 +61,22 @@ final class SyntheticExport {
   }
 
   static SyntheticExport write(Path dir, String model, int dim, long seed) {
+    List<String> entityNames = new ArrayList<>();
+    for (int e = 0; e < ENTITIES; e++) {
+      entityNames.add(entityName(e));
+    }
+    List<String> relationNames = new ArrayList<>();
+    for (int r = 0; r < RELATIONS; r++) {
+      relationNames.add(relationName(r));
+    }
+    return write(dir, model, dim, seed, entityNames, relationNames);
+  }
+
+  /** The same with other names (ENTITIES entity names, RELATIONS relation names, in id order). */
+  static SyntheticExport write(Path dir, String model, int dim, long seed, List<String> entityNames, List<String> relationNames) {
+    if (entityNames.size() != ENTITIES || relationNames.size() != RELATIONS) {
+      throw new IllegalArgumentException("need " + ENTITIES + " entity and " + RELATIONS + " relation names");
+    }
     Random random = new Random(seed);
     float[][] entities = new float[ENTITIES][dim];
     for (int e = 0; e < ENTITIES - 1; e++) {
@@ -81,7 +102,7 @@ final class SyntheticExport {
     for (int e = 0; e < ENTITIES; e++) {
       cores[e] = e % 4;
     }
-    SyntheticExport export = new SyntheticExport(model, dim, entities, relations, cores, dir);
+    SyntheticExport export = new SyntheticExport(model, dim, entities, relations, cores, dir, entityNames, relationNames);
     export.writeFiles();
     return export;
   }
@@ -95,7 +116,7 @@ final class SyntheticExport {
         .add("source", DataTypes.StringType, false);
     List<Row> rows = new ArrayList<>();
     for (int e = 0; e < ENTITIES; e++) {
-      rows.add(RowFactory.create(e, entityName(e), boxed(entities[e]), coreNumbers[e], e == 10 ? "propagated" : "trained"));
+      rows.add(RowFactory.create(e, entityNames.get(e), boxed(entities[e]), coreNumbers[e], e == 10 ? "propagated" : "trained"));
     }
     SharedSpark.get().createDataFrame(rows, entitySchema).repartition(3).write().mode(SaveMode.Overwrite)
         .parquet(dir.resolve("entity_embeddings").toString());
@@ -105,7 +126,7 @@ final class SyntheticExport {
         .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
     List<Row> relationRows = new ArrayList<>();
     for (int r = 0; r < RELATIONS; r++) {
-      relationRows.add(RowFactory.create(r, relationName(r), boxed(relations[r])));
+      relationRows.add(RowFactory.create(r, relationNames.get(r), boxed(relations[r])));
     }
     SharedSpark.get().createDataFrame(relationRows, relationSchema).coalesce(1).write().mode(SaveMode.Overwrite)
         .parquet(dir.resolve("relation_embeddings").toString());
