@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,11 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
-import org.sparkkge.jobs.cli.CommonOptions;
-import org.sparkkge.jobs.cli.Main;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParseResult;
 
 /**
@@ -33,12 +25,6 @@ class AirflowDagTest {
   private static final List<String> STAGES = List.of("ingest", "reduce", "tokenize", "partition", "train", "export", "evaluate");
   private static final String RUN_DATE = "2026-11-26";
 
-  /** The documented shape of every stage command, built from the CLI's own option class. */
-  @Command(name = "documented-stage")
-  static final class DocumentedStageShape {
-    @Mixin CommonOptions common;
-  }
-
   private static JsonNode harness(String mode, Map<String, String> env) throws Exception {
     Processes.Result result = Processes.run(List.of("python3", HARNESS, mode), env);
     assertEquals(0, result.exitCode(), result::toString);
@@ -47,20 +33,15 @@ class AirflowDagTest {
 
   /** Parses args (run date filled in) with Main's CommandLine; false when the stage is not registered yet. */
   private static boolean parsesWithTheRealCli(List<String> args, String stage) throws Exception {
-    Method factory = Main.class.getDeclaredMethod("commandLine", Main.Streams.class);
-    factory.setAccessible(true);
-    PrintStream sink = new PrintStream(new ByteArrayOutputStream());
-    CommandLine cli = (CommandLine) factory.invoke(null, new Main.Streams(sink, sink));
-    if (!cli.getSubcommands().containsKey(stage)) {
+    if (!RealCli.registered(stage)) {
       // not registered yet by its helper: check the documented command shape with the CLI's options
-      ParseResult documented = new CommandLine(new DocumentedStageShape()).parseArgs(args.subList(1, args.size()).toArray(String[]::new));
-      assertEquals(expectedOutput(), documented.matchedOptionValue("--output", null));
+      assertEquals(expectedOutput(), RealCli.parseDocumentedShape(args).matchedOptionValue("--output", null));
       return false;
     }
-    ParseResult parsed = cli.parseArgs(args.toArray(String[]::new)); // parse only: nothing runs
-    assertEquals(stage, parsed.subcommand().commandSpec().name());
-    assertEquals(expectedOutput(), parsed.subcommand().matchedOptionValue("--output", null));
-    assertTrue(parsed.subcommand().hasMatchedOption("--overwrite"), "every stage that runs may replace its incomplete leftovers");
+    ParseResult parsed = RealCli.parse(args); // parse only: nothing runs
+    assertEquals(stage, parsed.commandSpec().name());
+    assertEquals(expectedOutput(), parsed.matchedOptionValue("--output", null));
+    assertTrue(parsed.hasMatchedOption("--overwrite"), "every stage that runs may replace its incomplete leftovers");
     return true;
   }
 
