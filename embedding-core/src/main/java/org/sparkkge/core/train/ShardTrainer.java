@@ -88,6 +88,8 @@ public final class ShardTrainer {
         long triples = 0;
         long stepNanos = 0;
         long[] phaseNanos = new long[4];
+        long stepCpuNanos = 0;
+        java.lang.management.ThreadMXBean threadTimes = java.lang.management.ManagementFactory.getThreadMXBean();
         ReentrantLock lock = TrainingLock.lock();
         ModelParameters result;
         try (NDManager manager = NDManager.newBaseManager(device)) {
@@ -105,6 +107,7 @@ public final class ShardTrainer {
                         break epochs;
                     }
                     long stepStart = System.nanoTime();
+                    long cpuStart = threadTimes.getCurrentThreadCpuTime();
                     int size = Math.min(config.batchSize(), n - from);
                     StepBatch batch = StepBatch.prepare(shard, order, from, size, config, numEntities, random,
                             entityLocal, relationLocal);
@@ -122,6 +125,7 @@ public final class ShardTrainer {
                                 + " (epoch " + epoch + "); lower train.lr or train.init-scale");
                     }
                     stepNanos += System.nanoTime() - stepStart;
+                    stepCpuNanos += threadTimes.getCurrentThreadCpuTime() - cpuStart;
                     java.util.function.Consumer<NDManager> observer = afterStepObserver;
                     if (observer != null) observer.accept(manager);
                     for (int id : batch.uniqueEntities) touchCounts[id]++;
@@ -149,7 +153,8 @@ public final class ShardTrainer {
             }
         }
         TrainStats stats = new TrainStats(triples, steps, epochLoss, firstLoss, lastLoss, ids, counts,
-                System.nanoTime() - began, stepNanos, phaseNanos);
+                System.nanoTime() - began, stepNanos, phaseNanos,
+                stepCpuNanos);
         return new TrainResult(result, stats);
     }
 
@@ -175,30 +180,24 @@ public final class ShardTrainer {
                 NDArray h = rows(manager, entityRows, b.headLocal).reshape(k, c, dim);
                 NDArray t = rows(manager, entityRows, b.tailLocal).reshape(k, c, dim);
                 NDArray r = rows(manager, relationRows, b.relationLocal).reshape(k, c, relationDim);
-                NDArray tailCandidates = null;
-                NDArray headCandidates = null;
+                // Uniform and batch negatives are scored separately and their scores concatenated: copying
+                // scores (k x c x M) is cheaper than copying candidate rows (k x M x dim).
+                NDArray positive = model.score(h, r, t);
+                NDArray tailScores = null;
+                NDArray headScores = null;
                 if (b.uniformNegatives > 0) {
                     NDArray shared = rows(manager, entityRows, b.negativeLocal).reshape(k, b.uniformNegatives, dim);
-                    tailCandidates = shared;
-                    headCandidates = shared;
+                    tailScores = model.scoreTails(h, r, shared);
+                    headScores = model.scoreHeads(r, t, shared);
                 }
-                NDArray mask = null;
                 if (b.batchNegatives > 0) {
                     NDArray bt = rows(manager, entityRows, b.batchTailLocal).reshape(k, b.batchNegatives, dim);
                     NDArray bh = rows(manager, entityRows, b.batchHeadLocal).reshape(k, b.batchNegatives, dim);
-                    tailCandidates = tailCandidates == null ? bt : NDArrays.concat(new NDList(tailCandidates, bt), 1);
-                    headCandidates = headCandidates == null ? bh : NDArrays.concat(new NDList(headCandidates, bh), 1);
-                    mask = manager.create(b.batchMask, new Shape(k, c, b.batchNegatives));
-                    if (b.uniformNegatives > 0) {
-                        mask = NDArrays.concat(new NDList(manager.zeros(new Shape(k, c, b.uniformNegatives)), mask), 2);
-                    }
-                }
-                NDArray positive = model.score(h, r, t);
-                NDArray tailScores = model.scoreTails(h, r, tailCandidates);
-                NDArray headScores = model.scoreHeads(r, t, headCandidates);
-                if (mask != null) {
-                    tailScores = tailScores.add(mask);
-                    headScores = headScores.add(mask);
+                    NDArray mask = manager.create(b.batchMask, new Shape(k, c, b.batchNegatives));
+                    NDArray batchTail = model.scoreTails(h, r, bt).add(mask);
+                    NDArray batchHead = model.scoreHeads(r, t, bh).add(mask);
+                    tailScores = tailScores == null ? batchTail : NDArrays.concat(new NDList(tailScores, batchTail), 2);
+                    headScores = headScores == null ? batchHead : NDArrays.concat(new NDList(headScores, batchHead), 2);
                 }
                 NDArray loss = Losses.loss(config.loss(), positive, tailScores, weights, config.margin(),
                                 config.adversarialTemperature())
@@ -222,7 +221,17 @@ public final class ShardTrainer {
     }
 
     private static NDArray rows(NDManager manager, NDArray table, int[] localIds) {
-        return table.get(new ai.djl.ndarray.index.NDIndex("{}", manager.create(StepBatch.asLong(localIds))));
+        return gatherRows(table, manager.create(StepBatch.asLong(localIds)));
+    }
+
+    /**
+     * Rows of {@code table} at {@code indices} through libtorch's embedding op: its backward adds
+     * gradient rows with a row-wise index_add, much cheaper on CPU than the element-wise
+     * accumulate of advanced indexing (measured: see docs/benchmarks-embedding-core.md).
+     */
+    public static NDArray gatherRows(NDArray table, NDArray indices) {
+        return indices.getNDArrayInternal().embedding(indices, table, ai.djl.ndarray.types.SparseFormat.DENSE)
+                .singletonOrThrow();
     }
 
     /** N3 (sum |x|^3) or L2 (sum x^2) of the positive triples' rows, weighted mean over positives. */

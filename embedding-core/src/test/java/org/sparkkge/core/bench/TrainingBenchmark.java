@@ -73,17 +73,23 @@ public final class TrainingBenchmark {
             TrainResult big = run(ds.train(), config, large, ds.numRelations());
             String loadBig = load();
             double ratio = big.stats().meanStepMillis() / small.stats().meanStepMillis();
-            System.out.printf(Locale.ROOT, "%-9s negatives %d+50: %,d entities: %.1f ms/step, %,.0f triples/s [load %s]"
-                    + " | %,d entities: %.1f ms/step, %,.0f triples/s [load %s] | step-time ratio %.2f | peak RSS %d MiB%n",
-                    model, config.negatives(), ds.numEntities(), small.stats().meanStepMillis(),
-                    1000 * 1000 / small.stats().meanStepMillis(), loadSmall, large, big.stats().meanStepMillis(),
-                    1000 * 1000 / big.stats().meanStepMillis(), loadBig, ratio, peakRssMiB());
+            double cpuRatio = big.stats().meanStepCpuMillis() / small.stats().meanStepCpuMillis();
+            System.out.printf(Locale.ROOT, "%-9s negatives %d+50, %,d entities: wall %.1f ms/step = %,.0f triples/s [load %s];"
+                    + " CPU %.1f ms/step = %,.0f triples per CPU-second%n", model, config.negatives(), ds.numEntities(),
+                    small.stats().meanStepMillis(), 1e6 / small.stats().meanStepMillis(), loadSmall,
+                    small.stats().meanStepCpuMillis(), 1e6 / small.stats().meanStepCpuMillis());
+            System.out.printf(Locale.ROOT, "%-9s negatives %d+50, %,d entities: wall %.1f ms/step = %,.0f triples/s [load %s];"
+                    + " CPU %.1f ms/step = %,.0f triples per CPU-second%n", model, config.negatives(), large,
+                    big.stats().meanStepMillis(), 1e6 / big.stats().meanStepMillis(), loadBig,
+                    big.stats().meanStepCpuMillis(), 1e6 / big.stats().meanStepCpuMillis());
+            System.out.printf(Locale.ROOT, "          1M/15k step-time ratio: wall %.2f, CPU %.2f | peak RSS %d MiB%n",
+                    ratio, cpuRatio, peakRssMiB());
+            double[] floor = computeFloorMillis(config, steps);
+            System.out.printf(Locale.ROOT, "          compute floor (same scoring+loss+backward on pre-gathered leaves, no"
+                    + " sampling/gather/update): wall %.1f ms, CPU %.1f ms/step [load %s] -> trainer CPU overhead x%.2f%n",
+                    floor[0], floor[1], load(), small.stats().meanStepCpuMillis() / floor[1]);
             long[] ph = small.stats().phaseNanos();
             double s = small.stats().steps() * 1e6;
-            double floor = computeFloorMillis(config, steps);
-            System.out.printf(Locale.ROOT, "          compute floor (same scoring+loss+backward on pre-gathered leaves, no"
-                    + " sampling/gather/update): %.1f ms/step [load %s] -> trainer overhead x%.2f%n", floor, load(),
-                    small.stats().meanStepMillis() / floor);
             System.out.printf(Locale.ROOT, "          per step at %,d entities: sampling %.1f ms, gather+forward %.1f ms,"
                     + " backward %.1f ms, update %.1f ms%n", ds.numEntities(), ph[0] / s, ph[1] / s, ph[2] / s, ph[3] / s);
         }
@@ -115,13 +121,15 @@ public final class TrainingBenchmark {
     }
 
     /** In-process baseline: one step's scoring, loss and backward on dense leaves, nothing else. */
-    private static double computeFloorMillis(TrainConfig config, int steps) {
+    private static double[] computeFloorMillis(TrainConfig config, int steps) {
         ScoringModel model = ScoringModels.byName(config.model());
         int k = config.batchSize() / config.chunkSize();
         int c = config.chunkSize();
         int d = config.dim();
         int m = config.negatives() + config.batchNegatives();
         long total = 0;
+        long cpu = 0;
+        var threadTimes = java.lang.management.ManagementFactory.getThreadMXBean();
         try (NDManager manager = NDManager.newBaseManager()) {
             JniUtils.setGradMode(false);
             for (int i = 0; i < steps + 2; i++) {
@@ -133,6 +141,7 @@ public final class TrainingBenchmark {
                     NDArray neg = manager.randomUniform(-0.1f, 0.1f, new Shape(k, m, d));
                     NDArray w = manager.ones(new Shape(k, c));
                     long t0 = System.nanoTime();
+                    long c0 = threadTimes.getCurrentThreadCpuTime();
                     for (NDArray x : new NDArray[] {h, r, t, neg}) x.setRequiresGradient(true);
                     try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
                         NDArray pos = model.score(h, r, t);
@@ -140,11 +149,14 @@ public final class TrainingBenchmark {
                                 .add(Losses.loss("softmax", pos, model.scoreHeads(r, t, neg), w, 0, 1));
                         gc.backward(loss);
                     }
-                    if (i >= 2) total += System.nanoTime() - t0;
+                    if (i >= 2) {
+                        total += System.nanoTime() - t0;
+                        cpu += threadTimes.getCurrentThreadCpuTime() - c0;
+                    }
                 }
             }
         }
-        return total / 1e6 / steps;
+        return new double[] {total / 1e6 / steps, cpu / 1e6 / steps};
     }
 
     private static TrainResult run(TripleArrays triples, TrainConfig config, int entities, int relations) {
