@@ -6,6 +6,8 @@ import org.sparkkge.jobs.graph.PartitionStage;
 import org.sparkkge.jobs.graph.ReduceStage;
 import org.sparkkge.jobs.graph.TokenizeStage;
 import org.sparkkge.jobs.ingest.IngestStage;
+import org.sparkkge.jobs.evaluate.EvaluateStage;
+import org.sparkkge.jobs.export.ExportStage;
 import org.sparkkge.jobs.train.TrainStage;
 
 /** The pipeline's stages in execution order; {@code run} executes all of them. */
@@ -16,7 +18,9 @@ public final class StageRegistry {
           new ReduceStage(),
           new TokenizeStage(),
           new PartitionStage(),
-          new TrainStage());
+          new TrainStage(),
+          new ExportStage(),
+          new EvaluateStage());
 
   private StageRegistry() {}
 

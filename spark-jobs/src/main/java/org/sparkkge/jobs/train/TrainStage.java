@@ -271,8 +271,10 @@ public final class TrainStage implements Stage {
       throws Exception {
     Map<String, Object> meta = checkpoints.metadata(round);
     Map<String, Object> identity = (Map<String, Object>) meta.get("identity");
-    Map<String, Object> now = Checkpoints.JSON.convertValue(options.identity(), Map.class);
-    if (identity == null || !identity.equals(now) || ((Number) meta.get("shards")).intValue() != shards) {
+    Map<String, Object> now = options.identity();
+    // compared as JSON text: numbers read back from JSON may come as Integer where the run has Long
+    if (identity == null
+        || !Checkpoints.JSON.writeValueAsString(identity).equals(Checkpoints.JSON.writeValueAsString(now)) || ((Number) meta.get("shards")).intValue() != shards) {
       throw new PipelineException("train: --resume: the checkpoint of round " + round + " was made with "
           + identity + " and " + meta.get("shards") + " shards; this run has " + now + " and " + shards
           + " shards. Resume with the same settings, or start over with --overwrite");

@@ -80,6 +80,27 @@ public final class TrainFixtures {
         });
   }
 
+  /**
+   * Replaces triples/partitioned by random shards of only the training triples that avoid the given
+   * entities, as a k-core reduction would: those entities are left for export's propagation.
+   */
+  public static void partitionWithout(Path dir, int shards, int... excluded) throws Exception {
+    SparkSession spark = SharedSpark.get();
+    OutputDirectory output = OutputDirectory.at(dir.toString(), spark.sparkContext().hadoopConfiguration());
+    List<Object> ids = new ArrayList<>();
+    for (int id : excluded) ids.add(id);
+    output.addDatasets("partition", Instant.now(), RunInfo.of(ConfigLoader.defaults(), spark.version()),
+        List.of("triples/partitioned"), staging -> {
+          Dataset<Row> train = spark.read().parquet(dir.resolve("triples/train").toString());
+          Dataset<Row> core = train.filter(org.apache.spark.sql.functions.not(
+              org.apache.spark.sql.functions.col("head").isin(ids.toArray())
+                  .or(org.apache.spark.sql.functions.col("tail").isin(ids.toArray()))));
+          EdgePartitioner.partition(core, EdgePartitioner.Strategy.RANDOM, shards, 7, null)
+              .write().parquet(new org.apache.hadoop.fs.Path(staging, "triples/partitioned").toString());
+          return Map.of("shards", shards);
+        });
+  }
+
   static void copy(Path from, Path to) throws IOException {
     try (Stream<Path> files = Files.walk(from)) {
       for (Path p : (Iterable<Path>) files::iterator) {

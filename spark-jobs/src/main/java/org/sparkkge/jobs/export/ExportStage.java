@@ -1,0 +1,244 @@
+package org.sparkkge.jobs.export;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.sparkkge.jobs.io.OutputDirectory;
+import org.sparkkge.jobs.stage.Stage;
+import org.sparkkge.jobs.stage.StageContext;
+import org.sparkkge.jobs.train.EntityRow;
+import org.sparkkge.jobs.train.EntityTables;
+import org.sparkkge.jobs.train.SharedParams;
+import org.sparkkge.jobs.train.StatsFile;
+import org.sparkkge.jobs.train.TrainStage;
+import scala.Tuple2;
+
+/**
+ * Writes the embeddings for users (docs/outputs.md): entity_embeddings for every entity (trained rows;
+ * entities outside the trained set propagated layer by layer from embedded neighbours; unreachable
+ * ones the mean trained vector), relation_embeddings, model.json (how to score from the Parquet
+ * alone) and metrics.json.
+ */
+public final class ExportStage implements Stage {
+  public static final String NAME = "export";
+  public static final String ENTITY_EMBEDDINGS = "entity_embeddings";
+  public static final String RELATION_EMBEDDINGS = "relation_embeddings";
+  public static final String MODEL_JSON = "model.json";
+  public static final String METRICS_JSON = "metrics.json";
+  public static final StructType ENTITY_SCHEMA = new StructType()
+      .add("id", DataTypes.IntegerType, false)
+      .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+      .add("source", DataTypes.StringType, false)
+      .add("distance", DataTypes.IntegerType, false);
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String summary() {
+    return "Write entity/relation embeddings (Parquet), model.json and metrics.json; embed the periphery.";
+  }
+
+  @Override
+  public void run(StageContext context) throws Exception {
+    SparkSession spark = context.spark();
+    OutputDirectory output = context.output();
+    TrainStage.requireDataset(output, TrainStage.NAME, TrainStage.FINAL);
+    String compression = context.config().getString("output.compression");
+    String modelDir = output.resolve(TrainStage.FINAL).toString();
+    JsonNode trained;
+    try (InputStream in = output.fileSystem().open(new Path(modelDir, MODEL_JSON))) {
+      trained = StatsFile.json().readTree(in);
+    }
+    String model = trained.get("model").asText();
+    int dim = trained.get("dim").asInt();
+    SharedParams shared = SharedParams.read(spark, modelDir + "/shared");
+    Propagation propagation = new Propagation(model, dim, shared.relationDim(), shared.relations());
+
+    context.progress().step("reading the trained entity table");
+    Dataset<Row> trainedIds = spark.read().parquet(output.resolve(TrainStage.PARTITIONED).toString())
+        .select(col("head").as("id")).union(spark.read().parquet(output.resolve(TrainStage.PARTITIONED).toString())
+            .select(col("tail").as("id"))).distinct();
+    JavaPairRDD<Integer, Boolean> trainedSet = trainedIds.javaRDD().mapToPair(r -> new Tuple2<>(r.getInt(0), true));
+    JavaPairRDD<Integer, float[]> known = EntityTables.read(spark, modelDir + "/entities")
+        .join(trainedSet)
+        .mapValues(v -> v._1().values())
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    List<JavaPairRDD<Integer, float[]>> toRelease = new ArrayList<>();
+    toRelease.add(known);
+    try {
+      long trainedCount = known.count();
+      JavaRDD<Row> rows = known.map(e -> RowFactory.create(e._1(), e._2(), "trained", 0));
+
+      context.progress().step("propagating embeddings to entities outside the trained set");
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      Broadcast<Propagation> rule = jsc.broadcast(propagation);
+      JavaRDD<int[]> edges = spark.read().parquet(output.resolve("triples/train").toString())
+          .select("head", "relation", "tail").javaRDD()
+          .map(r -> new int[] {r.getInt(0), r.getInt(1), r.getInt(2)})
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      JavaPairRDD<Integer, int[]> byHead = edges.mapToPair(e -> new Tuple2<>(e[0], e));
+      JavaPairRDD<Integer, int[]> byTail = edges.mapToPair(e -> new Tuple2<>(e[2], e));
+      JavaPairRDD<Integer, float[]> embedded = known;
+      List<Long> layers = new ArrayList<>();
+      for (int layer = 1; ; layer++) {
+        JavaPairRDD<Integer, float[]> current = embedded;
+        // tail estimated from an embedded head, head from an embedded tail; unknown ends only
+        JavaPairRDD<Integer, Tuple2<float[], Long>> fromHeads = byHead.join(current)
+            .mapToPair(x -> new Tuple2<>(x._2()._1()[2],
+                new Tuple2<>(rule.value().estimate(x._2()._2(), x._2()._1()[1], true), 1L)));
+        JavaPairRDD<Integer, Tuple2<float[], Long>> fromTails = byTail.join(current)
+            .mapToPair(x -> new Tuple2<>(x._2()._1()[0],
+                new Tuple2<>(rule.value().estimate(x._2()._2(), x._2()._1()[1], false), 1L)));
+        JavaPairRDD<Integer, float[]> next = fromHeads.union(fromTails)
+            .subtractByKey(current)
+            .reduceByKey((a, b) -> new Tuple2<>(add(a._1(), b._1()), a._2() + b._2()))
+            .mapValues(v -> scale(v._1(), 1.0 / v._2()))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+        toRelease.add(next);
+        long count = next.count();
+        if (count == 0) {
+          break;
+        }
+        layers.add(count);
+        int distance = layer;
+        rows = rows.union(next.map(e -> RowFactory.create(e._1(), e._2(), "propagated", distance)));
+        embedded = current.union(next).persist(StorageLevel.MEMORY_AND_DISK());
+        toRelease.add(embedded);
+      }
+      edges.unpersist(false);
+
+      float[] mean = meanVector(known, dim, trainedCount);
+      Dataset<Row> entities = spark.read().parquet(output.resolve("entities").toString());
+      Dataset<Row> embeddedRows = spark.createDataFrame(rows, ENTITY_SCHEMA);
+      Dataset<Row> unreachable = spark.createDataFrame(
+          entities.select("id").join(embeddedRows.select("id"), "id", "left_anti").javaRDD()
+              .map(r -> RowFactory.create(r.getInt(0), mean, "propagated", -1)),
+          ENTITY_SCHEMA);
+      Dataset<Row> all = embeddedRows.unionByName(unreachable);
+      Dataset<Row> withNames = all.join(entities, "id");
+      boolean reduced = output.isStageComplete("reduce") && output.fileSystem().exists(output.resolve("core_numbers"));
+      Dataset<Row> withCores = reduced
+          ? withNames.join(spark.read().parquet(output.resolve("core_numbers").toString()), new String[] {"id"}, "left")
+          : withNames.withColumn("core_number", lit(null).cast(DataTypes.IntegerType));
+      Dataset<Row> entityEmbeddings = withCores.select(col("id"), col("name"), col("embedding"),
+          col("core_number").cast(DataTypes.IntegerType).as("core_number"), col("source"), col("distance"));
+
+      Map<String, Object> stats = new LinkedHashMap<>();
+      stats.put("model", model);
+      stats.put("dim", dim);
+      stats.put("entities_trained", trainedCount);
+      stats.put("entities_propagated", layers.stream().mapToLong(Long::longValue).sum());
+      stats.put("propagation_layers", layers);
+      stats.put("propagation_rule", propagation.rule());
+      Map<String, Object> modelInfo = StatsFile.json().convertValue(trained, LinkedHashMap.class);
+      modelInfo.put("entity_embeddings", "entity_embeddings/: id INT, name STRING, embedding ARRAY<FLOAT>[dim], "
+          + "core_number INT (null without the reduce stage), source trained|propagated|encoded, distance INT "
+          + "(0 trained, k = propagated in layer k, -1 = unreachable: mean trained vector)");
+      modelInfo.put("relation_embeddings", "relation_embeddings/: id INT, name STRING, embedding ARRAY<FLOAT>[relation_dim]");
+      modelInfo.put("periphery", propagation.rule() + "; unreachable entities get the mean trained vector");
+
+      context.addDatasets(List.of(ENTITY_EMBEDDINGS, RELATION_EMBEDDINGS, MODEL_JSON, METRICS_JSON), staging -> {
+        entityEmbeddings.write().option("compression", compression)
+            .parquet(new Path(staging, ENTITY_EMBEDDINGS).toString());
+        long unreachableCount = spark.read().parquet(new Path(staging, ENTITY_EMBEDDINGS).toString())
+            .filter(col("distance").equalTo(-1)).count();
+        stats.put("entities_unreachable_mean_vector", unreachableCount);
+        writeRelations(spark, output, shared, new Path(staging, RELATION_EMBEDDINGS).toString(), compression);
+        var fs = output.fileSystem();
+        StatsFile.write(fs, new Path(staging, MODEL_JSON), modelInfo);
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        JsonNode trainStats = readSection(output, "stats.json", TrainStage.NAME);
+        if (trainStats != null) {
+          metrics.put("train", trainStats);
+        }
+        metrics.put("export", stats);
+        StatsFile.write(fs, new Path(staging, METRICS_JSON), metrics);
+        return stats;
+      });
+      StatsFile.putSection(output, "stats.json", NAME, stats);
+      context.out().printf(Locale.ROOT, "export: %,d entities trained, %,d propagated in %d layer(s), %,d unreachable (mean vector)%n",
+          trainedCount, stats.get("entities_propagated"), layers.size(), stats.get("entities_unreachable_mean_vector"));
+      context.out().flush();
+    } finally {
+      for (JavaPairRDD<Integer, float[]> rdd : toRelease) {
+        rdd.unpersist(false);
+      }
+    }
+  }
+
+  static void writeRelations(SparkSession spark, OutputDirectory output, SharedParams shared, String path,
+      String compression) {
+    List<Row> rows = new ArrayList<>();
+    int rd = shared.relationDim();
+    for (int r = 0; r < shared.numRelations(); r++) {
+      float[] v = new float[rd];
+      System.arraycopy(shared.relations(), r * rd, v, 0, rd);
+      rows.add(RowFactory.create(r, v));
+    }
+    StructType schema = new StructType().add("id", DataTypes.IntegerType, false)
+        .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+    Dataset<Row> names = spark.read().parquet(output.resolve("relations").toString());
+    spark.createDataFrame(rows, schema).join(names, "id").select("id", "name", "embedding").coalesce(1)
+        .write().option("compression", compression).parquet(path);
+  }
+
+  static JsonNode readSection(OutputDirectory output, String file, String section) throws java.io.IOException {
+    Path path = output.resolve(file);
+    if (!output.fileSystem().exists(path)) {
+      return null;
+    }
+    try (InputStream in = output.fileSystem().open(path)) {
+      return StatsFile.json().readTree(in).get(section);
+    }
+  }
+
+  static float[] meanVector(JavaPairRDD<Integer, float[]> rows, int dim, long count) {
+    if (count == 0) {
+      return new float[dim];
+    }
+    double[] sum = rows.values().treeAggregate(new double[dim], (acc, v) -> {
+      for (int i = 0; i < v.length; i++) acc[i] += v[i];
+      return acc;
+    }, (a, b) -> {
+      for (int i = 0; i < a.length; i++) a[i] += b[i];
+      return a;
+    });
+    float[] mean = new float[dim];
+    for (int i = 0; i < dim; i++) mean[i] = (float) (sum[i] / count);
+    return mean;
+  }
+
+  static float[] add(float[] a, float[] b) {
+    float[] out = a.clone();
+    for (int i = 0; i < out.length; i++) out[i] += b[i];
+    return out;
+  }
+
+  static float[] scale(float[] a, double factor) {
+    float[] out = new float[a.length];
+    for (int i = 0; i < out.length; i++) out[i] = (float) (a[i] * factor);
+    return out;
+  }
+}

@@ -1,0 +1,57 @@
+package org.sparkkge.jobs.export;
+
+import java.io.Serializable;
+import org.sparkkge.core.model.ScoringModels;
+
+/**
+ * How an entity outside the trained set gets an estimate from one embedded neighbour over one edge,
+ * using the scoring model's own relation transform where it has one:
+ * TransE t = h + r (tail from head) and h = t - r (head from tail); RotatE t = h o e^{i phase} and
+ * h = t o e^{-i phase}. DistMult and ComplEx have no invertible relation transform (a diagonal
+ * product whose inverse blows up near-zero components), so they fall back to the neighbour's own
+ * vector. An entity's estimate is the mean over all its edges to already-embedded neighbours.
+ */
+public record Propagation(String model, int dim, int relationDim, float[] relations) implements Serializable {
+
+  /** Human-readable rule, for stats and model.json. */
+  public String rule() {
+    return switch (model) {
+      case "transe_l1", "transe_l2" -> "TransE: tail = head + r, head = tail - r; mean over embedded neighbours";
+      case "rotate" -> "RotatE: tail = head rotated by r's phases, head = tail rotated back; mean over embedded neighbours";
+      default -> model + ": no invertible relation transform; mean of the embedded neighbours' vectors";
+    };
+  }
+
+  /**
+   * Estimate of the unknown end of edge (h, r, t): {@code known} is the embedded end's vector,
+   * {@code knownIsHead} says whether it is the head (then the tail is estimated).
+   */
+  public float[] estimate(float[] known, int relation, boolean knownIsHead) {
+    float[] out = new float[dim];
+    int base = relation * relationDim;
+    switch (model) {
+      case "transe_l1", "transe_l2" -> {
+        float sign = knownIsHead ? 1f : -1f;
+        for (int i = 0; i < dim; i++) out[i] = known[i] + sign * relations[base + i];
+      }
+      case "rotate" -> {
+        int half = dim / 2;
+        for (int k = 0; k < half; k++) {
+          double phase = relations[base + k] * (knownIsHead ? 1 : -1);
+          double c = Math.cos(phase);
+          double s = Math.sin(phase);
+          float re = known[k];
+          float im = known[half + k];
+          out[k] = (float) (re * c - im * s);
+          out[half + k] = (float) (re * s + im * c);
+        }
+      }
+      default -> System.arraycopy(known, 0, out, 0, dim);
+    }
+    return out;
+  }
+
+  public static boolean relationAware(String model) {
+    return model.startsWith("transe") || model.equals("rotate") || !ScoringModels.names().contains(model);
+  }
+}
