@@ -3,6 +3,8 @@
 ingest -> reduce -> tokenize -> partition -> train -> export -> evaluate, each a separate task running
 `org.sparkkge.jobs.cli.Main STAGE --config FILE --output ROOT/{{ ds }} ...` (the CLI's command shape, see
 README.md), so a run date's outputs live in their own directory and a failed stage is retried alone.
+A last task, report, writes ROOT/{{ ds }}/report.html (org.sparkkge.jobs.query.RunReport): loss and
+validation MRR per round, degree distribution, k-core sizes, shard balance and the final metrics.
 
 Settings are environment variables of the Airflow workers/scheduler (read when the DAG file is parsed,
 so parsing never touches the metadata database):
@@ -335,6 +337,26 @@ else:
         )
 
 
+REPORT_CLASS = "org.sparkkge.jobs.query.RunReport"
+
+
+def report_task():
+    """OUTPUT/report.html from stats.json and metrics.json: no Spark job, a few seconds in the driver."""
+    if EXECUTOR == "spark-submit":
+        return SparkSubmitOperator(
+            task_id="report", conn_id=CONN_ID, application=JAR, java_class=REPORT_CLASS,
+            name="spark-kge-report-{{ ds_nodash }}", application_args=[OUTPUT_DIR],
+            conf={"spark.submit.deployMode": DEPLOY_MODE})
+    return KubernetesPodOperator(
+        task_id="report", name="spark-kge-report", namespace=NAMESPACE, image=IMAGE,
+        service_account_name=SERVICE_ACCOUNT, cmds=["java"],
+        arguments=["-cp", JAR + ":/opt/spark/jars/*", REPORT_CLASS, OUTPUT_DIR],
+        volumes=[k8s.V1Volume(name="data", persistent_volume_claim=k8s.V1PersistentVolumeClaimVolumeSource(
+            claim_name=DATA_CLAIM))] if DATA_CLAIM else None,
+        volume_mounts=[k8s.V1VolumeMount(name="data", mount_path=DATA_MOUNT)] if DATA_CLAIM else None,
+        get_logs=True, on_finish_action="delete_succeeded_pod")
+
+
 with DAG(
     dag_id="spark_kge",
     description="spark-kge: ingest, reduce, tokenize, partition, train, export, evaluate (one spark-submit each)",
@@ -351,3 +373,4 @@ with DAG(
         if previous is not None:
             previous >> task
         previous = task
+    previous >> report_task()

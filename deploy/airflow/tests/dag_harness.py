@@ -153,9 +153,10 @@ def describe(module):
         kw = task.kwargs
         tasks.append({
             "task_id": task.task_id,
-            "operator": type(task).__mro__[1].__name__,
-            "stage": task.stage,
-            "output_dir": task.output_dir,
+            "operator": next(c.__name__ for c in type(task).__mro__
+                             if c.__name__ in ("SparkSubmitOperator", "KubernetesPodOperator")),
+            "stage": getattr(task, "stage", None),
+            "output_dir": getattr(task, "output_dir", None),
             "application": kw.get("application"),
             "java_class": kw.get("java_class"),
             "application_args": kw.get("application_args"),
@@ -194,7 +195,7 @@ def behaviour(module):
         except AirflowException:
             return "failed-retry"
 
-    tasks = {t.task_id: t for t in module.dag.tasks}
+    tasks = {t.task_id: t for t in module.dag.tasks if hasattr(t, "stage")}  # the stage tasks
     done = os.path.join(root, "done")
     os.makedirs(os.path.join(done, "_stages"))
     for stage in module.STAGES:

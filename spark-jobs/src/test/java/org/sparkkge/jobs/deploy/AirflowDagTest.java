@@ -73,18 +73,28 @@ class AirflowDagTest {
 
     List<String> taskIds = new ArrayList<>();
     dag.get("tasks").forEach(task -> taskIds.add(task.get("task_id").asText()));
-    assertEquals(STAGES, taskIds);
+    List<String> withReport = new ArrayList<>(STAGES);
+    withReport.add("report");
+    assertEquals(withReport, taskIds);
     List<List<String>> edges = new ArrayList<>();
     dag.get("edges").forEach(edge -> edges.add(List.of(edge.get(0).asText(), edge.get(1).asText())));
     List<List<String>> chain = new ArrayList<>();
-    for (int i = 1; i < STAGES.size(); i++) {
-      chain.add(List.of(STAGES.get(i - 1), STAGES.get(i)));
+    for (int i = 1; i < withReport.size(); i++) {
+      chain.add(List.of(withReport.get(i - 1), withReport.get(i)));
     }
     assertEquals(chain, edges);
+
+    JsonNode report = dag.get("tasks").get(STAGES.size());
+    assertEquals("org.sparkkge.jobs.query.RunReport", report.get("java_class").asText());
+    assertEquals(List.of(expectedOutput()), render(report.get("application_args")));
+    assertEquals("client", report.get("conf").get("spark.submit.deployMode").asText());
 
     TreeSet<String> parsedForReal = new TreeSet<>();
     for (JsonNode task : dag.get("tasks")) {
       String stage = task.get("task_id").asText();
+      if (stage.equals("report")) {
+        continue;
+      }
       assertEquals("SparkSubmitOperator", task.get("operator").asText());
       assertEquals("org.sparkkge.jobs.cli.Main", task.get("java_class").asText());
       assertEquals("/opt/spark-kge/spark-kge-app.jar", task.get("application").asText());
@@ -135,6 +145,11 @@ class AirflowDagTest {
     List<String> taskIds = new ArrayList<>();
     for (JsonNode task : dag.get("tasks")) {
       String stage = task.get("task_id").asText();
+      if (stage.equals("report")) {
+        assertEquals(List.of("-cp", "/opt/spark-kge/spark-kge-app.jar:/opt/spark/jars/*", "org.sparkkge.jobs.query.RunReport",
+            "hdfs:///kge/runs/fb15k-237/" + RUN_DATE), render(task.get("arguments")));
+        continue;
+      }
       taskIds.add(stage);
       assertEquals("KubernetesPodOperator", task.get("operator").asText());
       assertEquals("[\"/opt/spark/bin/spark-submit\"]", task.get("cmds").toString());
