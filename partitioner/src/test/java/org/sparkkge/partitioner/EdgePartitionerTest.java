@@ -125,9 +125,9 @@ class EdgePartitionerTest {
 
     @Test
     void localityKeepsAnchorGroupsTogether() {
-        KgFixture kg = KgFixture.load("fb15k-237");
+        KgFixture kg = KgFixture.load("codex-s");
         Dataset<Row> triples = kg.trainDataset();
-        TokenizeConfig config = TokenizeConfig.DEFAULTS.withAnchors(100, 3, 2).withStrategy(Anchors.Strategy.DEGREE);
+        TokenizeConfig config = TokenizeConfig.DEFAULTS.withAnchors(40, 3, 2).withStrategy(Anchors.Strategy.DEGREE);
         Dataset<Row> tokens = NodePiece.anchorDistances(triples, kg.numEntities(),
                 Anchors.select(triples, config).entityIds(), 3, 50).cache();
         int shards = 6;
