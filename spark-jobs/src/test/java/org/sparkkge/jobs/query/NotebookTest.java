@@ -206,7 +206,7 @@ class NotebookTest {
     }
   }
 
-  private static void assertSameRows(JsonNode notebookRows, List<String[]> cli, String what) {
+  static void assertSameRows(JsonNode notebookRows, List<String[]> cli, String what) {
     assertEquals(cli.size(), notebookRows.size(), what);
     for (int i = 0; i < cli.size(); i++) {
       JsonNode row = notebookRows.get(i);
@@ -217,7 +217,7 @@ class NotebookTest {
     }
   }
 
-  private static void assertSame(List<Hit> sql, List<String[]> cli, String what) {
+  static void assertSame(List<Hit> sql, List<String[]> cli, String what) {
     assertEquals(sql.size(), cli.size(), what);
     for (int i = 0; i < sql.size(); i++) {
       assertEquals(String.valueOf(sql.get(i).id()), cli.get(i)[1], what + " rank " + (i + 1));
@@ -226,7 +226,7 @@ class NotebookTest {
     }
   }
 
-  private static List<Hit> query(Connection duck, String sql, String first, String second, int limit) throws SQLException {
+  static List<Hit> query(Connection duck, String sql, String first, String second, int limit) throws SQLException {
     List<Hit> hits = new ArrayList<>();
     try (PreparedStatement statement = duck.prepareStatement(sql)) {
       statement.setString(1, first);

@@ -49,7 +49,7 @@ class RunReportTest {
       """;
 
   /** The DOM after the page's scripts ran. */
-  private static String chromiumDom(Path html) throws Exception {
+  static String chromiumDom(Path html) throws Exception {
     Process p;
     try {
       p = new ProcessBuilder("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", html.toUri().toString())
