@@ -16,9 +16,23 @@ import picocli.CommandLine.ParseResult;
  * the CLI: the SparkApplication's arguments parse with the real CLI and its GPU settings are consistent.
  */
 class KubernetesManifestsTest {
+  /** python3 on the PATH, else Debian's, whichever has PyYAML (apt python3-yaml; .ci/run installs it). */
+  private static String pythonWithYaml() {
+    for (String python : List.of("python3", "/usr/bin/python3")) {
+      try {
+        if (Processes.run(List.of(python, "-c", "import yaml")).exitCode() == 0) {
+          return python;
+        }
+      } catch (IllegalStateException notInstalled) {
+        // try the next one
+      }
+    }
+    throw new AssertionError("no python3 with PyYAML: apt-get install python3-yaml (.ci/run does it)");
+  }
+
   /** Every document of a YAML file, as JSON. */
   private static List<JsonNode> yaml(String file) throws Exception {
-    Processes.Result result = Processes.run(List.of("python3", "-c",
+    Processes.Result result = Processes.run(List.of(pythonWithYaml(), "-c",
         "import json, sys, yaml; print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1])))))",
         Processes.repoRoot().resolve("deploy/k8s/" + file).toString()));
     assertEquals(0, result.exitCode(), () -> "python3 with PyYAML (apt python3-yaml) reads " + file + "\n" + result);
