@@ -35,7 +35,7 @@ import org.sparkkge.core.train.ShardTrainer;
  * epoch-limited quality run. Prints load average beside every figure.
  *
  * <p>Arguments (key=value): data=PATH (FB15k-237 folder), steps=40, threads=1, models=..., large=1000000,
- * epochs=0 (quality run epochs; 0 = skip), qualityModel=complex.
+ * epochs=0 (quality run epochs; 0 = skip), qualityModel=complex, lr=0.1, initScale=0.1 (quality run).
  */
 public final class TrainingBenchmark {
     public static void main(String[] args) throws Exception {
@@ -48,6 +48,7 @@ public final class TrainingBenchmark {
         a.put("epochs", "0");
         a.put("qualityModel", "complex");
         a.put("lr", "0.1");
+        a.put("initScale", "0.1");
         for (String arg : args) {
             String[] kv = arg.split("=", 2);
             if (kv.length != 2 || !a.containsKey(kv[0])) {
@@ -97,7 +98,8 @@ public final class TrainingBenchmark {
         if (epochs > 0) {
             TrainConfig config = TrainConfig.builder().model(a.get("qualityModel")).dim(200).batchSize(1000)
                     .chunkSize(50).negatives(1000).batchNegatives(50).loss("softmax")
-                    .lr(Float.parseFloat(a.get("lr"))).epochs(1).threads(threads).seed(1).build();
+                    .lr(Float.parseFloat(a.get("lr"))).initScale(Float.parseFloat(a.get("initScale"))).epochs(1)
+                    .threads(threads).seed(1).build();
             ModelParameters params = ModelParameters.initialize(config, ds.numEntities(), ds.numRelations());
             TripleArrays known = TripleArrays.concat(ds.train(), ds.valid(), ds.test());
             double trainSeconds = 0;
