@@ -98,6 +98,10 @@ public final class EvaluateStage implements Stage {
     Settings settings = settings(context.config());
     SparkSession spark = context.spark();
     OutputDirectory output = context.output();
+    if (output.isStageComplete(NAME) && !context.overwrite()) {
+      throw new org.sparkkge.jobs.PipelineException(NAME + ": its outputs already exist in " + output.path()
+          + "; use --overwrite to replace them");
+    }
     TrainStage.requireDataset(output, ExportStage.NAME, ExportStage.ENTITY_EMBEDDINGS);
     String splitPath = "triples/" + settings.split();
     if (!output.fileSystem().exists(output.resolve(splitPath))) {

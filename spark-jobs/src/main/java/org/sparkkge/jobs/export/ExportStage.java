@@ -64,6 +64,10 @@ public final class ExportStage implements Stage {
   public void run(StageContext context) throws Exception {
     SparkSession spark = context.spark();
     OutputDirectory output = context.output();
+    if (output.isStageComplete(NAME) && !context.overwrite()) {
+      throw new org.sparkkge.jobs.PipelineException(NAME + ": its outputs already exist in " + output.path()
+          + "; use --overwrite to replace them");
+    }
     TrainStage.requireDataset(output, TrainStage.NAME, TrainStage.FINAL);
     String compression = context.config().getString("output.compression");
     String modelDir = output.resolve(TrainStage.FINAL).toString();
@@ -75,6 +79,10 @@ public final class ExportStage implements Stage {
     int dim = trained.get("dim").asInt();
     SharedParams shared = SharedParams.read(spark, modelDir + "/shared");
     Propagation propagation = new Propagation(model, dim, shared.relationDim(), shared.relations());
+    if ("nodepiece".equals(trained.path("mode").asText())) {
+      new NodePieceExport(context, trained, shared, compression).run();
+      return;
+    }
 
     context.progress().step("reading the trained entity table");
     Dataset<Row> trainedIds = spark.read().parquet(output.resolve(TrainStage.PARTITIONED).toString())

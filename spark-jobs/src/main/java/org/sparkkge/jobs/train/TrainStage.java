@@ -99,9 +99,10 @@ public final class TrainStage implements Stage {
     context.progress().step("grouping triples/partitioned into " + shards + " shards");
     JavaRDD<ShardData> shardData = shardData(partitioned, shards).persist(StorageLevel.MEMORY_AND_DISK());
     JavaPairRDD<Integer, Integer> needs = null;
+    List<JavaRDD<?>> toRelease = new ArrayList<>();
     try {
       List<long[]> sizes = shardData.map(s -> new long[] {s.shard(), s.size(), s.entityIds().length}).collect();
-      long largestRows = sizes.stream().mapToLong(s -> s[2]).max().orElse(0);
+      long largestRows = options.nodePiece() ? 0 : sizes.stream().mapToLong(s -> s[2]).max().orElse(0);
       long shared = (long) numRelations * relationDim;
       int concurrent = MemoryEstimate.concurrentTasks(spark.sparkContext().getConf(),
           spark.sparkContext().defaultParallelism(), shards);
@@ -121,6 +122,33 @@ public final class TrainStage implements Stage {
           .partitionBy(entityPartitioner)
           .persist(StorageLevel.MEMORY_AND_DISK());
 
+      TokenTables tokenDesc = null;
+      JavaRDD<LocalTokens> shardTokens = null;
+      if (options.nodePiece()) {
+        requireDataset(output, "tokenize", "tokens");
+        context.progress().step("gathering each shard's NodePiece tokens");
+        Dataset<Row> tokens = spark.read().parquet(output.resolve("tokens").toString())
+            .select("id", "anchors", "distances", "relations");
+        tokenDesc = TokenTables.describe(tokens, spark.read().parquet(output.resolve("vocab").toString()),
+            numRelations);
+        TokenTables desc = tokenDesc;
+        JavaPairRDD<Integer, Row> tokensByShard = tokens.javaRDD().mapToPair(r -> new Tuple2<>(r.getInt(0), r))
+            .join(needs, entityPartitioner)
+            .mapToPair(e -> new Tuple2<>(e._2()._2(), e._2()._1()))
+            .partitionBy(new HashPartitioner(shards));
+        shardTokens = shardData.zipPartitions(tokensByShard.values(),
+                (Iterator<ShardData> data, Iterator<Row> rows) -> {
+                  if (!data.hasNext()) {
+                    return java.util.Collections.emptyIterator();
+                  }
+                  List<Row> list = new ArrayList<>();
+                  rows.forEachRemaining(list::add);
+                  return List.of(LocalTokens.of(data.next(), list, desc)).iterator();
+                })
+            .persist(StorageLevel.MEMORY_AND_DISK());
+        toRelease.add(shardTokens);
+      }
+
       int rounds = options.rounds();
       int startRound;
       SharedParams sharedParams;
@@ -132,7 +160,7 @@ public final class TrainStage implements Stage {
       } else {
         startRound = 0;
         sharedParams = initialize(spark, checkpoints, options, numEntities, numRelations, relationDim, shards,
-            compression);
+            compression, tokenDesc);
       }
 
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -143,19 +171,28 @@ public final class TrainStage implements Stage {
         context.progress().step(String.format(Locale.ROOT, "round %d of %d (%d shards)", round, rounds, shards));
         Broadcast<RoundInput> input = jsc.broadcast(new RoundInput(round, options, numRelations, relationDim,
             sharedParams.relations(), sharedParams.relationAdagrad(), TensorData.of(sharedParams.encoder())));
-        JavaPairRDD<Integer, EntityRow> table = EntityTables.read(spark, checkpoints.entities(round - 1));
-        JavaPairRDD<Integer, Tuple2<Integer, EntityRow>> rowsByShard = table.join(needs, entityPartitioner)
-            .mapToPair(e -> new Tuple2<>(e._2()._2(), new Tuple2<>(e._1(), e._2()._1())))
-            .partitionBy(new HashPartitioner(shards));
-        JavaRDD<ShardOutput> outputs = shardData.zipPartitions(rowsByShard.values(),
-                (Iterator<ShardData> data, Iterator<Tuple2<Integer, EntityRow>> rows) -> {
-                  if (!data.hasNext()) {
-                    return java.util.Collections.emptyIterator();
-                  }
-                  ShardData shard = data.next();
-                  return ShardTask.trainShallow(shard, rows, input.value()).iterator();
-                })
-            .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaPairRDD<Integer, EntityRow> table = null;
+        JavaRDD<ShardOutput> outputs;
+        if (options.nodePiece()) {
+          TokenTables desc = tokenDesc;
+          outputs = shardTokens.flatMap(t -> ShardTask.trainNodePiece(t.shard(), t.table(desc), input.value())
+                  .iterator())
+              .persist(StorageLevel.MEMORY_AND_DISK());
+        } else {
+          table = EntityTables.read(spark, checkpoints.entities(round - 1));
+          JavaPairRDD<Integer, Tuple2<Integer, EntityRow>> rowsByShard = table.join(needs, entityPartitioner)
+              .mapToPair(e -> new Tuple2<>(e._2()._2(), new Tuple2<>(e._1(), e._2()._1())))
+              .partitionBy(new HashPartitioner(shards));
+          outputs = shardData.zipPartitions(rowsByShard.values(),
+                  (Iterator<ShardData> data, Iterator<Tuple2<Integer, EntityRow>> rows) -> {
+                    if (!data.hasNext()) {
+                      return java.util.Collections.emptyIterator();
+                    }
+                    ShardData shard = data.next();
+                    return ShardTask.trainShallow(shard, rows, input.value()).iterator();
+                  })
+              .persist(StorageLevel.MEMORY_AND_DISK());
+        }
         try {
           List<ShardOutput.Summary> summaries = new ArrayList<>(outputs
               .filter(o -> o instanceof ShardOutput.Summary)
@@ -175,16 +212,18 @@ public final class TrainStage implements Stage {
                 TensorData.toDense(s.encoder()), s.triplesTrained()));
           }
           SharedParams merged = SharedParams.of(ParameterAveraging.averageShared(snapshots));
-          int d = dim;
-          JavaPairRDD<Integer, EntityRow> averaged = outputs
-              .filter(o -> o instanceof ShardOutput.TouchedRow)
-              .mapToPair(o -> new Tuple2<>(((ShardOutput.TouchedRow) o).id(), (ShardOutput.TouchedRow) o))
-              .groupByKey(entityPartitioner)
-              .mapValues(contributions -> averageRow(contributions, d));
-          JavaPairRDD<Integer, EntityRow> next = table.leftOuterJoin(averaged, entityPartitioner)
-              .mapValues(v -> v._2().isPresent() ? v._2().get() : v._1());
           checkpoints.prepare(round);
-          EntityTables.write(spark, next, checkpoints.entities(round), compression);
+          if (table != null) {
+            int d = dim;
+            JavaPairRDD<Integer, EntityRow> averaged = outputs
+                .filter(o -> o instanceof ShardOutput.TouchedRow)
+                .mapToPair(o -> new Tuple2<>(((ShardOutput.TouchedRow) o).id(), (ShardOutput.TouchedRow) o))
+                .groupByKey(entityPartitioner)
+                .mapValues(contributions -> averageRow(contributions, d));
+            JavaPairRDD<Integer, EntityRow> next = table.leftOuterJoin(averaged, entityPartitioner)
+                .mapValues(v -> v._2().isPresent() ? v._2().get() : v._1());
+            EntityTables.write(spark, next, checkpoints.entities(round), compression);
+          }
           merged.write(spark, checkpoints.shared(round), compression);
           Map<String, Object> meta = roundMetadata(round, rounds, options, shards, summaries,
               (System.nanoTime() - roundStarted) / 1e9);
@@ -205,6 +244,9 @@ public final class TrainStage implements Stage {
       shardData.unpersist(false);
       if (needs != null) {
         needs.unpersist(false);
+      }
+      for (JavaRDD<?> rdd : toRelease) {
+        rdd.unpersist(false);
       }
     }
   }
@@ -242,28 +284,42 @@ public final class TrainStage implements Stage {
   }
 
   private static SharedParams initialize(SparkSession spark, Checkpoints checkpoints, TrainOptions options,
-      int numEntities, int numRelations, int relationDim, int shards, String compression) throws Exception {
+      int numEntities, int numRelations, int relationDim, int shards, String compression, TokenTables tokens)
+      throws Exception {
+    checkpoints.prepare(0);
+    SharedParams shared;
+    if (tokens != null) {
+      // NodePiece: every parameter is shared (vocabulary embeddings, MLP, relations); no entity table
+      org.sparkkge.core.ModelParameters p = org.sparkkge.core.nodepiece.NodePieceEncoder.initialize(
+          options.core(), tokens.shapeOnly(), numRelations);
+      shared = new SharedParams(numRelations, relationDim, p.relations(), p.relationAdagrad(), p.encoder());
+      shared.write(spark, checkpoints.shared(0), compression);
+      checkpoints.complete(0, initialMetadata(options, shards));
+      return shared;
+    }
     ScoringModel model = ScoringModels.byName(options.core().model());
     float[] relations = new float[numRelations * relationDim];
     model.initRelations(relations, options.core().dim(), new Random(options.core().seed() ^ 0x5DEECE66DL),
         options.core().initScale());
-    SharedParams shared = new SharedParams(numRelations, relationDim, relations, new float[numRelations],
-        List.of());
+    shared = new SharedParams(numRelations, relationDim, relations, new float[numRelations], List.of());
     long seed = options.core().seed();
     int dim = options.core().dim();
     float scale = options.core().initScale();
     JavaPairRDD<Integer, EntityRow> table = spark.range(numEntities).javaRDD()
         .mapToPair(id -> new Tuple2<>((int) (long) id, EntityTables.initialRow(seed, (int) (long) id, dim, scale)));
-    checkpoints.prepare(0);
     EntityTables.write(spark, table, checkpoints.entities(0), compression);
     shared.write(spark, checkpoints.shared(0), compression);
+    checkpoints.complete(0, initialMetadata(options, shards));
+    return shared;
+  }
+
+  private static Map<String, Object> initialMetadata(TrainOptions options, int shards) {
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("round", 0);
     meta.put("rounds", options.rounds());
     meta.put("shards", shards);
     meta.put("identity", options.identity());
-    checkpoints.complete(0, meta);
-    return shared;
+    return meta;
   }
 
   @SuppressWarnings("unchecked")
@@ -355,8 +411,10 @@ public final class TrainStage implements Stage {
 
     context.addDatasets(List.of(FINAL), staging -> {
       Path dir = new Path(staging, FINAL);
-      spark.read().parquet(checkpoints.entities(rounds)).write().option("compression", compression)
-          .parquet(new Path(dir, Checkpoints.ENTITIES).toString());
+      if (!options.nodePiece()) {
+        spark.read().parquet(checkpoints.entities(rounds)).write().option("compression", compression)
+            .parquet(new Path(dir, Checkpoints.ENTITIES).toString());
+      }
       spark.read().parquet(checkpoints.shared(rounds)).coalesce(1).write().option("compression", compression)
           .parquet(new Path(dir, Checkpoints.SHARED).toString());
       StatsFile.write(dir.getFileSystem(spark.sparkContext().hadoopConfiguration()), new Path(dir, "model.json"),

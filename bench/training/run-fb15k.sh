@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Training benchmarks (not tests): FB15k-237, same model/epochs/seed, P=1 vs P=4 random shards, and
+# the per-round Spark overhead. Prints one line per run with MRR, training seconds, triples/s and
+# overhead, plus `uptime` (other helpers share the 2 cores: the load average matters).
+# Usage: bench/training/run-fb15k.sh [EPOCHS] [SHARDS...]     e.g. bench/training/run-fb15k.sh 1 1 4
+# Needs: spark-jobs compiled into spark-jobs/target-train (mvn -o -pl spark-jobs -Dkge.target=target-train compile).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+EPOCHS="${1:-1}"; shift || true
+SHARDS=("$@")
+[[ ${#SHARDS[@]} -gt 0 ]] || SHARDS=(1 4)
+DATA="$ROOT/../shared/datasets/fb15k-237"
+WORK="${BENCH_WORK:-/tmp/kge-bench-training}"
+CP_FILE="$WORK/classpath.txt"
+mkdir -p "$WORK"
+if [[ ! -s "$CP_FILE" ]]; then
+  (cd "$ROOT" && mvn -o -q -B -pl spark-jobs -Dkge.target=target-train dependency:build-classpath -Dmdep.outputFile="$CP_FILE" >&2)
+fi
+CP="$ROOT/spark-jobs/target-train/classes:$(cat "$CP_FILE")"
+OPENS="$(cd "$ROOT" && mvn -o -q -B help:evaluate -Dexpression=spark.jvm.opens -DforceStdout 2>/dev/null || true)"
+kge() { SPARK_LOCAL_IP=127.0.0.1 java $OPENS -Xmx6g -Dai.djl.offline=true -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
+  -cp "$CP" org.sparkkge.jobs.cli.Main "$@" --master 'local[2]'; }
+MODEL=(--set train.model=complex --set train.dim=100 --set train.batch-size=1000 --set train.chunk-size=50
+  --set train.negatives=200 --set train.batch-negatives=50 --set train.lr=0.1 --set train.seed=1
+  --set train.epochs="$EPOCHS" --set train.round-fraction=0.5 --set train.threads=1)
+if [[ ! -f "$WORK/base/_SUCCESS" ]]; then
+  kge ingest --output "$WORK/base" --overwrite --train "$DATA/train.txt.gz" --valid "$DATA/valid.txt.gz" --test "$DATA/test.txt.gz" >/dev/null
+fi
+for P in "${SHARDS[@]}"; do
+  OUT="$WORK/p$P"; rm -rf "$OUT"; cp -r "$WORK/base" "$OUT"
+  kge partition --output "$OUT" --set partition.shards="$P" --set partition.strategy=random >/dev/null
+  start=$(date +%s)
+  kge train --output "$OUT" "${MODEL[@]}" >/dev/null 2>"$OUT.train.log"
+  kge export --output "$OUT" >/dev/null 2>>"$OUT.train.log"
+  kge evaluate --output "$OUT" >/dev/null 2>>"$OUT.train.log"
+  python3 - "$OUT" "$P" "$(( $(date +%s) - start ))" <<'PY'
+import json, sys
+out, p, wall = sys.argv[1], sys.argv[2], sys.argv[3]
+m = json.load(open(out + "/metrics.json"))
+t, e = m["train"], m["evaluation"]
+print(f"P={p} rounds={t['rounds']} filtered_mrr={e['filtered_mrr']:.4f} hits@10={e['filtered_hits@10']:.4f} "
+      f"train_s={t['train_seconds_this_run']:.1f} triples/s={t['triples_per_second_this_run']:.0f} "
+      f"spark_overhead_s/round={t['spark_overhead_seconds_per_round']:.2f} wall_s(train+export+eval)={wall}")
+PY
+  uptime
+done

@@ -1,0 +1,236 @@
+package org.sparkkge.jobs.export;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.sparkkge.core.DenseTensor;
+import org.sparkkge.core.nodepiece.NodePieceEncoder;
+import org.sparkkge.core.nodepiece.NodePieceTokens;
+import org.sparkkge.jobs.io.OutputDirectory;
+import org.sparkkge.jobs.stage.StageContext;
+import org.sparkkge.jobs.train.SharedParams;
+import org.sparkkge.jobs.train.StatsFile;
+import org.sparkkge.jobs.train.TensorData;
+import org.sparkkge.jobs.train.TokenTables;
+import org.sparkkge.jobs.train.TrainStage;
+
+/**
+ * Export in NodePiece mode: every entity of the token table is encoded by the trained encoder on the
+ * executors (one block of entities per partition, source = encoded), plus the vocabulary with its
+ * embeddings (nodepiece_vocabulary) and the encoder weights (nodepiece_encoder).
+ */
+final class NodePieceExport {
+  static final String VOCABULARY = "nodepiece_vocabulary";
+  static final String ENCODER = "nodepiece_encoder";
+  static final String NEW_ENTITIES = "new_entity_embeddings";
+  private final StageContext context;
+  private final JsonNode trained;
+  private final SharedParams shared;
+  private final String compression;
+
+  NodePieceExport(StageContext context, JsonNode trained, SharedParams shared, String compression) {
+    this.context = context;
+    this.trained = trained;
+    this.shared = shared;
+    this.compression = compression;
+  }
+
+  void run() throws Exception {
+    SparkSession spark = context.spark();
+    OutputDirectory output = context.output();
+    TrainStage.requireDataset(output, "tokenize", "tokens");
+    Dataset<Row> tokens = spark.read().parquet(output.resolve("tokens").toString())
+        .select("id", "anchors", "distances", "relations");
+    Dataset<Row> vocab = spark.read().parquet(output.resolve("vocab").toString());
+    TokenTables desc = TokenTables.describe(tokens, vocab, shared.numRelations());
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<List<TensorData>> weights = jsc.broadcast(TensorData.of(shared.encoder()));
+    context.progress().step("encoding every entity from its NodePiece tokens");
+    JavaRDD<Row> encoded = tokens.javaRDD().mapPartitions((Iterator<Row> it) -> {
+      List<Row> rows = new ArrayList<>();
+      it.forEachRemaining(rows::add);
+      if (rows.isEmpty()) {
+        return java.util.Collections.emptyIterator();
+      }
+      NodePieceTokens table = desc.table(rows);
+      ai.djl.engine.Engine.getInstance();
+      float[] values = NodePieceEncoder.encodeAll(TensorData.toDense(weights.value()), table, Device.cpu());
+      int dim = values.length / table.numEntities();
+      List<Row> out = new ArrayList<>(rows.size());
+      for (int i = 0; i < rows.size(); i++) {
+        float[] v = new float[dim];
+        System.arraycopy(values, i * dim, v, 0, dim);
+        out.add(RowFactory.create(rows.get(i).getInt(0), v, "encoded", 0));
+      }
+      return out.iterator();
+    });
+    Dataset<Row> entities = spark.read().parquet(output.resolve("entities").toString());
+    boolean reduced = output.isStageComplete("reduce") && output.fileSystem().exists(output.resolve("core_numbers"));
+    Dataset<Row> withNames = spark.createDataFrame(encoded, ExportStage.ENTITY_SCHEMA).join(entities, "id");
+    Dataset<Row> withCores = reduced
+        ? withNames.join(spark.read().parquet(output.resolve("core_numbers").toString()), new String[] {"id"}, "left")
+        : withNames.withColumn("core_number", lit(null).cast(DataTypes.IntegerType));
+    Dataset<Row> entityEmbeddings = withCores.select(col("id"), col("name"), col("embedding"),
+        col("core_number").cast(DataTypes.IntegerType).as("core_number"), col("source"), col("distance"));
+
+    Map<String, Object> stats = new LinkedHashMap<>();
+    stats.put("mode", "nodepiece");
+    stats.put("model", trained.get("model").asText());
+    stats.put("dim", trained.get("dim").asInt());
+    long encoderParameters = 0;
+    for (DenseTensor t : shared.encoder()) encoderParameters += t.values().length;
+    stats.put("parameters", encoderParameters + shared.relations().length);
+    stats.put("encoder_parameters", encoderParameters);
+    stats.put("relation_parameters", shared.relations().length);
+    Map<String, Object> modelInfo = StatsFile.json().convertValue(trained, LinkedHashMap.class);
+    modelInfo.put("entity_embeddings", "entity_embeddings/: id INT, name STRING, embedding ARRAY<FLOAT>[dim], "
+        + "core_number INT (null without the reduce stage), source = encoded, distance INT (0)");
+    modelInfo.put("relation_embeddings", "relation_embeddings/: id INT, name STRING, embedding ARRAY<FLOAT>[relation_dim]");
+    modelInfo.put("encoder", "NodePiece (Galkin et al. 2022): entity = MLP(concat over k anchors of "
+        + "(anchor_embedding[anchor] + distance_embedding[min(distance, max_distance)]), then over m relation tokens "
+        + "relation_token_embedding[token]); MLP = W2 . relu(W1 x + b1) + b2; padding (-1) uses the last row of "
+        + "each table; weights in nodepiece_encoder/, vocabulary in nodepiece_vocabulary/");
+    modelInfo.put("tokens", Map.of("k", desc.k(), "m", desc.m(), "anchors", desc.numAnchors(),
+        "relation_tokens", desc.numRelationTokens(), "max_distance", desc.maxDistance()));
+
+    String newTriples = context.config().getString("export.new-triples").trim();
+    Dataset<Row> inductive = newTriples.isEmpty() ? null
+        : inductive(spark, output, tokens, entities, desc, weights, newTriples);
+    List<String> datasets = new ArrayList<>(List.of(ExportStage.ENTITY_EMBEDDINGS, ExportStage.RELATION_EMBEDDINGS,
+        VOCABULARY, ENCODER, ExportStage.MODEL_JSON, ExportStage.METRICS_JSON));
+    if (inductive != null) {
+      datasets.add(NEW_ENTITIES);
+    }
+    context.addDatasets(datasets, staging -> {
+      if (inductive != null) {
+        inductive.write().option("compression", compression).parquet(new Path(staging, NEW_ENTITIES).toString());
+        stats.put("new_entities_encoded",
+            spark.read().parquet(new Path(staging, NEW_ENTITIES).toString()).count());
+      }
+      entityEmbeddings.write().option("compression", compression)
+          .parquet(new Path(staging, ExportStage.ENTITY_EMBEDDINGS).toString());
+      stats.put("entities_encoded", spark.read().parquet(new Path(staging, ExportStage.ENTITY_EMBEDDINGS).toString()).count());
+      ExportStage.writeRelations(spark, output, shared, new Path(staging, ExportStage.RELATION_EMBEDDINGS).toString(),
+          compression);
+      writeVocabulary(spark, vocab, new Path(staging, VOCABULARY).toString());
+      new SharedParams(shared.numRelations(), shared.relationDim(), shared.relations(), shared.relationAdagrad(),
+          shared.encoder()).write(spark, new Path(staging, ENCODER).toString(), compression);
+      StatsFile.write(output.fileSystem(), new Path(staging, ExportStage.MODEL_JSON), modelInfo);
+      Map<String, Object> metrics = new LinkedHashMap<>();
+      JsonNode trainStats = ExportStage.readSection(output, "stats.json", TrainStage.NAME);
+      if (trainStats != null) {
+        metrics.put("train", trainStats);
+      }
+      metrics.put("export", stats);
+      StatsFile.write(output.fileSystem(), new Path(staging, ExportStage.METRICS_JSON), metrics);
+      return stats;
+    });
+    StatsFile.putSection(output, "stats.json", ExportStage.NAME, stats);
+    context.out().printf(Locale.ROOT, "export: %,d entities encoded (NodePiece, %,d parameters)%n",
+        stats.get("entities_encoded"), stats.get("parameters"));
+    context.out().flush();
+  }
+
+  /**
+   * Entities added after training, embedded without retraining: the triples of {@code path} (TSV of
+   * names: head, relation, tail; gzip allowed) whose entity names are not in {@code entities} get new
+   * ids after the known ones (in name order), are tokenized from their edges with the partitioner's
+   * {@code NodePiece.tokenizeNew} (anchors through known neighbours, relation tokens from their edges)
+   * and encoded. Relations must be known.
+   */
+  private Dataset<Row> inductive(SparkSession spark, OutputDirectory output, Dataset<Row> tokens,
+      Dataset<Row> entities, TokenTables desc, Broadcast<List<TensorData>> weights, String path) {
+    Dataset<Row> raw = spark.read().option("sep", "\t").csv(path).toDF("head_name", "relation_name", "tail_name");
+    Dataset<Row> relations = spark.read().parquet(output.resolve("relations").toString());
+    List<Row> unknownRelations = raw.join(relations, raw.col("relation_name").equalTo(relations.col("name")), "left_anti")
+        .select("relation_name").limit(1).collectAsList();
+    if (!unknownRelations.isEmpty()) {
+      throw new org.sparkkge.jobs.PipelineException("export: " + path + ": relation '"
+          + unknownRelations.get(0).getString(0) + "' is unknown to the trained model (export.new-triples)");
+    }
+    long known = entities.count();
+    Dataset<Row> names = raw.select(col("head_name").as("name")).union(raw.select(col("tail_name").as("name")))
+        .distinct().join(entities, new String[] {"name"}, "left_anti").orderBy("name");
+    JavaRDD<Row> numbered = names.javaRDD().zipWithIndex()
+        .map(p -> RowFactory.create((int) (known + p._2()), p._1().getString(0)));
+    Dataset<Row> added = spark.createDataFrame(numbered, org.sparkkge.jobs.ingest.IngestStage.DICTIONARY_SCHEMA);
+    Dataset<Row> allNames = entities.unionByName(added);
+    Dataset<Row> heads = allNames.select(col("id").as("head"), col("name").as("head_name"));
+    Dataset<Row> tails = allNames.select(col("id").as("tail"), col("name").as("tail_name"));
+    Dataset<Row> rels = relations.select(col("id").as("relation"), col("name").as("relation_name"));
+    Dataset<Row> triples = raw.join(heads, "head_name").join(rels, "relation_name").join(tails, "tail_name")
+        .select("head", "relation", "tail");
+    java.util.Map<String, String> tokenizeSettings = new java.util.HashMap<>();
+    tokenizeSettings.put("tokenize.k", String.valueOf(desc.k()));
+    tokenizeSettings.put("tokenize.m", String.valueOf(desc.m()));
+    tokenizeSettings.put("tokenize.seed", context.config().getString("tokenize.seed"));
+    Dataset<Row> newTokens = org.sparkkge.partitioner.NodePiece.tokenizeNew(triples, tokens, shared.numRelations(),
+        org.sparkkge.partitioner.TokenizeConfig.fromMap(tokenizeSettings));
+    JavaRDD<Row> encoded = newTokens.select("id", "anchors", "distances", "relations").javaRDD()
+        .mapPartitions((Iterator<Row> it) -> {
+          List<Row> rows = new ArrayList<>();
+          it.forEachRemaining(rows::add);
+          if (rows.isEmpty()) {
+            return java.util.Collections.emptyIterator();
+          }
+          NodePieceTokens table = desc.table(rows);
+          ai.djl.engine.Engine.getInstance();
+          float[] values = NodePieceEncoder.encodeAll(TensorData.toDense(weights.value()), table, Device.cpu());
+          int dim = values.length / table.numEntities();
+          List<Row> out = new ArrayList<>(rows.size());
+          for (int i = 0; i < rows.size(); i++) {
+            float[] v = new float[dim];
+            System.arraycopy(values, i * dim, v, 0, dim);
+            out.add(RowFactory.create(rows.get(i).getInt(0), v, "encoded", 0));
+          }
+          return out.iterator();
+        });
+    return spark.createDataFrame(encoded, ExportStage.ENTITY_SCHEMA).join(added, "id")
+        .select(col("id"), col("name"), col("embedding"), lit(null).cast(DataTypes.IntegerType).as("core_number"),
+            col("source"), col("distance"));
+  }
+
+  /** The vocabulary rows (token_id, kind, local_id, source_id) with the embedding of their token. */
+  private void writeVocabulary(SparkSession spark, Dataset<Row> vocab, String path) {
+    Map<String, DenseTensor> byName = new LinkedHashMap<>();
+    for (DenseTensor t : shared.encoder()) byName.put(t.name(), t);
+    DenseTensor anchors = byName.get(NodePieceEncoder.ANCHORS);
+    DenseTensor relationTokens = byName.get(NodePieceEncoder.RELATIONS);
+    int dim = anchors.shape()[1];
+    List<Row> rows = new ArrayList<>();
+    for (Row v : vocab.select("token_id", "kind", "local_id", "source_id").collectAsList()) {
+      String kind = v.getString(1);
+      int local = v.getInt(2);
+      DenseTensor table = kind.equals("anchor") ? anchors : kind.equals("padding") ? null : relationTokens;
+      if (table == null) {
+        continue;
+      }
+      float[] e = new float[dim];
+      System.arraycopy(table.values(), local * dim, e, 0, dim);
+      rows.add(RowFactory.create(v.getInt(0), kind, local, v.getInt(3), e));
+    }
+    StructType schema = new StructType().add("token_id", DataTypes.IntegerType, false)
+        .add("kind", DataTypes.StringType, false).add("local_id", DataTypes.IntegerType, false)
+        .add("source_id", DataTypes.IntegerType, false)
+        .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+    spark.createDataFrame(rows, schema).coalesce(1).write().option("compression", compression).parquet(path);
+  }
+}
