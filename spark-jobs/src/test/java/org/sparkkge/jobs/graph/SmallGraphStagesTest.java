@@ -20,9 +20,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkkge.jobs.Cli;
 import org.sparkkge.jobs.Files2;
+import org.sparkkge.jobs.stage.Stage;
+import org.sparkkge.jobs.stage.StageRegistry;
 
 /**
- * reduce, tokenize and partition through the CLI on a hand-made graph whose core numbers, periphery
+ * {@code run} (ingest, reduce, tokenize, partition, then the later stages) on a hand-made graph whose core numbers, periphery
  * distances and tokens are worked out by hand (entity ids follow the sorted names a..k):
  *
  * <pre>
@@ -44,9 +46,7 @@ class SmallGraphStagesTest {
 
   @TempDir static Path tmp;
   private static Path out;
-  private static Cli.Result reduce;
-  private static Cli.Result tokenize;
-  private static Cli.Result partition;
+  private static Cli.Result run;
 
   @BeforeAll
   static void runStages() {
@@ -54,20 +54,31 @@ class SmallGraphStagesTest {
     Path valid = Files2.write(tmp.resolve("in/valid.tsv"), "a\tr1\tk\n");
     Path test = Files2.write(tmp.resolve("in/test.tsv"), "c\tr2\te\n");
     out = tmp.resolve("out");
-    Cli.Result ingest =
-        Cli.run("ingest", "--train", train.toString(), "--valid", valid.toString(), "--test", test.toString(),
-            "--output", out.toString());
-    assertEquals(0, ingest.exitCode(), ingest.toString());
-    reduce = Cli.run("reduce", "--output", out.toString(), "--set", "reduce.k=3");
-    tokenize =
-        Cli.run("tokenize", "--output", out.toString(), "--set", "tokenize.anchors=2", "--set", "tokenize.k=2",
-            "--set", "tokenize.m=4", "--set", "tokenize.strategy=degree");
-    partition = Cli.run("partition", "--output", out.toString(), "--set", "partition.strategy=random");
+    // run chains every stage; train (and what follows) gets a tiny model so the chain stays short.
+    run =
+        Cli.run("run", "--train", train.toString(), "--valid", valid.toString(), "--test", test.toString(),
+            "--output", out.toString(), "--set", "reduce.k=3", "--set", "tokenize.anchors=2", "--set", "tokenize.k=2",
+            "--set", "tokenize.m=4", "--set", "tokenize.strategy=degree", "--set", "partition.strategy=random",
+            "--set", "train.dim=8", "--set", "train.negatives=10");
+  }
+
+  @Test
+  void runChainsIngestReduceTokenizePartitionInPipelineOrder() {
+    assertEquals(0, run.exitCode(), run.toString());
+    List<String> order = StageRegistry.pipeline().stream().map(Stage::name).toList();
+    assertEquals(List.of("ingest", "reduce", "tokenize", "partition"), order.subList(0, 4), order.toString());
+    int previous = -1;
+    for (String stage : order.subList(1, 4)) {
+      assertTrue(Files.exists(out.resolve("_stages/" + stage + ".json")), stage + " marker");
+      int at = run.err().indexOf(stage + ": started");
+      assertTrue(at > previous, stage + " runs after the stage before it\n" + run);
+      previous = at;
+    }
   }
 
   @Test
   void reduceWritesExactCoreNumbersCoreTriplesAndPeriphery() {
-    assertEquals(0, reduce.exitCode(), reduce.toString());
+    assertEquals(0, run.exitCode(), run.toString());
     assertEquals("id int, core_number int", GraphTestData.schema(out, "core_numbers"));
     assertEquals("head int, relation int, tail int", GraphTestData.schema(out, "triples/core"));
     assertEquals("id int, distance int", GraphTestData.schema(out, "periphery"));
@@ -110,12 +121,12 @@ class SmallGraphStagesTest {
     }
     JsonNode marker = Files2.json(out.resolve("_stages/reduce.json"));
     assertEquals(section, marker.get("counts"), "the marker carries the same figures");
-    assertTrue(reduce.out().contains("reduce: max core number 3; 3-core: 4 of 10 entities"), reduce.toString());
+    assertTrue(run.out().contains("reduce: max core number 3; 3-core: 4 of 10 entities"), run.toString());
   }
 
   @Test
   void tokenizeWritesExactTokensAndVocab() {
-    assertEquals(0, tokenize.exitCode(), tokenize.toString());
+    assertEquals(0, run.exitCode(), run.toString());
     assertEquals(
         "id int, anchors array<int>, distances array<int>, relations array<int>", GraphTestData.schema(out, "tokens"));
     assertEquals("token_id int, kind string, local_id int, source_id int", GraphTestData.schema(out, "vocab"));
@@ -178,7 +189,7 @@ class SmallGraphStagesTest {
 
   @Test
   void partitionSplitsTheCoreTriplesAndReportsQuality() {
-    assertEquals(0, partition.exitCode(), partition.toString());
+    assertEquals(0, run.exitCode(), run.toString());
     assertEquals("head int, relation int, tail int, shard int", GraphTestData.schema(out, "triples/partitioned"));
     assertEquals(GraphTestData.triples(out, "triples/core"), GraphTestData.triples(out, "triples/partitioned"));
 

@@ -26,8 +26,8 @@ import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageRegistry;
 
 /**
- * {@code run} on the bundled UMLS graph chains ingest, reduce, tokenize and partition; every graph
- * dataset is checked against a single-machine reference computed here (Batagelj-Zaversnik peeling,
+ * ingest, reduce, tokenize and partition on the bundled UMLS graph, one CLI command each; every
+ * graph dataset is checked against a single-machine reference computed here (Batagelj-Zaversnik peeling,
  * BFS from the core, BFS to the anchors under the documented tie rule).
  */
 class UmlsPipelineTest {
@@ -39,21 +39,26 @@ class UmlsPipelineTest {
   @TempDir Path tmp;
 
   @Test
-  void runChainsIngestReduceTokenizePartition() {
+  void graphStagesMatchSingleMachineReferencesOnUmls() {
     List<String> order = StageRegistry.pipeline().stream().map(Stage::name).toList();
     assertEquals(List.of("ingest", "reduce", "tokenize", "partition"), order.subList(0, 4), order.toString());
 
     Path data = Cli.repoRoot().resolve("data/umls");
     Path out = tmp.resolve("umls");
-    Cli.Result result =
-        Cli.run("run", "--train", data.resolve("train.txt.gz").toString(), "--valid", data.resolve("valid.txt.gz").toString(),
-            "--test", data.resolve("test.txt.gz").toString(), "--output", out.toString(),
-            "--set", "reduce.k=" + K_CORE, "--set", "tokenize.anchors=20", "--set", "tokenize.k=" + NEAREST,
-            "--set", "tokenize.m=" + RELATION_TOKENS, "--set", "partition.strategy=locality",
-            "--set", "partition.shards=" + SHARDS,
-            // run goes on to train (and later stages); a small model keeps that part short
-            "--set", "train.dim=16", "--set", "train.negatives=100");
-    assertEquals(0, result.exitCode(), result.toString());
+    // One command per stage (run, which goes on to train, is covered by SmallGraphStagesTest).
+    String[][] commands = {
+      {"ingest", "--train", data.resolve("train.txt.gz").toString(), "--valid", data.resolve("valid.txt.gz").toString(),
+          "--test", data.resolve("test.txt.gz").toString()},
+      {"reduce", "--set", "reduce.k=" + K_CORE},
+      {"tokenize", "--set", "tokenize.anchors=20", "--set", "tokenize.k=" + NEAREST, "--set", "tokenize.m=" + RELATION_TOKENS},
+      {"partition", "--set", "partition.strategy=locality", "--set", "partition.shards=" + SHARDS},
+    };
+    for (String[] command : commands) {
+      List<String> args = new ArrayList<>(List.of(command));
+      args.addAll(List.of("--output", out.toString()));
+      Cli.Result result = Cli.run(args.toArray(String[]::new));
+      assertEquals(0, result.exitCode(), result.toString());
+    }
     for (String stage : List.of("ingest", "reduce", "tokenize", "partition")) {
       assertTrue(Files.exists(out.resolve("_stages/" + stage + ".json")), stage + " marker");
     }
