@@ -1,0 +1,126 @@
+package org.sparkkge.jobs.cluster;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * One CLI run submitted the way spark-submit does it: {@code java -cp "$SPARK_HOME/jars/*"
+ * org.apache.spark.deploy.SparkSubmit --deploy-mode client --class org.sparkkge.jobs.cli.Main
+ * spark-kge-app.jar ARGS}, in its own JVM, stdout and stderr in one log file.
+ */
+final class SparkSubmitDriver {
+  /** The same Spark settings for cluster and local runs, sized for a 1-core, 1 GiB worker. */
+  private static final List<String> SPARK_CONF = List.of(
+      "spark.executor.memory=512m",
+      "spark.executor.cores=1",
+      "spark.cores.max=2",
+      // DJL must not try to download anything on the executors either.
+      "spark.executorEnv.DJL_OFFLINE=true",
+      "spark.executor.extraJavaOptions=-Dai.djl.offline=true " + String.join(" ", StandaloneCluster.LEAN_JVM),
+      "spark.ui.enabled=false",
+      "spark.ui.showConsoleProgress=false",
+      "spark.sql.shuffle.partitions=4",
+      // Tiny tasks: waiting for a data-local slot costs more than reading remotely.
+      "spark.locality.wait=0s");
+
+  private final Process process;
+  private final Path log;
+  private final String description;
+  private long position;
+  private final StringBuilder partial = new StringBuilder();
+
+  private SparkSubmitDriver(Process process, Path log, String description) {
+    this.process = process;
+    this.log = log;
+    this.description = description;
+  }
+
+  static SparkSubmitDriver start(Path sparkHome, Path appJar, Path workingDir, String master, List<String> cliArgs, Path log)
+      throws IOException {
+    if (!Files.isRegularFile(appJar)) {
+      throw new IllegalStateException("application jar missing: " + appJar + " (built by `mvn package` in spark-jobs)");
+    }
+    List<String> command = new ArrayList<>();
+    command.add(StandaloneCluster.javaExecutable());
+    command.add("-Xmx768m");
+    command.addAll(StandaloneCluster.LEAN_JVM);
+    command.addAll(StandaloneCluster.jvmOpens()); // the driver's; executors get them from Spark
+    command.add("-Dai.djl.offline=true");
+    command.add("-cp");
+    command.add(sparkHome.resolve("jars") + "/*");
+    command.add("org.apache.spark.deploy.SparkSubmit");
+    command.addAll(List.of("--master", master, "--deploy-mode", "client"));
+    for (String conf : SPARK_CONF) {
+      command.addAll(List.of("--conf", conf));
+    }
+    command.addAll(List.of("--class", "org.sparkkge.jobs.cli.Main", appJar.toString()));
+    command.addAll(cliArgs);
+    Files.createDirectories(log.getParent());
+    ProcessBuilder builder = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    StandaloneCluster.sparkEnvironment(builder.environment(), sparkHome);
+    Process process = builder.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "stop-driver"));
+    return new SparkSubmitDriver(process, log, master + " " + String.join(" ", cliArgs));
+  }
+
+  Path log() {
+    return log;
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Waits for the exit code; a run still going at the timeout is killed and fails with the logs. */
+  int await(Duration timeout, Supplier<String> otherLogs) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      process.waitFor(30, TimeUnit.SECONDS);
+      throw new IllegalStateException("the driver did not finish within " + timeout.toSeconds() + " s: " + description
+          + "\n" + Logs.tail(log, 60) + otherLogs.get());
+    }
+    return process.exitValue();
+  }
+
+  void kill() {
+    process.destroyForcibly();
+  }
+
+  /** Complete lines the driver logged since the last call. */
+  List<String> newLines() throws IOException {
+    List<String> lines = new ArrayList<>();
+    if (!Files.exists(log)) {
+      return lines;
+    }
+    try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
+      long length = file.length();
+      if (length <= position) {
+        return lines;
+      }
+      byte[] bytes = new byte[(int) Math.min(length - position, 16L << 20)];
+      file.seek(position);
+      file.readFully(bytes);
+      position += bytes.length;
+      partial.append(new String(bytes, StandardCharsets.UTF_8));
+    }
+    int newline;
+    while ((newline = partial.indexOf("\n")) >= 0) {
+      lines.add(partial.substring(0, newline));
+      partial.delete(0, newline + 1);
+    }
+    return lines;
+  }
+
+  String describe() {
+    return description;
+  }
+}

@@ -1,0 +1,408 @@
+package org.sparkkge.jobs.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.sparkkge.jobs.stage.Stage;
+import org.sparkkge.jobs.stage.StageRegistry;
+
+/**
+ * The pipeline on a real Spark standalone cluster (one master, two workers, each its own JVM on
+ * 127.0.0.1, started from the build's SPARK_HOME/jars), submitted with SparkSubmit in client mode
+ * with the application jar: UMLS with P = 2 gives the same datasets as the same run on an embedded
+ * local[2] Spark; a training run whose executor is killed (kill -9) in the middle of a shard's
+ * training task completes with the same result.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StandaloneClusterIT {
+  private static final Duration CLUSTER_START = Duration.ofMinutes(4);
+  // Generous: the machine's two cores are shared with other builds.
+  private static final Duration RUN_TIMEOUT = Duration.ofMinutes(25);
+  /** Averaging sums floats in shuffle arrival order, so runs agree to rounding, not bit for bit. */
+  private static final double FLOAT_TOLERANCE = 1e-4;
+  private static final double METRIC_TOLERANCE = 1e-6;
+
+  /** Datasets each stage writes (docs/outputs.md); the comparison covers the registered stages. */
+  private static final Map<String, List<String>> DATASETS = new LinkedHashMap<>();
+
+  static {
+    DATASETS.put("ingest", List.of("entities", "relations", "triples/train", "triples/valid", "triples/test"));
+    DATASETS.put("reduce", List.of("core_numbers", "triples/core", "periphery"));
+    DATASETS.put("tokenize", List.of("tokens", "vocab"));
+    DATASETS.put("partition", List.of("triples/partitioned"));
+    DATASETS.put("train", List.of("model/final/entities", "model/final/shared"));
+    DATASETS.put("export", List.of("entity_embeddings", "relation_embeddings"));
+    DATASETS.put("evaluate", List.of("evaluation/per_relation"));
+  }
+
+  private static Path repoRoot;
+  private static Path sparkHome;
+  private static Path appJar;
+  private static Path itDir;
+  private static StandaloneCluster cluster;
+  /** The fault-free cluster run of test 1, the starting point of test 2. */
+  private static Path clusterOutput;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    repoRoot = Path.of(required("kge.repo.root")).toAbsolutePath().normalize();
+    sparkHome = Path.of(required("kge.spark.home"));
+    appJar = Path.of(required("kge.app.jar"));
+    itDir = Path.of(required("kge.it.dir"));
+    assertTrue(Files.isDirectory(sparkHome.resolve("jars")), "SPARK_HOME/jars missing: " + sparkHome
+        + " (assembled by maven-dependency-plugin at pre-integration-test)");
+    deleteRecursively(itDir);
+    Files.createDirectories(itDir);
+    cluster = StandaloneCluster.start(sparkHome, itDir.resolve("cluster"), 2, CLUSTER_START);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void pipelineOnTheClusterEqualsTheLocalRun() throws Exception {
+    Path clusterOut = itDir.resolve("out-cluster");
+    Path localOut = itDir.resolve("out-local");
+    // Both at once: each waits mostly on its own JVMs, and the comparison needs both anyway.
+    SparkSubmitDriver onCluster = SparkSubmitDriver.start(sparkHome, appJar, repoRoot, cluster.masterUrl(),
+        runArgs("run", clusterOut), itDir.resolve("driver-cluster-run.log"));
+    SparkSubmitDriver local;
+    try {
+      local = SparkSubmitDriver.start(sparkHome, appJar, repoRoot, "local[2]", runArgs("run", localOut),
+          itDir.resolve("driver-local-run.log"));
+    } catch (IOException | RuntimeException e) {
+      onCluster.kill();
+      throw e;
+    }
+    int clusterExit;
+    int localExit;
+    try {
+      clusterExit = onCluster.await(RUN_TIMEOUT, cluster::logTails);
+      localExit = local.await(RUN_TIMEOUT, () -> "");
+    } finally {
+      onCluster.kill();
+      local.kill();
+    }
+    assertEquals(0, clusterExit, () -> "the cluster run failed\n" + Logs.tail(onCluster.log(), 80) + cluster.logTails());
+    assertEquals(0, localExit, () -> "the local run failed\n" + Logs.tail(local.log(), 80));
+    assertTrue(Files.readString(onCluster.log()).contains("master " + cluster.masterUrl()),
+        "the cluster run did not use the standalone master\n" + Logs.tail(onCluster.log(), 40));
+    assertExecutorsRanTasks(onCluster.log());
+
+    List<String> compared = compareOutputs(clusterOut, localOut, registeredStages(), "cluster vs local");
+    System.out.println("cluster run == local run:\n  " + String.join("\n  ", compared));
+    clusterOutput = clusterOut;
+  }
+
+  @Test
+  @Order(2)
+  void trainingSurvivesAKilledExecutorWithTheSameResult() throws Exception {
+    assertNotNull(clusterOutput, "the fault-free cluster run (test 1) did not complete; nothing to retrain from");
+    List<String> stages = registeredStages();
+    List<String> afterPartition = stages.subList(stages.indexOf("partition") + 1, stages.size());
+    assertTrue(afterPartition.contains("train"), "no train stage registered: " + stages);
+
+    // Reuse the graph stages of the fault-free run; train and what follows run again, on the cluster.
+    Path out = itDir.resolve("out-kill");
+    copyRecursively(clusterOutput, out);
+    KillDuringTraining kill = null;
+    for (String stage : afterPartition) {
+      SparkSubmitDriver driver = SparkSubmitDriver.start(sparkHome, appJar, repoRoot, cluster.masterUrl(),
+          runArgsOverwrite(stage, out), itDir.resolve("driver-kill-" + stage + ".log"));
+      int exit;
+      try {
+        if (stage.equals("train")) {
+          kill = new KillDuringTraining(driver, cluster);
+          kill.watch(RUN_TIMEOUT);
+        }
+        exit = driver.await(RUN_TIMEOUT, cluster::logTails);
+      } finally {
+        driver.kill();
+      }
+      assertEquals(0, exit, () -> stage + " after the executor kill failed\n" + Logs.tail(driver.log(), 80) + cluster.logTails());
+    }
+    KillDuringTraining trainKill = kill;
+    assertNotNull(trainKill);
+    assertTrue(trainKill.landed(), () -> "no shard-training task was lost to the kill: " + trainKill.summary());
+    System.out.println("executor kill: " + trainKill.summary());
+
+    List<String> compared = compareOutputs(out, clusterOutput, afterPartition, "killed-executor run vs cluster run");
+    System.out.println("killed-executor run == fault-free cluster run:\n  " + String.join("\n  ", compared));
+  }
+
+  /**
+   * Watches the driver's log of a train run and, once round 2 has started, kills (SIGKILL) the
+   * executor JVM running a task of the round's shard-training job, 40 % into the time the shortest
+   * such task took in the previous round. If the task ended before the kill, it tries again in the
+   * next round.
+   */
+  static final class KillDuringTraining {
+    private static final Pattern ROUND = Pattern.compile("train: round (\\d+) of (\\d+)");
+    // The job that trains the shards: a TrainStage job with one partition per shard (P = 2).
+    private static final Pattern TRAIN_JOB = Pattern.compile("Got job (\\d+) \\((\\S+ at TrainStage\\.java:\\d+)\\) with 2 output partitions");
+    private static final Pattern FINAL_STAGE = Pattern.compile("Final stage: ResultStage (\\d+) ");
+    private static final Pattern STARTED = Pattern.compile("Starting task \\S+ in stage (\\d+)\\.\\d+ \\(TID (\\d+)\\) \\([^,]*,\\s*executor (\\S+?),");
+    private static final Pattern FINISHED = Pattern.compile("Finished task \\S+ in stage (\\d+)\\.\\d+ \\(TID (\\d+)\\) in (\\d+) ms");
+    private static final Pattern LOST = Pattern.compile("Lost task \\S+ in stage (\\d+)\\.\\d+ \\(TID (\\d+)\\)");
+
+    private final SparkSubmitDriver driver;
+    private final StandaloneCluster cluster;
+    private int round;
+    private boolean expectFinalStage;
+    private String trainJobCallSite;
+    private final Set<String> trainingStages = new HashSet<>();
+    private final Map<Integer, Long> shortestTaskMillisByRound = new HashMap<>();
+    private final Map<String, String[]> running = new LinkedHashMap<>(); // tid -> {stage, executor, startNanos}
+    private String killedTid;
+    private String killedExecutor;
+    private int killedInRound;
+    private long killDelayMillis;
+    private boolean landed;
+    private final List<String> attempts = new ArrayList<>();
+
+    KillDuringTraining(SparkSubmitDriver driver, StandaloneCluster cluster) {
+      this.driver = driver;
+      this.cluster = cluster;
+    }
+
+    /** Returns when the kill landed or the driver ended. */
+    void watch(Duration timeout) throws Exception {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (driver.isAlive() && System.nanoTime() < deadline && !landed) {
+        for (String line : driver.newLines()) {
+          read(line);
+        }
+        maybeKill();
+        Thread.sleep(25);
+      }
+      for (String line : driver.newLines()) {
+        read(line);
+      }
+    }
+
+    private void read(String line) {
+      Matcher m;
+      if ((m = ROUND.matcher(line)).find()) {
+        round = Integer.parseInt(m.group(1));
+      } else if ((m = TRAIN_JOB.matcher(line)).find() && round >= 1) {
+        expectFinalStage = true;
+        trainJobCallSite = m.group(2);
+      } else if (expectFinalStage && (m = FINAL_STAGE.matcher(line)).find()) {
+        expectFinalStage = false;
+        trainingStages.add(m.group(1));
+      } else if ((m = STARTED.matcher(line)).find() && trainingStages.contains(m.group(1))) {
+        running.put(m.group(2), new String[] {m.group(1), m.group(3), String.valueOf(System.nanoTime())});
+      } else if ((m = FINISHED.matcher(line)).find() && running.remove(m.group(2)) != null) {
+        shortestTaskMillisByRound.merge(round, Long.parseLong(m.group(3)), Math::min);
+        if (m.group(2).equals(killedTid)) {
+          attempts.add("round " + killedInRound + ": task " + killedTid + " finished before the kill took effect");
+          killedTid = null;
+        }
+      } else if ((m = LOST.matcher(line)).find()) {
+        running.remove(m.group(2));
+        if (m.group(2).equals(killedTid) && trainingStages.contains(m.group(1))) {
+          landed = true;
+          attempts.add("round " + killedInRound + ": task " + killedTid + " (" + trainJobCallSite + ", stage " + m.group(1)
+              + ") lost with executor " + killedExecutor + " after " + killDelayMillis + " ms: " + line.trim());
+        }
+      }
+    }
+
+    private void maybeKill() {
+      Long previous = shortestTaskMillisByRound.get(round - 1);
+      if (killedTid != null || round < 2 || previous == null || round == killedInRound) {
+        return;
+      }
+      killDelayMillis = Math.max(200, (long) (0.4 * previous));
+      for (Map.Entry<String, String[]> task : running.entrySet()) {
+        long runningMillis = (System.nanoTime() - Long.parseLong(task.getValue()[2])) / 1_000_000;
+        if (runningMillis < killDelayMillis) {
+          continue;
+        }
+        Optional<ProcessHandle> executor = cluster.executor(task.getValue()[1]);
+        if (executor.isEmpty()) {
+          continue;
+        }
+        killedTid = task.getKey();
+        killedExecutor = task.getValue()[1] + " (pid " + executor.get().pid() + ")";
+        killedInRound = round;
+        executor.get().destroyForcibly(); // SIGKILL: no shutdown hooks, the task dies mid-computation
+        return;
+      }
+    }
+
+    boolean landed() {
+      return landed;
+    }
+
+    String summary() {
+      return "training stages " + trainingStages + ", shortest training task per round " + shortestTaskMillisByRound + " ms; "
+          + (attempts.isEmpty() ? "no kill attempted (round reached: " + round + ")" : String.join("; ", attempts));
+    }
+  }
+
+  private static List<String> runArgs(String stage, Path out) {
+    List<String> args = new ArrayList<>(List.of(stage, "--config", repoRoot.resolve("conf/examples/umls.conf").toString()));
+    if (stage.equals("run") || stage.equals("ingest")) {
+      Path umls = repoRoot.resolve("data/umls");
+      args.addAll(List.of("--train", umls.resolve("train.txt.gz").toString(), "--valid", umls.resolve("valid.txt.gz").toString(),
+          "--test", umls.resolve("test.txt.gz").toString()));
+    }
+    args.addAll(List.of("--output", out.toString(),
+        "--set", "partition.shards=2",
+        // Same seed and same libtorch threading everywhere; 4 rounds of 3 epochs each: rounds 2 to 4
+        // give the kill three chances, and a shard-training task lasts long enough (about a second
+        // on an idle core) to be hit in the middle of its training steps.
+        "--set", "train.seed=42",
+        "--set", "train.threads=1",
+        "--set", "train.epochs=12",
+        "--set", "train.round-fraction=3"));
+    return args;
+  }
+
+  private static List<String> runArgsOverwrite(String stage, Path out) {
+    List<String> args = runArgs(stage, out);
+    args.add("--overwrite");
+    return args;
+  }
+
+  /** Registered stage names, in pipeline order. */
+  private static List<String> registeredStages() {
+    return StageRegistry.pipeline().stream().map(Stage::name).toList();
+  }
+
+  /** Compares the datasets of the given stages, and metrics.json's evaluation figures when present. */
+  private static List<String> compareOutputs(Path left, Path right, List<String> stages, String what) throws Exception {
+    List<String> report = new ArrayList<>();
+    try (ParquetComparison comparison = new ParquetComparison()) {
+      for (String stage : stages) {
+        List<String> datasets = DATASETS.get(stage);
+        assertNotNull(datasets, "no comparison defined for the stage " + stage + " (" + what + ")");
+        for (String dataset : datasets) {
+          report.add(stage + " " + comparison.compare(left, right, dataset, FLOAT_TOLERANCE));
+        }
+      }
+    }
+    if (stages.contains("evaluate")) {
+      report.addAll(compareEvaluationMetrics(left.resolve("metrics.json"), right.resolve("metrics.json")));
+    }
+    return report;
+  }
+
+  /** Every number of metrics.json's evaluation section (MRR, Hits@k, per relation), timings aside. */
+  private static List<String> compareEvaluationMetrics(Path left, Path right) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode a = json.readTree(left.toFile()).path("evaluation");
+    JsonNode b = json.readTree(right.toFile()).path("evaluation");
+    assertTrue(a.isObject() && b.isObject(), "metrics.json has no evaluation section: " + left + ", " + right);
+    Map<String, Double> numbersA = new LinkedHashMap<>();
+    Map<String, Double> numbersB = new LinkedHashMap<>();
+    numbers("", a, numbersA);
+    numbers("", b, numbersB);
+    assertEquals(numbersA.keySet(), numbersB.keySet(), "metrics.json evaluation sections differ in their keys");
+    assertTrue(numbersA.keySet().stream().anyMatch(k -> k.toLowerCase(Locale.ROOT).contains("mrr")),
+        "metrics.json evaluation section has no MRR: " + numbersA.keySet());
+    List<String> report = new ArrayList<>();
+    for (Map.Entry<String, Double> e : numbersA.entrySet()) {
+      double other = numbersB.get(e.getKey());
+      assertTrue(Math.abs(e.getValue() - other) <= METRIC_TOLERANCE,
+          "metrics.json evaluation" + e.getKey() + ": " + e.getValue() + " vs " + other);
+      if (e.getKey().matches("\\.[^.]*(mrr|hits)[^.]*") || e.getKey().matches("\\.overall\\.[^.]*")) {
+        report.add("metrics.json evaluation" + e.getKey() + " = " + e.getValue());
+      }
+    }
+    report.add("metrics.json evaluation: " + numbersA.size() + " numbers equal within " + METRIC_TOLERANCE);
+    return report;
+  }
+
+  private static void numbers(String path, JsonNode node, Map<String, Double> out) {
+    if (node.isNumber()) {
+      String key = path.toLowerCase(Locale.ROOT);
+      if (!key.contains("second") && !key.contains("time") && !key.contains("millis")) {
+        out.put(path, node.asDouble());
+      }
+    } else if (node.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> field = it.next();
+        numbers(path + "." + field.getKey(), field.getValue(), out);
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        numbers(path + "[" + i + "]", node.get(i), out);
+      }
+    }
+  }
+
+  /** Spark's executors, not the driver, ran the cluster run's tasks. */
+  private static void assertExecutorsRanTasks(Path driverLog) throws IOException {
+    String log = Files.readString(driverLog);
+    assertTrue(log.contains("executor 0") && log.contains("executor 1"),
+        "the cluster run's tasks did not run on both executors\n" + Logs.tail(driverLog, 40));
+  }
+
+  private static String required(String property) {
+    String value = System.getProperty(property);
+    if (value == null || value.isBlank()) {
+      throw new IllegalStateException("system property " + property + " is not set (the failsafe configuration in spark-jobs/pom.xml sets it)");
+    }
+    return value;
+  }
+
+  private static void copyRecursively(Path from, Path to) throws IOException {
+    deleteRecursively(to);
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path source : (Iterable<Path>) files::iterator) {
+        Path target = to.resolve(from.relativize(source).toString());
+        if (Files.isDirectory(source)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
+  }
+}
