@@ -9,20 +9,23 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 EPOCHS="${1:-1}"; shift || true
 SHARDS=("$@")
 [[ ${#SHARDS[@]} -gt 0 ]] || SHARDS=(1 4)
-DATA="$ROOT/../shared/datasets/fb15k-237"
-WORK="${BENCH_WORK:-/tmp/kge-bench-training}"
-CP_FILE="$WORK/classpath.txt"
+# BENCH_DATA: folder with train/valid/test.txt.gz (default FB15k-237 beside the repository)
+DATA="${BENCH_DATA:-$ROOT/../shared/datasets/fb15k-237}"
+WORK="${BENCH_WORK:-/tmp/kge-bench-training/$(basename "$DATA")}"
+CP_FILE="$WORK/../classpath.txt"
 mkdir -p "$WORK"
 if [[ ! -s "$CP_FILE" ]]; then
   (cd "$ROOT" && mvn -o -q -B -pl spark-jobs -Dkge.target=target-train dependency:build-classpath -Dmdep.outputFile="$CP_FILE" >&2)
 fi
 CP="$ROOT/spark-jobs/target-train/classes:$(cat "$CP_FILE")"
-OPENS="$(cd "$ROOT" && mvn -o -q -B help:evaluate -Dexpression=spark.jvm.opens -DforceStdout 2>/dev/null || true)"
+# Spark's --add-opens list, from the root pom's spark.jvm.opens property
+OPENS="$(python3 -c 'import re,sys; print(" ".join(re.search(r"<spark.jvm.opens>(.*?)</spark.jvm.opens>", open(sys.argv[1]).read(), re.S).group(1).split()))' "$ROOT/pom.xml")"
 kge() { SPARK_LOCAL_IP=127.0.0.1 java $OPENS -Xmx6g -Dai.djl.offline=true -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
   -cp "$CP" org.sparkkge.jobs.cli.Main "$@" --master 'local[2]'; }
+# BENCH_SETTINGS: extra --set options (e.g. smaller batches for UMLS); later settings win
 MODEL=(--set train.model=complex --set train.dim=100 --set train.batch-size=1000 --set train.chunk-size=50
   --set train.negatives=200 --set train.batch-negatives=50 --set train.lr=0.1 --set train.seed=1
-  --set train.epochs="$EPOCHS" --set train.round-fraction=0.5 --set train.threads=1)
+  --set train.epochs="$EPOCHS" --set train.round-fraction=0.5 --set train.threads=1 ${BENCH_SETTINGS:-})
 if [[ ! -f "$WORK/base/_SUCCESS" ]]; then
   kge ingest --output "$WORK/base" --overwrite --train "$DATA/train.txt.gz" --valid "$DATA/valid.txt.gz" --test "$DATA/test.txt.gz" >/dev/null
 fi
