@@ -36,8 +36,18 @@ public final class Main implements Callable<Integer> {
     throw new ParameterException(spec.commandLine(), "missing a stage: one of " + String.join(", ", spec.subcommands().keySet()));
   }
 
-  public static void main(String[] args) {
-    System.exit(execute(args, System.out, System.err));
+  public static void main(String[] args) throws org.apache.spark.SparkUserAppException {
+    int code = execute(args, System.out, System.err);
+    if (Boolean.getBoolean("SPARK_SUBMIT")) {
+      // Under spark-submit (YARN cluster mode above all) System.exit marks even a successful
+      // application as failed; Spark reads a normal return as success and this exception's code
+      // as the exit status.
+      if (code != 0) {
+        throw new org.apache.spark.SparkUserAppException(code, null);
+      }
+      return;
+    }
+    System.exit(code);
   }
 
   public static int execute(String[] args, PrintStream out, PrintStream err) {

@@ -72,6 +72,13 @@ final class StageExecutor {
         stage.run(new StageContext(current, session.spark(), config, output, common.overwrite, progress, streams.out()));
         progress.log(String.format(Locale.ROOT, "%s: done in %.1f s", current, (System.nanoTime() - started) / 1e9));
       }
+      if (stages.size() > 1) {
+        // The whole pipeline ran: its report covers every stage (single stages leave it to `run`
+        // or to the scheduler's last task, see deploy/airflow).
+        current = "report";
+        progress.log("report: " + org.sparkkge.jobs.query.RunReport.write(
+            common.output, session.spark().sparkContext().hadoopConfiguration()));
+      }
       return OK;
     } catch (UsageException e) {
       streams.err().println("spark-kge: " + e.getMessage());
