@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Training throughput benchmark of embedding-core (FB15k-237, PyTorch-BigGraph set-up), see
-# docs/benchmarks-embedding-core.md. Usage: bench/embedding-core/run.sh [key=value ...]
+# docs/benchmarks.md. Usage: bench/embedding-core/run.sh [key=value ...]
 #   e.g. bench/embedding-core/run.sh steps=40 threads=1 models=complex
 #        bench/embedding-core/run.sh models=complex steps=10 epochs=7     # + epoch-limited quality run
 set -euo pipefail

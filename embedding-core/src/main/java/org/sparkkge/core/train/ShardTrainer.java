@@ -227,7 +227,7 @@ public final class ShardTrainer {
     /**
      * Rows of {@code table} at {@code indices} through libtorch's embedding op: its backward adds
      * gradient rows with a row-wise index_add, much cheaper on CPU than the element-wise
-     * accumulate of advanced indexing (measured: see docs/benchmarks-embedding-core.md).
+     * accumulate of advanced indexing (measured: see docs/benchmarks.md).
      */
     public static NDArray gatherRows(NDArray table, NDArray indices) {
         return indices.getNDArrayInternal().embedding(indices, table, ai.djl.ndarray.types.SparseFormat.DENSE)

@@ -18,7 +18,7 @@ import org.sparkkge.core.eval.LinkPredictionEvaluator;
 /**
  * Short deterministic training on the bundled tiny graphs reaches a filtered test MRR far above
  * random for every model. Thresholds: about 75% of the measured (deterministic) MRR, see
- * docs/benchmarks-embedding-core.md; random ranking gives MRR about ln(E)/E (UMLS 0.04, Kinship 0.05;
+ * docs/benchmarks.md; random ranking gives MRR about ln(E)/E (UMLS 0.04, Kinship 0.05;
  * Nations, 14 entities, about 0.25).
  */
 class QualityTest {
