@@ -64,24 +64,7 @@ final class NodePieceExport {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<List<TensorData>> weights = jsc.broadcast(TensorData.of(shared.encoder()));
     context.progress().step("encoding every entity from its NodePiece tokens");
-    JavaRDD<Row> encoded = tokens.javaRDD().mapPartitions((Iterator<Row> it) -> {
-      List<Row> rows = new ArrayList<>();
-      it.forEachRemaining(rows::add);
-      if (rows.isEmpty()) {
-        return java.util.Collections.emptyIterator();
-      }
-      NodePieceTokens table = desc.table(rows);
-      ai.djl.engine.Engine.getInstance();
-      float[] values = NodePieceEncoder.encodeAll(TensorData.toDense(weights.value()), table, Device.cpu());
-      int dim = values.length / table.numEntities();
-      List<Row> out = new ArrayList<>(rows.size());
-      for (int i = 0; i < rows.size(); i++) {
-        float[] v = new float[dim];
-        System.arraycopy(values, i * dim, v, 0, dim);
-        out.add(RowFactory.create(rows.get(i).getInt(0), v, "encoded", 0));
-      }
-      return out.iterator();
-    });
+    JavaRDD<Row> encoded = encode(tokens.javaRDD(), desc, weights);
     Dataset<Row> entities = spark.read().parquet(output.resolve("entities").toString());
     boolean reduced = output.isStageComplete("reduce") && output.fileSystem().exists(output.resolve("core_numbers"));
     Dataset<Row> withNames = spark.createDataFrame(encoded, ExportStage.ENTITY_SCHEMA).join(entities, "id");
@@ -184,25 +167,7 @@ final class NodePieceExport {
     tokenizeSettings.put("tokenize.seed", context.config().getString("tokenize.seed"));
     Dataset<Row> newTokens = org.sparkkge.partitioner.NodePiece.tokenizeNew(triples, tokens, shared.numRelations(),
         org.sparkkge.partitioner.TokenizeConfig.fromMap(tokenizeSettings));
-    JavaRDD<Row> encoded = newTokens.select("id", "anchors", "distances", "relations").javaRDD()
-        .mapPartitions((Iterator<Row> it) -> {
-          List<Row> rows = new ArrayList<>();
-          it.forEachRemaining(rows::add);
-          if (rows.isEmpty()) {
-            return java.util.Collections.emptyIterator();
-          }
-          NodePieceTokens table = desc.table(rows);
-          ai.djl.engine.Engine.getInstance();
-          float[] values = NodePieceEncoder.encodeAll(TensorData.toDense(weights.value()), table, Device.cpu());
-          int dim = values.length / table.numEntities();
-          List<Row> out = new ArrayList<>(rows.size());
-          for (int i = 0; i < rows.size(); i++) {
-            float[] v = new float[dim];
-            System.arraycopy(values, i * dim, v, 0, dim);
-            out.add(RowFactory.create(rows.get(i).getInt(0), v, "encoded", 0));
-          }
-          return out.iterator();
-        });
+    JavaRDD<Row> encoded = encode(newTokens.select("id", "anchors", "distances", "relations").javaRDD(), desc, weights);
     return spark.createDataFrame(encoded, ExportStage.ENTITY_SCHEMA).join(added, "id")
         .select(col("id"), col("name"), col("embedding"), lit(null).cast(DataTypes.IntegerType).as("core_number"),
             col("source"), col("distance"));
@@ -232,5 +197,30 @@ final class NodePieceExport {
         .add("source_id", DataTypes.IntegerType, false)
         .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
     spark.createDataFrame(rows, schema).coalesce(1).write().option("compression", compression).parquet(path);
+  }
+
+  /**
+   * Encodes token rows (id, anchors, distances, relations) into entity rows of
+   * {@link ExportStage#ENTITY_SCHEMA}, one encoder pass per partition on the executor.
+   */
+  private static JavaRDD<Row> encode(JavaRDD<Row> tokenRows, TokenTables desc, Broadcast<List<TensorData>> weights) {
+    return tokenRows.mapPartitions((Iterator<Row> it) -> {
+      List<Row> rows = new ArrayList<>();
+      it.forEachRemaining(rows::add);
+      if (rows.isEmpty()) {
+        return java.util.Collections.emptyIterator();
+      }
+      NodePieceTokens table = desc.table(rows);
+      ai.djl.engine.Engine.getInstance();
+      float[] values = NodePieceEncoder.encodeAll(TensorData.toDense(weights.value()), table, Device.cpu());
+      int dim = values.length / table.numEntities();
+      List<Row> out = new ArrayList<>(rows.size());
+      for (int i = 0; i < rows.size(); i++) {
+        float[] v = new float[dim];
+        System.arraycopy(values, i * dim, v, 0, dim);
+        out.add(RowFactory.create(rows.get(i).getInt(0), v, "encoded", 0));
+      }
+      return out.iterator();
+    });
   }
 }
