@@ -126,13 +126,8 @@ public final class ShardTask {
         in.relations(), in.relationAdagrad(), in.encoder(), why);
   }
 
-  /**
-   * libtorch's grad mode is per thread and on in threads DJL did not set up (Spark task threads); the
-   * committed trainer (9555c3e) does not switch it off, so the task does before training.
-   */
+  /** The task's device: the GPU Spark assigned to it, else the CPU. */
   static Device deviceForTraining() {
-    ai.djl.engine.Engine.getInstance(); // loads libtorch before the direct JNI call
-    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
     return Devices.forCurrentTask();
   }
 }
