@@ -18,8 +18,14 @@ public final class Cli {
 
   private Cli() {}
 
+  /** Runs the CLI in this JVM on the shared SparkSession (stages find it through getOrCreate). */
   public static Result run(String... args) {
     SharedSpark.get();
+    return runWithoutSpark(args);
+  }
+
+  /** Runs the CLI in this JVM without starting Spark first (commands such as neighbors need none). */
+  public static Result runWithoutSpark(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code;

@@ -3,9 +3,6 @@ package org.sparkkge.jobs.query;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,33 +10,25 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparkkge.jobs.cli.Main;
+import org.sparkkge.jobs.Cli;
 
 /** bin/spark-kge neighbors through the real CLI entry point (Main.execute), without Spark. */
 class NeighborsCommandTest {
   @TempDir static Path tmp;
   static SyntheticExport export;
 
-  record Run(int exitCode, String out, String err) {}
 
   @BeforeAll
   static void writeExport() {
     export = SyntheticExport.write(tmp.resolve("run"), "complex", 8, 3);
   }
 
-  static Run cli(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      code = Main.execute(args, o, e);
-    }
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  static Cli.Result cli(String... args) {
+    return Cli.runWithoutSpark(args);
   }
 
   /** The rows of the command's table: rank, id, name, score. */
-  static List<String[]> table(Run run) {
+  static List<String[]> table(Cli.Result run) {
     assertEquals(0, run.exitCode(), run.err());
     List<String> lines = run.out().lines().toList();
     assertTrue(lines.get(0).startsWith("# "), run.out());
@@ -64,36 +53,36 @@ class NeighborsCommandTest {
   @Test
   void nearestNeighboursAndLinkPredictionPrintBruteForceRankings() {
     String dir = export.dir.toString();
-    Run neighbors = cli("neighbors", "--output", dir, "--entity", "e00", "--top", "4");
+    Cli.Result neighbors = cli("neighbors", "--output", dir, "--entity", "e00", "--top", "4");
     assertTrue(neighbors.out().startsWith("# nearest neighbours of e00 by cosine similarity (complex, dim 8, 12 entities)"),
         neighbors.out());
     assertTable(BruteForce.neighbors(export, 0, 4), table(neighbors));
 
-    Run tails = cli("neighbors", "--output", dir, "--head", "e03", "--relation", "r2");
+    Cli.Result tails = cli("neighbors", "--output", dir, "--head", "e03", "--relation", "r2");
     assertTrue(tails.out().startsWith("# tails of (e03, r2, ?) by complex score"), tails.out());
     assertTable(BruteForce.tails(export, 3, 2, 10), table(tails));
 
-    Run byId = cli("neighbors", "--output", dir, "--head", "#3", "--relation", "#2", "--top", "3");
+    Cli.Result byId = cli("neighbors", "--output", dir, "--head", "#3", "--relation", "#2", "--top", "3");
     assertTable(BruteForce.tails(export, 3, 2, 3), table(byId));
   }
 
   @Test
   void usageErrorsExitTwoAndDataErrorsExitOne() throws Exception {
     String dir = export.dir.toString();
-    Run both = cli("neighbors", "--output", dir, "--entity", "e00", "--head", "e01", "--relation", "r0");
+    Cli.Result both = cli("neighbors", "--output", dir, "--entity", "e00", "--head", "e01", "--relation", "r0");
     assertEquals(2, both.exitCode(), both.err());
     assertTrue(both.err().contains("mutually exclusive"), both.err());
-    Run headOnly = cli("neighbors", "--output", dir, "--head", "e01");
+    Cli.Result headOnly = cli("neighbors", "--output", dir, "--head", "e01");
     assertEquals(2, headOnly.exitCode(), headOnly.err());
     assertTrue(headOnly.err().contains("--relation"), headOnly.err());
-    Run top = cli("neighbors", "--output", dir, "--entity", "e00", "--top", "0");
+    Cli.Result top = cli("neighbors", "--output", dir, "--entity", "e00", "--top", "0");
     assertEquals(2, top.exitCode());
     assertTrue(top.err().contains("--top must be at least 1, got 0"), top.err());
 
-    Run unknown = cli("neighbors", "--output", dir, "--entity", "e99");
+    Cli.Result unknown = cli("neighbors", "--output", dir, "--entity", "e99");
     assertEquals(1, unknown.exitCode());
     assertTrue(unknown.err().startsWith("neighbors: no entity 'e99' in "), unknown.err());
-    Run missing = cli("neighbors", "--output", tmp.resolve("absent").toString(), "--entity", "e00");
+    Cli.Result missing = cli("neighbors", "--output", tmp.resolve("absent").toString(), "--entity", "e00");
     assertEquals(1, missing.exitCode());
     assertTrue(missing.err().contains("model.json not found: run the export stage first"), missing.err());
 
@@ -101,19 +90,19 @@ class NeighborsCommandTest {
     Path bad = tmp.resolve("bad");
     SyntheticExport.write(bad, "distmult", 8, 4);
     Files.writeString(bad.resolve("model.json"), "{\"model\": \"distmult\", \"dim\": 6}");
-    Run width = cli("neighbors", "--output", bad.toString(), "--entity", "e00");
+    Cli.Result width = cli("neighbors", "--output", bad.toString(), "--entity", "e00");
     assertEquals(1, width.exitCode());
     assertTrue(width.err().matches("(?s)neighbors: .*entity_embeddings/part-[^:]*\\.parquet: row 0: embedding of 'e\\d\\d' has 8 values, expected 6 \\(model.json\\).*"),
         width.err());
     Files.writeString(bad.resolve("model.json"), "{\"model\": \"hole\", \"dim\": 8}");
-    Run model = cli("neighbors", "--output", bad.toString(), "--entity", "e00");
+    Cli.Result model = cli("neighbors", "--output", bad.toString(), "--entity", "e00");
     assertEquals(1, model.exitCode());
     assertTrue(model.err().contains("unknown model 'hole'"), model.err());
   }
 
   @Test
   void helpListsTheQueries() {
-    Run help = cli("neighbors", "--help");
+    Cli.Result help = cli("neighbors", "--help");
     assertEquals(0, help.exitCode());
     for (String option : List.of("--output", "--entity", "--head", "--relation", "--top")) {
       assertTrue(help.out().contains(option), help.out());
