@@ -1,9 +1,15 @@
 package org.sparkkge.partitioner;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
+import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.Optional;
+import org.apache.spark.api.java.JavaRDDLike;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -124,6 +130,15 @@ final class Graphs {
     /** Sends {@code message} from every vertex of {@code senders} to each of its neighbours. */
     static <M> JavaPairRDD<Integer, M> toNeighbours(JavaPairRDD<Integer, int[]> adjacency,
             JavaPairRDD<Integer, M> senders) {
+        Optional<Partitioner> graphPartitioner = adjacency.partitioner();
+        Optional<Partitioner> senderPartitioner = senders.partitioner();
+        if (graphPartitioner.isPresent() && senderPartitioner.isPresent()
+                && graphPartitioner.get().equals(senderPartitioner.get())) {
+            // Co-partitioned: hash only the senders of a partition and stream its adjacency lists past
+            // them. A join would buffer every adjacency list of the partition in a hash map each round.
+            return JavaPairRDD.fromJavaRDD(adjacency.zipPartitions(senders,
+                    (graph, sending) -> sendAlongEdges(graph, sending)));
+        }
         return adjacency.join(senders).flatMapToPair(vertex -> {
             int[] neighbours = vertex._2()._1();
             M message = vertex._2()._2();
@@ -133,6 +148,55 @@ final class Graphs {
             }
             return out.iterator();
         });
+    }
+
+    private static <M> Iterator<Tuple2<Integer, M>> sendAlongEdges(Iterator<Tuple2<Integer, int[]>> graph,
+            Iterator<Tuple2<Integer, M>> sending) {
+        Map<Integer, List<M>> messages = new HashMap<>();
+        while (sending.hasNext()) {
+            Tuple2<Integer, M> sender = sending.next();
+            messages.computeIfAbsent(sender._1(), id -> new ArrayList<>(1)).add(sender._2());
+        }
+        if (messages.isEmpty()) {
+            return java.util.Collections.emptyIterator();
+        }
+        return new Iterator<>() {
+            private int[] neighbours = new int[0];
+            private List<M> pending = List.of();
+            private int messageAt;
+            private int neighbourAt;
+
+            @Override
+            public boolean hasNext() {
+                while (neighbourAt >= neighbours.length || messageAt >= pending.size()) {
+                    if (messageAt < pending.size() - 1 && neighbours.length > 0) {
+                        messageAt++;
+                        neighbourAt = 0;
+                        continue;
+                    }
+                    if (!graph.hasNext()) {
+                        return false;
+                    }
+                    Tuple2<Integer, int[]> vertex = graph.next();
+                    List<M> forVertex = messages.get(vertex._1());
+                    if (forVertex != null) {
+                        neighbours = vertex._2();
+                        pending = forVertex;
+                        messageAt = 0;
+                        neighbourAt = 0;
+                    }
+                }
+                return true;
+            }
+
+            @Override
+            public Tuple2<Integer, M> next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return new Tuple2<>(neighbours[neighbourAt++], pending.get(messageAt));
+            }
+        };
     }
 
     /**
@@ -172,14 +236,14 @@ final class Graphs {
      * cut, which later rounds' lineage still needs.
      */
     static final class Rounds {
-        private JavaPairRDD<?, ?> current;
-        private JavaPairRDD<?, ?> lastCut;
+        private JavaRDDLike<?, ?> current;
+        private JavaRDDLike<?, ?> lastCut;
 
         /** Registers a persisted, not yet computed round; call before its first action. */
-        void begin(JavaPairRDD<?, ?> round, int number) {
+        void begin(JavaRDDLike<?, ?> round, int number) {
             if (number % CHECKPOINT_EVERY == 0) {
                 if (round.context().getCheckpointDir().isDefined()) {
-                    round.checkpoint();
+                    round.rdd().checkpoint();
                 } else {
                     round.rdd().localCheckpoint();
                 }
@@ -187,18 +251,30 @@ final class Graphs {
         }
 
         /** Called after the round's first action: frees what no later round depends on. */
-        void computed(JavaPairRDD<?, ?> round, int number) {
+        void computed(JavaRDDLike<?, ?> round, int number) {
             boolean cut = number % CHECKPOINT_EVERY == 0;
             if (current != null && current != lastCut) {
-                current.unpersist(false);
+                current.rdd().unpersist(false);
             }
             if (cut) {
                 if (lastCut != null) {
-                    lastCut.unpersist(false);
+                    lastCut.rdd().unpersist(false);
                 }
                 lastCut = round;
             }
             current = round;
+        }
+
+        /** Frees the latest round and the latest cut, once the result has been consumed. */
+        void release() {
+            if (current != null) {
+                current.rdd().unpersist(false);
+            }
+            if (lastCut != null) {
+                lastCut.rdd().unpersist(false);
+            }
+            current = null;
+            lastCut = null;
         }
     }
 }

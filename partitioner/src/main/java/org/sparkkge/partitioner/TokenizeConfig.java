@@ -14,19 +14,26 @@ import java.util.Set;
  *   <li>{@code tokenize.ratios} = 0.4,0.4,0.2: degree,pagerank,random shares for mixture (sum 1)</li>
  *   <li>{@code tokenize.max_hops} = 50: BFS depth limit; anchors farther away are not found</li>
  *   <li>{@code tokenize.seed} = 42: seed for random anchors and relation-token sampling</li>
- *   <li>{@code tokenize.pagerank.iterations} = 20, {@code tokenize.pagerank.damping} = 0.85</li>
+ *   <li>{@code tokenize.pagerank.iterations} = 20: most PageRank power iterations</li>
+ *   <li>{@code tokenize.pagerank.damping} = 0.85</li>
+ *   <li>{@code tokenize.pagerank.tolerance} = 1e-4: PageRank stops once the L1 change of the rank vector
+ *   is at most tolerance * vertices (mean absolute change per vertex; ranks average 1); 0 = run all
+ *   iterations unless the ranks stop changing at all</li>
  * </ul>
  */
 public record TokenizeConfig(int anchors, int k, int m, Anchors.Strategy strategy, double degreeRatio,
         double pagerankRatio, double randomRatio, int maxHops, long seed, int pagerankIterations,
-        double damping) {
+        double damping, double pagerankTolerance) {
 
-    public static final TokenizeConfig DEFAULTS =
-            new TokenizeConfig(1000, 20, 15, Anchors.Strategy.MIXTURE, 0.4, 0.4, 0.2, 50, 42L, 20, 0.85);
+    /** Default of {@code tokenize.pagerank.tolerance}. */
+    public static final double DEFAULT_PAGERANK_TOLERANCE = 1e-4;
+
+    public static final TokenizeConfig DEFAULTS = new TokenizeConfig(1000, 20, 15, Anchors.Strategy.MIXTURE,
+            0.4, 0.4, 0.2, 50, 42L, 20, 0.85, DEFAULT_PAGERANK_TOLERANCE);
 
     private static final Set<String> KEYS = Set.of("tokenize.anchors", "tokenize.k", "tokenize.m",
             "tokenize.strategy", "tokenize.ratios", "tokenize.max_hops", "tokenize.seed",
-            "tokenize.pagerank.iterations", "tokenize.pagerank.damping");
+            "tokenize.pagerank.iterations", "tokenize.pagerank.damping", "tokenize.pagerank.tolerance");
 
     public TokenizeConfig {
         require(anchors >= 1, "tokenize.anchors must be >= 1, got " + anchors);
@@ -35,6 +42,8 @@ public record TokenizeConfig(int anchors, int k, int m, Anchors.Strategy strateg
         require(maxHops >= 0, "tokenize.max_hops must be >= 0, got " + maxHops);
         require(pagerankIterations >= 1, "tokenize.pagerank.iterations must be >= 1, got " + pagerankIterations);
         require(damping > 0 && damping < 1, "tokenize.pagerank.damping must be in (0,1), got " + damping);
+        require(pagerankTolerance >= 0 && Double.isFinite(pagerankTolerance),
+                "tokenize.pagerank.tolerance must be a finite number >= 0, got " + pagerankTolerance);
         require(strategy != null, "tokenize.strategy must be set");
         require(degreeRatio >= 0 && pagerankRatio >= 0 && randomRatio >= 0
                         && Math.abs(degreeRatio + pagerankRatio + randomRatio - 1.0) < 1e-6,
@@ -50,17 +59,23 @@ public record TokenizeConfig(int anchors, int k, int m, Anchors.Strategy strateg
 
     public TokenizeConfig withAnchors(int count, int nearest, int relationTokens) {
         return new TokenizeConfig(count, nearest, relationTokens, strategy, degreeRatio, pagerankRatio,
-                randomRatio, maxHops, seed, pagerankIterations, damping);
+                randomRatio, maxHops, seed, pagerankIterations, damping, pagerankTolerance);
     }
 
     public TokenizeConfig withStrategy(Anchors.Strategy chosen) {
         return new TokenizeConfig(anchors, k, m, chosen, degreeRatio, pagerankRatio, randomRatio, maxHops,
-                seed, pagerankIterations, damping);
+                seed, pagerankIterations, damping, pagerankTolerance);
     }
 
     public TokenizeConfig withSeed(long newSeed) {
         return new TokenizeConfig(anchors, k, m, strategy, degreeRatio, pagerankRatio, randomRatio, maxHops,
-                newSeed, pagerankIterations, damping);
+                newSeed, pagerankIterations, damping, pagerankTolerance);
+    }
+
+    /** The same settings with at most {@code maxIterations} PageRank iterations and the given tolerance. */
+    public TokenizeConfig withPagerank(int maxIterations, double tolerance) {
+        return new TokenizeConfig(anchors, k, m, strategy, degreeRatio, pagerankRatio, randomRatio, maxHops,
+                seed, maxIterations, damping, tolerance);
     }
 
     /** Defaults overridden by the {@code tokenize.*} entries of {@code settings}; unknown keys fail. */
@@ -98,7 +113,10 @@ public record TokenizeConfig(int anchors, int k, int m, Anchors.Strategy strateg
                 parseInt(settings, "tokenize.pagerank.iterations", d.pagerankIterations),
                 settings.containsKey("tokenize.pagerank.damping")
                         ? parseDouble("tokenize.pagerank.damping", settings.get("tokenize.pagerank.damping"))
-                        : d.damping);
+                        : d.damping,
+                settings.containsKey("tokenize.pagerank.tolerance")
+                        ? parseDouble("tokenize.pagerank.tolerance", settings.get("tokenize.pagerank.tolerance"))
+                        : d.pagerankTolerance);
     }
 
     private static int parseInt(Map<String, String> settings, String key, int fallback) {

@@ -88,10 +88,9 @@ class NodePieceTest {
         KgFixture kg = KgFixture.load("fb15k-237");
         int n = kg.numEntities();
         int r = kg.numRelations();
-        // 10 PageRank rounds instead of 20 keep the test short; the ranking logic is the same.
-        TokenizeConfig d = TokenizeConfig.DEFAULTS.withAnchors(300, 20, 15).withSeed(7);
-        TokenizeConfig config = new TokenizeConfig(d.anchors(), d.k(), d.m(), d.strategy(), d.degreeRatio(),
-                d.pagerankRatio(), d.randomRatio(), d.maxHops(), d.seed(), 10, d.damping());
+        // At most 10 PageRank rounds instead of 20 keep the test short; the ranking logic is the same.
+        TokenizeConfig config = TokenizeConfig.DEFAULTS.withAnchors(300, 20, 15).withSeed(7)
+                .withPagerank(10, TokenizeConfig.DEFAULT_PAGERANK_TOLERANCE);
         NodePiece.Tokenization result = NodePiece.tokenize(kg.trainDataset(), n, r, config);
 
         int[] anchors = result.anchors().entityIds();
