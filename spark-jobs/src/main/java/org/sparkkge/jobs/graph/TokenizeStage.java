@@ -97,7 +97,8 @@ public final class TokenizeStage implements Stage {
           maxHops,
           config.getLong("tokenize.seed"),
           config.getInt("tokenize.pagerank.iterations"),
-          config.getDouble("tokenize.pagerank.damping"));
+          config.getDouble("tokenize.pagerank.damping"),
+          config.getDouble("tokenize.pagerank.tolerance"));
     } catch (ConfigException e) {
       throw new UsageException("invalid configuration: " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
@@ -213,6 +214,9 @@ public final class TokenizeStage implements Stage {
     stats.put("anchors_by_strategy", byStrategy);
     stats.put("seed", settings.seed());
     stats.put("max_hops", settings.maxHops());
+    stats.put("pagerank_iterations", anchors.pagerankIterations());
+    stats.put("pagerank_max_iterations", settings.pagerankIterations());
+    stats.put("pagerank_tolerance", settings.pagerankTolerance());
     stats.put("bfs_rounds", tokenization.bfsRounds());
     stats.put("entities", entities);
     stats.put("entities_fewer_than_k_anchors", fewerThanK);
@@ -234,7 +238,7 @@ public final class TokenizeStage implements Stage {
         .out()
         .printf(
             Locale.ROOT,
-            "tokenize: %d anchors (degree %d, pagerank %d, random %d), k = %d, m = %d, %d BFS rounds%n"
+            "tokenize: %d anchors (degree %d, pagerank %d, random %d), k = %d, m = %d, %d PageRank iterations, %d BFS rounds%n"
                 + "tokenize: %,d entities; %.2f %% reach fewer than k anchors (%,d none); mean anchor distance %.3f hops%n",
             stats.get("anchors"),
             byStrategy.get("degree"),
@@ -242,6 +246,7 @@ public final class TokenizeStage implements Stage {
             byStrategy.get("random"),
             stats.get("k"),
             stats.get("m"),
+            stats.get("pagerank_iterations"),
             stats.get("bfs_rounds"),
             stats.get("entities"),
             100 * (double) stats.get("share_fewer_than_k_anchors"),
