@@ -1,39 +1,28 @@
 package org.sparkkge.jobs.evaluate;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.hash;
-import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.pmod;
 
-import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.sparkkge.core.ModelParameters;
-import org.sparkkge.core.TripleArrays;
 import org.sparkkge.core.eval.EvaluationResult;
-import org.sparkkge.core.eval.LinkPredictionEvaluator;
 import org.sparkkge.core.eval.RankMetrics;
 import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.UsageException;
@@ -47,18 +36,21 @@ import org.sparkkge.jobs.train.TrainStage;
 import scala.Tuple2;
 
 /**
- * Filtered link-prediction ranking of the exported embeddings, distributed over query groups. Each
- * test triple goes to a group by hash; the known triples that can filter its queries, (h, r, *) and
- * (*, r, t) of train + valid + test, are joined to the group by those keys (never collected). Each
- * group runs embedding-core's {@link LinkPredictionEvaluator} on its queries against the broadcast
- * entity matrix; the partial sums merge on the driver. Realistic ranks (ties: mean of optimistic and
- * pessimistic), MRR, MR, Hits@1/3/10, overall and per relation.
+ * Filtered link-prediction ranking of the exported embeddings ({@link DistributedRanking}): realistic
+ * ranks (ties: mean of optimistic and pessimistic), both directions, known triples of train + valid +
+ * test filtered; MRR, MR, Hits@1/3/10, overall and per relation. The entity matrix is broadcast when it
+ * fits evaluate.broadcast-budget-bytes, otherwise ranked blockwise with the entity table distributed;
+ * stats.json's evaluate section says which path ran and with how many entity blocks.
  */
 public final class EvaluateStage implements Stage {
   public static final String NAME = "evaluate";
   public static final String PER_RELATION = "evaluation/per_relation";
 
-  record Settings(String split, long broadcastBudgetBytes, int queryGroups, int batchSize) {}
+  record Settings(String split, long broadcastBudgetBytes, int queryGroups, int batchSize) {
+    DistributedRanking.Settings ranking() {
+      return new DistributedRanking.Settings(broadcastBudgetBytes, queryGroups, batchSize);
+    }
+  }
 
   @Override
   public String name() {
@@ -119,20 +111,6 @@ public final class EvaluateStage implements Stage {
     Dataset<Row> embeddings = spark.read().parquet(output.resolve(ExportStage.ENTITY_EMBEDDINGS).toString());
     Row maxId = embeddings.agg(max(col("id"))).first();
     int numEntities = maxId.getInt(0) + 1;
-    long matrixBytes = (long) numEntities * dim * 4;
-    if (matrixBytes > settings.broadcastBudgetBytes()) {
-      throw new PipelineException(String.format(Locale.ROOT,
-          "evaluate: the entity matrix (%,d entities x dim %d x 4 bytes = %,d bytes) exceeds "
-              + "evaluate.broadcast-budget-bytes (%,d); raise it together with the driver and executor memory",
-          numEntities, dim, matrixBytes, settings.broadcastBudgetBytes()));
-    }
-    context.progress().step("broadcasting the entity matrix");
-    float[] matrix = new float[numEntities * dim];
-    // within the configured budget the matrix is collected once and broadcast (docs/outputs.md)
-    for (Row row : embeddings.select("id", "embedding").collectAsList()) {
-      float[] v = SharedParams.toFloats(row.getList(1));
-      System.arraycopy(v, 0, matrix, row.getInt(0) * dim, dim);
-    }
     List<Row> relationRows = spark.read().parquet(output.resolve(ExportStage.RELATION_EMBEDDINGS).toString())
         .select("id", "name", "embedding").collectAsList();
     int numRelations = relationRows.stream().mapToInt(r -> r.getInt(0)).max().orElse(-1) + 1;
@@ -143,62 +121,22 @@ public final class EvaluateStage implements Stage {
       System.arraycopy(SharedParams.toFloats(row.getList(2)), 0, relations, row.getInt(0) * relationDim, relationDim);
       relationNames.put(row.getInt(0), row.getString(1));
     }
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Broadcast<float[]> entityMatrix = jsc.broadcast(matrix);
-    Broadcast<float[]> relationMatrix = jsc.broadcast(relations);
-
-    int groups = settings.queryGroups() > 0 ? settings.queryGroups() : Math.max(1, spark.sparkContext().defaultParallelism() * 2);
-    Dataset<Row> queries = spark.read().parquet(output.resolve(splitPath).toString())
-        .select("head", "relation", "tail")
-        .withColumn("g", pmod(hash(col("head"), col("relation"), col("tail")), lit(groups)));
-    Dataset<Row> known = null;
-    for (String split : List.of("train", "valid", "test")) {
-      if (output.fileSystem().exists(output.resolve("triples/" + split))) {
-        Dataset<Row> part = spark.read().parquet(output.resolve("triples/" + split).toString())
-            .select("head", "relation", "tail");
-        known = known == null ? part : known.union(part);
-      }
+    JavaPairRDD<Integer, float[]> entityRows = embeddings.select("id", "embedding").javaRDD()
+        .mapToPair(r -> new Tuple2<>(r.getInt(0), SharedParams.toFloats(r.getList(1))));
+    Dataset<Row> test = spark.read().parquet(output.resolve(splitPath).toString());
+    DistributedRanking.Outcome outcome;
+    try (DistributedRanking ranking = DistributedRanking.prepare(spark, test, knownTriples(spark, output), numEntities,
+        numRelations, settings.ranking(), "evaluate: " + splitPath)) {
+      long matrixBytes = (long) numEntities * dim * 4;
+      context.progress().step(String.format(Locale.ROOT, "ranking %s queries (entity matrix %,d bytes, %s %,d bytes)",
+          settings.split(), matrixBytes, matrixBytes <= settings.broadcastBudgetBytes() ? "broadcast within"
+              : "blockwise above", settings.broadcastBudgetBytes()));
+      outcome = ranking.rank(modelName, dim, relationDim, relations, entityRows, true);
     }
-    // the known triples that filter a group's queries: same (head, relation) or same (relation, tail)
-    Dataset<Row> byHeadKeys = queries.select("g", "head", "relation").distinct()
-        .join(known, new String[] {"head", "relation"});
-    Dataset<Row> byTailKeys = queries.select("g", "relation", "tail").distinct()
-        .join(known, new String[] {"relation", "tail"});
-    Dataset<Row> filters = byHeadKeys.select("g", "head", "relation", "tail")
-        .union(byTailKeys.select("g", "head", "relation", "tail")).distinct();
-
-    HashPartitioner partitioner = new HashPartitioner(groups);
-    JavaPairRDD<Integer, int[]> queryRdd = queries.javaRDD()
-        .mapToPair(r -> new Tuple2<>(r.getInt(3), new int[] {r.getInt(0), r.getInt(1), r.getInt(2)}));
-    JavaPairRDD<Integer, int[]> filterRdd = filters.javaRDD()
-        .mapToPair(r -> new Tuple2<>(r.getInt(0), new int[] {r.getInt(1), r.getInt(2), r.getInt(3)}));
-    int batch = settings.batchSize();
-    int ne = numEntities;
-    int nr = numRelations;
-    int rd = relationDim;
-    context.progress().step("ranking " + settings.split() + " queries in " + groups + " groups");
-    List<RankSums> partials = queryRdd.cogroup(filterRdd, partitioner)
-        .filter(g -> g._2()._1().iterator().hasNext())
-        .map(g -> {
-          TripleArrays test = sorted(g._2()._1());
-          TripleArrays knownTriples = sorted(g._2()._2());
-          ModelParameters params = new ModelParameters(modelName, ne, nr, dim, rd, entityMatrix.value(),
-              relationMatrix.value(), new float[ne], new float[nr], List.of());
-          ai.djl.engine.Engine.getInstance();
-          EvaluationResult r = LinkPredictionEvaluator.evaluate(params, test, knownTriples, 0, batch, 0L,
-              Device.cpu());
-          return RankSums.of(r);
-        })
-        .collect();
-    entityMatrix.destroy();
-    relationMatrix.destroy();
-    if (partials.isEmpty()) {
+    if (outcome.triples() == 0) {
       throw new PipelineException("evaluate: " + splitPath + " holds no triples");
     }
-    EvaluationResult result = partials.get(0).toResult();
-    for (int i = 1; i < partials.size(); i++) {
-      result = result.plus(partials.get(i).toResult());
-    }
+    EvaluationResult result = outcome.result();
 
     Map<String, Object> overall = new LinkedHashMap<>();
     overall.put("split", settings.split());
@@ -224,6 +162,8 @@ public final class EvaluateStage implements Stage {
     Map<String, Object> evaluation = new LinkedHashMap<>(overall);
     evaluation.put("per_relation", perRelation);
 
+    Map<String, Object> stats = new LinkedHashMap<>(overall);
+    stats.putAll(outcome.describe());
     context.addDatasets(List.of(ExportStage.METRICS_JSON, PER_RELATION), staging -> {
       spark.createDataFrame(relationMetricRows, perRelationSchema).coalesce(1).write()
           .option("compression", compression).parquet(new Path(staging, PER_RELATION).toString());
@@ -231,10 +171,11 @@ public final class EvaluateStage implements Stage {
       ObjectNode metrics = previous instanceof ObjectNode o ? o : StatsFile.json().createObjectNode();
       metrics.set("evaluation", StatsFile.json().valueToTree(evaluation));
       StatsFile.write(output.fileSystem(), new Path(staging, ExportStage.METRICS_JSON), metrics);
-      return overall;
+      return stats;
     });
-    StatsFile.putSection(output, "stats.json", NAME, overall);
-    context.out().println("evaluate: " + settings.split() + " " + result);
+    StatsFile.putSection(output, "stats.json", NAME, stats);
+    context.out().println("evaluate: " + settings.split() + " " + result + " (" + outcome.path() + ", "
+        + outcome.blocks() + " entity block" + (outcome.blocks() == 1 ? "" : "s") + ")");
     context.out().flush();
   }
 
@@ -248,20 +189,21 @@ public final class EvaluateStage implements Stage {
     }
   }
 
-  /** The triples in (head, relation, tail) order, so a group's result does not depend on shuffle order. */
-  static TripleArrays sorted(Iterable<int[]> triples) {
-    List<int[]> list = new ArrayList<>();
-    triples.forEach(list::add);
-    list.sort(Comparator.<int[]>comparingInt(t -> t[0]).thenComparingInt(t -> t[1]).thenComparingInt(t -> t[2]));
-    int[] h = new int[list.size()];
-    int[] r = new int[list.size()];
-    int[] t = new int[list.size()];
-    for (int i = 0; i < list.size(); i++) {
-      h[i] = list.get(i)[0];
-      r[i] = list.get(i)[1];
-      t[i] = list.get(i)[2];
+  /** Every known true triple (train + valid + test, those that exist): what filtered ranking filters. */
+  public static Dataset<Row> knownTriples(SparkSession spark, OutputDirectory output) throws java.io.IOException {
+    Dataset<Row> known = null;
+    for (String split : List.of("train", "valid", "test")) {
+      if (output.fileSystem().exists(output.resolve("triples/" + split))) {
+        Dataset<Row> part = spark.read().parquet(output.resolve("triples/" + split).toString())
+            .select("head", "relation", "tail");
+        known = known == null ? part : known.union(part);
+      }
     }
-    return new TripleArrays(h, r, t);
+    return known;
   }
 
+  /** The evaluate.* ranking settings (also used by training's per-round validation). */
+  public static DistributedRanking.Settings rankingSettings(Config config) {
+    return settings(config).ranking();
+  }
 }
