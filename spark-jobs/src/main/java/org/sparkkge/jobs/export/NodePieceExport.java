@@ -3,10 +3,8 @@ package org.sparkkge.jobs.export;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,13 +21,13 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkkge.core.DenseTensor;
 import org.sparkkge.core.nodepiece.NodePieceEncoder;
-import org.sparkkge.core.nodepiece.NodePieceTokens;
 import org.sparkkge.jobs.io.OutputDirectory;
 import org.sparkkge.jobs.stage.StageContext;
 import org.sparkkge.jobs.train.SharedParams;
 import org.sparkkge.jobs.train.StatsFile;
 import org.sparkkge.jobs.train.TensorData;
 import org.sparkkge.jobs.train.TokenTables;
+import org.sparkkge.jobs.train.NodePieceEncoding;
 import org.sparkkge.jobs.train.TrainStage;
 
 /**
@@ -204,23 +202,7 @@ final class NodePieceExport {
    * {@link ExportStage#ENTITY_SCHEMA}, one encoder pass per partition on the executor.
    */
   private static JavaRDD<Row> encode(JavaRDD<Row> tokenRows, TokenTables desc, Broadcast<List<TensorData>> weights) {
-    return tokenRows.mapPartitions((Iterator<Row> it) -> {
-      List<Row> rows = new ArrayList<>();
-      it.forEachRemaining(rows::add);
-      if (rows.isEmpty()) {
-        return java.util.Collections.emptyIterator();
-      }
-      NodePieceTokens table = desc.table(rows);
-      ai.djl.engine.Engine.getInstance();
-      float[] values = NodePieceEncoder.encodeAll(TensorData.toDense(weights.value()), table, Device.cpu());
-      int dim = values.length / table.numEntities();
-      List<Row> out = new ArrayList<>(rows.size());
-      for (int i = 0; i < rows.size(); i++) {
-        float[] v = new float[dim];
-        System.arraycopy(values, i * dim, v, 0, dim);
-        out.add(RowFactory.create(rows.get(i).getInt(0), v, "encoded", 0));
-      }
-      return out.iterator();
-    });
+    return NodePieceEncoding.encode(tokenRows, desc, weights)
+        .map(e -> RowFactory.create(e._1(), e._2(), "encoded", 0));
   }
 }

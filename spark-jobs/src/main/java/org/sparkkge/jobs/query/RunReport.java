@@ -239,8 +239,12 @@ public final class RunReport {
         }
         function rounds(values) { return values.map(function (_, i) { return String(i + 1); }); }
         if (data.loss && data.loss.length) chart('loss', 'line', rounds(data.loss), data.loss, 'mean loss'); else missing('loss', 'train stage: round_mean_loss');
-        if (data.valid_mrr && data.valid_mrr.length) chart('mrr', 'line', rounds(data.valid_mrr), data.valid_mrr, 'validation MRR');
-        else missing('mrr', 'no per-round validation in stats.json');
+        // round_valid_mrr is aligned with the rounds: null for a round that was not validated
+        var validated = (data.valid_mrr || []).map(function (v, i) { return [String(i + 1), v]; })
+            .filter(function (p) { return typeof p[1] === 'number'; });
+        if (validated.length) chart('mrr', 'line', validated.map(function (p) { return p[0]; }),
+            validated.map(function (p) { return p[1]; }), 'validation MRR');
+        else missing('mrr', 'no per-round validation in stats.json: train.validation.every-rounds = 0 or no valid split');
         if (data.degree) {
           var keys = Object.keys(data.degree);
           chart('degree', 'bar', keys, keys.map(function (k) { return data.degree[k]; }), 'degree');

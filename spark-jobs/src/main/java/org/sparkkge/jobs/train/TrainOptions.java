@@ -22,15 +22,18 @@ import org.sparkkge.jobs.UsageException;
  * @param executorMemoryBytes memory a task may use for parameters; 0 = spark.executor.memory (local: the JVM heap)
  * @param memoryFraction share of that memory the parameter estimate may take
  * @param optimizerStateFactor bytes of working state per parameter byte (values, gradients, optimizer state)
+ * @param validationEveryRounds rank triples/valid after every N-th round and after the last (0 = never)
+ * @param validationMaxTriples valid triples ranked: a seeded subset of this size (0 = all)
  */
 public record TrainOptions(String mode, Map<String, String> coreSettings, double roundFraction, double maxLoss, boolean resume,
-    long executorMemoryBytes, double memoryFraction, double optimizerStateFactor) implements Serializable {
+    long executorMemoryBytes, double memoryFraction, double optimizerStateFactor, int validationEveryRounds,
+    int validationMaxTriples) implements Serializable {
 
   public static final String SHALLOW = "shallow";
   public static final String NODEPIECE = "nodepiece";
   /** Keys of train.* that belong to the distributed loop, not to embedding-core's TrainConfig. */
   static final java.util.Set<String> OWN_KEYS =
-      java.util.Set.of("mode", "round-fraction", "max-loss", "resume", "memory");
+      java.util.Set.of("mode", "round-fraction", "max-loss", "resume", "memory", "validation");
 
   public static TrainOptions from(Config config) {
     try {
@@ -68,7 +71,14 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
         throw new UsageException("train.memory: executor-bytes must be >= 0, fraction in (0, 1], "
             + "optimizer-state-factor >= 1; got " + memory + ", " + memoryFraction + ", " + factor);
       }
-      return new TrainOptions(mode, coreValues, fraction, maxLoss, t.getBoolean("resume"), memory, memoryFraction, factor);
+      int every = t.getInt("validation.every-rounds");
+      int maxTriples = t.getInt("validation.max-triples");
+      if (every < 0 || maxTriples < 0) {
+        throw new UsageException("train.validation: every-rounds and max-triples must be >= 0 (0 = off / all); got "
+            + every + ", " + maxTriples);
+      }
+      return new TrainOptions(mode, coreValues, fraction, maxLoss, t.getBoolean("resume"), memory, memoryFraction, factor,
+          every, maxTriples);
     } catch (ConfigException e) {
       throw new UsageException("invalid train configuration: " + e.getMessage(), e);
     }
@@ -105,7 +115,12 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
         .build();
   }
 
-  /** The settings a resumed run must share with the checkpoint it continues. */
+  /** Whether round {@code round} of {@code rounds} is followed by a validation ranking. */
+  public boolean validates(int round, int rounds) {
+    return validationEveryRounds > 0 && (round % validationEveryRounds == 0 || round == rounds);
+  }
+
+  /** The settings a resumed run must share with the checkpoint it continues (validation is not one). */
   public Map<String, Object> identity() {
     TrainConfig core = core();
     Map<String, Object> m = new LinkedHashMap<>();

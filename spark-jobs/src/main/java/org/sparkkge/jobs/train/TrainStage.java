@@ -100,6 +100,7 @@ public final class TrainStage implements Stage {
     JavaRDD<ShardData> shardData = shardData(partitioned, shards).persist(StorageLevel.MEMORY_AND_DISK());
     JavaPairRDD<Integer, Integer> needs = null;
     List<JavaRDD<?>> toRelease = new ArrayList<>();
+    RoundValidation validation = null;
     try {
       List<long[]> sizes = shardData.map(s -> new long[] {s.shard(), s.size(), s.entityIds().length}).collect();
       long largestRows = options.nodePiece() ? 0 : sizes.stream().mapToLong(s -> s[2]).max().orElse(0);
@@ -161,6 +162,13 @@ public final class TrainStage implements Stage {
         startRound = 0;
         sharedParams = initialize(spark, checkpoints, options, numEntities, numRelations, relationDim, shards,
             compression, tokenDesc);
+      }
+
+      String validationSkipped = RoundValidation.skipReason(output, options);
+      if (validationSkipped == null && startRound < rounds) {
+        validation = RoundValidation.open(context, options, numEntities, numRelations, tokenDesc);
+      } else if (validationSkipped != null) {
+        context.progress().log("train: validation per round: " + validationSkipped);
       }
 
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -227,6 +235,12 @@ public final class TrainStage implements Stage {
           merged.write(spark, checkpoints.shared(round), compression);
           Map<String, Object> meta = roundMetadata(round, rounds, options, shards, summaries,
               (System.nanoTime() - roundStarted) / 1e9);
+          if (validation != null && options.validates(round, rounds)) {
+            context.progress().step(String.format(Locale.ROOT, "round %d of %d: validation", round, rounds));
+            meta.putAll(validation.validate(spark, checkpoints, round, merged));
+            context.progress().log(String.format(Locale.ROOT, "train: round %d validation MRR %.4f on %d triples",
+                round, meta.get("valid_mrr"), meta.get("valid_triples")));
+          }
           checkpoints.complete(round, meta);
           roundLog.add(meta);
           sharedParams = merged;
@@ -239,8 +253,12 @@ public final class TrainStage implements Stage {
       }
       double trainSeconds = (System.nanoTime() - trainStarted) / 1e9;
       finish(context, checkpoints, options, rounds, numEntities, numRelations, relationDim, shards, sizes,
-          estimate, roundLog, trainSeconds, startRound, compression);
+          estimate, roundLog, trainSeconds, startRound, compression,
+          validation != null ? validation.describe() : validationInfo(options, validationSkipped));
     } finally {
+      if (validation != null) {
+        validation.close();
+      }
       shardData.unpersist(false);
       if (needs != null) {
         needs.unpersist(false);
@@ -373,8 +391,8 @@ public final class TrainStage implements Stage {
 
   private void finish(StageContext context, Checkpoints checkpoints, TrainOptions options, int rounds,
       int numEntities, int numRelations, int relationDim, int shards, List<long[]> sizes, MemoryEstimate estimate,
-      List<Map<String, Object>> roundLog, double trainSeconds, int resumedAfter, String compression)
-      throws Exception {
+      List<Map<String, Object>> roundLog, double trainSeconds, int resumedAfter, String compression,
+      Map<String, Object> validationInfo) throws Exception {
     SparkSession spark = context.spark();
     Map<String, Object> last = checkpoints.metadata(rounds);
     Map<String, Object> modelInfo = ModelInfo.of(options, numEntities, numRelations, relationDim, rounds, shards);
@@ -408,6 +426,13 @@ public final class TrainStage implements Stage {
       lossCurve.add(checkpoints.metadata(r).get("mean_loss"));
     }
     stats.put("round_mean_loss", lossCurve);
+    // aligned with round_mean_loss; null for rounds not validated (also rounds of an earlier, resumed run)
+    List<Object> validCurve = new ArrayList<>();
+    for (int r = 1; r <= rounds; r++) {
+      validCurve.add(checkpoints.metadata(r).get("valid_mrr"));
+    }
+    stats.put("round_valid_mrr", validCurve);
+    stats.put("validation", validationInfo);
 
     context.addDatasets(List.of(FINAL), staging -> {
       Path dir = new Path(staging, FINAL);
@@ -426,6 +451,18 @@ public final class TrainStage implements Stage {
         options.mode(), options.core().model(), options.core().dim(), rounds, shards,
         ((Number) last.get("mean_loss")).doubleValue());
     context.out().flush();
+  }
+
+  /** stats.json's validation entry of a run that ranks nothing: the settings and why. */
+  private static Map<String, Object> validationInfo(TrainOptions options, String skipped) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("every_rounds", options.validationEveryRounds());
+    m.put("max_triples", options.validationMaxTriples());
+    m.put("triples", 0);
+    if (skipped != null) {
+      m.put("skipped", skipped);
+    }
+    return m;
   }
 
   /** Fails naming the dataset and the stage that writes it unless that stage completed. */

@@ -17,7 +17,8 @@ import org.sparkkge.jobs.train.TrainFixtures;
 
 /**
  * The whole pipeline in one command, NodePiece mode: ingest, reduce, tokenize, partition (P=2), train
- * (only shared parameters), export (every entity encoded), evaluate; ends with metrics.json.
+ * (only shared parameters, validation MRR every round), export (every entity encoded), evaluate; ends with
+ * metrics.json.
  */
 class RunChainTest {
   @TempDir Path tmp;
@@ -48,6 +49,18 @@ class RunChainTest {
     assertTrue(Files.exists(dir.resolve("nodepiece_vocabulary")));
     assertTrue(Files.exists(dir.resolve("nodepiece_encoder")));
     assertEquals("nodepiece", Files2.json(dir.resolve("model.json")).get("mode").asText());
+
+    // validation per round in NodePiece mode: entities encoded with each round's encoder; after the last
+    // round on every valid triple (UMLS: 652, under train.validation.max-triples), as evaluate ranks them
+    JsonNode curve = Files2.json(dir.resolve("stats.json")).get("train").get("round_valid_mrr");
+    assertEquals(6, curve.size());
+    curve.forEach(v -> assertTrue(v.isNumber(), "every round validated: " + curve));
+    Cli.Result onValid = Cli.run("evaluate", "--output", dir.toString(), "--overwrite", "--set", "evaluate.split=valid");
+    assertEquals(0, onValid.exitCode(), onValid.toString());
+    JsonNode validMetrics = Files2.json(dir.resolve("metrics.json")).get("evaluation");
+    assertEquals("valid", validMetrics.get("split").asText());
+    assertEquals(validMetrics.get("filtered_mrr").asDouble(), curve.get(5).asDouble(), 1e-9,
+        "last round's validation MRR = evaluate on the valid split of the export");
 
     // an entity added after training: the edges of a known entity under a new name, embedded without retraining
     List<org.apache.spark.sql.Row> named = SharedSpark.get().read().parquet(dir.resolve("triples/train").toString())

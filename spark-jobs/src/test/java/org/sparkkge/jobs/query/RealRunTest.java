@@ -86,9 +86,17 @@ class RealRunTest {
     JsonNode stats = new ObjectMapper().readTree(run.resolve("stats.json").toFile());
     Matcher charts = Pattern.compile("<body data-charts=\"(\\d+)\"").matcher(dom);
     assertTrue(charts.find(), dom);
-    assertTrue(Integer.parseInt(charts.group(1)) >= 4, "loss, degree, k-core and shard charts at least: " + charts.group(1));
+    assertEquals(5, Integer.parseInt(charts.group(1)), "loss, validation MRR, degree, k-core and shard charts");
     int rounds = stats.get("train").get("round_mean_loss").size();
     assertEquals(rounds, count(dom, "loss"), "one point per round");
+    List<Double> validMrr = new java.util.ArrayList<>();
+    for (JsonNode v : stats.get("train").get("round_valid_mrr")) {
+      assertTrue(v.isNumber(), "every round validated (train.validation.every-rounds = 1): " + v);
+      validMrr.add(v.asDouble());
+    }
+    assertEquals(rounds, validMrr.size());
+    assertEquals(validMrr, RunReportTest.pointValues(dom, "mrr"), "the chart shows stats.json's round_valid_mrr");
+    assertTrue(validMrr.get(rounds - 1) > validMrr.get(0), "validation MRR rises with training: " + validMrr);
     assertEquals(stats.get("reduce").get("per_k").size(), count(dom, "kcore"));
     assertEquals(stats.get("partition").get("shard_sizes").size(), count(dom, "shards"));
 

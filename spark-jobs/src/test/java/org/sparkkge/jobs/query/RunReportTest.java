@@ -63,7 +63,7 @@ class RunReportTest {
     return dom;
   }
 
-  private static List<Double> pointValues(String dom, String sectionId) {
+  static List<Double> pointValues(String dom, String sectionId) {
     Matcher section = Pattern.compile("<div id=\"" + sectionId + "\">(.*?)</div>", Pattern.DOTALL).matcher(dom);
     assertTrue(section.find(), "no section " + sectionId);
     List<Double> values = new ArrayList<>();
@@ -115,6 +115,29 @@ class RunReportTest {
     }
     assertEquals(expected, shown);
     assertEquals(11, shown.size()); // 6 overall + 4 per relation + dim
+  }
+
+  @Test
+  void roundsWithoutValidationAreLeftOutOfTheValidationChart() throws Exception {
+    Path run = Files.createDirectories(tmp.resolve("every-2"));
+    Files.writeString(run.resolve("stats.json"), """
+        {"train": {"round_mean_loss": [0.7, 0.5, 0.4, 0.35, 0.3],
+                   "round_valid_mrr": [null, 0.4123, null, 0.5871, 0.6002]}}
+        """);
+    RunReport.write(run.toString(), new Configuration());
+    String dom = chromiumDom(run.resolve("report.html"));
+    assertTrue(dom.contains("<body data-charts=\"2\""), dom);
+    assertEquals(List.of(0.7, 0.5, 0.4, 0.35, 0.3), pointValues(dom, "loss"));
+    assertEquals(List.of(0.4123, 0.5871, 0.6002), pointValues(dom, "mrr"));
+    Matcher section = Pattern.compile("<div id=\"mrr\">(.*?)</div>", Pattern.DOTALL).matcher(dom);
+    assertTrue(section.find());
+    List<String> labels = new ArrayList<>();
+    Matcher label = Pattern.compile("<text x=\"[^\"]+\" y=\"[^\"]+\" text-anchor=\"middle\">(\\d+)</text>")
+        .matcher(section.group(1));
+    while (label.find()) {
+      labels.add(label.group(1));
+    }
+    assertEquals(List.of("2", "4", "5"), labels, "x labels are the validated rounds");
   }
 
   @Test

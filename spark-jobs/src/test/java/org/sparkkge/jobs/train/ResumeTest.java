@@ -75,6 +75,21 @@ class ResumeTest {
     assertArrayEquals(a.entityAdagrad(), b.entityAdagrad(), TOLERANCE * 100, "entity Adagrad state");
     assertArrayEquals(a.relations(), b.relations(), TOLERANCE, "relation table");
     assertArrayEquals(a.relationAdagrad(), b.relationAdagrad(), TOLERANCE * 100, "relation Adagrad state");
+
+    // validation MRR per round (train.validation.every-rounds = 1): round 1's came from the killed run's
+    // checkpoint, rounds 2 and 3 from the resumed one
+    com.fasterxml.jackson.databind.JsonNode resumedCurve = Files2.json(killed.resolve("stats.json")).get("train")
+        .get("round_valid_mrr");
+    com.fasterxml.jackson.databind.JsonNode straightCurve = Files2.json(straight.resolve("stats.json")).get("train")
+        .get("round_valid_mrr");
+    assertEquals(EPOCHS, resumedCurve.size());
+    for (int round = 1; round <= EPOCHS; round++) {
+      double value = resumedCurve.get(round - 1).asDouble();
+      assertTrue(resumedCurve.get(round - 1).isNumber(), "round " + round + ": " + resumedCurve);
+      assertEquals(Files2.json(killed.resolve(String.format("model/checkpoints/round-%05d/round.json", round)))
+          .get("valid_mrr").asDouble(), value, 0.0);
+      assertEquals(straightCurve.get(round - 1).asDouble(), value, 1e-3, "round " + round + " as uninterrupted");
+    }
   }
 
   private Process startChild(Path out, List<String> settings) throws Exception {

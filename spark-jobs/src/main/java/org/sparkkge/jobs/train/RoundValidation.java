@@ -1,0 +1,131 @@
+package org.sparkkge.jobs.train;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.sparkkge.jobs.evaluate.DistributedRanking;
+import org.sparkkge.jobs.evaluate.EvaluateStage;
+import org.sparkkge.jobs.io.OutputDirectory;
+import org.sparkkge.jobs.stage.StageContext;
+
+/**
+ * Validation during training (train.validation.*): after a round's checkpoint is written, a fixed seeded
+ * subset of triples/valid is ranked with that round's parameters by the evaluate stage's
+ * {@link DistributedRanking} (filtered against train + valid + test, both directions, realistic ranks),
+ * always blockwise, so the entity table never reaches the driver. Shallow mode ranks the checkpoint's
+ * entity table; NodePiece mode encodes every entity from its tokens with the round's encoder on the
+ * executors, as export does. It only reads the checkpoint: training results do not change.
+ */
+final class RoundValidation implements AutoCloseable {
+  static final String VALID = "triples/valid";
+
+  private final DistributedRanking ranking;
+  private final long triples;
+  private final TrainOptions options;
+  private final Dataset<Row> tokens;
+  private final TokenTables tokenTables;
+  private DistributedRanking.Outcome last;
+
+  private RoundValidation(DistributedRanking ranking, long triples, TrainOptions options, Dataset<Row> tokens,
+      TokenTables tokenTables) {
+    this.ranking = ranking;
+    this.triples = triples;
+    this.options = options;
+    this.tokens = tokens;
+    this.tokenTables = tokenTables;
+  }
+
+  /** Why a run has no validation, or null when it has one. */
+  static String skipReason(OutputDirectory output, TrainOptions options) throws IOException {
+    if (options.validationEveryRounds() == 0) {
+      return "off (train.validation.every-rounds = 0)";
+    }
+    if (!output.fileSystem().exists(output.resolve(VALID))) {
+      return "no " + VALID + " (ingest without input.valid)";
+    }
+    return null;
+  }
+
+  /** Prepares the valid queries and their filters once for the whole run (call when skipReason is null). */
+  static RoundValidation open(StageContext context, TrainOptions options, int numEntities, int numRelations,
+      TokenTables tokenTables) throws IOException {
+    SparkSession spark = context.spark();
+    OutputDirectory output = context.output();
+    Dataset<Row> valid = spark.read().parquet(output.resolve(VALID).toString()).select("head", "relation", "tail");
+    if (options.validationMaxTriples() > 0) {
+      // the same subset every round and on resume: lowest hash of (seed, triple), ties by the triple
+      valid = valid.orderBy(xxhash64(lit(options.core().seed()), col("head"), col("relation"), col("tail")),
+          col("head"), col("relation"), col("tail")).limit(options.validationMaxTriples());
+    }
+    DistributedRanking ranking = DistributedRanking.prepare(spark, valid, EvaluateStage.knownTriples(spark, output),
+        numEntities, numRelations, EvaluateStage.rankingSettings(context.config()), "train: validation on " + VALID);
+    long triples = ranking.triples();
+    Dataset<Row> tokens = options.nodePiece()
+        ? spark.read().parquet(output.resolve("tokens").toString()).select("id", "anchors", "distances", "relations")
+        : null;
+    context.progress().log(String.format(Locale.ROOT, "train: validation on %,d triples of %s after every %d round(s)",
+        triples, VALID, options.validationEveryRounds()));
+    return new RoundValidation(ranking, triples, options, tokens, tokenTables);
+  }
+
+  /** Ranks the valid subset with the parameters of {@code round}; the fields for its round.json. */
+  Map<String, Object> validate(SparkSession spark, Checkpoints checkpoints, int round, SharedParams params) {
+    long started = System.nanoTime();
+    Map<String, Object> fields = new LinkedHashMap<>();
+    if (triples == 0) {
+      fields.put("valid_mrr", null);
+      fields.put("valid_triples", 0L);
+      return fields;
+    }
+    Broadcast<List<TensorData>> weights = null;
+    JavaPairRDD<Integer, float[]> entityRows;
+    if (tokens != null) {
+      weights = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(TensorData.of(params.encoder()));
+      entityRows = NodePieceEncoding.encode(tokens.javaRDD(), tokenTables, weights);
+    } else {
+      entityRows = EntityTables.read(spark, checkpoints.entities(round)).mapValues(EntityRow::values);
+    }
+    try {
+      last = ranking.rank(options.core().model(), options.core().dim(), params.relationDim(), params.relations(),
+          entityRows, false);
+    } finally {
+      if (weights != null) {
+        weights.destroy();
+      }
+    }
+    fields.put("valid_mrr", last.result().realistic().mrr());
+    fields.put("valid_hits@10", last.result().realistic().hitsAt10());
+    fields.put("valid_triples", triples);
+    fields.put("valid_seconds", (System.nanoTime() - started) / 1e9);
+    return fields;
+  }
+
+  /** The validation settings and ranking figures for stats.json. */
+  Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("every_rounds", options.validationEveryRounds());
+    m.put("max_triples", options.validationMaxTriples());
+    m.put("triples", triples);
+    if (last != null) {
+      m.putAll(last.describe());
+    }
+    return m;
+  }
+
+  @Override
+  public void close() {
+    ranking.close();
+  }
+}
