@@ -55,6 +55,8 @@ import scala.Tuple2;
 public final class DistributedRanking implements AutoCloseable {
   public static final String BROADCAST = "broadcast";
   public static final String BLOCKWISE = "blockwise";
+  /** Most (query group, entity block) tasks of one ranking: beyond it the budget is unreasonably small. */
+  static final long MAX_CELLS = 1_000_000;
 
   /**
    * @param budgetBytes largest entity matrix broadcast, and the largest entity block of the blockwise path
@@ -167,6 +169,11 @@ public final class DistributedRanking implements AutoCloseable {
     int perBlock = broadcast ? Math.max(1, numEntities)
         : (int) Math.max(1, Math.min(Math.max(1, numEntities), settings.budgetBytes() / rowBytes));
     int blocks = Math.max(1, (numEntities + perBlock - 1) / perBlock);
+    if ((long) groups * blocks > MAX_CELLS) {
+      throw new PipelineException(String.format(Locale.ROOT, "ranking: %,d entity blocks of %,d rows (dim %d) x %,d "
+          + "query groups = %,d tasks; raise evaluate.broadcast-budget-bytes (now %,d bytes) or lower "
+          + "evaluate.query-groups", blocks, perBlock, dim, groups, (long) groups * blocks, settings.budgetBytes()));
+    }
     Spec spec = new Spec(model, dim, relationDim, numRelations, numEntities, perBlock, blocks,
         settings.batchSize());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -219,6 +226,9 @@ public final class DistributedRanking implements AutoCloseable {
           return out.iterator();
         });
         JavaPairRDD<Long, Tuple2<Integer, float[]>> blockCells = entityRows.flatMapToPair(e -> {
+          if (e._1() < 0 || e._1() >= spec.numEntities()) {
+            throw new IllegalStateException("entity id " + e._1() + " outside 0.." + (spec.numEntities() - 1));
+          }
           List<Tuple2<Long, Tuple2<Integer, float[]>>> out = new ArrayList<>(g);
           for (int group = 0; group < g; group++) {
             out.add(new Tuple2<>((long) group * spec.blocks() + e._1() / spec.perBlock(), e));

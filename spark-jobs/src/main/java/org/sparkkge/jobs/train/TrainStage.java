@@ -39,7 +39,8 @@ import scala.Tuple2;
  * triples/partitioned for train.round-fraction of an epoch, and the merge averages relations over all
  * shards (weighted by triples trained) and each entity row over the shards that touched it (weighted
  * by touch count). The shallow entity table stays in Spark: each shard gets only its rows by a join,
- * and the table goes to a Parquet checkpoint after every round.
+ * and the table goes to a Parquet checkpoint after every round. With train.validation.every-rounds, the
+ * round's checkpoint is then ranked on triples/valid ({@link RoundValidation}) before it is marked complete.
  */
 public final class TrainStage implements Stage {
   public static final String NAME = "train";
