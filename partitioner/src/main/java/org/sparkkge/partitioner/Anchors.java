@@ -233,6 +233,7 @@ public final class Anchors {
         long vertices = blocks.map(block -> (long) block.ids.length).fold(0L, Long::sum);
         int shift = fixedPointShift(vertices);
         double scale = Math.scalb(1.0, shift);
+        LOG.info("PageRank over {} vertices: at most {} iterations, tolerance {}", vertices, maxIterations, tolerance);
         JavaRDD<double[]> ranks = blocks.map(block -> {
             double[] start = new double[block.ids.length];
             Arrays.fill(start, 1.0);

@@ -150,6 +150,46 @@ final class Graphs {
         });
     }
 
+    /** One partition of each of two co-partitioned RDDs in, that partition's output out. */
+    @FunctionalInterface
+    interface PartitionMerge<A, B, C> extends java.io.Serializable {
+        Iterator<Tuple2<Integer, C>> merge(Iterator<Tuple2<Integer, A>> left, Iterator<Tuple2<Integer, B>> right);
+    }
+
+    /**
+     * Zips two RDDs partitioned by the same partitioner partition by partition and keeps that
+     * partitioner on the result (the Java API's zipPartitions drops it), so later joins and zips with
+     * per-vertex state need no shuffle. {@code merge} must keep every output key in its partition.
+     */
+    static <A, B, C> JavaPairRDD<Integer, C> zipCoPartitioned(JavaPairRDD<Integer, A> left,
+            JavaPairRDD<Integer, B> right,
+            PartitionMerge<A, B, C> merge) {
+        Optional<Partitioner> leftPartitioner = left.partitioner();
+        if (!leftPartitioner.isPresent() || !right.partitioner().isPresent()
+                || !leftPartitioner.get().equals(right.partitioner().get())) {
+            throw new IllegalArgumentException("zipCoPartitioned needs two RDDs with the same partitioner, got "
+                    + left.partitioner() + " and " + right.partitioner());
+        }
+        scala.Function2<scala.collection.Iterator<Tuple2<Integer, A>>, scala.collection.Iterator<Tuple2<Integer, B>>,
+                scala.collection.Iterator<Tuple2<Integer, C>>> zipped =
+                (scala.Function2<scala.collection.Iterator<Tuple2<Integer, A>>,
+                        scala.collection.Iterator<Tuple2<Integer, B>>,
+                        scala.collection.Iterator<Tuple2<Integer, C>>> & java.io.Serializable)
+                        (a, b) -> scala.jdk.javaapi.CollectionConverters.asScala(merge.merge(
+                                scala.jdk.javaapi.CollectionConverters.asJava(a),
+                                scala.jdk.javaapi.CollectionConverters.asJava(b)));
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        scala.reflect.ClassTag<Tuple2<Integer, B>> rightTag = (scala.reflect.ClassTag) scala.reflect.ClassTag$.MODULE$.apply(Tuple2.class);
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        scala.reflect.ClassTag<Tuple2<Integer, C>> outTag = (scala.reflect.ClassTag) scala.reflect.ClassTag$.MODULE$.apply(Tuple2.class);
+        org.apache.spark.rdd.RDD<Tuple2<Integer, C>> rdd = left.rdd().zipPartitions(right.rdd(), true, zipped, rightTag, outTag);
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        scala.reflect.ClassTag<Integer> keyTag = (scala.reflect.ClassTag) scala.reflect.ClassTag$.MODULE$.apply(Integer.class);
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        scala.reflect.ClassTag<C> valueTag = (scala.reflect.ClassTag) scala.reflect.ClassTag$.MODULE$.AnyRef();
+        return new JavaPairRDD<>(rdd, keyTag, valueTag);
+    }
+
     private static <M> Iterator<Tuple2<Integer, M>> sendAlongEdges(Iterator<Tuple2<Integer, int[]>> graph,
             Iterator<Tuple2<Integer, M>> sending) {
         Map<Integer, List<M>> messages = new HashMap<>();

@@ -81,6 +81,7 @@ public final class NodePiece {
         SparkSession spark = triples.sparkSession();
         VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(spark));
         JavaPairRDD<Integer, int[]> adjacency = Graphs.adjacency(triples, partitioner);
+        LOG.info("tokenize: choosing {} anchors ({})", config.anchors(), config.strategy());
         Anchors.Selection anchors = Anchors.select(adjacency, partitioner, config);
         LOG.info("anchors chosen: {}", anchors);
         Distances distances = anchorDistances(spark, adjacency, partitioner, anchors.entityIds(),
@@ -144,9 +145,10 @@ public final class NodePiece {
                             (a, b) -> mergeSortedDistinct(a, b, candidateLimit),
                             (a, b) -> mergeSortedDistinct(a, b, candidateLimit),
                             partitioner);
-            JavaPairRDD<Integer, Tuple2<long[], int[]>> next = merged.mapValues(Tuple2::_1)
-                    .cogroup(candidates, partitioner)
-                    .mapValues(both -> extend(both._1(), both._2(), k, distance))
+            // Streams the partition's state past its (fewer) candidate lists: a cogroup would put every
+            // reached vertex's entries into a hash map each round.
+            JavaPairRDD<Integer, Tuple2<long[], int[]>> next = Graphs.zipCoPartitioned(merged, candidates,
+                            (state, found) -> extendPartition(state, found, k, distance))
                     .persist(StorageLevel.MEMORY_AND_DISK());
             rounds.begin(next, round);
             frontierSize = next.filter(v -> v._2()._2().length > 0).count();
@@ -170,14 +172,37 @@ public final class NodePiece {
         return new Distances(rows, round);
     }
 
-    private static Tuple2<long[], int[]> extend(Iterable<long[]> stateGroup, Iterable<int[]> candidateGroup,
+    private static final long[] NO_ENTRIES = new long[0];
+    private static final int[] NO_ANCHORS = new int[0];
+
+    /**
+     * One partition of a BFS round: every reached vertex (state) extended by its candidates, then the
+     * vertices reached for the first time. Candidate keys are distinct (combined per vertex).
+     */
+    private static Iterator<Tuple2<Integer, Tuple2<long[], int[]>>> extendPartition(
+            Iterator<Tuple2<Integer, Tuple2<long[], int[]>>> state, Iterator<Tuple2<Integer, int[]>> found,
             int k, int distance) {
-        Iterator<long[]> stateIt = stateGroup.iterator();
-        long[] state = stateIt.hasNext() ? stateIt.next() : new long[0];
-        Iterator<int[]> candidateIt = candidateGroup.iterator();
-        int[] candidates = candidateIt.hasNext() ? candidateIt.next() : new int[0];
+        java.util.Map<Integer, int[]> candidates = new java.util.HashMap<>();
+        while (found.hasNext()) {
+            Tuple2<Integer, int[]> vertex = found.next();
+            candidates.put(vertex._1(), vertex._2());
+        }
+        List<Tuple2<Integer, Tuple2<long[], int[]>>> out = new ArrayList<>();
+        while (state.hasNext()) {
+            Tuple2<Integer, Tuple2<long[], int[]>> vertex = state.next();
+            int[] offered = candidates.remove(vertex._1());
+            out.add(new Tuple2<>(vertex._1(), extend(vertex._2()._1(), offered == null ? NO_ANCHORS : offered,
+                    k, distance)));
+        }
+        for (java.util.Map.Entry<Integer, int[]> first : candidates.entrySet()) {
+            out.add(new Tuple2<>(first.getKey(), extend(NO_ENTRIES, first.getValue(), k, distance)));
+        }
+        return out.iterator();
+    }
+
+    private static Tuple2<long[], int[]> extend(long[] state, int[] candidates, int k, int distance) {
         if (state.length >= k || candidates.length == 0) {
-            return new Tuple2<>(state, new int[0]);
+            return new Tuple2<>(state, NO_ANCHORS);
         }
         int[] added = new int[Math.min(k - state.length, candidates.length)];
         int count = 0;
