@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Single-process quality benchmark of embedding-core: trains the train block of a spark-kge
+# configuration within a wall-clock budget, early-stops on validation MRR and prints the filtered
+# test metrics (docs/benchmarks.md). Usage: bench/embedding-core/quality.sh conf=FILE [key=value ...]
+#   e.g. bench/embedding-core/quality.sh conf=conf/examples/fb15k-237-complex.conf minutes=60
+#        bench/embedding-core/quality.sh conf=conf/examples/wn18rr.conf train.reg-weight=0.1 minutes=20
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+# own output folder, so the benchmark never collides with a test build of the same tree
+mvn -o -q -pl embedding-core -Dkge.target=target-bench test-compile
+cp_file="$(mktemp)"
+mvn -o -q -pl embedding-core -Dkge.target=target-bench dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test
+out="embedding-core/target-bench"
+exec java -Xmx8g -Dai.djl.offline=true -cp "$out/test-classes:$out/classes:$(cat "$cp_file")" \
+  org.sparkkge.core.bench.QualityBenchmark "$@"
