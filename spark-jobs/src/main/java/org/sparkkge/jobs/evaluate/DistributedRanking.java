@@ -57,6 +57,8 @@ public final class DistributedRanking implements AutoCloseable {
   public static final String BLOCKWISE = "blockwise";
   /** Most (query group, entity block) tasks of one ranking: beyond it the budget is unreasonably small. */
   static final long MAX_CELLS = 1_000_000;
+  /** Largest Java array. */
+  private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
   /**
    * @param budgetBytes largest entity matrix broadcast, and the largest entity block of the blockwise path
@@ -165,9 +167,11 @@ public final class DistributedRanking implements AutoCloseable {
   public Outcome rank(String model, int dim, int relationDim, float[] relations,
       JavaPairRDD<Integer, float[]> entityRows, boolean allowBroadcast) {
     long rowBytes = (long) dim * Float.BYTES;
-    boolean broadcast = allowBroadcast && (long) numEntities * rowBytes <= settings.budgetBytes();
+    // a matrix or block is one Java float array: at most MAX_ARRAY floats whatever the budget
+    long budgetRows = Math.min(settings.budgetBytes() / rowBytes, MAX_ARRAY / dim);
+    boolean broadcast = allowBroadcast && numEntities <= budgetRows;
     int perBlock = broadcast ? Math.max(1, numEntities)
-        : (int) Math.max(1, Math.min(Math.max(1, numEntities), settings.budgetBytes() / rowBytes));
+        : (int) Math.max(1, Math.min(Math.max(1, numEntities), budgetRows));
     int blocks = Math.max(1, (numEntities + perBlock - 1) / perBlock);
     if ((long) groups * blocks > MAX_CELLS) {
       throw new PipelineException(String.format(Locale.ROOT, "ranking: %,d entity blocks of %,d rows (dim %d) x %,d "

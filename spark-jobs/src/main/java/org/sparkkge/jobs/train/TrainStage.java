@@ -166,9 +166,12 @@ public final class TrainStage implements Stage {
       }
 
       String validationSkipped = RoundValidation.skipReason(output, options);
-      if (validationSkipped == null && startRound < rounds) {
+      if (validationSkipped == null && startRound >= rounds) {
+        validationSkipped = "no round left to train in this run (values of earlier rounds are kept)";
+      }
+      if (validationSkipped == null) {
         validation = RoundValidation.open(context, options, numEntities, numRelations, tokenDesc);
-      } else if (validationSkipped != null) {
+      } else {
         context.progress().log("train: validation per round: " + validationSkipped);
       }
 
