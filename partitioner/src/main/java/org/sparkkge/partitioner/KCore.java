@@ -82,8 +82,10 @@ public final class KCore {
                         }
                         return out.iterator();
                     });
-            JavaPairRDD<Integer, CoreState> next = state.cogroup(received, partitioner)
-                    .mapValues(both -> both._1().iterator().next().update(both._2()))
+            // Only the messages are grouped and hashed; the state streams past them (a cogroup would
+            // also put every vertex's state into a hash map, every round, though late rounds touch few).
+            JavaPairRDD<Integer, CoreState> next = Graphs.zipCoPartitioned(state,
+                            received.groupByKey(partitioner), KCore::updatePartition)
                     .persist(StorageLevel.MEMORY_AND_DISK());
             rounds.begin(next, round);
             changed = next.filter(vertex -> vertex._2().changed).count();
@@ -101,6 +103,29 @@ public final class KCore {
         Dataset<Row> all = Graphs.entityIds(spark, triples, numEntities);
         return all.join(cores, all.col("id").equalTo(cores.col("id")), "left")
                 .select(all.col("id"), coalesce(cores.col("core_number"), lit(0)).as("core_number"));
+    }
+
+    private static java.util.Iterator<Tuple2<Integer, CoreState>> updatePartition(
+            java.util.Iterator<Tuple2<Integer, CoreState>> states,
+            java.util.Iterator<Tuple2<Integer, Iterable<Long>>> messages) {
+        java.util.Map<Integer, Iterable<Long>> byVertex = new java.util.HashMap<>();
+        while (messages.hasNext()) {
+            Tuple2<Integer, Iterable<Long>> vertex = messages.next();
+            byVertex.put(vertex._1(), vertex._2());
+        }
+        return new java.util.Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return states.hasNext();
+            }
+
+            @Override
+            public Tuple2<Integer, CoreState> next() {
+                Tuple2<Integer, CoreState> vertex = states.next();
+                Iterable<Long> heard = byVertex.get(vertex._1());
+                return new Tuple2<>(vertex._1(), vertex._2().update(heard == null ? List.of() : heard));
+            }
+        };
     }
 
     /**
