@@ -2,8 +2,10 @@ package org.sparkkge.jobs.ingest;
 
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.bin;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
@@ -230,6 +232,7 @@ public final class IngestStage implements Stage {
     Dataset<Row> trainDegrees = degrees(encoded.get("train")).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       stats.put("train_degree", degreeSummary(trainDegrees));
+      stats.put("train_degree_histogram", degreeHistogram(trainDegrees));
       stats.put("unseen_entities", unseenEntities(encoded, trainDegrees));
     } finally {
       trainDegrees.unpersist();
@@ -319,6 +322,33 @@ public final class IngestStage implements Stage {
     summary.put("p90", quantiles.get(1));
     summary.put("p99", quantiles.get(2));
     return summary;
+  }
+
+  /**
+   * Entities per logarithmic degree bin [2^k, 2^(k+1) - 1] (1, 2-3, 4-7, ...), every bin from k = 0 up to
+   * the one holding the maximum degree, empty bins included so a chart's x axis is regular. Degrees come
+   * from {@link #degrees}, so every entity has degree >= 1: entities seen only in valid/test are not here
+   * (they are {@code unseen_entities}). Counted on the executors; at most 63 rows reach the driver.
+   */
+  private static List<Map<String, Object>> degreeHistogram(Dataset<Row> degrees) {
+    // floor(log2(d)) exactly: the bit length of d minus one (floating-point log2 can round across a power of two)
+    Dataset<Row> perBin = degrees.groupBy(length(bin(col("degree"))).minus(1).as("bin")).count();
+    long[] entities = new long[Long.SIZE];
+    int highest = -1;
+    for (Row row : perBin.collectAsList()) {
+      int k = row.getInt(0);
+      entities[k] = row.getLong(1);
+      highest = Math.max(highest, k);
+    }
+    List<Map<String, Object>> histogram = new ArrayList<>();
+    for (int k = 0; k <= highest; k++) {
+      Map<String, Object> bucket = new LinkedHashMap<>();
+      bucket.put("from", 1L << k);
+      bucket.put("to", (1L << k) * 2 - 1);
+      bucket.put("entities", entities[k]);
+      histogram.add(bucket);
+    }
+    return histogram;
   }
 
   /** Entities of valid/test that never occur in train, and how many valid/test triples mention them. */

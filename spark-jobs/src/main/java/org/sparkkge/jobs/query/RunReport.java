@@ -19,7 +19,9 @@ import org.sparkkge.jobs.PipelineException;
 /**
  * DIR/report.html: one self-contained page (inline CSS, JavaScript and data; nothing fetched from the
  * network) summarising a run from DIR/stats.json and DIR/metrics.json: loss per round, validation MRR per
- * round, the degree distribution, k-core sizes, shard balance and the final metrics table. Sections whose
+ * round, the degree distribution (a histogram over logarithmic degree bins, log-scale y axis; the summary
+ * figures alone for an older stats.json without {@code train_degree_histogram}), k-core sizes, shard balance
+ * and the final metrics table. Sections whose
  * data a run did not produce say so. The page draws its charts as SVG when opened; after drawing it sets
  * {@code data-charts} on the body to the number of charts drawn.
  *
@@ -100,6 +102,17 @@ public final class RunReport {
       }
     }
     data.set("degree", degree.isEmpty() ? f.nullNode() : degree);
+    // Older runs' stats.json has no histogram: the page then charts the summary figures instead.
+    JsonNode bins = stats.path("train_degree_histogram").isArray()
+        ? stats.get("train_degree_histogram") : stats.path("ingest").path("train_degree_histogram");
+    ArrayNode histogram = f.arrayNode();
+    for (JsonNode bin : bins) {
+      histogram.addObject().put("from", bin.path("from").asLong()).put("to", bin.path("to").asLong())
+          .put("entities", bin.path("entities").asLong());
+    }
+    data.set("degree_histogram", histogram.isEmpty() ? f.nullNode() : histogram);
+    JsonNode unseen = stats.path("unseen_entities").isObject() ? stats.path("unseen_entities") : stats.path("ingest").path("unseen_entities");
+    data.set("unseen_entities", unseen.path("entities").isNumber() ? unseen.get("entities") : f.nullNode());
     ArrayNode cores = f.arrayNode();
     for (JsonNode level : stats.path("reduce").path("per_k")) {
       cores.addObject().put("k", level.path("k").asInt()).put("entities", level.path("entities").asLong())
@@ -172,6 +185,7 @@ public final class RunReport {
         body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 960px; color: #222; }
         h1 { font-size: 1.4em; } h2 { font-size: 1.1em; margin-top: 2em; border-bottom: 1px solid #ccc; }
         .missing { color: #888; font-style: italic; }
+        p.summary { font-size: 0.9em; color: #555; margin-top: 0.3em; }
         svg.chart { background: #fafafa; border: 1px solid #ddd; }
         svg.chart text { font-size: 11px; fill: #333; }
         table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 2px 8px; }
@@ -204,21 +218,29 @@ public final class RunReport {
           document.getElementById(id).appendChild(p);
         }
         function fmt(v) { return Math.abs(v) >= 1000 || v === Math.round(v) ? String(Math.round(v * 1000) / 1000) : v.toPrecision(4); }
-        // kind: 'line' or 'bar'; labels: x labels; values: numbers
-        function chart(id, kind, labels, values, yTitle) {
+        // kind: 'line' or 'bar'; labels: x labels; values: numbers; logScale: log10 y axis (non-negative values)
+        function chart(id, kind, labels, values, yTitle, logScale) {
           var W = 900, H = 260, L = 70, B = 40, T = 10, R = 10;
-          var svg = el('svg', {'class': 'chart', width: W, height: H, viewBox: '0 0 ' + W + ' ' + H,
-                               'data-kind': kind, 'data-points': values.length});
           var max = Math.max.apply(null, values), min = Math.min(0, Math.min.apply(null, values));
+          var log = !!logScale && min >= 0 && max > 0;
+          var svg = el('svg', {'class': 'chart', width: W, height: H, viewBox: '0 0 ' + W + ' ' + H,
+                               'data-kind': kind, 'data-points': values.length, 'data-scale': log ? 'log' : 'linear'});
           if (max === min) max = min + 1;
           var x = function (i) { return L + (kind === 'bar' ? (i + 0.5) : i) * (W - L - R) / Math.max(1, kind === 'bar' ? values.length : values.length - 1); };
           var y = function (v) { return T + (H - T - B) * (1 - (v - min) / (max - min)); };
+          var ticks = [0, 1, 2, 3, 4].map(function (t) { return min + (max - min) * t / 4; });
+          if (log) {
+            // the axis starts at 0.5 so a bar of 1 stays visible; 0 sits on the axis
+            var lo = Math.log10(0.5), hi = Math.max(1, Math.ceil(Math.log10(max)));
+            y = function (v) { return v > 0 ? T + (H - T - B) * (1 - (Math.log10(v) - lo) / (hi - lo)) : H - B; };
+            ticks = [];
+            for (var p = 0; p <= hi; p++) ticks.push(Math.pow(10, p));
+          }
           el('line', {x1: L, y1: y(min), x2: W - R, y2: y(min), stroke: '#999'}, svg);
           el('line', {x1: L, y1: T, x2: L, y2: H - B, stroke: '#999'}, svg);
-          for (var t = 0; t <= 4; t++) {
-            var v = min + (max - min) * t / 4;
+          ticks.forEach(function (v) {
             el('text', {x: L - 6, y: y(v) + 4, 'text-anchor': 'end'}, svg).textContent = fmt(v);
-          }
+          });
           el('text', {x: 12, y: T + (H - B) / 2, transform: 'rotate(-90 12 ' + (T + (H - B) / 2) + ')', 'text-anchor': 'middle'}, svg).textContent = yTitle;
           var step = Math.max(1, Math.ceil(labels.length / 20));
           values.forEach(function (v, i) {
@@ -245,7 +267,17 @@ public final class RunReport {
         if (validated.length) chart('mrr', 'line', validated.map(function (p) { return p[0]; }),
             validated.map(function (p) { return p[1]; }), 'validation MRR');
         else missing('mrr', 'no per-round validation in stats.json: train.validation.every-rounds = 0 or no valid split');
-        if (data.degree) {
+        if (data.degree_histogram) {
+          var bins = data.degree_histogram;
+          chart('degree', 'bar', bins.map(function (b) { return b.from === b.to ? String(b.from) : b.from + '-' + b.to; }),
+              bins.map(function (b) { return b.entities; }), 'entities (log scale)', true);
+          var line = document.createElement('p'); line.id = 'degree-summary'; line.className = 'summary';
+          line.textContent = (data.degree ? 'Degree ' + Object.keys(data.degree).map(function (k) { return k + ' ' + fmt(data.degree[k]); }).join(', ')
+              + ' (median and percentiles approximate). ' : '')
+              + 'Entities seen only in valid/test (degree 0) are not in the histogram'
+              + (data.unseen_entities !== null ? ': ' + data.unseen_entities + '.' : '.');
+          document.getElementById('degree').appendChild(line);
+        } else if (data.degree) {
           var keys = Object.keys(data.degree);
           chart('degree', 'bar', keys, keys.map(function (k) { return data.degree[k]; }), 'degree');
         } else missing('degree', 'ingest: train_degree');

@@ -35,6 +35,11 @@ class RunReportTest {
   private static final String STATS = """
       {"splits": {"train": {"triples": 5216}}, "entities": 135, "relations": 46,
        "train_degree": {"entities": 135, "min": 1, "max": 611, "mean": 77.27, "median": 50, "p90": 178, "p99": 512},
+       "train_degree_histogram": [{"from": 1, "to": 1, "entities": 0}, {"from": 2, "to": 3, "entities": 8},
+         {"from": 4, "to": 7, "entities": 9}, {"from": 8, "to": 15, "entities": 14}, {"from": 16, "to": 31, "entities": 22},
+         {"from": 32, "to": 63, "entities": 30}, {"from": 64, "to": 127, "entities": 28}, {"from": 128, "to": 255, "entities": 15},
+         {"from": 256, "to": 511, "entities": 6}, {"from": 512, "to": 1023, "entities": 3}],
+       "unseen_entities": {"entities": 2, "valid_triples": 1, "test_triples": 1},
        "reduce": {"k": 2, "entities": 135, "triples": 5216, "max_core_number": 4,
                   "per_k": [{"k": 1, "entities": 135, "triples": 5216}, {"k": 2, "entities": 120, "triples": 5000},
                             {"k": 3, "entities": 90, "triples": 4100}, {"k": 4, "entities": 41, "triples": 1900}]},
@@ -101,7 +106,7 @@ class RunReportTest {
     assertTrue(dom.contains("<body data-charts=\"5\""), "five charts drawn:\n" + dom.substring(0, Math.min(600, dom.length())));
     assertEquals(List.of(0.693, 0.41, 0.305, 0.2571), pointValues(dom, "loss"));
     assertEquals(List.of(0.21, 0.38, 0.52, 0.61), pointValues(dom, "mrr"));
-    assertEquals(List.of(1.0, 50.0, 77.27, 178.0, 512.0, 611.0), pointValues(dom, "degree"));
+    assertDegreeHistogram(dom);
     assertEquals(List.of(135.0, 120.0, 90.0, 41.0), pointValues(dom, "kcore"));
     assertEquals(List.of(1702.0, 1760.0, 1754.0), pointValues(dom, "shards"));
     assertTrue(dom.contains("Balance (largest shard / mean): 1.013"));
@@ -115,6 +120,42 @@ class RunReportTest {
     }
     assertEquals(expected, shown);
     assertEquals(11, shown.size()); // 6 overall + 4 per relation + dim
+  }
+
+  private static String section(String dom, String sectionId) {
+    Matcher section = Pattern.compile("<div id=\"" + sectionId + "\">(.*?)</div>", Pattern.DOTALL).matcher(dom);
+    assertTrue(section.find(), "no section " + sectionId);
+    return section.group(1);
+  }
+
+  /** The degree chart: one bar per histogram bin with its entities, bin labels, log scale, summary line. */
+  private static void assertDegreeHistogram(String dom) {
+    List<Double> entities = List.of(0.0, 8.0, 9.0, 14.0, 22.0, 30.0, 28.0, 15.0, 6.0, 3.0);
+    assertEquals(entities, pointValues(dom, "degree"));
+    String degree = section(dom, "degree");
+    assertTrue(degree.contains("data-kind=\"bar\"") && degree.contains("data-scale=\"log\""), degree);
+    List<String> labels = new ArrayList<>();
+    Matcher label = Pattern.compile("<text x=\"[^\"]+\" y=\"[^\"]+\" text-anchor=\"middle\">([^<]+)</text>").matcher(degree);
+    while (label.find()) {
+      labels.add(label.group(1));
+    }
+    assertEquals(List.of("1", "2-3", "4-7", "8-15", "16-31", "32-63", "64-127", "128-255", "256-511", "512-1023"), labels);
+    // bar heights follow the counts (log scale: monotone, an empty bin has no bar, a bin of 1 would still show)
+    Matcher bar = Pattern.compile("class=\"point\"[^>]*height=\"([^\"]+)\"[^>]*data-value=\"([^\"]+)\"").matcher(degree);
+    Map<Double, Double> heightByCount = new java.util.TreeMap<>();
+    while (bar.find()) {
+      heightByCount.put(Double.parseDouble(bar.group(2)), Double.parseDouble(bar.group(1)));
+    }
+    assertEquals(0.0, heightByCount.get(0.0), 1e-9);
+    double previous = 0;
+    for (Map.Entry<Double, Double> e : heightByCount.entrySet()) {
+      if (e.getKey() > 0) {
+        assertTrue(e.getValue() > previous, "taller bar for more entities: " + heightByCount);
+        previous = e.getValue();
+      }
+    }
+    assertTrue(degree.contains("<p id=\"degree-summary\" class=\"summary\">Degree min 1, median 50, mean 77.27, p90 178, p99 512, max 611"
+        + " (median and percentiles approximate). Entities seen only in valid/test (degree 0) are not in the histogram: 2.</p>"), degree);
   }
 
   @Test
@@ -147,7 +188,10 @@ class RunReportTest {
     RunReport.write(run.toString(), new Configuration());
     String dom = chromiumDom(run.resolve("report.html"));
     assertTrue(dom.contains("<body data-charts=\"1\""), dom);
+    // an older stats.json without train_degree_histogram: the summary figures as bars, as before
     assertEquals(List.of(1.0, 2.0, 4.0), pointValues(dom, "degree"));
+    assertTrue(section(dom, "degree").contains("data-scale=\"linear\""));
+    assertFalse(section(dom, "degree").contains("degree-summary"));
     for (String reason : List.of("train stage: round_mean_loss", "reduce stage: per_k", "partition stage: shard_sizes",
         "metrics.json: export/evaluate stages")) {
       assertTrue(dom.contains("Not recorded in this run (" + reason + ")."), reason);
