@@ -86,20 +86,32 @@ public final class Anchors {
         VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(triples.sparkSession()));
         JavaPairRDD<Integer, int[]> adjacency = Graphs.adjacency(triples, partitioner);
         try {
-            return select(adjacency, partitioner, config);
+            return select(adjacency, partitioner, config, false);
         } finally {
             adjacency.unpersist(false);
         }
     }
 
+    /**
+     * As {@link #select(Dataset, TokenizeConfig)}; with {@code useAllWhenFewer}, a graph with fewer
+     * candidates than {@code config.anchors()} makes every candidate an anchor (the selection is then
+     * smaller than requested) instead of failing. No candidate at all always fails.
+     */
     static Selection select(JavaPairRDD<Integer, int[]> adjacency, VertexPartitioner partitioner,
-            TokenizeConfig config) {
+            TokenizeConfig config, boolean useAllWhenFewer) {
         JavaPairRDD<Integer, Integer> degrees = degrees(adjacency, partitioner);
         try {
             long candidates = degrees.count();
+            if (candidates == 0) {
+                throw new IllegalArgumentException(
+                        "the graph has no edge between two different entities: no anchor candidates");
+            }
             if (config.anchors() > candidates) {
-                throw new IllegalArgumentException("tokenize.anchors = " + config.anchors()
-                        + " exceeds the " + candidates + " entities with at least one edge");
+                if (!useAllWhenFewer) {
+                    throw new IllegalArgumentException("tokenize.anchors = " + config.anchors()
+                            + " exceeds the " + candidates + " entities with at least one edge");
+                }
+                config = config.withAnchors((int) candidates, config.k(), config.m());
             }
             int total = config.anchors();
             int byDegree;

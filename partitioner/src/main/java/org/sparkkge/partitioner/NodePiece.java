@@ -76,13 +76,24 @@ public final class NodePiece {
     /** Anchors, nearest-anchor tokens, relation tokens and vocabulary for entities 0..numEntities-1. */
     public static Tokenization tokenize(Dataset<Row> triples, long numEntities, int numRelations,
             TokenizeConfig config) {
+        return tokenize(triples, numEntities, numRelations, config, false);
+    }
+
+    /**
+     * As {@link #tokenize(Dataset, long, int, TokenizeConfig)}; with {@code useAllAnchorCandidatesWhenFewer},
+     * a graph with fewer entities that have an edge than {@code config.anchors()} uses all of them as
+     * anchors ({@code anchors().size()} tells how many) instead of failing, without a separate pass
+     * to count them first.
+     */
+    public static Tokenization tokenize(Dataset<Row> triples, long numEntities, int numRelations,
+            TokenizeConfig config, boolean useAllAnchorCandidatesWhenFewer) {
         Graphs.requireTriples(triples);
         Graphs.requireEntityIdsBelow(triples, numEntities);
         SparkSession spark = triples.sparkSession();
         VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(spark));
         JavaPairRDD<Integer, int[]> adjacency = Graphs.adjacency(triples, partitioner);
         LOG.info("tokenize: choosing {} anchors ({})", config.anchors(), config.strategy());
-        Anchors.Selection anchors = Anchors.select(adjacency, partitioner, config);
+        Anchors.Selection anchors = Anchors.select(adjacency, partitioner, config, useAllAnchorCandidatesWhenFewer);
         LOG.info("anchors chosen: {}", anchors);
         Distances distances = anchorDistances(spark, adjacency, partitioner, anchors.entityIds(),
                 config.k(), config.maxHops());

@@ -290,6 +290,14 @@ class NodePieceTest {
 
         assertThrows(IllegalArgumentException.class,
                 () -> Anchors.select(data, TokenizeConfig.DEFAULTS.withAnchors(10, 2, 2)));
+        // Asked to, tokenize uses all 4 entities with a non-loop edge instead of failing.
+        NodePiece.Tokenization allFour = NodePiece.tokenize(data, 5, 2, TokenizeConfig.DEFAULTS.withAnchors(10, 2, 2), true);
+        assertArrayEquals(new int[] {0, 1, 2, 3}, allFour.anchors().entityIds());
+        assertEquals(5, allFour.tokens().count());
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> NodePiece.tokenize(KgFixture.dataset(new int[][] {{0, 0, 0}, {1, 1, 1}}), 2, 2,
+                        TokenizeConfig.DEFAULTS.withAnchors(1, 1, 1), true));
+        assertTrue(none.getMessage().contains("no anchor candidates"), none.getMessage());
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> TokenizeConfig.fromMap(Map.of("tokenize.ratios", "0.5,0.5,0.5")));
         assertTrue(bad.getMessage().contains("tokenize.ratios"));
