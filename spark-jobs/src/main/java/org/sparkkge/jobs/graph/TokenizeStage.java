@@ -117,40 +117,29 @@ public final class TokenizeStage implements Stage {
     long relations = GraphDatasets.read(context, "relations").count();
 
     // Anchor candidates are the entities with at least one non-loop training edge. A graph with fewer
-    // of them than tokenize.anchors (a small graph under the default 1000) uses all of them, loudly.
-    long candidates =
-        train
-            .filter(col("head").notEqual(col("tail")))
-            .select(col("head").as("id"))
-            .union(train.filter(col("head").notEqual(col("tail"))).select(col("tail").as("id")))
-            .distinct()
-            .count();
-    if (candidates == 0) {
-      throw new PipelineException("tokenize: triples/train has no edge between two different entities: no anchor candidates");
-    }
-    TokenizeConfig effective =
-        candidates >= settings.anchors() ? settings : settings.withAnchors((int) candidates, settings.k(), settings.m());
-    if (effective != settings) {
-      context.progress().log(
-          String.format(
-              Locale.ROOT,
-              "tokenize: WARNING tokenize.anchors = %d exceeds the %d entities with a training edge: using all %d as anchors",
-              settings.anchors(),
-              candidates,
-              candidates));
-    }
-
+    // of them than tokenize.anchors (a small graph under the default 1000) uses all of them, loudly;
+    // the partitioner counts them while choosing, so no separate pass over the triples is needed.
     StageMarker marker =
         context.addDatasets(
             DATASETS,
             staging -> {
-              context.progress().step("choosing " + effective.anchors() + " anchors and finding the nearest ones");
+              context.progress().step("choosing " + settings.anchors() + " anchors and finding the nearest ones");
               NodePiece.Tokenization tokenization;
               try {
-                tokenization = NodePiece.tokenize(train, entities, (int) relations, effective);
+                tokenization = NodePiece.tokenize(train, entities, (int) relations, settings, true);
               } catch (IllegalArgumentException e) {
-                // e.g. more anchors requested than the training graph has connected entities
+                // e.g. no edge between two different entities: no anchor candidates
                 throw new PipelineException("tokenize: " + e.getMessage(), e);
+              }
+              int used = tokenization.anchors().size();
+              if (used < settings.anchors()) {
+                context.progress().log(
+                    String.format(
+                        Locale.ROOT,
+                        "tokenize: WARNING tokenize.anchors = %d exceeds the %d entities with a training edge: using all %d as anchors",
+                        settings.anchors(),
+                        used,
+                        used));
               }
               context.progress().step("writing tokens");
               Dataset<Row> tokens =
@@ -158,7 +147,7 @@ public final class TokenizeStage implements Stage {
               Dataset<Row> vocab =
                   GraphDatasets.writeAndReread(context, tokenization.vocab(), new Path(staging, VOCAB));
               context.progress().step("computing statistics");
-              return stats(settings, effective, tokenization, tokens, vocab.count());
+              return stats(settings, settings, tokenization, tokens, vocab.count());
             });
     GraphDatasets.addStatsSection(context.output(), NAME, marker.counts());
     report(context, marker.counts());
