@@ -78,7 +78,7 @@ class RoundValidationTest {
         .select("head", "relation", "tail")
         .orderBy(xxhash64(lit(1L), col("head"), col("relation"), col("tail")), col("head"), col("relation"), col("tail"))
         .limit(300).collectAsList();
-    TripleArrays subset = triples(rows);
+    TripleArrays subset = TrainFixtures.triples(rows);
     TripleArrays known = TripleArrays.concat(TrainFixtures.triples(validated, "train"),
         TrainFixtures.triples(validated, "valid"), TrainFixtures.triples(validated, "test"));
     EvaluationResult reference = LinkPredictionEvaluator.evaluate(a, subset, known, 0, 256, 1, Device.cpu());
@@ -94,17 +94,5 @@ class RoundValidationTest {
     args.addAll(TrainFixtures.umlsSettings(3, 1.0));
     args.addAll(List.of(extra));
     return Cli.run(args.toArray(new String[0]));
-  }
-
-  private static TripleArrays triples(List<Row> rows) {
-    int[] h = new int[rows.size()];
-    int[] r = new int[rows.size()];
-    int[] t = new int[rows.size()];
-    for (int i = 0; i < rows.size(); i++) {
-      h[i] = rows.get(i).getInt(0);
-      r[i] = rows.get(i).getInt(1);
-      t[i] = rows.get(i).getInt(2);
-    }
-    return new TripleArrays(h, r, t);
   }
 }

@@ -115,8 +115,12 @@ public final class TrainFixtures {
   }
 
   public static TripleArrays triples(Path dir, String split) {
-    List<Row> rows = SharedSpark.get().read().parquet(dir.resolve("triples/" + split).toString())
-        .select("head", "relation", "tail").collectAsList();
+    return triples(SharedSpark.get().read().parquet(dir.resolve("triples/" + split).toString())
+        .select("head", "relation", "tail").collectAsList());
+  }
+
+  /** Rows of (head, relation, tail) ints as triple arrays, in row order. */
+  public static TripleArrays triples(List<Row> rows) {
     int[] h = new int[rows.size()];
     int[] r = new int[rows.size()];
     int[] t = new int[rows.size()];
