@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,7 +100,7 @@ class RealRunTest {
     assertEquals(stats.get("partition").get("shard_sizes").size(), count(dom, "shards"));
 
     Map<String, Double> expected = new LinkedHashMap<>();
-    flatten("", new ObjectMapper().readTree(run.resolve("metrics.json").toFile()), expected);
+    expected.putAll(NumericLeaves.of(new ObjectMapper().readTree(run.resolve("metrics.json").toFile())));
     Map<String, Double> shown = new LinkedHashMap<>();
     Matcher cell = Pattern.compile("<td class=\"num\" data-key=\"([^\"]+)\">([^<]+)</td>").matcher(dom);
     while (cell.find()) {
@@ -115,20 +114,5 @@ class RealRunTest {
     Matcher m = Pattern.compile("<div id=\"" + section + "\">(.*?)</div>", Pattern.DOTALL).matcher(dom);
     assertTrue(m.find(), section);
     return (int) Pattern.compile("class=\"point\"").matcher(m.group(1)).results().count();
-  }
-
-  private static void flatten(String prefix, JsonNode node, Map<String, Double> out) {
-    if (node.isNumber()) {
-      out.put(prefix, node.asDouble());
-    } else if (node.isObject()) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> field = it.next();
-        flatten(prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey(), field.getValue(), out);
-      }
-    } else if (node.isArray()) {
-      for (int i = 0; i < node.size(); i++) {
-        flatten(prefix + "[" + i + "]", node.get(i), out);
-      }
-    }
   }
 }

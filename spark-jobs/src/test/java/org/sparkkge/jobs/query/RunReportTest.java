@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,17 +77,6 @@ class RunReportTest {
     return values;
   }
 
-  private static void flatten(String prefix, JsonNode node, Map<String, Double> out) {
-    if (node.isNumber()) {
-      out.put(prefix, node.asDouble());
-    } else if (node.isObject()) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> field = it.next();
-        flatten(prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey(), field.getValue(), out);
-      }
-    }
-  }
-
   @Test
   void chartsRenderInChromiumAndTheMetricsTableEqualsMetricsJson() throws Exception {
     Path run = Files.createDirectories(tmp.resolve("run"));
@@ -112,7 +99,7 @@ class RunReportTest {
     assertTrue(dom.contains("Balance (largest shard / mean): 1.013"));
 
     Map<String, Double> expected = new LinkedHashMap<>();
-    flatten("", JSON.readTree(METRICS), expected);
+    expected.putAll(NumericLeaves.of(JSON.readTree(METRICS)));
     Map<String, Double> shown = new LinkedHashMap<>();
     Matcher cell = Pattern.compile("<td class=\"num\" data-key=\"([^\"]+)\">([^<]+)</td>").matcher(dom);
     while (cell.find()) {
