@@ -144,14 +144,7 @@ public final class ExportStage implements Stage {
           entities.select("id").join(embeddedRows.select("id"), "id", "left_anti").javaRDD()
               .map(r -> RowFactory.create(r.getInt(0), mean, "propagated", -1)),
           ENTITY_SCHEMA);
-      Dataset<Row> all = embeddedRows.unionByName(unreachable);
-      Dataset<Row> withNames = all.join(entities, "id");
-      boolean reduced = output.isStageComplete("reduce") && output.fileSystem().exists(output.resolve("core_numbers"));
-      Dataset<Row> withCores = reduced
-          ? withNames.join(spark.read().parquet(output.resolve("core_numbers").toString()), new String[] {"id"}, "left")
-          : withNames.withColumn("core_number", lit(null).cast(DataTypes.IntegerType));
-      Dataset<Row> entityEmbeddings = withCores.select(col("id"), col("name"), col("embedding"),
-          col("core_number").cast(DataTypes.IntegerType).as("core_number"), col("source"), col("distance"));
+      Dataset<Row> entityEmbeddings = entityEmbeddings(spark, output, embeddedRows.unionByName(unreachable), entities);
 
       Map<String, Object> stats = new LinkedHashMap<>();
       stats.put("model", model);
@@ -248,5 +241,20 @@ public final class ExportStage implements Stage {
     float[] out = new float[a.length];
     for (int i = 0; i < out.length; i++) out[i] = (float) (a[i] * factor);
     return out;
+  }
+
+  /**
+   * The entity_embeddings columns from rows of {@link #ENTITY_SCHEMA}: names from {@code entities}, and
+   * core numbers when the reduce stage wrote them (null otherwise).
+   */
+  static Dataset<Row> entityEmbeddings(SparkSession spark, OutputDirectory output, Dataset<Row> embedded,
+      Dataset<Row> entities) throws java.io.IOException {
+    Dataset<Row> withNames = embedded.join(entities, "id");
+    boolean reduced = output.isStageComplete("reduce") && output.fileSystem().exists(output.resolve("core_numbers"));
+    Dataset<Row> withCores = reduced
+        ? withNames.join(spark.read().parquet(output.resolve("core_numbers").toString()), new String[] {"id"}, "left")
+        : withNames.withColumn("core_number", lit(null).cast(DataTypes.IntegerType));
+    return withCores.select(col("id"), col("name"), col("embedding"),
+        col("core_number").cast(DataTypes.IntegerType).as("core_number"), col("source"), col("distance"));
   }
 }

@@ -64,13 +64,8 @@ final class NodePieceExport {
     context.progress().step("encoding every entity from its NodePiece tokens");
     JavaRDD<Row> encoded = encode(tokens.javaRDD(), desc, weights);
     Dataset<Row> entities = spark.read().parquet(output.resolve("entities").toString());
-    boolean reduced = output.isStageComplete("reduce") && output.fileSystem().exists(output.resolve("core_numbers"));
-    Dataset<Row> withNames = spark.createDataFrame(encoded, ExportStage.ENTITY_SCHEMA).join(entities, "id");
-    Dataset<Row> withCores = reduced
-        ? withNames.join(spark.read().parquet(output.resolve("core_numbers").toString()), new String[] {"id"}, "left")
-        : withNames.withColumn("core_number", lit(null).cast(DataTypes.IntegerType));
-    Dataset<Row> entityEmbeddings = withCores.select(col("id"), col("name"), col("embedding"),
-        col("core_number").cast(DataTypes.IntegerType).as("core_number"), col("source"), col("distance"));
+    Dataset<Row> entityEmbeddings = ExportStage.entityEmbeddings(spark, output,
+        spark.createDataFrame(encoded, ExportStage.ENTITY_SCHEMA), entities);
 
     Map<String, Object> stats = new LinkedHashMap<>();
     stats.put("mode", "nodepiece");
