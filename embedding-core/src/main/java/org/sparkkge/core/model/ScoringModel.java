@@ -31,6 +31,22 @@ public interface ScoringModel {
     NDArray scoreHeads(NDArray r, NDArray t, NDArray candidates);
 
     /**
+     * True when head queries use their own relation parameters ({@link Reciprocal}): the true triple
+     * then scores differently in the two directions, see {@link #headQueryScore}.
+     */
+    default boolean reciprocal() {
+        return false;
+    }
+
+    /**
+     * The score that {@link #scoreHeads} gives the true head h of (?, r, t); aligned rows as in
+     * {@link #score}. Equal to {@code score(h, r, t)} unless the model is {@link #reciprocal()}.
+     */
+    default NDArray headQueryScore(NDArray h, NDArray r, NDArray t) {
+        return score(h, r, t);
+    }
+
+    /**
      * True when candidate scoring materialises a (K, c, N, dim) broadcast instead of a matrix product
      * (distance models): callers use smaller blocks.
      */

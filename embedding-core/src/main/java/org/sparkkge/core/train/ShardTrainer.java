@@ -199,9 +199,10 @@ public final class ShardTrainer {
                     tailScores = tailScores == null ? batchTail : NDArrays.concat(new NDList(tailScores, batchTail), 2);
                     headScores = headScores == null ? batchHead : NDArrays.concat(new NDList(headScores, batchHead), 2);
                 }
+                NDArray headPositive = model.reciprocal() ? model.headQueryScore(h, r, t) : positive;
                 NDArray loss = Losses.loss(config.loss(), positive, tailScores, weights, config.margin(),
                                 config.adversarialTemperature())
-                        .add(Losses.loss(config.loss(), positive, headScores, weights, config.margin(),
+                        .add(Losses.loss(config.loss(), headPositive, headScores, weights, config.margin(),
                                 config.adversarialTemperature()));
                 if (config.regWeight() > 0 && !"none".equals(config.regularizer())) {
                     loss = loss.add(regularization(config.regularizer(), h, r, t, weights).mul(config.regWeight()));

@@ -52,7 +52,7 @@ class ScoringModelsTest {
                             NDArray cj = cand.get(a).get(j);
                             assertEquals(model.score(hi, ri, cj).getFloat(), tails[(a * c + i) * n + j], 1e-4,
                                     name + " tail " + a + "," + i + "," + j);
-                            assertEquals(model.score(cj, ri, ti).getFloat(), heads[(a * c + i) * n + j], 1e-4,
+                            assertEquals(model.headQueryScore(cj, ri, ti).getFloat(), heads[(a * c + i) * n + j], 1e-4,
                                     name + " head " + a + "," + i + "," + j);
                         }
                     }
@@ -62,8 +62,30 @@ class ScoringModelsTest {
     }
 
     @Test
+    void reciprocalModelsScoreHeadQueriesWithTheInverseHalfOfTheRelationRow() {
+        // relation row [forward | inverse]: DistMult forward (3, 4), inverse (7, 8)
+        float[] r = {3, 4, 7, 8};
+        float[] h = {1, 2};
+        float[] t = {5, 6};
+        assertEquals(63f, score("distmult_reciprocal", h, r, t), 1e-5);
+        try (NDManager m = NDManager.newBaseManager()) {
+            ScoringModel model = ScoringModels.byName("complex_reciprocal");
+            // ComplEx forward r = 3+4i, inverse r = 7+8i: head query of (h, r, t) = Re(t * r_inv * conj(h))
+            // = Re((5+6i)(7+8i)(1-2i)) = Re((-13+82i)(1-2i)) = -13 + 164 = 151
+            assertEquals(35f, model.score(m.create(h), m.create(r), m.create(t)).getFloat(), 1e-5);
+            assertEquals(151f, model.headQueryScore(m.create(h), m.create(r), m.create(t)).getFloat(), 1e-4);
+            assertEquals(4, model.relationWidth(2));
+        }
+        assertEquals("complex", ScoringModels.baseName("complex_reciprocal"));
+        assertEquals(true, ScoringModels.isComplex("rotate_reciprocal"));
+    }
+
+    @Test
     void unknownModelNamesAreRejected() {
-        assertEquals(java.util.Set.of("complex", "distmult", "rotate", "transe_l1", "transe_l2"), ScoringModels.names());
+        java.util.Set<String> base = java.util.Set.of("complex", "distmult", "rotate", "transe_l1", "transe_l2");
+        java.util.Set<String> all = new java.util.TreeSet<>(base);
+        for (String b : base) all.add(b + "_reciprocal");
+        assertEquals(all, ScoringModels.names());
         assertThrows(IllegalArgumentException.class, () -> ScoringModels.byName("conve"));
     }
 

@@ -43,6 +43,9 @@ class QualityTest {
         "transe_l1, nations, 32,  24, 16, 20, 0.38",
         "transe_l2, nations, 64, 100, 50, 20, 0.36",
         "rotate,    nations, 32,  24, 16, 20, 0.42",
+        "complex_reciprocal, umls,    64, 100, 50, 20, 0.70",
+        "complex_reciprocal, kinship, 64, 100, 50, 20, 0.55",
+        "rotate_reciprocal,  umls,    32,  24, 16, 20, 0.60",
     })
     void shortTrainingRanksFarAboveRandom(String model, String dataset, int dim, int negatives, int batchNegatives,
             int epochs, double minimumMrr) {
