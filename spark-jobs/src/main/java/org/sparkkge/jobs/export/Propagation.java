@@ -7,17 +7,25 @@ import org.sparkkge.core.model.ScoringModels;
  * How an entity outside the trained set gets an estimate from one embedded neighbour over one edge,
  * using the scoring model's own relation transform where it has one:
  * TransE t = h + r (tail from head) and h = t - r (head from tail); RotatE t = h o e^{i phase} and
- * h = t o e^{-i phase}. DistMult and ComplEx have no invertible relation transform (a diagonal
- * product whose inverse blows up near-zero components), so they fall back to the neighbour's own
- * vector. An entity's estimate is the mean over all its edges to already-embedded neighbours.
+ * h = t o e^{-i phase}. With reciprocal relations (relation row [forward | inverse]) the head comes from
+ * the inverse half the way a tail comes from the forward half: h = t + r_inv, h = t o e^{i phase_inv}.
+ * DistMult and ComplEx have no invertible relation transform (a diagonal product whose inverse blows up
+ * near-zero components), so they fall back to the neighbour's own vector. An entity's estimate is the
+ * mean over all its edges to already-embedded neighbours.
  */
 public record Propagation(String model, int dim, int relationDim, float[] relations) implements Serializable {
 
   /** Human-readable rule, for stats and model.json. */
   public String rule() {
-    return switch (model) {
-      case "transe_l1", "transe_l2" -> "TransE: tail = head + r, head = tail - r; mean over embedded neighbours";
-      case "rotate" -> "RotatE: tail = head rotated by r's phases, head = tail rotated back; mean over embedded neighbours";
+    boolean reciprocal = ScoringModels.isReciprocal(model);
+    return switch (ScoringModels.baseName(model)) {
+      case "transe_l1", "transe_l2" -> reciprocal
+          ? "TransE, reciprocal relations: tail = head + r_forward, head = tail + r_inverse; mean over embedded neighbours"
+          : "TransE: tail = head + r, head = tail - r; mean over embedded neighbours";
+      case "rotate" -> reciprocal
+          ? "RotatE, reciprocal relations: tail = head rotated by r_forward's phases, head = tail rotated by "
+              + "r_inverse's phases; mean over embedded neighbours"
+          : "RotatE: tail = head rotated by r's phases, head = tail rotated back; mean over embedded neighbours";
       default -> model + ": no invertible relation transform; mean of the embedded neighbours' vectors";
     };
   }
@@ -28,16 +36,18 @@ public record Propagation(String model, int dim, int relationDim, float[] relati
    */
   public float[] estimate(float[] known, int relation, boolean knownIsHead) {
     float[] out = new float[dim];
-    int base = relation * relationDim;
-    switch (model) {
+    boolean reciprocal = ScoringModels.isReciprocal(model);
+    // reciprocal: the head is the inverse half's "tail" of the known tail, so the transform runs forward
+    int offset = relation * relationDim + (reciprocal && !knownIsHead ? relationDim / 2 : 0);
+    float sign = knownIsHead || reciprocal ? 1f : -1f;
+    switch (ScoringModels.baseName(model)) {
       case "transe_l1", "transe_l2" -> {
-        float sign = knownIsHead ? 1f : -1f;
-        for (int i = 0; i < dim; i++) out[i] = known[i] + sign * relations[base + i];
+        for (int i = 0; i < dim; i++) out[i] = known[i] + sign * relations[offset + i];
       }
       case "rotate" -> {
         int half = dim / 2;
         for (int k = 0; k < half; k++) {
-          double phase = relations[base + k] * (knownIsHead ? 1 : -1);
+          double phase = relations[offset + k] * sign;
           double c = Math.cos(phase);
           double s = Math.sin(phase);
           float re = known[k];
@@ -49,9 +59,5 @@ public record Propagation(String model, int dim, int relationDim, float[] relati
       default -> System.arraycopy(known, 0, out, 0, dim);
     }
     return out;
-  }
-
-  public static boolean relationAware(String model) {
-    return model.startsWith("transe") || model.equals("rotate") || !ScoringModels.names().contains(model);
   }
 }

@@ -47,6 +47,12 @@ public final class ModelInfo {
   }
 
   public static String scoringFunction(String model) {
+    if (ScoringModels.isReciprocal(model)) {
+      String base = ScoringModels.baseName(model);
+      return "reciprocal relations over " + scoringFunction(base) + ". Each relation row holds two " + base
+          + " relation rows, [r_forward | r_inverse]: a tail query (h, r, ?) scores " + base
+          + "(h, r_forward, t); a head query (?, r, t) scores " + base + "(t, r_inverse, h)";
+    }
     return switch (model) {
       case "transe_l1" -> "TransE, L1: score(h, r, t) = -sum_i |h_i + r_i - t_i|";
       case "transe_l2" -> "TransE, L2: score(h, r, t) = -sqrt(sum_i (h_i + r_i - t_i)^2)";
@@ -60,6 +66,10 @@ public final class ModelInfo {
   }
 
   public static String layout(String model, int dim) {
+    if (ScoringModels.isReciprocal(model)) {
+      return layout(ScoringModels.baseName(model), dim) + "; reciprocal relations: a relation embedding is the "
+          + "forward relation row followed by the inverse relation row, each in that layout";
+    }
     if (ScoringModels.isComplex(model)) {
       String relation = model.equals("rotate")
           ? "relation embedding: dim/2 = " + dim / 2 + " phases in radians (r_k = cos(phase_k) + i sin(phase_k))"

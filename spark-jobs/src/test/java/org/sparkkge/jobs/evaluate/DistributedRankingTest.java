@@ -61,7 +61,8 @@ class DistributedRankingTest {
     int dim = 16;
     long rowBytes = dim * 4L;
     List<Case> cases = new ArrayList<>();
-    for (String modelName : List.of("distmult", "complex", "rotate", "transe_l1", "transe_l2")) {
+    for (String modelName : List.of("distmult", "complex", "rotate", "transe_l1", "transe_l2", "complex_reciprocal",
+        "rotate_reciprocal")) {
       ScoringModel model = ScoringModels.byName(modelName);
       int relationDim = model.relationWidth(dim);
       Random random = new Random(modelName.hashCode());
