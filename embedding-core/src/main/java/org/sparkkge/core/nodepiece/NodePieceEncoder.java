@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +16,7 @@ import org.sparkkge.core.ModelParameters;
 import org.sparkkge.core.TrainConfig;
 import org.sparkkge.core.model.ScoringModel;
 import org.sparkkge.core.model.ScoringModels;
+import org.sparkkge.core.train.ShardTrainer;
 
 /**
  * NodePiece entity encoder: (anchor embedding + distance embedding) for each of the k anchors and a
@@ -132,8 +132,9 @@ public final class NodePieceEncoder {
                     distIdx[i * k + j] = a < 0 || d < 0 ? tokens.maxDistance() + 1 : Math.min(d, tokens.maxDistance());
                 }
             }
-            NDArray anchors = anchorTable.get(new NDIndex("{}", manager.create(anchorIdx)));
-            NDArray distances = w.get(DISTANCES).get(new NDIndex("{}", manager.create(distIdx)));
+            // the embedding op's backward adds gradient rows (index_add), unlike advanced indexing
+            NDArray anchors = ShardTrainer.gatherRows(anchorTable, manager.create(anchorIdx));
+            NDArray distances = ShardTrainer.gatherRows(w.get(DISTANCES), manager.create(distIdx));
             parts.add(anchors.add(distances).reshape(u, k * dim));
         }
         if (m > 0) {
@@ -144,7 +145,7 @@ public final class NodePieceEncoder {
                     relIdx[i * m + j] = r < 0 ? tokens.numRelationTokens() : r;
                 }
             }
-            parts.add(w.get(RELATIONS).get(new NDIndex("{}", manager.create(relIdx))).reshape(u, m * dim));
+            parts.add(ShardTrainer.gatherRows(w.get(RELATIONS), manager.create(relIdx)).reshape(u, m * dim));
         }
         NDArray x = parts.size() == 1 ? parts.get(0) : NDArrays.concat(new NDList(parts), 1);
         NDArray hidden = x.matMul(w.get(W1)).add(w.get(B1)).maximum(0f);
