@@ -17,9 +17,13 @@ import org.sparkkge.core.model.ScoringModels;
  * @param lr row-wise Adagrad learning rate for the embedding tables
  * @param denseLr Adam learning rate for dense weights (NodePiece encoder)
  * @param batchSize positive triples per step
- * @param negatives uniformly drawn negative entities (per chunk when chunked, per positive when uniform)
+ * @param negatives uniformly drawn negative entities (per chunk when chunked, per positive when uniform;
+ *     unused by the "all" sampler)
  * @param batchNegatives negatives drawn from the entities of the batch itself (degree-proportional); 0 = none
- * @param sampler "chunked" (a chunk of positives shares its negatives, PyTorch-BigGraph style) or "uniform"
+ *     (unused by the "all" sampler)
+ * @param sampler "chunked" (a chunk of positives shares its negatives, PyTorch-BigGraph style), "uniform",
+ *     or "all" (one-vs-all: every positive against every entity of the shard, softmax loss; a step then
+ *     costs O(batch x entities), so it suits shards of up to some 10^5 entities)
  * @param chunkSize positives per chunk for the chunked sampler
  * @param loss "softmax", "margin", "logistic" or "adversarial" (self-adversarial, RotatE paper)
  * @param margin margin of the ranking loss, or gamma of the logistic/adversarial losses
@@ -37,7 +41,7 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
         int batchNegatives, String sampler, int chunkSize, String loss, float margin, float adversarialTemperature,
         String regularizer, float regWeight, int epochs, long maxSteps, long seed, int threads, float initScale) {
 
-    public static final Set<String> SAMPLERS = Set.of("chunked", "uniform");
+    public static final Set<String> SAMPLERS = Set.of("chunked", "uniform", "all");
     public static final Set<String> LOSSES = Set.of("softmax", "margin", "logistic", "adversarial");
     public static final Set<String> REGULARIZERS = Set.of("none", "n3", "l2");
 
@@ -60,7 +64,18 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
         if (batchSize <= 0) errors.add("train.batch-size must be > 0, got " + batchSize);
         if (negatives < 0) errors.add("train.negatives must be >= 0, got " + negatives);
         if (batchNegatives < 0) errors.add("train.batch-negatives must be >= 0, got " + batchNegatives);
-        if (negatives + batchNegatives == 0) errors.add("train.negatives + train.batch-negatives must be > 0");
+        if (negatives + batchNegatives == 0 && !"all".equals(sampler)) {
+            errors.add("train.negatives + train.batch-negatives must be > 0");
+        }
+        if ("all".equals(sampler) && loss != null && !"softmax".equals(loss)) {
+            errors.add("train.sampler=all scores every entity, the positive's own included, so it needs train.loss=softmax, got "
+                    + loss);
+        }
+        if ("all".equals(sampler) && model != null && ScoringModels.names().contains(model.toLowerCase(Locale.ROOT))
+                && ScoringModels.byName(model).broadcastScoring()) {
+            errors.add("train.sampler=all needs a model that scores candidates by a matrix product (complex, distmult and"
+                    + " their _reciprocal variants); " + model + " would materialise batch x entities x dim floats");
+        }
         if (sampler == null || !SAMPLERS.contains(sampler)) errors.add("train.sampler: unknown '" + sampler + "', expected one of " + SAMPLERS);
         if (chunkSize <= 0) errors.add("train.chunk-size must be > 0, got " + chunkSize);
         if (chunkSize > 0 && batchSize > 0 && "chunked".equals(sampler) && batchSize % chunkSize != 0) {
@@ -88,9 +103,17 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
         return "chunked".equals(sampler);
     }
 
-    /** Positives per chunk: chunkSize for the chunked sampler, 1 (own negatives per positive) for uniform. */
+    /** One-vs-all: every positive is scored against every entity. */
+    public boolean allEntities() {
+        return "all".equals(sampler);
+    }
+
+    /**
+     * Positives per chunk: chunkSize for the chunked sampler, 1 (own negatives per positive) for uniform,
+     * the whole batch for one-vs-all.
+     */
     public int effectiveChunkSize() {
-        return chunked() ? chunkSize : 1;
+        return chunked() ? chunkSize : allEntities() ? batchSize : 1;
     }
 
     public static Builder builder() {

@@ -32,6 +32,20 @@ class TrainConfigTest {
     }
 
     @Test
+    void oneVsAllNeedsTheSoftmaxLossAndAMatrixProductModel() {
+        TrainConfig ok = TrainConfig.builder().model("complex_reciprocal").sampler("all").negatives(0).batchNegatives(0)
+                .build();
+        assertEquals(ok.batchSize(), ok.effectiveChunkSize());
+        assertTrue(ok.allEntities());
+        String margin = assertThrows(IllegalArgumentException.class,
+                () -> TrainConfig.builder().sampler("all").loss("margin").build()).getMessage();
+        assertTrue(margin.contains("train.sampler=all") && margin.contains("train.loss=softmax"), margin);
+        String rotate = assertThrows(IllegalArgumentException.class,
+                () -> TrainConfig.builder().model("rotate").dim(64).sampler("all").build()).getMessage();
+        assertTrue(rotate.contains("matrix product") && rotate.contains("rotate"), rotate);
+    }
+
+    @Test
     void badValuesAreReportedTogetherWithKeyNames() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.builder()
                 .model("complex").dim(7).lr(-1).batchSize(100).chunkSize(30).loss("hinge").build());

@@ -24,6 +24,16 @@ public final class Losses {
         return perPositive.mul(weights).sum().div(weights.sum().maximum(1f));
     }
 
+    /**
+     * One-vs-all cross-entropy, weighted mean over positives: {@code scores} (K, c, N) hold every
+     * candidate, the positive's own column included, so the loss is logsumexp(scores) - pos.
+     */
+    public static NDArray oneVsAll(NDArray pos, NDArray scores, NDArray weights) {
+        NDArray max = scores.max(new int[] {-1}, true).stopGradient();
+        NDArray logSumExp = scores.sub(max).exp().sum(new int[] {-1}).log().add(max.squeeze(-1));
+        return logSumExp.sub(pos).mul(weights).sum().div(weights.sum().maximum(1f));
+    }
+
     /** Cross-entropy of the positive against itself plus its negatives. */
     static NDArray softmax(NDArray pos, NDArray neg) {
         NDArray all = NDArrays.concat(new NDList(pos.expandDims(-1), neg), -1);

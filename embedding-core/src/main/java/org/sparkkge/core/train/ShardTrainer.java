@@ -180,30 +180,18 @@ public final class ShardTrainer {
                 NDArray h = rows(manager, entityRows, b.headLocal).reshape(k, c, dim);
                 NDArray t = rows(manager, entityRows, b.tailLocal).reshape(k, c, dim);
                 NDArray r = rows(manager, relationRows, b.relationLocal).reshape(k, c, relationDim);
-                // Uniform and batch negatives are scored separately and their scores concatenated: copying
-                // scores (k x c x M) is cheaper than copying candidate rows (k x M x dim).
                 NDArray positive = model.score(h, r, t);
-                NDArray tailScores = null;
-                NDArray headScores = null;
-                if (b.uniformNegatives > 0) {
-                    NDArray shared = rows(manager, entityRows, b.negativeLocal).reshape(k, b.uniformNegatives, dim);
-                    tailScores = model.scoreTails(h, r, shared);
-                    headScores = model.scoreHeads(r, t, shared);
-                }
-                if (b.batchNegatives > 0) {
-                    NDArray bt = rows(manager, entityRows, b.batchTailLocal).reshape(k, b.batchNegatives, dim);
-                    NDArray bh = rows(manager, entityRows, b.batchHeadLocal).reshape(k, b.batchNegatives, dim);
-                    NDArray mask = manager.create(b.batchMask, new Shape(k, c, b.batchNegatives));
-                    NDArray batchTail = model.scoreTails(h, r, bt).add(mask);
-                    NDArray batchHead = model.scoreHeads(r, t, bh).add(mask);
-                    tailScores = tailScores == null ? batchTail : NDArrays.concat(new NDList(tailScores, batchTail), 2);
-                    headScores = headScores == null ? batchHead : NDArrays.concat(new NDList(headScores, batchHead), 2);
-                }
                 NDArray headPositive = model.reciprocal() ? model.headQueryScore(h, r, t) : positive;
-                NDArray loss = Losses.loss(config.loss(), positive, tailScores, weights, config.margin(),
-                                config.adversarialTemperature())
-                        .add(Losses.loss(config.loss(), headPositive, headScores, weights, config.margin(),
-                                config.adversarialTemperature()));
+                NDArray loss;
+                if (b.allEntities) {
+                    // local index = entity id: the gathered rows are the whole table, every one a candidate
+                    NDArray all = entityRows.expandDims(0);
+                    loss = Losses.oneVsAll(positive, model.scoreTails(h, r, all), weights)
+                            .add(Losses.oneVsAll(headPositive, model.scoreHeads(r, t, all), weights));
+                } else {
+                    loss = sampledLoss(manager, model, entityRows, h, r, t, positive, headPositive, weights, b, config,
+                            dim);
+                }
                 if (config.regWeight() > 0 && !"none".equals(config.regularizer())) {
                     loss = loss.add(regularization(config.regularizer(), h, r, t, weights).mul(config.regWeight()));
                 }
@@ -219,6 +207,35 @@ public final class ShardTrainer {
             phaseNanos[3] += System.nanoTime() - updateStart;
             return lossValue;
         }
+    }
+
+    /** Loss over sampled shared negatives (uniform and batch), both directions. */
+    private static NDArray sampledLoss(NDManager manager, ScoringModel model, NDArray entityRows, NDArray h,
+            NDArray r, NDArray t, NDArray positive, NDArray headPositive, NDArray weights, StepBatch b,
+            TrainConfig config, int dim) {
+        int k = b.chunks;
+        int c = b.chunkSize;
+        // Uniform and batch negatives are scored separately and their scores concatenated: copying
+        // scores (k x c x M) is cheaper than copying candidate rows (k x M x dim).
+        NDArray tailScores = null;
+        NDArray headScores = null;
+        if (b.uniformNegatives > 0) {
+            NDArray shared = rows(manager, entityRows, b.negativeLocal).reshape(k, b.uniformNegatives, dim);
+            tailScores = model.scoreTails(h, r, shared);
+            headScores = model.scoreHeads(r, t, shared);
+        }
+        if (b.batchNegatives > 0) {
+            NDArray bt = rows(manager, entityRows, b.batchTailLocal).reshape(k, b.batchNegatives, dim);
+            NDArray bh = rows(manager, entityRows, b.batchHeadLocal).reshape(k, b.batchNegatives, dim);
+            NDArray mask = manager.create(b.batchMask, new Shape(k, c, b.batchNegatives));
+            NDArray batchTail = model.scoreTails(h, r, bt).add(mask);
+            NDArray batchHead = model.scoreHeads(r, t, bh).add(mask);
+            tailScores = tailScores == null ? batchTail : NDArrays.concat(new NDList(tailScores, batchTail), 2);
+            headScores = headScores == null ? batchHead : NDArrays.concat(new NDList(headScores, batchHead), 2);
+        }
+        return Losses.loss(config.loss(), positive, tailScores, weights, config.margin(), config.adversarialTemperature())
+                .add(Losses.loss(config.loss(), headPositive, headScores, weights, config.margin(),
+                        config.adversarialTemperature()));
     }
 
     private static NDArray rows(NDManager manager, NDArray table, int[] localIds) {

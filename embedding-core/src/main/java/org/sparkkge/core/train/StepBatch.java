@@ -14,6 +14,8 @@ final class StepBatch {
     /** Added to the score of a masked candidate (a batch negative that is the positive's own entity). */
     static final float MASKED = -1e9f;
 
+    /** One-vs-all: local entity index = entity id, every entity is a candidate, no sampled negatives. */
+    boolean allEntities;
     int chunks;
     int chunkSize;
     int uniformNegatives;
@@ -43,8 +45,9 @@ final class StepBatch {
         b.chunks = k;
         b.chunkSize = c;
         b.realPositives = count;
-        b.uniformNegatives = config.negatives();
-        b.batchNegatives = config.batchNegatives();
+        b.allEntities = config.allEntities();
+        b.uniformNegatives = b.allEntities ? 0 : config.negatives();
+        b.batchNegatives = b.allEntities ? 0 : config.batchNegatives();
         b.weights = new float[padded];
         int[] triple = new int[padded];
         for (int i = 0; i < padded; i++) {
@@ -52,8 +55,11 @@ final class StepBatch {
             triple[i] = order[from + (real ? i : 0)];
             b.weights[i] = real ? 1f : 0f;
         }
-        int[] uniqueE = new int[Math.min(numEntities, 2 * padded + k * b.uniformNegatives)];
+        int[] uniqueE = new int[b.allEntities ? numEntities : Math.min(numEntities, 2 * padded + k * b.uniformNegatives)];
         int[] nE = {0};
+        if (b.allEntities) {
+            for (int id = 0; id < numEntities; id++) local(id, entityLocal, uniqueE, nE);
+        }
         int[] uniqueR = new int[Math.min(relationLocalScratch.length, padded)];
         int[] nR = {0};
         b.headLocal = new int[padded];

@@ -35,6 +35,7 @@ import org.sparkkge.core.train.ShardTrainer;
  * epoch-limited quality run. Prints load average beside every figure.
  *
  * <p>Arguments (key=value): data=PATH (FB15k-237 folder), steps=40, threads=1, models=..., large=1000000,
+ * chunkSize=50 (positives sharing one set of uniform negatives; the negatives per positive stay 1,000 + 50),
  * epochs=0 (quality run epochs; 0 = skip), qualityModel=complex, lr=0.1, initScale=0.1 (quality run).
  */
 public final class TrainingBenchmark {
@@ -45,6 +46,7 @@ public final class TrainingBenchmark {
         a.put("threads", "1");
         a.put("models", "complex,distmult,transe_l2,transe_l1,rotate");
         a.put("large", "1000000");
+        a.put("chunkSize", "50");
         a.put("epochs", "0");
         a.put("qualityModel", "complex");
         a.put("lr", "0.1");
@@ -60,11 +62,12 @@ public final class TrainingBenchmark {
         int steps = Integer.parseInt(a.get("steps"));
         int threads = Integer.parseInt(a.get("threads"));
         int large = Integer.parseInt(a.get("large"));
-        System.out.printf("FB15k-237: %d entities, %d relations, %d train triples; libtorch threads %d%n",
-                ds.numEntities(), ds.numRelations(), ds.train().size(), threads);
+        System.out.printf("FB15k-237: %d entities, %d relations, %d train triples; libtorch threads %d; chunk size %s%n",
+                ds.numEntities(), ds.numRelations(), ds.train().size(), threads, a.get("chunkSize"));
         for (String model : a.get("models").split(",")) {
             boolean broadcast = model.equals("transe_l1") || model.equals("rotate");
-            TrainConfig config = TrainConfig.builder().model(model).dim(200).batchSize(1000).chunkSize(50)
+            TrainConfig config = TrainConfig.builder().model(model).dim(200).batchSize(1000)
+                    .chunkSize(Integer.parseInt(a.get("chunkSize")))
                     .negatives(broadcast ? 100 : 1000).batchNegatives(50).loss("softmax")
                     .lr(Float.parseFloat(a.get("lr"))).maxSteps(steps).threads(threads).seed(1).build();
             // warm-up (JIT, native allocator), not reported
