@@ -76,6 +76,9 @@ final class NodePieceExport {
     stats.put("parameters", encoderParameters + shared.relations().length);
     stats.put("encoder_parameters", encoderParameters);
     stats.put("relation_parameters", shared.relations().length);
+    // what the same model costs as a lookup table (train.mode = shallow), for comparison
+    stats.put("shallow_parameters", trained.get("entities").asLong() * trained.get("dim").asInt()
+        + shared.relations().length);
     Map<String, Object> modelInfo = StatsFile.json().convertValue(trained, LinkedHashMap.class);
     modelInfo.put("entity_embeddings", "entity_embeddings/: id INT, name STRING, embedding ARRAY<FLOAT>[dim], "
         + "core_number INT (null without the reduce stage), source = encoded, distance INT (0)");
@@ -120,8 +123,9 @@ final class NodePieceExport {
       return stats;
     });
     StatsFile.putSection(output, "stats.json", ExportStage.NAME, stats);
-    context.out().printf(Locale.ROOT, "export: %,d entities encoded (NodePiece, %,d parameters)%n",
-        stats.get("entities_encoded"), stats.get("parameters"));
+    context.out().printf(Locale.ROOT,
+        "export: %,d entities encoded (NodePiece, %,d parameters; the same model as a shallow table: %,d)%n",
+        stats.get("entities_encoded"), stats.get("parameters"), stats.get("shallow_parameters"));
     context.out().flush();
   }
 

@@ -44,6 +44,10 @@ class RunChainTest {
     System.out.println("RUN NodePiece UMLS P=2: filtered MRR " + mrr + ", parameters " + parameters);
     assertTrue(mrr > 0.5, "filtered MRR " + mrr + " (measured 0.79; random ranking: about 0.04)");
     assertEquals(135, metrics.get("export").get("entities_encoded").asInt());
+    int dim = Files2.json(dir.resolve("model.json")).get("dim").asInt();
+    assertEquals(135L * dim + metrics.get("export").get("relation_parameters").asLong(),
+        metrics.get("export").get("shallow_parameters").asLong(), "entity table + relations of a shallow run");
+    assertTrue(result.out().contains("the same model as a shallow table: "), result.out());
     assertEquals(135, SharedSpark.get().read().parquet(dir.resolve("entity_embeddings").toString())
         .filter("source = 'encoded'").count());
     assertTrue(Files.exists(dir.resolve("nodepiece_vocabulary")));
