@@ -19,10 +19,6 @@ public final class Reciprocal implements ScoringModel {
         this.base = base;
     }
 
-    public ScoringModel base() {
-        return base;
-    }
-
     @Override
     public String name() {
         return base.name() + SUFFIX;
