@@ -147,14 +147,13 @@ public final class TokenizeStage implements Stage {
               Dataset<Row> vocab =
                   GraphDatasets.writeAndReread(context, tokenization.vocab(), new Path(staging, VOCAB));
               context.progress().step("computing statistics");
-              return stats(settings, settings, tokenization, tokens, vocab.count());
+              return stats(settings, tokenization, tokens, vocab.count());
             });
     GraphDatasets.addStatsSection(context.output(), NAME, marker.counts());
     report(context, marker.counts());
   }
 
   private static Map<String, Object> stats(
-      TokenizeConfig requested,
       TokenizeConfig settings,
       NodePiece.Tokenization tokenization,
       Dataset<Row> tokens,
@@ -192,7 +191,7 @@ public final class TokenizeStage implements Stage {
     Anchors.Selection anchors = tokenization.anchors();
     Map<String, Object> stats = new LinkedHashMap<>();
     stats.put("anchors", anchors.size());
-    stats.put("anchors_requested", requested.anchors());
+    stats.put("anchors_requested", settings.anchors());
     stats.put("k", k);
     stats.put("m", m);
     stats.put("strategy", settings.strategy().name().toLowerCase(Locale.ROOT));
