@@ -86,6 +86,11 @@ public final class RunReport {
     }
   }
 
+  /** An ingest figure of stats.json: at the top level where present, else in the ingest section. */
+  private static JsonNode ingestStat(JsonNode stats, String key) {
+    return stats.has(key) ? stats.get(key) : stats.path("ingest").path(key);
+  }
+
   /** The data the page draws, picked from stats.json and metrics.json (absent parts stay null). */
   static ObjectNode data(String dir, JsonNode stats, JsonNode metrics) {
     JsonNodeFactory f = JsonNodeFactory.instance;
@@ -95,7 +100,7 @@ public final class RunReport {
     data.set("loss", train.path("round_mean_loss").isArray() ? train.get("round_mean_loss") : f.nullNode());
     data.set("valid_mrr", firstArray(train, "round_valid_mrr", "valid_mrr_per_round", "round_mrr"));
     ObjectNode degree = f.objectNode();
-    JsonNode summary = stats.path("train_degree").isObject() ? stats.path("train_degree") : stats.path("ingest").path("train_degree");
+    JsonNode summary = ingestStat(stats, "train_degree");
     for (String key : new String[] {"min", "median", "mean", "p90", "p99", "max"}) {
       if (summary.path(key).isNumber()) {
         degree.set(key, summary.get(key));
@@ -103,15 +108,14 @@ public final class RunReport {
     }
     data.set("degree", degree.isEmpty() ? f.nullNode() : degree);
     // Older runs' stats.json has no histogram: the page then charts the summary figures instead.
-    JsonNode bins = stats.path("train_degree_histogram").isArray()
-        ? stats.get("train_degree_histogram") : stats.path("ingest").path("train_degree_histogram");
+    JsonNode bins = ingestStat(stats, "train_degree_histogram");
     ArrayNode histogram = f.arrayNode();
     for (JsonNode bin : bins) {
       histogram.addObject().put("from", bin.path("from").asLong()).put("to", bin.path("to").asLong())
           .put("entities", bin.path("entities").asLong());
     }
     data.set("degree_histogram", histogram.isEmpty() ? f.nullNode() : histogram);
-    JsonNode unseen = stats.path("unseen_entities").isObject() ? stats.path("unseen_entities") : stats.path("ingest").path("unseen_entities");
+    JsonNode unseen = ingestStat(stats, "unseen_entities");
     data.set("unseen_entities", unseen.path("entities").isNumber() ? unseen.get("entities") : f.nullNode());
     ArrayNode cores = f.arrayNode();
     for (JsonNode level : stats.path("reduce").path("per_k")) {
