@@ -36,6 +36,21 @@ public final class Cli {
     return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
+  /**
+   * {@code ingest} of a dataset folder's train.txt.gz, valid.txt.gz and test.txt.gz into {@code out};
+   * fails the test unless it exits 0.
+   */
+  public static Result ingest(Path data, Path out) {
+    Result result = run("ingest", "--output", out.toString(),
+        "--train", data.resolve("train.txt.gz").toString(),
+        "--valid", data.resolve("valid.txt.gz").toString(),
+        "--test", data.resolve("test.txt.gz").toString());
+    if (result.exitCode() != 0) {
+      throw new AssertionError("ingest of " + data + " failed: " + result);
+    }
+    return result;
+  }
+
   /** The shared benchmark datasets beside the repository; a missing folder fails the test. */
   public static Path dataset(String name) {
     String root = System.getProperty("kge.repo.root");

@@ -27,14 +27,7 @@ class IngestDegreeHistogramTest {
   void histogramEqualsABruteForceCountOverUmlsTrain() throws Exception {
     Path data = Cli.repoRoot().resolve("data/umls");
     Path out = tmp.resolve("out");
-    Cli.Result result =
-        Cli.run(
-            "ingest",
-            "--train", data.resolve("train.txt.gz").toString(),
-            "--valid", data.resolve("valid.txt.gz").toString(),
-            "--test", data.resolve("test.txt.gz").toString(),
-            "--output", out.toString());
-    assertEquals(0, result.exitCode(), result.toString());
+    Cli.ingest(data, out);
     JsonNode stats = Files2.json(out.resolve("stats.json"));
 
     // Brute force: degree = head + tail occurrences over the distinct training triples.

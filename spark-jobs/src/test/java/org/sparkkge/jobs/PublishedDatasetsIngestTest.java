@@ -39,14 +39,7 @@ class PublishedDatasetsIngestTest {
       throws Exception {
     Path data = Cli.dataset(name);
     Path out = tmp.resolve(name);
-    Cli.Result result =
-        Cli.run(
-            "ingest",
-            "--train", data.resolve("train.txt.gz").toString(),
-            "--valid", data.resolve("valid.txt.gz").toString(),
-            "--test", data.resolve("test.txt.gz").toString(),
-            "--output", out.toString());
-    assertEquals(0, result.exitCode(), result.toString());
+    Cli.ingest(data, out);
     assertTrue(Files.exists(out.resolve("_SUCCESS")));
 
     JsonNode stats = Files2.json(out.resolve("stats.json"));

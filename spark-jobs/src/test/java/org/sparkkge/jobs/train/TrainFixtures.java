@@ -58,11 +58,7 @@ public final class TrainFixtures {
   private static Path build(int shards) throws Exception {
     Path dir = Files.createTempDirectory("kge-umls-p" + shards).resolve("out");
     Path data = Cli.repoRoot().resolve("data/umls");
-    Cli.Result ingest = Cli.run("ingest", "--output", dir.toString(),
-        "--train", data.resolve("train.txt.gz").toString(),
-        "--valid", data.resolve("valid.txt.gz").toString(),
-        "--test", data.resolve("test.txt.gz").toString());
-    assertEquals(0, ingest.exitCode(), ingest.toString());
+    Cli.ingest(data, dir);
     partition(dir, shards);
     return dir;
   }
