@@ -13,12 +13,29 @@ import org.sparkkge.core.model.ScoringModels;
  * near-zero components), so they fall back to the neighbour's own vector. An entity's estimate is the
  * mean over all its edges to already-embedded neighbours.
  */
-public record Propagation(String model, int dim, int relationDim, float[] relations) implements Serializable {
+public final class Propagation implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final String model;
+  private final int dim;
+  private final int relationDim;
+  private final float[] relations;
+  // resolved once: estimate runs once per edge on the executors
+  private final String base;
+  private final boolean reciprocal;
+
+  public Propagation(String model, int dim, int relationDim, float[] relations) {
+    this.model = model;
+    this.dim = dim;
+    this.relationDim = relationDim;
+    this.relations = relations;
+    this.base = ScoringModels.baseName(model);
+    this.reciprocal = ScoringModels.isReciprocal(model);
+  }
 
   /** Human-readable rule, for stats and model.json. */
   public String rule() {
-    boolean reciprocal = ScoringModels.isReciprocal(model);
-    return switch (ScoringModels.baseName(model)) {
+    return switch (base) {
       case "transe_l1", "transe_l2" -> reciprocal
           ? "TransE, reciprocal relations: tail = head + r_forward, head = tail + r_inverse; mean over embedded neighbours"
           : "TransE: tail = head + r, head = tail - r; mean over embedded neighbours";
@@ -36,11 +53,10 @@ public record Propagation(String model, int dim, int relationDim, float[] relati
    */
   public float[] estimate(float[] known, int relation, boolean knownIsHead) {
     float[] out = new float[dim];
-    boolean reciprocal = ScoringModels.isReciprocal(model);
     // reciprocal: the head is the inverse half's "tail" of the known tail, so the transform runs forward
     int offset = relation * relationDim + (reciprocal && !knownIsHead ? relationDim / 2 : 0);
     float sign = knownIsHead || reciprocal ? 1f : -1f;
-    switch (ScoringModels.baseName(model)) {
+    switch (base) {
       case "transe_l1", "transe_l2" -> {
         for (int i = 0; i < dim; i++) out[i] = known[i] + sign * relations[offset + i];
       }
