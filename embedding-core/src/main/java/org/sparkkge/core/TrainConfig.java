@@ -27,6 +27,9 @@ import org.sparkkge.core.model.ScoringModels;
  * @param chunkSize positives per chunk for the chunked sampler
  * @param loss "softmax", "margin", "logistic" or "adversarial" (self-adversarial, RotatE paper)
  * @param margin margin of the ranking loss, or gamma of the logistic/adversarial losses
+ * @param softmaxMargin added to every sampled negative's score in the softmax loss, so a positive must beat
+ *     each negative by this much; log((N - 1) / M) is also the sampled-softmax correction that makes M
+ *     uniform negatives stand for all N - 1 other entities (0 = plain sampled softmax)
  * @param adversarialTemperature alpha of self-adversarial negative sampling
  * @param regularizer "none", "n3" or "l2", applied to the rows of the positive triples
  * @param regWeight weight of the regulariser
@@ -38,7 +41,8 @@ import org.sparkkge.core.model.ScoringModels;
  * @param initScale entity/relation rows start uniform in [-initScale, initScale]
  */
 public record TrainConfig(String model, int dim, float lr, float denseLr, int batchSize, int negatives,
-        int batchNegatives, String sampler, int chunkSize, String loss, float margin, float adversarialTemperature,
+        int batchNegatives, String sampler, int chunkSize, String loss, float margin, float softmaxMargin,
+        float adversarialTemperature,
         String regularizer, float regWeight, int epochs, long maxSteps, long seed, int threads, float initScale) {
 
     public static final Set<String> SAMPLERS = Set.of("chunked", "uniform", "all");
@@ -83,6 +87,12 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
         }
         if (loss == null || !LOSSES.contains(loss)) errors.add("train.loss: unknown '" + loss + "', expected one of " + LOSSES);
         if (!(margin >= 0) || Float.isInfinite(margin)) errors.add("train.margin must be >= 0, got " + margin);
+        if (!(softmaxMargin >= 0) || Float.isInfinite(softmaxMargin)) {
+            errors.add("train.softmax-margin must be >= 0, got " + softmaxMargin);
+        } else if (softmaxMargin > 0 && (!"softmax".equals(loss) || "all".equals(sampler))) {
+            errors.add("train.softmax-margin applies to the softmax loss over sampled negatives (train.loss=softmax,"
+                    + " train.sampler chunked or uniform), got loss " + loss + ", sampler " + sampler);
+        }
         if (!(adversarialTemperature >= 0) || Float.isInfinite(adversarialTemperature)) {
             errors.add("train.adversarial-temperature must be >= 0, got " + adversarialTemperature);
         }
@@ -123,7 +133,8 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
     public Builder toBuilder() {
         return new Builder().model(model).dim(dim).lr(lr).denseLr(denseLr).batchSize(batchSize).negatives(negatives)
                 .batchNegatives(batchNegatives).sampler(sampler).chunkSize(chunkSize).loss(loss).margin(margin)
-                .adversarialTemperature(adversarialTemperature).regularizer(regularizer).regWeight(regWeight)
+                .softmaxMargin(softmaxMargin).adversarialTemperature(adversarialTemperature).regularizer(regularizer)
+                .regWeight(regWeight)
                 .epochs(epochs).maxSteps(maxSteps).seed(seed).threads(threads).initScale(initScale);
     }
 
@@ -149,6 +160,7 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
                     case "chunk-size" -> b.chunkSize(Integer.parseInt(v));
                     case "loss" -> b.loss(v);
                     case "margin" -> b.margin(Float.parseFloat(v));
+                    case "softmax-margin" -> b.softmaxMargin(Float.parseFloat(v));
                     case "adversarial-temperature" -> b.adversarialTemperature(Float.parseFloat(v));
                     case "regularizer" -> b.regularizer(v);
                     case "reg-weight" -> b.regWeight(Float.parseFloat(v));
@@ -181,6 +193,7 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
         m.put("chunk-size", "" + d.chunkSize);
         m.put("loss", d.loss);
         m.put("margin", "" + d.margin);
+        m.put("softmax-margin", "" + d.softmaxMargin);
         m.put("adversarial-temperature", "" + d.adversarialTemperature);
         m.put("regularizer", d.regularizer);
         m.put("reg-weight", "" + d.regWeight);
@@ -205,6 +218,7 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
         private int chunkSize = 50;
         private String loss = "softmax";
         private float margin = 1.0f;
+        private float softmaxMargin = 0f;
         private float adversarialTemperature = 1.0f;
         private String regularizer = "none";
         private float regWeight = 0f;
@@ -225,6 +239,7 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
         public Builder chunkSize(int v) { chunkSize = v; return this; }
         public Builder loss(String v) { loss = v; return this; }
         public Builder margin(float v) { margin = v; return this; }
+        public Builder softmaxMargin(float v) { softmaxMargin = v; return this; }
         public Builder adversarialTemperature(float v) { adversarialTemperature = v; return this; }
         public Builder regularizer(String v) { regularizer = v; return this; }
         public Builder regWeight(float v) { regWeight = v; return this; }
@@ -236,7 +251,7 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
 
         public TrainConfig build() {
             return new TrainConfig(model, dim, lr, denseLr, batchSize, negatives, batchNegatives, sampler, chunkSize,
-                    loss, margin, adversarialTemperature, regularizer, regWeight, epochs, maxSteps, seed, threads,
+                    loss, margin, softmaxMargin, adversarialTemperature, regularizer, regWeight, epochs, maxSteps, seed, threads,
                     initScale);
         }
     }

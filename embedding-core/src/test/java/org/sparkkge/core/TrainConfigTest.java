@@ -15,7 +15,7 @@ class TrainConfigTest {
         assertEquals("complex", c.model());
         assertEquals(200, c.dim());
         assertEquals(TrainConfig.fromMap(Map.of()), c);
-        assertEquals(19, TrainConfig.KEYS.size());
+        assertEquals(20, TrainConfig.KEYS.size());
         Map<String, String> all = new HashMap<>(TrainConfig.KEYS);
         assertEquals(c, TrainConfig.fromMap(all));
     }
@@ -43,6 +43,20 @@ class TrainConfigTest {
         String rotate = assertThrows(IllegalArgumentException.class,
                 () -> TrainConfig.builder().model("rotate").dim(64).sampler("all").build()).getMessage();
         assertTrue(rotate.contains("matrix product") && rotate.contains("rotate"), rotate);
+    }
+
+    @Test
+    void softmaxMarginNeedsTheSampledSoftmaxLoss() {
+        assertEquals(5f, TrainConfig.fromMap(Map.of("train.softmax-margin", "5")).softmaxMargin());
+        String logistic = assertThrows(IllegalArgumentException.class,
+                () -> TrainConfig.builder().loss("logistic").softmaxMargin(5).build()).getMessage();
+        assertTrue(logistic.contains("train.softmax-margin applies to the softmax loss") && logistic.contains("logistic"),
+                logistic);
+        String all = assertThrows(IllegalArgumentException.class, () -> TrainConfig.builder().model("complex_reciprocal")
+                .sampler("all").softmaxMargin(5).build()).getMessage();
+        assertTrue(all.contains("sampler all"), all);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> TrainConfig.builder().softmaxMargin(-1).build())
+                .getMessage().contains("train.softmax-margin must be >= 0"));
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.sparkkge.core.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import org.sparkkge.core.TrainConfig;
 
 /**
  * Loss functions over positive scores (K, c) and negative scores (K, c, M), weighted per positive
@@ -11,15 +12,15 @@ import ai.djl.ndarray.NDList;
 public final class Losses {
     private Losses() {}
 
-    /** Weighted mean over positives of the per-positive loss selected by name. */
-    public static NDArray loss(String name, NDArray pos, NDArray neg, NDArray weights, float margin,
-            float temperature) {
-        NDArray perPositive = switch (name) {
-            case "softmax" -> softmax(pos, neg);
+    /** Weighted mean over positives of the per-positive loss that {@code config} selects, with its parameters. */
+    public static NDArray loss(TrainConfig config, NDArray pos, NDArray neg, NDArray weights) {
+        float margin = config.margin();
+        NDArray perPositive = switch (config.loss()) {
+            case "softmax" -> softmax(pos, config.softmaxMargin() == 0 ? neg : neg.add(config.softmaxMargin()));
             case "margin" -> marginRanking(pos, neg, margin);
             case "logistic" -> logistic(pos, neg, margin);
-            case "adversarial" -> selfAdversarial(pos, neg, margin, temperature);
-            default -> throw new IllegalArgumentException("unknown loss '" + name + "'");
+            case "adversarial" -> selfAdversarial(pos, neg, margin, config.adversarialTemperature());
+            default -> throw new IllegalArgumentException("unknown loss '" + config.loss() + "'");
         };
         return perPositive.mul(weights).sum().div(weights.sum().maximum(1f));
     }

@@ -233,9 +233,7 @@ public final class ShardTrainer {
             tailScores = tailScores == null ? batchTail : NDArrays.concat(new NDList(tailScores, batchTail), 2);
             headScores = headScores == null ? batchHead : NDArrays.concat(new NDList(headScores, batchHead), 2);
         }
-        return Losses.loss(config.loss(), positive, tailScores, weights, config.margin(), config.adversarialTemperature())
-                .add(Losses.loss(config.loss(), headPositive, headScores, weights, config.margin(),
-                        config.adversarialTemperature()));
+        return Losses.loss(config, positive, tailScores, weights).add(Losses.loss(config, headPositive, headScores, weights));
     }
 
     private static NDArray rows(NDManager manager, NDArray table, int[] localIds) {

@@ -150,8 +150,8 @@ public final class TrainingBenchmark {
                     for (NDArray x : new NDArray[] {h, r, t, neg}) x.setRequiresGradient(true);
                     try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
                         NDArray pos = model.score(h, r, t);
-                        NDArray loss = Losses.loss("softmax", pos, model.scoreTails(h, r, neg), w, 0, 1)
-                                .add(Losses.loss("softmax", pos, model.scoreHeads(r, t, neg), w, 0, 1));
+                        NDArray loss = Losses.loss(config, pos, model.scoreTails(h, r, neg), w)
+                                .add(Losses.loss(config, pos, model.scoreHeads(r, t, neg), w));
                         gc.backward(loss);
                     }
                     if (i >= 2) {
