@@ -35,10 +35,17 @@ import org.sparkkge.core.train.ShardTrainer;
  * epoch-limited quality run. Prints load average beside every figure.
  *
  * <p>Arguments (key=value): data=PATH (FB15k-237 folder), steps=40, threads=1, models=..., large=1000000,
- * chunkSize=50 (positives sharing one set of uniform negatives; the negatives per positive stay 1,000 + 50),
+ * chunkSize=50 (positives sharing one set of uniform negatives; the negatives per positive stay 1,000 + 50;
+ * another size is also run at 50 in the same process, as the baseline of its ratio), batchSize=1000,
+ * softmaxMargin=0,
  * epochs=0 (quality run epochs; 0 = skip), qualityModel=complex, lr=0.1, initScale=0.1 (quality run).
  */
 public final class TrainingBenchmark {
+    /** The peer on this machine (issue 3): PyTorch-BigGraph 1.0.1, ComplEx d=200, FB15k-237, 2 workers. */
+    private static final double PBG_COMPLEX_TRIPLES_PER_SECOND = 2_800;
+    /** PyTorch-BigGraph shares uniform negatives within chunks of its 50 batch negatives. */
+    private static final int PBG_CHUNK_SIZE = 50;
+
     public static void main(String[] args) throws Exception {
         Map<String, String> a = new LinkedHashMap<>();
         a.put("data", "../shared/datasets/fb15k-237");
@@ -47,6 +54,8 @@ public final class TrainingBenchmark {
         a.put("models", "complex,distmult,transe_l2,transe_l1,rotate");
         a.put("large", "1000000");
         a.put("chunkSize", "50");
+        a.put("batchSize", "1000");
+        a.put("softmaxMargin", "0");
         a.put("epochs", "0");
         a.put("qualityModel", "complex");
         a.put("lr", "0.1");
@@ -66,9 +75,10 @@ public final class TrainingBenchmark {
                 ds.numEntities(), ds.numRelations(), ds.train().size(), threads, a.get("chunkSize"));
         for (String model : a.get("models").split(",")) {
             boolean broadcast = model.equals("transe_l1") || model.equals("rotate");
-            TrainConfig config = TrainConfig.builder().model(model).dim(200).batchSize(1000)
+            TrainConfig config = TrainConfig.builder().model(model).dim(200).batchSize(Integer.parseInt(a.get("batchSize")))
                     .chunkSize(Integer.parseInt(a.get("chunkSize")))
                     .negatives(broadcast ? 100 : 1000).batchNegatives(50).loss("softmax")
+                    .softmaxMargin(Float.parseFloat(a.get("softmaxMargin")))
                     .lr(Float.parseFloat(a.get("lr"))).maxSteps(steps).threads(threads).seed(1).build();
             // warm-up (JIT, native allocator), not reported
             run(ds.train(), config.toBuilder().maxSteps(3).build(), ds.numEntities(), ds.numRelations());
@@ -76,18 +86,34 @@ public final class TrainingBenchmark {
             String loadSmall = load();
             TrainResult big = run(ds.train(), config, large, ds.numRelations());
             String loadBig = load();
+            double perStep = config.batchSize() * 1e3; // triples per step x ms per second
             double ratio = big.stats().meanStepMillis() / small.stats().meanStepMillis();
             double cpuRatio = big.stats().meanStepCpuMillis() / small.stats().meanStepCpuMillis();
             System.out.printf(Locale.ROOT, "%-9s negatives %d+50, %,d entities: wall %.1f ms/step = %,.0f triples/s [load %s];"
                     + " CPU %.1f ms/step = %,.0f triples per CPU-second%n", model, config.negatives(), ds.numEntities(),
-                    small.stats().meanStepMillis(), 1e6 / small.stats().meanStepMillis(), loadSmall,
-                    small.stats().meanStepCpuMillis(), 1e6 / small.stats().meanStepCpuMillis());
+                    small.stats().meanStepMillis(), perStep / small.stats().meanStepMillis(), loadSmall,
+                    small.stats().meanStepCpuMillis(), perStep / small.stats().meanStepCpuMillis());
             System.out.printf(Locale.ROOT, "%-9s negatives %d+50, %,d entities: wall %.1f ms/step = %,.0f triples/s [load %s];"
                     + " CPU %.1f ms/step = %,.0f triples per CPU-second%n", model, config.negatives(), large,
-                    big.stats().meanStepMillis(), 1e6 / big.stats().meanStepMillis(), loadBig,
-                    big.stats().meanStepCpuMillis(), 1e6 / big.stats().meanStepCpuMillis());
-            System.out.printf(Locale.ROOT, "          1M/15k step-time ratio: wall %.2f, CPU %.2f | peak RSS %d MiB%n",
-                    ratio, cpuRatio, peakRssMiB());
+                    big.stats().meanStepMillis(), perStep / big.stats().meanStepMillis(), loadBig,
+                    big.stats().meanStepCpuMillis(), perStep / big.stats().meanStepCpuMillis());
+            System.out.printf(Locale.ROOT, "          %,d / %,d entities step-time ratio: wall %.2f, CPU %.2f | peak RSS %d MiB%n",
+                    large, ds.numEntities(), ratio, cpuRatio, peakRssMiB());
+            if (model.startsWith("complex")) {
+                System.out.printf(Locale.ROOT, "          wall throughput = %.1fx PyTorch-BigGraph's %,.0f triples/s (ComplEx,"
+                        + " same negatives, 2 workers, measured on this machine)%n",
+                        perStep / small.stats().meanStepMillis() / PBG_COMPLEX_TRIPLES_PER_SECOND, PBG_COMPLEX_TRIPLES_PER_SECOND);
+            }
+            if (config.chunkSize() != PBG_CHUNK_SIZE) {
+                // the same step with PyTorch-BigGraph's chunk size, as the in-run baseline of the chunk-size gain
+                TrainResult baseline = run(ds.train(), config.toBuilder().chunkSize(PBG_CHUNK_SIZE).build(),
+                        ds.numEntities(), ds.numRelations());
+                System.out.printf(Locale.ROOT, "          chunks of %d: wall %.1f ms/step, CPU %.1f ms/step [load %s] ->"
+                        + " chunks of %d are x%.2f wall, x%.2f CPU faster%n", PBG_CHUNK_SIZE,
+                        baseline.stats().meanStepMillis(), baseline.stats().meanStepCpuMillis(), load(), config.chunkSize(),
+                        baseline.stats().meanStepMillis() / small.stats().meanStepMillis(),
+                        baseline.stats().meanStepCpuMillis() / small.stats().meanStepCpuMillis());
+            }
             double[] floor = computeFloorMillis(config, steps);
             System.out.printf(Locale.ROOT, "          compute floor (same scoring+loss+backward on pre-gathered leaves, no"
                     + " sampling/gather/update): wall %.1f ms, CPU %.1f ms/step [load %s] -> trainer CPU overhead x%.2f%n",
