@@ -233,7 +233,8 @@ public final class ShardTrainer {
             tailScores = tailScores == null ? batchTail : NDArrays.concat(new NDList(tailScores, batchTail), 2);
             headScores = headScores == null ? batchHead : NDArrays.concat(new NDList(headScores, batchHead), 2);
         }
-        return Losses.loss(config, positive, tailScores, weights).add(Losses.loss(config, headPositive, headScores, weights));
+        return Losses.loss(config, positive, tailScores, weights)
+                .add(Losses.loss(config, headPositive, headScores, weights));
     }
 
     private static NDArray rows(NDManager manager, NDArray table, int[] localIds) {
