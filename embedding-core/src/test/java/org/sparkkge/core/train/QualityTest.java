@@ -71,6 +71,19 @@ class QualityTest {
                 "one-vs-all updates every entity row");
     }
 
+    /** The sampled softmax with a margin (train.softmax-margin) and the tuned learning rate of the large graphs. */
+    @ParameterizedTest(name = "softmax margin {1} with {0} on {2}: filtered MRR >= {3}")
+    @CsvSource({
+        "complex_reciprocal, 3, umls,    0.72",
+        "complex_reciprocal, 3, kinship, 0.60",
+    })
+    void softmaxMarginTrainingRanksFarAboveRandom(String model, float margin, String dataset, double minimumMrr) {
+        TrainConfig config = TrainConfig.builder().model(model).dim(64).batchSize(500).chunkSize(50).negatives(100)
+                .batchNegatives(50).loss("softmax").softmaxMargin(margin).lr(0.2f).epochs(20).seed(1).threads(1)
+                .build();
+        trainAndCheck(config, dataset, minimumMrr, "softmax margin " + margin + " ");
+    }
+
     /** Trains on the bundled graph, ranks its test split, and checks the filtered MRR. */
     private static TrainResult trainAndCheck(TrainConfig config, String dataset, double minimumMrr, String label) {
         KgDataset ds = DATA.computeIfAbsent(dataset, TestData::bundled);
