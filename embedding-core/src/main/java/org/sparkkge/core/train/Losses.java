@@ -16,7 +16,8 @@ public final class Losses {
     public static NDArray loss(TrainConfig config, NDArray pos, NDArray neg, NDArray weights) {
         float margin = config.margin();
         NDArray perPositive = switch (config.loss()) {
-            case "softmax" -> softmax(pos, config.softmaxMargin() == 0 ? neg : neg.add(config.softmaxMargin()));
+            // raising every negative by the margin = lowering the positive by it: (K, c) floats, not (K, c, M)
+            case "softmax" -> softmax(config.softmaxMargin() == 0 ? pos : pos.sub(config.softmaxMargin()), neg);
             case "margin" -> marginRanking(pos, neg, margin);
             case "logistic" -> logistic(pos, neg, margin);
             case "adversarial" -> selfAdversarial(pos, neg, margin, config.adversarialTemperature());
