@@ -30,6 +30,10 @@ import org.sparkkge.core.model.ScoringModels;
  * @param softmaxMargin added to every sampled negative's score in the softmax loss, so a positive must beat
  *     each negative by this much; log((N - 1) / M) is also the sampled-softmax correction that makes M
  *     uniform negatives stand for all N - 1 other entities (0 = plain sampled softmax)
+ * @param removeAccidentalHits mask every sampled negative that is the positive's own answer (the true tail
+ *     when corrupting tails, the true head when corrupting heads), so no positive is trained against
+ *     itself; when off, only a batch negative taken from the positive's own triple is masked (unused by the
+ *     "all" sampler, whose loss counts the positive's own column once, as the target)
  * @param adversarialTemperature alpha of self-adversarial negative sampling
  * @param regularizer "none", "n3" or "l2", applied to the rows of the positive triples
  * @param regWeight weight of the regulariser
@@ -42,7 +46,7 @@ import org.sparkkge.core.model.ScoringModels;
  */
 public record TrainConfig(String model, int dim, float lr, float denseLr, int batchSize, int negatives,
         int batchNegatives, String sampler, int chunkSize, String loss, float margin, float softmaxMargin,
-        float adversarialTemperature, String regularizer, float regWeight, int epochs, long maxSteps, long seed,
+        boolean removeAccidentalHits, float adversarialTemperature, String regularizer, float regWeight, int epochs, long maxSteps, long seed,
         int threads, float initScale) {
 
     public static final Set<String> SAMPLERS = Set.of("chunked", "uniform", "all");
@@ -133,7 +137,7 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
     public Builder toBuilder() {
         return new Builder().model(model).dim(dim).lr(lr).denseLr(denseLr).batchSize(batchSize).negatives(negatives)
                 .batchNegatives(batchNegatives).sampler(sampler).chunkSize(chunkSize).loss(loss).margin(margin)
-                .softmaxMargin(softmaxMargin).adversarialTemperature(adversarialTemperature).regularizer(regularizer)
+                .softmaxMargin(softmaxMargin).removeAccidentalHits(removeAccidentalHits).adversarialTemperature(adversarialTemperature).regularizer(regularizer)
                 .regWeight(regWeight).epochs(epochs).maxSteps(maxSteps).seed(seed).threads(threads).initScale(initScale);
     }
 
@@ -160,6 +164,7 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
                     case "loss" -> b.loss(v);
                     case "margin" -> b.margin(Float.parseFloat(v));
                     case "softmax-margin" -> b.softmaxMargin(Float.parseFloat(v));
+                    case "remove-accidental-hits" -> b.removeAccidentalHits(parseBoolean(key, v));
                     case "adversarial-temperature" -> b.adversarialTemperature(Float.parseFloat(v));
                     case "regularizer" -> b.regularizer(v);
                     case "reg-weight" -> b.regWeight(Float.parseFloat(v));
@@ -178,6 +183,13 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
         return b.build();
     }
 
+    /** Strict: only "true" or "false" (any case), so a typo is an error rather than a silent false. */
+    private static boolean parseBoolean(String key, String v) {
+        if (v.equalsIgnoreCase("true")) return true;
+        if (v.equalsIgnoreCase("false")) return false;
+        throw new IllegalArgumentException("train." + key + ": expected true or false, got '" + v + "'");
+    }
+
     private static Map<String, String> defaultsAsMap() {
         Builder d = new Builder();
         Map<String, String> m = new LinkedHashMap<>();
@@ -193,6 +205,7 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
         m.put("loss", d.loss);
         m.put("margin", "" + d.margin);
         m.put("softmax-margin", "" + d.softmaxMargin);
+        m.put("remove-accidental-hits", "" + d.removeAccidentalHits);
         m.put("adversarial-temperature", "" + d.adversarialTemperature);
         m.put("regularizer", d.regularizer);
         m.put("reg-weight", "" + d.regWeight);
@@ -218,6 +231,7 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
         private String loss = "softmax";
         private float margin = 1.0f;
         private float softmaxMargin = 0f;
+        private boolean removeAccidentalHits = true;
         private float adversarialTemperature = 1.0f;
         private String regularizer = "none";
         private float regWeight = 0f;
@@ -239,6 +253,7 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
         public Builder loss(String v) { loss = v; return this; }
         public Builder margin(float v) { margin = v; return this; }
         public Builder softmaxMargin(float v) { softmaxMargin = v; return this; }
+        public Builder removeAccidentalHits(boolean v) { removeAccidentalHits = v; return this; }
         public Builder adversarialTemperature(float v) { adversarialTemperature = v; return this; }
         public Builder regularizer(String v) { regularizer = v; return this; }
         public Builder regWeight(float v) { regWeight = v; return this; }
@@ -250,7 +265,7 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
 
         public TrainConfig build() {
             return new TrainConfig(model, dim, lr, denseLr, batchSize, negatives, batchNegatives, sampler, chunkSize,
-                    loss, margin, softmaxMargin, adversarialTemperature, regularizer, regWeight, epochs, maxSteps, seed,
+                    loss, margin, softmaxMargin, removeAccidentalHits, adversarialTemperature, regularizer, regWeight, epochs, maxSteps, seed,
                     threads, initScale);
         }
     }

@@ -1,6 +1,7 @@
 package org.sparkkge.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,7 +16,7 @@ class TrainConfigTest {
         assertEquals("complex", c.model());
         assertEquals(200, c.dim());
         assertEquals(TrainConfig.fromMap(Map.of()), c);
-        assertEquals(20, TrainConfig.KEYS.size());
+        assertEquals(21, TrainConfig.KEYS.size());
         Map<String, String> all = new HashMap<>(TrainConfig.KEYS);
         assertEquals(c, TrainConfig.fromMap(all));
     }
@@ -57,6 +58,15 @@ class TrainConfigTest {
         assertTrue(all.contains("sampler all"), all);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> TrainConfig.builder().softmaxMargin(-1).build())
                 .getMessage().contains("train.softmax-margin must be >= 0"));
+    }
+
+    @Test
+    void accidentalHitRemovalIsAStrictBoolean() {
+        assertTrue(TrainConfig.fromMap(Map.of("train.remove-accidental-hits", "TRUE")).removeAccidentalHits());
+        assertFalse(TrainConfig.fromMap(Map.of("remove-accidental-hits", "false")).removeAccidentalHits());
+        String typo = assertThrows(IllegalArgumentException.class,
+                () -> TrainConfig.fromMap(Map.of("train.remove-accidental-hits", "yes"))).getMessage();
+        assertTrue(typo.contains("train.remove-accidental-hits: expected true or false, got 'yes'"), typo);
     }
 
     @Test

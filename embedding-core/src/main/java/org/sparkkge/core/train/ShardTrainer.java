@@ -214,7 +214,6 @@ public final class ShardTrainer {
             NDArray r, NDArray t, NDArray positive, NDArray headPositive, NDArray weights, StepBatch b,
             TrainConfig config, int dim) {
         int k = b.chunks;
-        int c = b.chunkSize;
         // Uniform and batch negatives are scored separately and their scores concatenated: copying
         // scores (k x c x M) is cheaper than copying candidate rows (k x M x dim).
         NDArray tailScores = null;
@@ -227,14 +226,26 @@ public final class ShardTrainer {
         if (b.batchNegatives > 0) {
             NDArray bt = rows(manager, entityRows, b.batchTailLocal).reshape(k, b.batchNegatives, dim);
             NDArray bh = rows(manager, entityRows, b.batchHeadLocal).reshape(k, b.batchNegatives, dim);
-            NDArray mask = manager.create(b.batchMask, new Shape(k, c, b.batchNegatives));
-            NDArray batchTail = model.scoreTails(h, r, bt).add(mask);
-            NDArray batchHead = model.scoreHeads(r, t, bh).add(mask);
+            NDArray batchTail = model.scoreTails(h, r, bt);
+            NDArray batchHead = model.scoreHeads(r, t, bh);
             tailScores = tailScores == null ? batchTail : NDArrays.concat(new NDList(tailScores, batchTail), 2);
             headScores = headScores == null ? batchHead : NDArrays.concat(new NDList(headScores, batchHead), 2);
         }
+        tailScores = mask(manager, tailScores, b.tailMasked);
+        headScores = mask(manager, headScores, b.headMasked);
         return Losses.loss(config, positive, tailScores, weights)
                 .add(Losses.loss(config, headPositive, headScores, weights));
+    }
+
+    /**
+     * Sets the scores at the given flat indices to {@link StepBatch#MASKED} (out of place, so autograd
+     * sees it and the masked scores get no gradient); a sparse write, not a dense mask added to every score.
+     */
+    private static NDArray mask(NDManager manager, NDArray scores, long[] flatIndices) {
+        if (flatIndices.length == 0) return scores;
+        float[] masked = new float[flatIndices.length];
+        Arrays.fill(masked, StepBatch.MASKED);
+        return scores.put(manager.create(flatIndices), manager.create(masked));
     }
 
     private static NDArray rows(NDManager manager, NDArray table, int[] localIds) {

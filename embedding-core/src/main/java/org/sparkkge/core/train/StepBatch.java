@@ -11,7 +11,7 @@ import org.sparkkge.core.TripleArrays;
  * Padding positives (weight 0) fill the last chunk of a short final batch.
  */
 final class StepBatch {
-    /** Added to the score of a masked candidate (a batch negative that is the positive's own entity). */
+    /** Score given to a masked candidate, so that it contributes nothing to any loss. */
     static final float MASKED = -1e9f;
 
     /** One-vs-all: local entity index = entity id, every entity is a candidate, no sampled negatives. */
@@ -30,7 +30,14 @@ final class StepBatch {
     int[] negativeLocal;
     int[] batchTailLocal;
     int[] batchHeadLocal;
-    float[] batchMask;
+    /** Batch position of the positive each batch negative was taken from. */
+    int[] batchSource;
+    /**
+     * Flat indices into the (chunks, chunkSize, negatives + batchNegatives) tail and head score tensors
+     * (uniform negatives first, then batch negatives) of candidates to mask; may be the same array.
+     */
+    long[] tailMasked;
+    long[] headMasked;
 
     /**
      * @param entityLocal scratch of length numEntities filled with -1; restored before returning
@@ -80,22 +87,25 @@ final class StepBatch {
             // With nb == chunk size (chunked sampler) a chunk uses its own positives, as PyTorch-BigGraph does.
             b.batchTailLocal = new int[k * nb];
             b.batchHeadLocal = new int[k * nb];
-            b.batchMask = new float[padded * nb];
+            b.batchSource = new int[k * nb];
             boolean ownChunk = config.chunked() && nb == c;
             for (int chunk = 0; chunk < k; chunk++) {
                 for (int j = 0; j < nb; j++) {
                     int slot = ownChunk ? chunk * c + j : random.nextInt(count);
                     int source = slot < count ? slot : 0;
+                    b.batchSource[chunk * nb + j] = source;
                     b.batchTailLocal[chunk * nb + j] = b.tailLocal[source];
                     b.batchHeadLocal[chunk * nb + j] = b.headLocal[source];
-                    for (int i = 0; i < c; i++) {
-                        int positive = chunk * c + i;
-                        int positiveSource = positive < count ? positive : 0;
-                        if (positiveSource == source) {
-                            b.batchMask[(positive * nb) + j] = MASKED;
-                        }
-                    }
                 }
+            }
+        }
+        if (!b.allEntities) {
+            if (config.removeAccidentalHits()) {
+                b.tailMasked = accidentalHits(b, b.tailLocal, b.batchTailLocal, nE[0]);
+                b.headMasked = accidentalHits(b, b.headLocal, b.batchHeadLocal, nE[0]);
+            } else {
+                b.tailMasked = ownTripleSlots(b);
+                b.headMasked = b.tailMasked;
             }
         }
         b.uniqueEntities = Arrays.copyOf(uniqueE, nE[0]);
@@ -103,6 +113,71 @@ final class StepBatch {
         for (int id : b.uniqueEntities) entityLocal[id] = -1;
         for (int id : b.uniqueRelations) relationLocalScratch[id] = -1;
         return b;
+    }
+
+    /**
+     * Candidates equal to the positive's own answer ({@code answerLocal}: tails when corrupting tails,
+     * heads when corrupting heads), among the chunk's uniform negatives and its batch negatives
+     * ({@code batchLocal}). Per chunk the candidates are indexed by entity (a linked list through
+     * {@code next}), so the cost is O(chunk + negatives), not their product.
+     */
+    private static long[] accidentalHits(StepBatch b, int[] answerLocal, int[] batchLocal, int localEntities) {
+        int mu = b.uniformNegatives;
+        int nb = b.batchNegatives;
+        int m = mu + nb;
+        int[] first = new int[localEntities];
+        Arrays.fill(first, -1);
+        int[] next = new int[m];
+        LongList hits = new LongList();
+        for (int chunk = 0; chunk < b.chunks; chunk++) {
+            for (int j = m - 1; j >= 0; j--) {
+                int e = candidate(b, batchLocal, chunk, j);
+                next[j] = first[e];
+                first[e] = j;
+            }
+            for (int i = 0; i < b.chunkSize; i++) {
+                int positive = chunk * b.chunkSize + i;
+                if (positive >= b.realPositives) break; // padding has weight 0: nothing to mask
+                for (int j = first[answerLocal[positive]]; j >= 0; j = next[j]) hits.add((long) positive * m + j);
+            }
+            for (int j = 0; j < m; j++) first[candidate(b, batchLocal, chunk, j)] = -1;
+        }
+        return hits.toArray();
+    }
+
+    private static int candidate(StepBatch b, int[] batchLocal, int chunk, int j) {
+        int mu = b.uniformNegatives;
+        return j < mu ? b.negativeLocal[chunk * mu + j] : batchLocal[chunk * b.batchNegatives + j - mu];
+    }
+
+    /** Batch negatives taken from the positive's own triple (without hit removal, only these are masked). */
+    private static long[] ownTripleSlots(StepBatch b) {
+        int mu = b.uniformNegatives;
+        int nb = b.batchNegatives;
+        int m = mu + nb;
+        LongList slots = new LongList();
+        for (int positive = 0; positive < b.realPositives; positive++) { // padding has weight 0: nothing to mask
+            int chunk = positive / b.chunkSize;
+            for (int j = 0; j < nb; j++) {
+                if (b.batchSource[chunk * nb + j] == positive) slots.add((long) positive * m + mu + j);
+            }
+        }
+        return slots.toArray();
+    }
+
+    /** Growable list of longs (no boxing on the per-step host path). */
+    private static final class LongList {
+        private long[] values = new long[64];
+        private int size;
+
+        void add(long v) {
+            if (size == values.length) values = Arrays.copyOf(values, size * 2);
+            values[size++] = v;
+        }
+
+        long[] toArray() {
+            return Arrays.copyOf(values, size);
+        }
     }
 
     private static int local(int id, int[] localOf, int[] unique, int[] count) {

@@ -152,6 +152,24 @@ class ShardTrainerTest {
     }
 
     @Test
+    void removedAccidentalHitsLeaveNoLossAndNoGradient() {
+        // One entity: every sampled negative is the positive's own answer, in both directions.
+        TripleArrays selfLoop = new TripleArrays(new int[] {0}, new int[] {0}, new int[] {0});
+        TrainConfig.Builder b = TrainConfig.builder().model("complex").dim(8).batchSize(1).chunkSize(1).negatives(10)
+                .batchNegatives(1).epochs(1).seed(3);
+        ModelParameters start = ModelParameters.initialize(b.build(), 1, 1);
+        // kept: the 10 uniform copies of the positive score (the batch negative is its own triple, always
+        // masked), so each direction's softmax loss is log(1 + 10)
+        TrainResult kept = ShardTrainer.train(selfLoop, start, b.removeAccidentalHits(false).build(), Device.cpu());
+        assertEquals(2 * Math.log(11), kept.stats().firstStepLoss(), 1e-4);
+        assertFalse(Arrays.equals(start.entities(), kept.params().entities()));
+        TrainResult removed = ShardTrainer.train(selfLoop, start, b.removeAccidentalHits(true).build(), Device.cpu());
+        assertEquals(0, removed.stats().firstStepLoss(), 1e-6);
+        assertArrayEquals(start.entities(), removed.params().entities());
+        assertArrayEquals(start.relations(), removed.params().relations());
+    }
+
+    @Test
     void maxStepsStopsEarlyAndMismatchesAreRejected() {
         TrainResult r = train(UMLS.train(), small().maxSteps(3).epochs(5).build());
         assertEquals(3, r.stats().steps());
