@@ -35,6 +35,9 @@ public final class ShardTrainer {
     /** Observes the training's device manager after every step (tests check native memory stays flat). */
     static volatile java.util.function.Consumer<NDManager> afterStepObserver;
 
+    /** Tests set it to score large chunks by concatenating scores too, to compare both paths. */
+    static volatile boolean concatenateScoresAlways;
+
     private ShardTrainer() {}
 
     /** Shallow (lookup-table) training. The input parameters are not modified. */
@@ -214,22 +217,31 @@ public final class ShardTrainer {
             NDArray r, NDArray t, NDArray positive, NDArray headPositive, NDArray weights, StepBatch b,
             TrainConfig config, int dim) {
         int k = b.chunks;
-        // Uniform and batch negatives are scored separately and their scores concatenated: copying
-        // scores (k x c x M) is cheaper than copying candidate rows (k x M x dim).
-        NDArray tailScores = null;
-        NDArray headScores = null;
-        if (b.uniformNegatives > 0) {
-            NDArray shared = rows(manager, entityRows, b.negativeLocal).reshape(k, b.uniformNegatives, dim);
-            tailScores = model.scoreTails(h, r, shared);
-            headScores = model.scoreHeads(r, t, shared);
-        }
-        if (b.batchNegatives > 0) {
-            NDArray bt = rows(manager, entityRows, b.batchTailLocal).reshape(k, b.batchNegatives, dim);
-            NDArray bh = rows(manager, entityRows, b.batchHeadLocal).reshape(k, b.batchNegatives, dim);
-            NDArray batchTail = model.scoreTails(h, r, bt);
-            NDArray batchHead = model.scoreHeads(r, t, bh);
-            tailScores = tailScores == null ? batchTail : NDArrays.concat(new NDList(tailScores, batchTail), 2);
-            headScores = headScores == null ? batchHead : NDArrays.concat(new NDList(headScores, batchHead), 2);
+        NDArray tailScores;
+        NDArray headScores;
+        if (b.uniformNegatives > 0 && b.batchNegatives > 0 && b.chunkSize > dim && !concatenateScoresAlways) {
+            // Large chunks: copying the candidate rows (k x M x dim) is cheaper than concatenating the
+            // scores (k x c x M), so each direction scores one gathered candidate block.
+            int m = b.uniformNegatives + b.batchNegatives;
+            tailScores = model.scoreTails(h, r, rows(manager, entityRows, b.candidates(b.batchTailLocal)).reshape(k, m, dim));
+            headScores = model.scoreHeads(r, t, rows(manager, entityRows, b.candidates(b.batchHeadLocal)).reshape(k, m, dim));
+        } else {
+            // Small chunks: uniform and batch negatives are scored separately and their scores concatenated.
+            tailScores = null;
+            headScores = null;
+            if (b.uniformNegatives > 0) {
+                NDArray shared = rows(manager, entityRows, b.negativeLocal).reshape(k, b.uniformNegatives, dim);
+                tailScores = model.scoreTails(h, r, shared);
+                headScores = model.scoreHeads(r, t, shared);
+            }
+            if (b.batchNegatives > 0) {
+                NDArray bt = rows(manager, entityRows, b.batchTailLocal).reshape(k, b.batchNegatives, dim);
+                NDArray bh = rows(manager, entityRows, b.batchHeadLocal).reshape(k, b.batchNegatives, dim);
+                NDArray batchTail = model.scoreTails(h, r, bt);
+                NDArray batchHead = model.scoreHeads(r, t, bh);
+                tailScores = tailScores == null ? batchTail : NDArrays.concat(new NDList(tailScores, batchTail), 2);
+                headScores = headScores == null ? batchHead : NDArrays.concat(new NDList(headScores, batchHead), 2);
+            }
         }
         tailScores = mask(manager, tailScores, b.tailMasked);
         headScores = mask(manager, headScores, b.headMasked);

@@ -145,6 +145,20 @@ final class StepBatch {
         return hits.toArray();
     }
 
+    /**
+     * Local entity ids of every chunk's candidates in score order: its uniform negatives, then its
+     * batch negatives from {@code batchLocal} (tails or heads), chunk after chunk.
+     */
+    int[] candidates(int[] batchLocal) {
+        int m = uniformNegatives + batchNegatives;
+        int[] out = new int[chunks * m];
+        for (int chunk = 0; chunk < chunks; chunk++) {
+            System.arraycopy(negativeLocal, chunk * uniformNegatives, out, chunk * m, uniformNegatives);
+            System.arraycopy(batchLocal, chunk * batchNegatives, out, chunk * m + uniformNegatives, batchNegatives);
+        }
+        return out;
+    }
+
     private static int candidate(StepBatch b, int[] batchLocal, int chunk, int j) {
         int mu = b.uniformNegatives;
         return j < mu ? b.negativeLocal[chunk * mu + j] : batchLocal[chunk * b.batchNegatives + j - mu];

@@ -37,7 +37,7 @@ import org.sparkkge.core.train.ShardTrainer;
  * <p>Arguments (key=value): data=PATH (FB15k-237 folder), steps=40, threads=1, models=..., large=1000000,
  * chunkSize=50 (positives sharing one set of uniform negatives; the negatives per positive stay 1,000 + 50;
  * another size is also run at 50 in the same process, as the baseline of its ratio), batchSize=1000,
- * softmaxMargin=0,
+ * softmaxMargin=0, removeAccidentalHits=true,
  * epochs=0 (quality run epochs; 0 = skip), qualityModel=complex, lr=0.1, initScale=0.1 (quality run).
  */
 public final class TrainingBenchmark {
@@ -56,6 +56,7 @@ public final class TrainingBenchmark {
         a.put("chunkSize", "50");
         a.put("batchSize", "1000");
         a.put("softmaxMargin", "0");
+        a.put("removeAccidentalHits", "true");
         a.put("epochs", "0");
         a.put("qualityModel", "complex");
         a.put("lr", "0.1");
@@ -79,6 +80,7 @@ public final class TrainingBenchmark {
                     .chunkSize(Integer.parseInt(a.get("chunkSize")))
                     .negatives(broadcast ? 100 : 1000).batchNegatives(50).loss("softmax")
                     .softmaxMargin(Float.parseFloat(a.get("softmaxMargin")))
+                    .removeAccidentalHits(Boolean.parseBoolean(a.get("removeAccidentalHits")))
                     .lr(Float.parseFloat(a.get("lr"))).maxSteps(steps).threads(threads).seed(1).build();
             // warm-up (JIT, native allocator), not reported
             run(ds.train(), config.toBuilder().maxSteps(3).build(), ds.numEntities(), ds.numRelations());

@@ -170,6 +170,28 @@ class ShardTrainerTest {
     }
 
     @Test
+    void largeChunksScoreGatheredCandidatesAsConcatenatedScoresWould() {
+        // chunk 100 > dim 32: one candidate block per direction; the other path concatenates scores
+        for (boolean removeHits : new boolean[] {true, false}) {
+            TrainConfig config = small().chunkSize(100).batchNegatives(20).epochs(2).removeAccidentalHits(removeHits)
+                    .build();
+            TrainResult gathered = train(UMLS.train(), config);
+            TrainResult concatenated;
+            ShardTrainer.concatenateScoresAlways = true;
+            try {
+                concatenated = train(UMLS.train(), config);
+            } finally {
+                ShardTrainer.concatenateScoresAlways = false;
+            }
+            assertEquals(concatenated.stats().firstStepLoss(), gathered.stats().firstStepLoss(), 1e-5);
+            assertArrayEquals(concatenated.stats().epochMeanLoss(), gathered.stats().epochMeanLoss(), 1e-4);
+            float[] a = concatenated.params().entities();
+            float[] b = gathered.params().entities();
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4, "entity value " + i);
+        }
+    }
+
+    @Test
     void maxStepsStopsEarlyAndMismatchesAreRejected() {
         TrainResult r = train(UMLS.train(), small().maxSteps(3).epochs(5).build());
         assertEquals(3, r.stats().steps());
