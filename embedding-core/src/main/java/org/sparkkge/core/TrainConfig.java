@@ -46,8 +46,8 @@ import org.sparkkge.core.model.ScoringModels;
  */
 public record TrainConfig(String model, int dim, float lr, float denseLr, int batchSize, int negatives,
         int batchNegatives, String sampler, int chunkSize, String loss, float margin, float softmaxMargin,
-        boolean removeAccidentalHits, float adversarialTemperature, String regularizer, float regWeight, int epochs, long maxSteps, long seed,
-        int threads, float initScale) {
+        boolean removeAccidentalHits, float adversarialTemperature, String regularizer, float regWeight, int epochs,
+        long maxSteps, long seed, int threads, float initScale) {
 
     public static final Set<String> SAMPLERS = Set.of("chunked", "uniform", "all");
     public static final Set<String> LOSSES = Set.of("softmax", "margin", "logistic", "adversarial");
@@ -137,8 +137,9 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
     public Builder toBuilder() {
         return new Builder().model(model).dim(dim).lr(lr).denseLr(denseLr).batchSize(batchSize).negatives(negatives)
                 .batchNegatives(batchNegatives).sampler(sampler).chunkSize(chunkSize).loss(loss).margin(margin)
-                .softmaxMargin(softmaxMargin).removeAccidentalHits(removeAccidentalHits).adversarialTemperature(adversarialTemperature).regularizer(regularizer)
-                .regWeight(regWeight).epochs(epochs).maxSteps(maxSteps).seed(seed).threads(threads).initScale(initScale);
+                .softmaxMargin(softmaxMargin).removeAccidentalHits(removeAccidentalHits)
+                .adversarialTemperature(adversarialTemperature).regularizer(regularizer).regWeight(regWeight)
+                .epochs(epochs).maxSteps(maxSteps).seed(seed).threads(threads).initScale(initScale);
     }
 
     /**
@@ -265,8 +266,8 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
 
         public TrainConfig build() {
             return new TrainConfig(model, dim, lr, denseLr, batchSize, negatives, batchNegatives, sampler, chunkSize,
-                    loss, margin, softmaxMargin, removeAccidentalHits, adversarialTemperature, regularizer, regWeight, epochs, maxSteps, seed,
-                    threads, initScale);
+                    loss, margin, softmaxMargin, removeAccidentalHits, adversarialTemperature, regularizer, regWeight, epochs,
+                    maxSteps, seed, threads, initScale);
         }
     }
 }

@@ -223,8 +223,10 @@ public final class ShardTrainer {
             // Large chunks: copying the candidate rows (k x M x dim) is cheaper than concatenating the
             // scores (k x c x M), so each direction scores one gathered candidate block.
             int m = b.uniformNegatives + b.batchNegatives;
-            tailScores = model.scoreTails(h, r, rows(manager, entityRows, b.candidates(b.batchTailLocal)).reshape(k, m, dim));
-            headScores = model.scoreHeads(r, t, rows(manager, entityRows, b.candidates(b.batchHeadLocal)).reshape(k, m, dim));
+            NDArray tailCandidates = rows(manager, entityRows, b.candidates(b.batchTailLocal)).reshape(k, m, dim);
+            NDArray headCandidates = rows(manager, entityRows, b.candidates(b.batchHeadLocal)).reshape(k, m, dim);
+            tailScores = model.scoreTails(h, r, tailCandidates);
+            headScores = model.scoreHeads(r, t, headCandidates);
         } else {
             // Small chunks: uniform and batch negatives are scored separately and their scores concatenated.
             tailScores = null;

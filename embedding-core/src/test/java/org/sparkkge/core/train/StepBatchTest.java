@@ -81,7 +81,9 @@ class StepBatchTest {
         for (int p = 0; p < b.realPositives; p++) {
             int chunk = p / b.chunkSize;
             for (int j = 0; j < b.batchNegatives; j++) {
-                if (b.batchSource[chunk * b.batchNegatives + j] == p) expected.add((long) p * m + b.uniformNegatives + j);
+                if (b.batchSource[chunk * b.batchNegatives + j] == p) {
+                    expected.add((long) p * m + b.uniformNegatives + j);
+                }
             }
         }
         assertTrue(expected.size() > 3, "the check needs own-triple slots, got " + expected.size());
@@ -92,7 +94,9 @@ class StepBatchTest {
         StepBatch own = prepare(config().batchNegatives(10).removeAccidentalHits(false).build());
         int mo = own.uniformNegatives + own.batchNegatives;
         long[] diagonal = new long[own.realPositives];
-        for (int p = 0; p < diagonal.length; p++) diagonal[p] = (long) p * mo + own.uniformNegatives + p % own.chunkSize;
+        for (int p = 0; p < diagonal.length; p++) {
+            diagonal[p] = (long) p * mo + own.uniformNegatives + p % own.chunkSize;
+        }
         long[] masked = sorted(own.tailMasked);
         assertArrayEquals(diagonal, masked);
     }
