@@ -37,6 +37,16 @@ public final class ComplEx implements ScoringModel {
         return headQuery(r, t).batchMatMul(candidates.transpose(0, 2, 1));
     }
 
+    @Override
+    public NDArray[] scoreTrueAndTails(NDArray h, NDArray r, NDArray t, NDArray candidates) {
+        return ScoringModel.queryScores(tailQuery(h, r), t, candidates);
+    }
+
+    @Override
+    public NDArray[] scoreTrueAndHeads(NDArray h, NDArray r, NDArray t, NDArray candidates) {
+        return ScoringModel.queryScores(headQuery(r, t), h, candidates);
+    }
+
     /** h * r as a real row q such that score = q . t. */
     private static NDArray tailQuery(NDArray h, NDArray r) {
         NDArray a = realPart(h), b = imagPart(h), c = realPart(r), d = imagPart(r);

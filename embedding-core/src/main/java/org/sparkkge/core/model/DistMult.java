@@ -28,4 +28,14 @@ public final class DistMult implements ScoringModel {
     public NDArray scoreHeads(NDArray r, NDArray t, NDArray candidates) {
         return r.mul(t).batchMatMul(candidates.transpose(0, 2, 1));
     }
+
+    @Override
+    public NDArray[] scoreTrueAndTails(NDArray h, NDArray r, NDArray t, NDArray candidates) {
+        return ScoringModel.queryScores(h.mul(r), t, candidates);
+    }
+
+    @Override
+    public NDArray[] scoreTrueAndHeads(NDArray h, NDArray r, NDArray t, NDArray candidates) {
+        return ScoringModel.queryScores(r.mul(t), h, candidates);
+    }
 }

@@ -66,6 +66,16 @@ public final class Reciprocal implements ScoringModel {
         return base.scoreTails(t, inverse(r), candidates);
     }
 
+    @Override
+    public NDArray[] scoreTrueAndTails(NDArray h, NDArray r, NDArray t, NDArray candidates) {
+        return base.scoreTrueAndTails(h, forward(r), t, candidates);
+    }
+
+    @Override
+    public NDArray[] scoreTrueAndHeads(NDArray h, NDArray r, NDArray t, NDArray candidates) {
+        return base.scoreTrueAndTails(t, inverse(r), h, candidates);
+    }
+
     private static NDArray forward(NDArray r) {
         return ScoringModel.realPart(r);
     }

@@ -31,6 +31,23 @@ public interface ScoringModel {
     NDArray scoreHeads(NDArray r, NDArray t, NDArray candidates);
 
     /**
+     * The true tail's score and the candidates' scores of tail queries (h, r, ?) in one call:
+     * {@code {score(h, r, t)} (K, c)} and {@code scoreTails(h, r, candidates)} (K, c, N). Models that
+     * turn (h, r) into one query vector override it to build that query once for both.
+     */
+    default NDArray[] scoreTrueAndTails(NDArray h, NDArray r, NDArray t, NDArray candidates) {
+        return new NDArray[] {score(h, r, t), scoreTails(h, r, candidates)};
+    }
+
+    /**
+     * The true head's score and the candidates' scores of head queries (?, r, t):
+     * {@code headQueryScore(h, r, t)} (K, c) and {@code scoreHeads(r, t, candidates)} (K, c, N).
+     */
+    default NDArray[] scoreTrueAndHeads(NDArray h, NDArray r, NDArray t, NDArray candidates) {
+        return new NDArray[] {headQueryScore(h, r, t), scoreHeads(r, t, candidates)};
+    }
+
+    /**
      * True when head queries use their own relation parameters ({@link Reciprocal}): the true triple
      * then scores differently in the two directions, see {@link #headQueryScore}.
      */
@@ -59,6 +76,15 @@ public interface ScoringModel {
         for (int i = 0; i < relations.length; i++) {
             relations[i] = (random.nextFloat() * 2f - 1f) * scale;
         }
+    }
+
+    /**
+     * For models whose score is a dot product of a query row with the answer's row: the query (K, c, w)
+     * scored against the true answer (K, c, w) and against the candidates (K, N, w).
+     */
+    static NDArray[] queryScores(NDArray query, NDArray trueAnswer, NDArray candidates) {
+        return new NDArray[] {query.mul(trueAnswer).sum(new int[] {-1}),
+            query.batchMatMul(candidates.transpose(0, 2, 1))};
     }
 
     /** First half of the last axis (real parts of a complex row). */

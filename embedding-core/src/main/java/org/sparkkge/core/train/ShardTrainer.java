@@ -183,17 +183,15 @@ public final class ShardTrainer {
                 NDArray h = rows(manager, entityRows, b.headLocal).reshape(k, c, dim);
                 NDArray t = rows(manager, entityRows, b.tailLocal).reshape(k, c, dim);
                 NDArray r = rows(manager, relationRows, b.relationLocal).reshape(k, c, relationDim);
-                NDArray positive = model.score(h, r, t);
-                NDArray headPositive = model.reciprocal() ? model.headQueryScore(h, r, t) : positive;
                 NDArray loss;
                 if (b.allEntities) {
                     // local index = entity id: the gathered rows are the whole table, every one a candidate
                     NDArray all = entityRows.expandDims(0);
-                    loss = Losses.oneVsAll(positive, model.scoreTails(h, r, all), weights)
-                            .add(Losses.oneVsAll(headPositive, model.scoreHeads(r, t, all), weights));
+                    NDArray[] tails = model.scoreTrueAndTails(h, r, t, all);
+                    NDArray[] heads = model.scoreTrueAndHeads(h, r, t, all);
+                    loss = Losses.oneVsAll(tails[0], tails[1], weights).add(Losses.oneVsAll(heads[0], heads[1], weights));
                 } else {
-                    loss = sampledLoss(manager, model, entityRows, h, r, t, positive, headPositive, weights, b, config,
-                            dim);
+                    loss = sampledLoss(manager, model, entityRows, h, r, t, weights, b, config, dim);
                 }
                 if (config.regWeight() > 0 && !"none".equals(config.regularizer())) {
                     loss = loss.add(regularization(config.regularizer(), h, r, t, weights).mul(config.regWeight()));
@@ -214,41 +212,43 @@ public final class ShardTrainer {
 
     /** Loss over sampled shared negatives (uniform and batch), both directions. */
     private static NDArray sampledLoss(NDManager manager, ScoringModel model, NDArray entityRows, NDArray h,
-            NDArray r, NDArray t, NDArray positive, NDArray headPositive, NDArray weights, StepBatch b,
-            TrainConfig config, int dim) {
+            NDArray r, NDArray t, NDArray weights, StepBatch b, TrainConfig config, int dim) {
         int k = b.chunks;
-        NDArray tailScores;
-        NDArray headScores;
+        // {true answers' scores (k, c), candidates' scores (k, c, M)} per direction
+        NDArray[] tail;
+        NDArray[] head;
         if (b.uniformNegatives > 0 && b.batchNegatives > 0 && b.chunkSize > dim && !concatenateScoresAlways) {
             // Large chunks: copying the candidate rows (k x M x dim) is cheaper than concatenating the
             // scores (k x c x M), so each direction scores one gathered candidate block.
             int m = b.uniformNegatives + b.batchNegatives;
             NDArray tailCandidates = rows(manager, entityRows, b.candidates(b.batchTailLocal)).reshape(k, m, dim);
             NDArray headCandidates = rows(manager, entityRows, b.candidates(b.batchHeadLocal)).reshape(k, m, dim);
-            tailScores = model.scoreTails(h, r, tailCandidates);
-            headScores = model.scoreHeads(r, t, headCandidates);
+            tail = model.scoreTrueAndTails(h, r, t, tailCandidates);
+            head = model.scoreTrueAndHeads(h, r, t, headCandidates);
         } else {
             // Small chunks: uniform and batch negatives are scored separately and their scores concatenated.
-            tailScores = null;
-            headScores = null;
+            tail = null;
+            head = null;
             if (b.uniformNegatives > 0) {
                 NDArray shared = rows(manager, entityRows, b.negativeLocal).reshape(k, b.uniformNegatives, dim);
-                tailScores = model.scoreTails(h, r, shared);
-                headScores = model.scoreHeads(r, t, shared);
+                tail = model.scoreTrueAndTails(h, r, t, shared);
+                head = model.scoreTrueAndHeads(h, r, t, shared);
             }
             if (b.batchNegatives > 0) {
                 NDArray bt = rows(manager, entityRows, b.batchTailLocal).reshape(k, b.batchNegatives, dim);
                 NDArray bh = rows(manager, entityRows, b.batchHeadLocal).reshape(k, b.batchNegatives, dim);
-                NDArray batchTail = model.scoreTails(h, r, bt);
-                NDArray batchHead = model.scoreHeads(r, t, bh);
-                tailScores = tailScores == null ? batchTail : NDArrays.concat(new NDList(tailScores, batchTail), 2);
-                headScores = headScores == null ? batchHead : NDArrays.concat(new NDList(headScores, batchHead), 2);
+                if (tail == null) {
+                    tail = model.scoreTrueAndTails(h, r, t, bt);
+                    head = model.scoreTrueAndHeads(h, r, t, bh);
+                } else {
+                    tail[1] = NDArrays.concat(new NDList(tail[1], model.scoreTails(h, r, bt)), 2);
+                    head[1] = NDArrays.concat(new NDList(head[1], model.scoreHeads(r, t, bh)), 2);
+                }
             }
         }
-        tailScores = mask(manager, tailScores, b.tailMasked);
-        headScores = mask(manager, headScores, b.headMasked);
-        return Losses.loss(config, positive, tailScores, weights)
-                .add(Losses.loss(config, headPositive, headScores, weights));
+        NDArray tailScores = mask(manager, tail[1], b.tailMasked);
+        NDArray headScores = mask(manager, head[1], b.headMasked);
+        return Losses.loss(config, tail[0], tailScores, weights).add(Losses.loss(config, head[0], headScores, weights));
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.sparkkge.core.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -45,6 +46,14 @@ class ScoringModelsTest {
                 NDArray cand = m.create(randoms(random, k * n * d), new Shape(k, n, d));
                 float[] tails = model.scoreTails(h, r, cand).toFloatArray();
                 float[] heads = model.scoreHeads(r, t, cand).toFloatArray();
+                // the shared-query forms give the same scores, and the true answer's as score / headQueryScore
+                NDArray[] tailsWithTrue = model.scoreTrueAndTails(h, r, t, cand);
+                NDArray[] headsWithTrue = model.scoreTrueAndHeads(h, r, t, cand);
+                assertArrayEquals(tails, tailsWithTrue[1].toFloatArray(), 1e-4f, name);
+                assertArrayEquals(heads, headsWithTrue[1].toFloatArray(), 1e-4f, name);
+                assertArrayEquals(model.score(h, r, t).toFloatArray(), tailsWithTrue[0].toFloatArray(), 1e-4f, name);
+                assertArrayEquals(model.headQueryScore(h, r, t).toFloatArray(), headsWithTrue[0].toFloatArray(), 1e-4f,
+                        name);
                 for (int a = 0; a < k; a++) {
                     for (int i = 0; i < c; i++) {
                         for (int j = 0; j < n; j++) {
