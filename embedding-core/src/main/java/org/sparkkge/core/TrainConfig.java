@@ -266,8 +266,8 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
 
         public TrainConfig build() {
             return new TrainConfig(model, dim, lr, denseLr, batchSize, negatives, batchNegatives, sampler, chunkSize,
-                    loss, margin, softmaxMargin, removeAccidentalHits, adversarialTemperature, regularizer, regWeight, epochs,
-                    maxSteps, seed, threads, initScale);
+                    loss, margin, softmaxMargin, removeAccidentalHits, adversarialTemperature, regularizer, regWeight,
+                    epochs, maxSteps, seed, threads, initScale);
         }
     }
 }

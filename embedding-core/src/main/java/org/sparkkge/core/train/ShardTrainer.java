@@ -189,7 +189,8 @@ public final class ShardTrainer {
                     NDArray all = entityRows.expandDims(0);
                     NDArray[] tails = model.scoreTrueAndTails(h, r, t, all);
                     NDArray[] heads = model.scoreTrueAndHeads(h, r, t, all);
-                    loss = Losses.oneVsAll(tails[0], tails[1], weights).add(Losses.oneVsAll(heads[0], heads[1], weights));
+                    loss = Losses.oneVsAll(tails[0], tails[1], weights)
+                            .add(Losses.oneVsAll(heads[0], heads[1], weights));
                 } else {
                     loss = sampledLoss(manager, model, entityRows, h, r, t, weights, b, config, dim);
                 }
