@@ -30,11 +30,6 @@ public final class Reciprocal implements ScoringModel {
     }
 
     @Override
-    public boolean reciprocal() {
-        return true;
-    }
-
-    @Override
     public boolean broadcastScoring() {
         return base.broadcastScoring();
     }

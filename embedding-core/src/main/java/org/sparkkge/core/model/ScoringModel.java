@@ -48,16 +48,9 @@ public interface ScoringModel {
     }
 
     /**
-     * True when head queries use their own relation parameters ({@link Reciprocal}): the true triple
-     * then scores differently in the two directions, see {@link #headQueryScore}.
-     */
-    default boolean reciprocal() {
-        return false;
-    }
-
-    /**
      * The score that {@link #scoreHeads} gives the true head h of (?, r, t); aligned rows as in
-     * {@link #score}. Equal to {@code score(h, r, t)} unless the model is {@link #reciprocal()}.
+     * {@link #score}. Equal to {@code score(h, r, t)} unless head queries use their own relation
+     * parameters ({@link Reciprocal}).
      */
     default NDArray headQueryScore(NDArray h, NDArray r, NDArray t) {
         return score(h, r, t);

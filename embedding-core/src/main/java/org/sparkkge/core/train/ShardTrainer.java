@@ -222,8 +222,8 @@ public final class ShardTrainer {
             // Large chunks: copying the candidate rows (k x M x dim) is cheaper than concatenating the
             // scores (k x c x M), so each direction scores one gathered candidate block.
             int m = b.uniformNegatives + b.batchNegatives;
-            NDArray tailCandidates = rows(manager, entityRows, b.candidates(b.batchTailLocal)).reshape(k, m, dim);
-            NDArray headCandidates = rows(manager, entityRows, b.candidates(b.batchHeadLocal)).reshape(k, m, dim);
+            NDArray tailCandidates = rows(manager, entityRows, b.tailCandidates).reshape(k, m, dim);
+            NDArray headCandidates = rows(manager, entityRows, b.headCandidates).reshape(k, m, dim);
             tail = model.scoreTrueAndTails(h, r, t, tailCandidates);
             head = model.scoreTrueAndHeads(h, r, t, headCandidates);
         } else {
@@ -258,9 +258,7 @@ public final class ShardTrainer {
      */
     private static NDArray mask(NDManager manager, NDArray scores, long[] flatIndices) {
         if (flatIndices.length == 0) return scores;
-        float[] masked = new float[flatIndices.length];
-        Arrays.fill(masked, StepBatch.MASKED);
-        return scores.put(manager.create(flatIndices), manager.create(masked));
+        return scores.put(manager.create(flatIndices), manager.full(new Shape(flatIndices.length), StepBatch.MASKED));
     }
 
     private static NDArray rows(NDManager manager, NDArray table, int[] localIds) {

@@ -33,6 +33,12 @@ final class StepBatch {
     /** Batch position of the positive each batch negative was taken from. */
     int[] batchSource;
     /**
+     * Local entity ids of every chunk's tail (head) candidates in score order: the chunk's uniform
+     * negatives, then its batch tails (heads); chunks x (negatives + batchNegatives).
+     */
+    int[] tailCandidates;
+    int[] headCandidates;
+    /**
      * Flat indices into the (chunks, chunkSize, negatives + batchNegatives) tail and head score tensors
      * (uniform negatives first, then batch negatives) of candidates to mask; may be the same array.
      */
@@ -100,9 +106,11 @@ final class StepBatch {
             }
         }
         if (!b.allEntities) {
+            b.tailCandidates = candidates(b, b.batchTailLocal);
+            b.headCandidates = candidates(b, b.batchHeadLocal);
             if (config.removeAccidentalHits()) {
-                b.tailMasked = accidentalHits(b, b.tailLocal, b.batchTailLocal, nE[0]);
-                b.headMasked = accidentalHits(b, b.headLocal, b.batchHeadLocal, nE[0]);
+                b.tailMasked = accidentalHits(b, b.tailLocal, b.tailCandidates, nE[0]);
+                b.headMasked = accidentalHits(b, b.headLocal, b.headCandidates, nE[0]);
             } else {
                 b.tailMasked = ownTripleSlots(b);
                 b.headMasked = b.tailMasked;
@@ -117,21 +125,19 @@ final class StepBatch {
 
     /**
      * Candidates equal to the positive's own answer ({@code answerLocal}: tails when corrupting tails,
-     * heads when corrupting heads), among the chunk's uniform negatives and its batch negatives
-     * ({@code batchLocal}). Per chunk the candidates are indexed by entity (a linked list through
-     * {@code next}), so the cost is O(chunk + negatives), not their product.
+     * heads when corrupting heads) among its chunk's {@code candidates}. Per chunk the candidates are
+     * indexed by entity (a linked list through {@code next}), so the cost is O(chunk + negatives), not
+     * their product.
      */
-    private static long[] accidentalHits(StepBatch b, int[] answerLocal, int[] batchLocal, int localEntities) {
-        int mu = b.uniformNegatives;
-        int nb = b.batchNegatives;
-        int m = mu + nb;
+    private static long[] accidentalHits(StepBatch b, int[] answerLocal, int[] candidates, int localEntities) {
+        int m = b.uniformNegatives + b.batchNegatives;
         int[] first = new int[localEntities];
         Arrays.fill(first, -1);
         int[] next = new int[m];
         LongList hits = new LongList();
         for (int chunk = 0; chunk < b.chunks; chunk++) {
             for (int j = m - 1; j >= 0; j--) {
-                int e = candidate(b, batchLocal, chunk, j);
+                int e = candidates[chunk * m + j];
                 next[j] = first[e];
                 first[e] = j;
             }
@@ -140,28 +146,21 @@ final class StepBatch {
                 if (positive >= b.realPositives) break; // padding has weight 0: nothing to mask
                 for (int j = first[answerLocal[positive]]; j >= 0; j = next[j]) hits.add((long) positive * m + j);
             }
-            for (int j = 0; j < m; j++) first[candidate(b, batchLocal, chunk, j)] = -1;
+            for (int j = 0; j < m; j++) first[candidates[chunk * m + j]] = -1;
         }
         return hits.toArray();
     }
 
-    /**
-     * Local entity ids of every chunk's candidates in score order: its uniform negatives, then its
-     * batch negatives from {@code batchLocal} (tails or heads), chunk after chunk.
-     */
-    int[] candidates(int[] batchLocal) {
-        int m = uniformNegatives + batchNegatives;
-        int[] out = new int[chunks * m];
-        for (int chunk = 0; chunk < chunks; chunk++) {
-            System.arraycopy(negativeLocal, chunk * uniformNegatives, out, chunk * m, uniformNegatives);
-            System.arraycopy(batchLocal, chunk * batchNegatives, out, chunk * m + uniformNegatives, batchNegatives);
+    /** Each chunk's uniform negatives followed by its batch negatives from {@code batchLocal} (may be null). */
+    private static int[] candidates(StepBatch b, int[] batchLocal) {
+        int mu = b.uniformNegatives;
+        int nb = b.batchNegatives;
+        int[] out = new int[b.chunks * (mu + nb)];
+        for (int chunk = 0; chunk < b.chunks; chunk++) {
+            System.arraycopy(b.negativeLocal, chunk * mu, out, chunk * (mu + nb), mu);
+            if (nb > 0) System.arraycopy(batchLocal, chunk * nb, out, chunk * (mu + nb) + mu, nb);
         }
         return out;
-    }
-
-    private static int candidate(StepBatch b, int[] batchLocal, int chunk, int j) {
-        int mu = b.uniformNegatives;
-        return j < mu ? b.negativeLocal[chunk * mu + j] : batchLocal[chunk * b.batchNegatives + j - mu];
     }
 
     /** Batch negatives taken from the positive's own triple (without hit removal, only these are masked). */
