@@ -7,10 +7,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.sparkkge.core.ModelParameters;
 import org.sparkkge.core.TrainConfig;
@@ -27,13 +25,17 @@ import org.sparkkge.core.nodepiece.NodePieceTokens;
  * <p>Each step: sample negatives on the host, gather the unique entity and relation rows the step
  * touches into small gradient leaves, score positives and negatives (shared negatives: one batched
  * matrix product per direction), back-propagate, and apply row-wise Adagrad to exactly those rows.
- * Native memory of a step lives in an {@link NDScope} closed at the end of the step. The device
- * section of every step holds {@link TrainingLock} (DJL: one GradientCollector per JVM), so concurrent
- * calls are safe and each gives the same result it would give alone. Same seed, same result.
+ * Native memory of a step lives in an {@link NDScope} closed at the end of the step. Gradients are
+ * recorded per thread ({@link ThreadAutograd}, not DJL's one-per-JVM GradientCollector), so concurrent
+ * calls (two Spark tasks in one executor) train in parallel and each gives the result it would give
+ * alone. Same seed, same result.
  */
 public final class ShardTrainer {
     /** Observes the training's device manager after every step (tests check native memory stays flat). */
     static volatile java.util.function.Consumer<NDManager> afterStepObserver;
+
+    /** Called in every step while the graph is being recorded (tests make two trainings meet there). */
+    static volatile Runnable insideAutogradObserver;
 
     /** Tests set it to score large chunks by concatenating scores too, to compare both paths. */
     static volatile boolean concatenateScoresAlways;
@@ -93,7 +95,6 @@ public final class ShardTrainer {
         long[] phaseNanos = new long[4];
         long stepCpuNanos = 0;
         java.lang.management.ThreadMXBean threadTimes = java.lang.management.ManagementFactory.getThreadMXBean();
-        ReentrantLock lock = TrainingLock.lock();
         ModelParameters result;
         try (NDManager manager = NDManager.newBaseManager(device)) {
             EntitySource entities = sourceFactory.apply(manager);
@@ -115,14 +116,8 @@ public final class ShardTrainer {
                     StepBatch batch = StepBatch.prepare(shard, order, from, size, config, numEntities, random,
                             entityLocal, relationLocal);
                     phaseNanos[0] += System.nanoTime() - stepStart;
-                    float loss;
-                    lock.lock();
-                    try {
-                        loss = step(manager, model, entities, relations, batch, config, start.dim(),
-                                start.relationDim(), steps, phaseNanos);
-                    } finally {
-                        lock.unlock();
-                    }
+                    float loss = step(manager, model, entities, relations, batch, config, start.dim(),
+                            start.relationDim(), steps, phaseNanos);
                     if (!Float.isFinite(loss)) {
                         throw new IllegalStateException("training diverged: loss " + loss + " at step " + steps
                                 + " (epoch " + epoch + "); lower train.lr or train.init-scale");
@@ -161,7 +156,7 @@ public final class ShardTrainer {
         return new TrainResult(result, stats);
     }
 
-    /** One optimizer step; caller holds the training lock. Returns the loss. */
+    /** One optimizer step. Returns the loss. */
     private static float step(NDManager manager, ScoringModel model, EntitySource entities, RowTable relations,
             StepBatch b, TrainConfig config, int dim, int relationDim, long stepIndex, long[] phaseNanos) {
         long began = System.nanoTime();
@@ -178,7 +173,9 @@ public final class ShardTrainer {
             NDArray relationRows = relations.gatherLeaf(relationIds);
             NDArray weights = manager.create(b.weights, new Shape(k, c));
             float lossValue;
-            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+            try (ThreadAutograd autograd = new ThreadAutograd()) {
+                Runnable observer = insideAutogradObserver;
+                if (observer != null) observer.run();
                 NDArray entityRows = entities.rows();
                 NDArray h = rows(manager, entityRows, b.headLocal).reshape(k, c, dim);
                 NDArray t = rows(manager, entityRows, b.tailLocal).reshape(k, c, dim);
@@ -200,7 +197,7 @@ public final class ShardTrainer {
                 lossValue = loss.getFloat();
                 long forwardDone = System.nanoTime();
                 phaseNanos[1] += forwardDone - began;
-                collector.backward(loss);
+                autograd.backward(loss);
                 phaseNanos[2] += System.nanoTime() - forwardDone;
             }
             long updateStart = System.nanoTime();

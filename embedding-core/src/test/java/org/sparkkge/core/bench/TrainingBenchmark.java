@@ -9,6 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -38,6 +44,8 @@ import org.sparkkge.core.train.ShardTrainer;
  * chunkSize=50 (positives sharing one set of uniform negatives; the negatives per positive stay 1,000 + 50;
  * another size is also run at 50 in the same process, as the baseline of its ratio), batchSize=1000,
  * softmaxMargin=0, removeAccidentalHits=true,
+ * trainers=1 (more: also train that many disjoint slices of the triples at once in this JVM, as that
+ * many Spark tasks of one executor do, each with threads= libtorch threads, and print their summed rate),
  * epochs=0 (quality run epochs; 0 = skip), qualityModel=complex, lr=0.1, initScale=0.1 (quality run).
  */
 public final class TrainingBenchmark {
@@ -57,6 +65,7 @@ public final class TrainingBenchmark {
         a.put("batchSize", "1000");
         a.put("softmaxMargin", "0");
         a.put("removeAccidentalHits", "true");
+        a.put("trainers", "1");
         a.put("epochs", "0");
         a.put("qualityModel", "complex");
         a.put("lr", "0.1");
@@ -120,6 +129,10 @@ public final class TrainingBenchmark {
             System.out.printf(Locale.ROOT, "          compute floor (same scoring+loss+backward on pre-gathered leaves, no"
                     + " sampling/gather/update): wall %.1f ms, CPU %.1f ms/step [load %s] -> trainer CPU overhead x%.2f%n",
                     floor[0], floor[1], load(), small.stats().meanStepCpuMillis() / floor[1]);
+            int trainers = Integer.parseInt(a.get("trainers"));
+            if (trainers > 1) {
+                concurrentTrainers(ds, config, trainers);
+            }
             long[] ph = small.stats().phaseNanos();
             double s = small.stats().steps() * 1e6;
             System.out.printf(Locale.ROOT, "          per step at %,d entities: sampling %.1f ms, gather+forward %.1f ms,"
@@ -151,6 +164,50 @@ public final class TrainingBenchmark {
             }
         }
         System.out.printf("peak RSS %d MiB%n", peakRssMiB());
+    }
+
+    /**
+     * Trains {@code trainers} disjoint slices of the triples at once, one thread each (Spark's tasks of one
+     * executor), each from its own copy of the parameters, and prints each one's rate and their sum. The
+     * sum is over the steps' wall time, which all trainings spend at the same time; the rate over the whole
+     * section (start-up and the parameter copies included) is printed beside it.
+     */
+    private static void concurrentTrainers(KgDataset ds, TrainConfig config, int trainers) throws Exception {
+        int n = ds.train().size();
+        List<Callable<TrainResult>> jobs = new ArrayList<>();
+        CountDownLatch start = new CountDownLatch(1);
+        for (int i = 0; i < trainers; i++) {
+            TripleArrays slice = ds.train().select(IntStream.range(
+                    (int) ((long) n * i / trainers), (int) ((long) n * (i + 1) / trainers)).toArray());
+            TrainConfig sliceConfig = config.toBuilder().seed(config.seed() + i).build();
+            jobs.add(() -> {
+                start.await();
+                return run(slice, sliceConfig, ds.numEntities(), ds.numRelations());
+            });
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(trainers);
+        try {
+            List<Future<TrainResult>> futures = new ArrayList<>();
+            for (var job : jobs) futures.add(pool.submit(job));
+            long began = System.nanoTime();
+            start.countDown();
+            double sum = 0;
+            long triples = 0;
+            StringBuilder each = new StringBuilder();
+            for (var future : futures) {
+                TrainResult r = future.get();
+                double rate = config.batchSize() * 1e3 / r.stats().meanStepMillis();
+                sum += rate;
+                triples += r.stats().triplesTrained();
+                each.append(String.format(Locale.ROOT, " %.1f ms/step (%,.0f/s);", r.stats().meanStepMillis(), rate));
+            }
+            double section = triples / ((System.nanoTime() - began) / 1e9);
+            System.out.printf(Locale.ROOT, "          %d trainings at once, %d libtorch thread(s) each:%s sum %,.0f triples/s"
+                    + " = %.1fx PyTorch-BigGraph (whole section incl. start-up: %,.0f/s) [load %s]%n", trainers,
+                    config.threads(), each, sum, sum / PBG_COMPLEX_TRIPLES_PER_SECOND, section, load());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** In-process baseline: one step's scoring, loss and backward on dense leaves, nothing else. */

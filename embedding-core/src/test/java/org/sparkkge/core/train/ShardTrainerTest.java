@@ -13,9 +13,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.sparkkge.core.ModelParameters;
 import org.sparkkge.core.TestData;
@@ -52,8 +55,14 @@ class ShardTrainerTest {
         assertEquals(11, a.stats().steps()); // ceil(5216 / 500)
     }
 
+    /**
+     * Two trainings in one JVM (two Spark tasks in one executor) run their steps at the same time: both
+     * threads wait for each other inside the gradient-recording section of each of their first steps
+     * (with a JVM-wide collector or lock this would time out), and each still gets exactly the result
+     * it gets alone.
+     */
     @Test
-    void twoThreadsTrainingAtOnceGetExactlyTheirAloneResults() throws Exception {
+    void twoThreadsTrainingAtOnceOverlapAndGetExactlyTheirAloneResults() throws Exception {
         int half = UMLS.train().size() / 2;
         int[] first = java.util.stream.IntStream.range(0, half).toArray();
         int[] second = java.util.stream.IntStream.range(half, UMLS.train().size()).toArray();
@@ -63,6 +72,20 @@ class ShardTrainerTest {
         TrainConfig configB = small().epochs(2).seed(99).model("distmult").build();
         TrainResult aloneA = train(shardA, configA);
         TrainResult aloneB = train(shardB, configB);
+        int meetings = 5; // of the 12 steps each training makes
+        CyclicBarrier bothInside = new CyclicBarrier(2);
+        AtomicInteger met = new AtomicInteger();
+        ThreadLocal<int[]> stepsSeen = ThreadLocal.withInitial(() -> new int[1]);
+        ShardTrainer.insideAutogradObserver = () -> {
+            if (stepsSeen.get()[0]++ < meetings) {
+                try {
+                    bothInside.await(60, TimeUnit.SECONDS);
+                    met.incrementAndGet();
+                } catch (Exception e) {
+                    throw new IllegalStateException("the other training never reached its recording section", e);
+                }
+            }
+        };
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             CountDownLatch start = new CountDownLatch(1);
@@ -78,11 +101,15 @@ class ShardTrainerTest {
             start.countDown();
             TrainResult concurrentA = futures.get(0).get();
             TrainResult concurrentB = futures.get(1).get();
+            assertEquals(2 * meetings, met.get());
+            assertEquals(12, concurrentA.stats().steps());
+            assertEquals(12, concurrentB.stats().steps());
             assertArrayEquals(aloneA.params().entities(), concurrentA.params().entities());
             assertArrayEquals(aloneA.params().relations(), concurrentA.params().relations());
             assertArrayEquals(aloneB.params().entities(), concurrentB.params().entities());
             assertArrayEquals(aloneB.params().relations(), concurrentB.params().relations());
         } finally {
+            ShardTrainer.insideAutogradObserver = null;
             pool.shutdownNow();
         }
     }
