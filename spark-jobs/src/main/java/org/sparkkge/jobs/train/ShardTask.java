@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import org.apache.spark.TaskContext;
 import org.sparkkge.core.ModelParameters;
 import org.sparkkge.core.TrainConfig;
 import org.sparkkge.core.TrainResult;
@@ -56,7 +57,7 @@ public final class ShardTask {
     }
     ModelParameters start = new ModelParameters(options.core().model(), n, in.numRelations(), dim,
         in.relationDim(), values, in.relations(), adagrad, in.relationAdagrad(), List.of());
-    TrainConfig config = options.roundConfig(in.round(), shard.shard(), shard.size());
+    TrainConfig config = withTaskThreads(options.roundConfig(in.round(), shard.shard(), shard.size()));
     TrainResult result;
     try {
       result = ShardTrainer.train(shard.localTriples(), start, config, deviceForTraining());
@@ -89,7 +90,7 @@ public final class ShardTask {
     ModelParameters start = new ModelParameters(options.core().model(), shard.entityIds().length,
         in.numRelations(), options.core().dim(), in.relationDim(), new float[0], in.relations(), new float[0],
         in.relationAdagrad(), TensorData.toDense(in.encoder()));
-    TrainConfig config = options.roundConfig(in.round(), shard.shard(), shard.size());
+    TrainConfig config = withTaskThreads(options.roundConfig(in.round(), shard.shard(), shard.size()));
     try {
       TrainResult result = ShardTrainer.train(shard.localTriples(), start, config, deviceForTraining(),
           localTokens);
@@ -127,6 +128,19 @@ public final class ShardTask {
   }
 
   /** The task's device: the GPU Spark assigned to it, else the CPU. */
+  /**
+   * {@code train.threads = 0} gives libtorch the cores Spark scheduled the task on (spark.task.cpus):
+   * the tasks of one executor train at the same time, so libtorch's default, every core of the machine
+   * for each task, would oversubscribe them.
+   */
+  static TrainConfig withTaskThreads(TrainConfig config) {
+    if (config.threads() > 0) {
+      return config;
+    }
+    TaskContext task = TaskContext.get();
+    return config.toBuilder().threads(task == null ? 1 : Math.max(1, task.cpus())).build();
+  }
+
   static Device deviceForTraining() {
     return Devices.forCurrentTask();
   }
