@@ -58,8 +58,8 @@ class ShardTrainerTest {
     /**
      * Two trainings in one JVM (two Spark tasks in one executor) run their steps at the same time: both
      * threads wait for each other inside the gradient-recording section of each of their first steps
-     * (with a JVM-wide collector or lock this would time out), and each still gets exactly the result
-     * it gets alone.
+     * (DJL's one-per-JVM collector would refuse the second, a JVM-wide lock would make the meeting time
+     * out), and each still gets exactly the result it gets alone.
      */
     @Test
     void twoThreadsTrainingAtOnceOverlapAndGetExactlyTheirAloneResults() throws Exception {
