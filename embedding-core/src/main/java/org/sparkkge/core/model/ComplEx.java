@@ -38,13 +38,13 @@ public final class ComplEx implements ScoringModel {
     }
 
     @Override
-    public NDArray[] scoreTrueAndTails(NDArray h, NDArray r, NDArray t, NDArray candidates) {
-        return ScoringModel.queryScores(tailQuery(h, r), t, candidates);
+    public NDArray[] scoreTrueAndTails(NDArray h, NDArray r, NDArray t, NDArray... candidateBlocks) {
+        return ScoringModel.queryScores(tailQuery(h, r), t, candidateBlocks);
     }
 
     @Override
-    public NDArray[] scoreTrueAndHeads(NDArray h, NDArray r, NDArray t, NDArray candidates) {
-        return ScoringModel.queryScores(headQuery(r, t), h, candidates);
+    public NDArray[] scoreTrueAndHeads(NDArray h, NDArray r, NDArray t, NDArray... candidateBlocks) {
+        return ScoringModel.queryScores(headQuery(r, t), h, candidateBlocks);
     }
 
     /** h * r as a real row q such that score = q . t. */

@@ -30,12 +30,12 @@ public final class DistMult implements ScoringModel {
     }
 
     @Override
-    public NDArray[] scoreTrueAndTails(NDArray h, NDArray r, NDArray t, NDArray candidates) {
-        return ScoringModel.queryScores(h.mul(r), t, candidates);
+    public NDArray[] scoreTrueAndTails(NDArray h, NDArray r, NDArray t, NDArray... candidateBlocks) {
+        return ScoringModel.queryScores(h.mul(r), t, candidateBlocks);
     }
 
     @Override
-    public NDArray[] scoreTrueAndHeads(NDArray h, NDArray r, NDArray t, NDArray candidates) {
-        return ScoringModel.queryScores(r.mul(t), h, candidates);
+    public NDArray[] scoreTrueAndHeads(NDArray h, NDArray r, NDArray t, NDArray... candidateBlocks) {
+        return ScoringModel.queryScores(r.mul(t), h, candidateBlocks);
     }
 }

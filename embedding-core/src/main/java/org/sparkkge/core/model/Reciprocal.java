@@ -62,13 +62,13 @@ public final class Reciprocal implements ScoringModel {
     }
 
     @Override
-    public NDArray[] scoreTrueAndTails(NDArray h, NDArray r, NDArray t, NDArray candidates) {
-        return base.scoreTrueAndTails(h, forward(r), t, candidates);
+    public NDArray[] scoreTrueAndTails(NDArray h, NDArray r, NDArray t, NDArray... candidateBlocks) {
+        return base.scoreTrueAndTails(h, forward(r), t, candidateBlocks);
     }
 
     @Override
-    public NDArray[] scoreTrueAndHeads(NDArray h, NDArray r, NDArray t, NDArray candidates) {
-        return base.scoreTrueAndTails(t, inverse(r), h, candidates);
+    public NDArray[] scoreTrueAndHeads(NDArray h, NDArray r, NDArray t, NDArray... candidateBlocks) {
+        return base.scoreTrueAndTails(t, inverse(r), h, candidateBlocks);
     }
 
     private static NDArray forward(NDArray r) {

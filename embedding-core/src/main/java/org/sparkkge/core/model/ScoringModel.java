@@ -31,20 +31,26 @@ public interface ScoringModel {
     NDArray scoreHeads(NDArray r, NDArray t, NDArray candidates);
 
     /**
-     * The true tail's score and the candidates' scores of tail queries (h, r, ?) in one call:
-     * {@code {score(h, r, t)} (K, c)} and {@code scoreTails(h, r, candidates)} (K, c, N). Models that
-     * turn (h, r) into one query vector override it to build that query once for both.
+     * Tail queries (h, r, ?) scored against the true tail and against each candidate block:
+     * {@code {score(h, r, t) (K, c), scoreTails(h, r, block) (K, c, N_i) per block}}. Models that turn
+     * (h, r) into one query vector override it to build that query once for all of them.
      */
-    default NDArray[] scoreTrueAndTails(NDArray h, NDArray r, NDArray t, NDArray candidates) {
-        return new NDArray[] {score(h, r, t), scoreTails(h, r, candidates)};
+    default NDArray[] scoreTrueAndTails(NDArray h, NDArray r, NDArray t, NDArray... candidateBlocks) {
+        NDArray[] scores = new NDArray[1 + candidateBlocks.length];
+        scores[0] = score(h, r, t);
+        for (int i = 0; i < candidateBlocks.length; i++) scores[i + 1] = scoreTails(h, r, candidateBlocks[i]);
+        return scores;
     }
 
     /**
-     * The true head's score and the candidates' scores of head queries (?, r, t):
-     * {@code headQueryScore(h, r, t)} (K, c) and {@code scoreHeads(r, t, candidates)} (K, c, N).
+     * Head queries (?, r, t) scored against the true head and against each candidate block:
+     * {@code {headQueryScore(h, r, t) (K, c), scoreHeads(r, t, block) (K, c, N_i) per block}}.
      */
-    default NDArray[] scoreTrueAndHeads(NDArray h, NDArray r, NDArray t, NDArray candidates) {
-        return new NDArray[] {headQueryScore(h, r, t), scoreHeads(r, t, candidates)};
+    default NDArray[] scoreTrueAndHeads(NDArray h, NDArray r, NDArray t, NDArray... candidateBlocks) {
+        NDArray[] scores = new NDArray[1 + candidateBlocks.length];
+        scores[0] = headQueryScore(h, r, t);
+        for (int i = 0; i < candidateBlocks.length; i++) scores[i + 1] = scoreHeads(r, t, candidateBlocks[i]);
+        return scores;
     }
 
     /**
@@ -73,11 +79,15 @@ public interface ScoringModel {
 
     /**
      * For models whose score is a dot product of a query row with the answer's row: the query (K, c, w)
-     * scored against the true answer (K, c, w) and against the candidates (K, N, w).
+     * scored against the true answer (K, c, w) and against each candidate block (K, N_i, w).
      */
-    static NDArray[] queryScores(NDArray query, NDArray trueAnswer, NDArray candidates) {
-        return new NDArray[] {query.mul(trueAnswer).sum(new int[] {-1}),
-            query.batchMatMul(candidates.transpose(0, 2, 1))};
+    static NDArray[] queryScores(NDArray query, NDArray trueAnswer, NDArray... candidateBlocks) {
+        NDArray[] scores = new NDArray[1 + candidateBlocks.length];
+        scores[0] = query.mul(trueAnswer).sum(new int[] {-1});
+        for (int i = 0; i < candidateBlocks.length; i++) {
+            scores[i + 1] = query.batchMatMul(candidateBlocks[i].transpose(0, 2, 1));
+        }
+        return scores;
     }
 
     /** First half of the last axis (real parts of a complex row). */

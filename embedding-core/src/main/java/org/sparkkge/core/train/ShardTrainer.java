@@ -7,7 +7,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
 import org.sparkkge.core.ModelParameters;
@@ -212,41 +214,39 @@ public final class ShardTrainer {
     private static NDArray sampledLoss(NDManager manager, ScoringModel model, NDArray entityRows, NDArray h,
             NDArray r, NDArray t, NDArray weights, StepBatch b, TrainConfig config, int dim) {
         int k = b.chunks;
-        // {true answers' scores (k, c), candidates' scores (k, c, M)} per direction
-        NDArray[] tail;
-        NDArray[] head;
+        // candidate blocks per direction, in score order (uniform negatives, then batch negatives)
+        List<NDArray> tailBlocks = new ArrayList<>(2);
+        List<NDArray> headBlocks = new ArrayList<>(2);
         if (b.uniformNegatives > 0 && b.batchNegatives > 0 && b.chunkSize > dim && !concatenateScoresAlways) {
             // Large chunks: copying the candidate rows (k x M x dim) is cheaper than concatenating the
             // scores (k x c x M), so each direction scores one gathered candidate block.
             int m = b.uniformNegatives + b.batchNegatives;
-            NDArray tailCandidates = rows(manager, entityRows, b.tailCandidates).reshape(k, m, dim);
-            NDArray headCandidates = rows(manager, entityRows, b.headCandidates).reshape(k, m, dim);
-            tail = model.scoreTrueAndTails(h, r, t, tailCandidates);
-            head = model.scoreTrueAndHeads(h, r, t, headCandidates);
+            tailBlocks.add(rows(manager, entityRows, b.tailCandidates).reshape(k, m, dim));
+            headBlocks.add(rows(manager, entityRows, b.headCandidates).reshape(k, m, dim));
         } else {
-            // Small chunks: uniform and batch negatives are scored separately and their scores concatenated.
-            tail = null;
-            head = null;
+            // Small chunks: uniform and batch negatives are scored as two blocks, their scores concatenated.
             if (b.uniformNegatives > 0) {
                 NDArray shared = rows(manager, entityRows, b.negativeLocal).reshape(k, b.uniformNegatives, dim);
-                tail = model.scoreTrueAndTails(h, r, t, shared);
-                head = model.scoreTrueAndHeads(h, r, t, shared);
+                tailBlocks.add(shared);
+                headBlocks.add(shared);
             }
             if (b.batchNegatives > 0) {
-                NDArray bt = rows(manager, entityRows, b.batchTailLocal).reshape(k, b.batchNegatives, dim);
-                NDArray bh = rows(manager, entityRows, b.batchHeadLocal).reshape(k, b.batchNegatives, dim);
-                if (tail == null) {
-                    tail = model.scoreTrueAndTails(h, r, t, bt);
-                    head = model.scoreTrueAndHeads(h, r, t, bh);
-                } else {
-                    tail[1] = NDArrays.concat(new NDList(tail[1], model.scoreTails(h, r, bt)), 2);
-                    head[1] = NDArrays.concat(new NDList(head[1], model.scoreHeads(r, t, bh)), 2);
-                }
+                tailBlocks.add(rows(manager, entityRows, b.batchTailLocal).reshape(k, b.batchNegatives, dim));
+                headBlocks.add(rows(manager, entityRows, b.batchHeadLocal).reshape(k, b.batchNegatives, dim));
             }
         }
-        NDArray tailScores = mask(manager, tail[1], b.tailMasked);
-        NDArray headScores = mask(manager, head[1], b.headMasked);
+        // {true answers' scores (k, c), then each block's scores (k, c, N_i)}; one query per direction
+        NDArray[] tail = model.scoreTrueAndTails(h, r, t, tailBlocks.toArray(new NDArray[0]));
+        NDArray[] head = model.scoreTrueAndHeads(h, r, t, headBlocks.toArray(new NDArray[0]));
+        NDArray tailScores = mask(manager, candidateScores(tail), b.tailMasked);
+        NDArray headScores = mask(manager, candidateScores(head), b.headMasked);
         return Losses.loss(config, tail[0], tailScores, weights).add(Losses.loss(config, head[0], headScores, weights));
+    }
+
+    /** The candidate blocks' scores of {@code scored} (after the true answer's) as one (k, c, M) tensor. */
+    private static NDArray candidateScores(NDArray[] scored) {
+        if (scored.length == 2) return scored[1];
+        return NDArrays.concat(new NDList(Arrays.copyOfRange(scored, 1, scored.length)), 2);
     }
 
     /**

@@ -54,6 +54,12 @@ class ScoringModelsTest {
                 assertArrayEquals(model.score(h, r, t).toFloatArray(), tailsWithTrue[0].toFloatArray(), 1e-4f, name);
                 assertArrayEquals(model.headQueryScore(h, r, t).toFloatArray(), headsWithTrue[0].toFloatArray(), 1e-4f,
                         name);
+                // several candidate blocks: each block's scores as if it came alone
+                NDArray[] tailsTwoBlocks = model.scoreTrueAndTails(h, r, t, cand, cand);
+                NDArray[] headsTwoBlocks = model.scoreTrueAndHeads(h, r, t, cand, cand);
+                assertEquals(3, tailsTwoBlocks.length, name);
+                assertArrayEquals(tails, tailsTwoBlocks[2].toFloatArray(), 1e-4f, name);
+                assertArrayEquals(heads, headsTwoBlocks[2].toFloatArray(), 1e-4f, name);
                 for (int a = 0; a < k; a++) {
                     for (int i = 0; i < c; i++) {
                         for (int j = 0; j < n; j++) {
