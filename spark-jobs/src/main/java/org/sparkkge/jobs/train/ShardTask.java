@@ -57,7 +57,7 @@ public final class ShardTask {
     }
     ModelParameters start = new ModelParameters(options.core().model(), n, in.numRelations(), dim,
         in.relationDim(), values, in.relations(), adagrad, in.relationAdagrad(), List.of());
-    TrainConfig config = withTaskThreads(options.roundConfig(in.round(), shard.shard(), shard.size()));
+    TrainConfig config = taskConfig(shard, in);
     TrainResult result;
     try {
       result = ShardTrainer.train(shard.localTriples(), start, config, deviceForTraining());
@@ -90,7 +90,7 @@ public final class ShardTask {
     ModelParameters start = new ModelParameters(options.core().model(), shard.entityIds().length,
         in.numRelations(), options.core().dim(), in.relationDim(), new float[0], in.relations(), new float[0],
         in.relationAdagrad(), TensorData.toDense(in.encoder()));
-    TrainConfig config = withTaskThreads(options.roundConfig(in.round(), shard.shard(), shard.size()));
+    TrainConfig config = taskConfig(shard, in);
     try {
       TrainResult result = ShardTrainer.train(shard.localTriples(), start, config, deviceForTraining(),
           localTokens);
@@ -127,7 +127,11 @@ public final class ShardTask {
         in.relations(), in.relationAdagrad(), in.encoder(), why);
   }
 
-  /** The task's device: the GPU Spark assigned to it, else the CPU. */
+  /** This shard's trainer settings for this round, with the task's threads. */
+  private static TrainConfig taskConfig(ShardData shard, RoundInput in) {
+    return withTaskThreads(in.options().roundConfig(in.round(), shard.shard(), shard.size()));
+  }
+
   /**
    * {@code train.threads = 0} gives libtorch the cores Spark scheduled the task on (spark.task.cpus):
    * the tasks of one executor train at the same time, so libtorch's default, every core of the machine
@@ -141,6 +145,7 @@ public final class ShardTask {
     return config.toBuilder().threads(task == null ? 1 : Math.max(1, task.cpus())).build();
   }
 
+  /** The task's device: the GPU Spark assigned to it, else the CPU. */
   static Device deviceForTraining() {
     return Devices.forCurrentTask();
   }
