@@ -16,5 +16,17 @@ public sealed interface ShardOutput extends Serializable {
       double lastLoss, long wallNanos, float[] relations, float[] relationAdagrad, List<TensorData> encoder,
       String diverged) implements ShardOutput {}
 
+  /** The trained rows of one entity partition (stratified schedule). */
+  record Block(EntityBlock block) implements ShardOutput {}
+
+  /** A sample of one partition's trained rows for the next sub-round's negative pool. */
+  record PoolSample(int partition, NegativePool rows) implements ShardOutput {}
+
+  /**
+   * What task {@code shard} changed in the pool rows of one partition it does not own: row i of
+   * {@code ids} moves by {@code values[i * dim ..]} and its accumulator by {@code adagrad[i]}.
+   */
+  record PoolDelta(int partition, int shard, int[] ids, float[] values, float[] adagrad) implements ShardOutput {}
+
   record TouchedRow(int id, int shard, float[] values, float adagrad, int touchCount) implements ShardOutput {}
 }

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.spark.TaskContext;
 import org.sparkkge.core.ModelParameters;
 import org.sparkkge.core.TrainConfig;
@@ -68,7 +69,7 @@ public final class ShardTask {
       throw e;
     }
     List<ShardOutput> out = new ArrayList<>();
-    out.add(summary(shard, in, result));
+    out.add(summary(shard.shard(), n, in, result));
     TrainStats stats = result.stats();
     float[] trained = result.params().entities();
     float[] trainedAdagrad = result.params().entityAdagrad();
@@ -94,7 +95,7 @@ public final class ShardTask {
     try {
       TrainResult result = ShardTrainer.train(shard.localTriples(), start, config, deviceForTraining(),
           localTokens);
-      return List.of(summary(shard, in, result));
+      return List.of(summary(shard.shard(), shard.entityIds().length, in, result));
     } catch (IllegalStateException e) {
       if (String.valueOf(e.getMessage()).contains("diverged")) {
         return List.of(divergedSummary(shard, in, e.getMessage()));
@@ -103,7 +104,202 @@ public final class ShardTask {
     }
   }
 
-  private static ShardOutput.Summary summary(ShardData shard, RoundInput in, TrainResult result) {
+  /**
+   * Stratified schedule: task {@code task} of sub-round {@code subRound} owns the rows of its two entity
+   * partitions ({@code carried}: exactly those two blocks, plus the pool deltas other tasks sent them in
+   * the previous sub-round, added first) and trains {@code triples} (none when its buckets are empty).
+   * The rows of {@code pool} from other partitions join its table as extra negative candidates. Returns
+   * its summary, both blocks trained (only this task updates them in this sub-round), what it changed
+   * in the pool rows (one {@link ShardOutput.PoolDelta} per partition), and a sample of each block for the
+   * next sub-round's pool ({@code poolRows} rows per partition).
+   */
+  public static List<ShardOutput> trainStratified(StratifiedSchedule schedule, int subRound, int task,
+      Iterator<ShardOutput> carried, Iterator<TaskTriples> triples, RoundInput in, NegativePool pool, int poolRows) {
+    int[] owned = schedule.partitionsOf(subRound, task);
+    EntityBlock a = null;
+    EntityBlock b = null;
+    List<ShardOutput.PoolDelta> deltas = new ArrayList<>();
+    while (carried.hasNext()) {
+      ShardOutput item = carried.next();
+      int partition = item instanceof ShardOutput.Block block ? block.block().partition()
+          : item instanceof ShardOutput.PoolDelta delta ? delta.partition() : -1;
+      if (partition != owned[0] && partition != owned[1]) {
+        throw new IllegalStateException("task " + task + " of sub-round " + subRound + " owns partitions "
+            + Arrays.toString(owned) + " but received " + item.getClass().getSimpleName() + " of partition " + partition);
+      }
+      if (item instanceof ShardOutput.PoolDelta delta) {
+        deltas.add(delta);
+      } else if (partition == owned[0] && a == null) {
+        a = ((ShardOutput.Block) item).block();
+      } else if (partition == owned[1] && b == null) {
+        b = ((ShardOutput.Block) item).block();
+      } else {
+        throw new IllegalStateException("task " + task + " of sub-round " + subRound + " received partition "
+            + partition + " twice");
+      }
+    }
+    if (a == null || b == null) {
+      throw new IllegalStateException("task " + task + " of sub-round " + subRound + " lacks the block of partition "
+          + (a == null ? owned[0] : owned[1]));
+    }
+    a = withDeltas(a, deltas);
+    b = withDeltas(b, deltas);
+    TaskTriples unit = triples.hasNext() ? triples.next() : null;
+    if (triples.hasNext()) {
+      throw new IllegalStateException("task " + task + " of sub-round " + subRound + " received two triple units");
+    }
+    int shardIndex = subRound * schedule.tasksPerSubRound() + task;
+    int dim = in.options().core().dim();
+    int rows = a.rows() + b.rows();
+    if (unit == null || unit.size() == 0 || rows == 0) {
+      return stratifiedOutputs(new ShardOutput.Summary(shardIndex, 0, 0, rows, 0, Double.NaN, Double.NaN, 0,
+          in.relations(), in.relationAdagrad(), in.encoder(), null), a, b, List.of(), in, shardIndex, poolRows);
+    }
+    int n = unit.size();
+    int[] heads = new int[n];
+    int[] tails = new int[n];
+    for (int i = 0; i < n; i++) {
+      heads[i] = localRow(schedule, a, b, unit.heads()[i]);
+      tails[i] = localRow(schedule, a, b, unit.tails()[i]);
+    }
+    int[] foreign = foreignPoolRows(schedule, pool, a.partition(), b.partition());
+    int tableRows = rows + foreign.length;
+    float[] values = new float[EntityBlock.floats(tableRows, dim, "task " + task + " of sub-round " + subRound)];
+    float[] adagrad = new float[tableRows];
+    a.copyValues(values, 0);
+    b.copyValues(values, a.rows() * dim);
+    a.copyAdagrad(adagrad, 0);
+    b.copyAdagrad(adagrad, a.rows());
+    for (int i = 0; i < foreign.length; i++) {
+      System.arraycopy(pool.values(), foreign[i] * dim, values, (rows + i) * dim, dim);
+      adagrad[rows + i] = pool.adagrad()[foreign[i]];
+    }
+    ModelParameters start = new ModelParameters(in.options().core().model(), tableRows, in.numRelations(), dim,
+        in.relationDim(), values, in.relations(), adagrad, in.relationAdagrad(), List.of());
+    TrainConfig config = withTaskThreads(in.options().roundConfig(in.round(), shardIndex, n));
+    TrainResult result;
+    try {
+      result = ShardTrainer.train(new org.sparkkge.core.TripleArrays(heads, unit.relations(), tails), start, config,
+          deviceForTraining());
+    } catch (IllegalStateException e) {
+      if (String.valueOf(e.getMessage()).contains("diverged")) {
+        return stratifiedOutputs(new ShardOutput.Summary(shardIndex, 0, 0, rows, 0, Double.NaN, Double.NaN, 0,
+            in.relations(), in.relationAdagrad(), in.encoder(), e.getMessage()), a, b, List.of(), in, shardIndex,
+            poolRows);
+      }
+      throw e;
+    }
+    float[] trained = result.params().entities();
+    float[] trainedAdagrad = result.params().entityAdagrad();
+    EntityBlock trainedA = new EntityBlock(a.partition(), dim, a.ids(), trained, 0,
+        Arrays.copyOfRange(trainedAdagrad, 0, a.rows()));
+    EntityBlock trainedB = new EntityBlock(b.partition(), dim, b.ids(), trained, a.rows() * dim,
+        Arrays.copyOfRange(trainedAdagrad, a.rows(), rows));
+    List<ShardOutput.PoolDelta> sent = poolDeltas(schedule, pool, foreign, rows, values, adagrad, trained,
+        trainedAdagrad, result.stats().touchedEntities(), shardIndex, dim);
+    return stratifiedOutputs(summary(shardIndex, rows, in, result), trainedA, trainedB, sent, in, shardIndex,
+        poolRows);
+  }
+
+  /** The block with the deltas of its partition added, in the order of their source task (exact on rerun). */
+  static EntityBlock withDeltas(EntityBlock block, List<ShardOutput.PoolDelta> deltas) {
+    List<ShardOutput.PoolDelta> mine = new ArrayList<>();
+    for (ShardOutput.PoolDelta d : deltas) {
+      if (d.partition() == block.partition()) mine.add(d);
+    }
+    if (mine.isEmpty()) {
+      return block;
+    }
+    mine.sort(java.util.Comparator.comparingInt(ShardOutput.PoolDelta::shard));
+    int dim = block.dim();
+    float[] values = new float[EntityBlock.floats(block.rows(), dim, "entity partition " + block.partition())];
+    float[] adagrad = new float[block.rows()];
+    block.copyValues(values, 0);
+    block.copyAdagrad(adagrad, 0);
+    for (ShardOutput.PoolDelta d : mine) {
+      for (int i = 0; i < d.ids().length; i++) {
+        int row = Arrays.binarySearch(block.ids(), d.ids()[i]);
+        if (row < 0) {
+          throw new IllegalStateException("pool delta for entity " + d.ids()[i] + ", which partition "
+              + block.partition() + " does not hold");
+        }
+        for (int j = 0; j < dim; j++) values[row * dim + j] += d.values()[i * dim + j];
+        // Adagrad accumulators only grow; several tasks' increments add up as in one sequential pass
+        adagrad[row] += d.adagrad()[i];
+      }
+    }
+    return new EntityBlock(block.partition(), dim, block.ids(), values, 0, adagrad);
+  }
+
+  /** What training changed in the touched pool rows, one delta per partition (sorted by partition). */
+  private static List<ShardOutput.PoolDelta> poolDeltas(StratifiedSchedule schedule, NegativePool pool,
+      int[] foreign, int ownedRows, float[] before, float[] adagradBefore, float[] after, float[] adagradAfter,
+      int[] touchedLocal, int shardIndex, int dim) {
+    java.util.TreeMap<Integer, List<Integer>> byPartition = new java.util.TreeMap<>();
+    for (int local : touchedLocal) {
+      if (local >= ownedRows) {
+        int poolRow = foreign[local - ownedRows];
+        byPartition.computeIfAbsent(schedule.partitionOf(pool.ids()[poolRow]), k -> new ArrayList<>()).add(local);
+      }
+    }
+    List<ShardOutput.PoolDelta> out = new ArrayList<>(byPartition.size());
+    for (Map.Entry<Integer, List<Integer>> e : byPartition.entrySet()) {
+      List<Integer> locals = e.getValue();
+      int[] ids = new int[locals.size()];
+      float[] values = new float[EntityBlock.floats(locals.size(), dim, "pool delta")];
+      float[] adagrad = new float[locals.size()];
+      for (int i = 0; i < locals.size(); i++) {
+        int local = locals.get(i);
+        ids[i] = pool.ids()[foreign[local - ownedRows]];
+        for (int j = 0; j < dim; j++) {
+          values[i * dim + j] = after[local * dim + j] - before[local * dim + j];
+        }
+        adagrad[i] = adagradAfter[local] - adagradBefore[local];
+      }
+      out.add(new ShardOutput.PoolDelta(e.getKey(), shardIndex, ids, values, adagrad));
+    }
+    return out;
+  }
+
+  private static List<ShardOutput> stratifiedOutputs(ShardOutput.Summary summary, EntityBlock a, EntityBlock b,
+      List<ShardOutput.PoolDelta> deltas, RoundInput in, int shardIndex, int poolRows) {
+    List<ShardOutput> out = new ArrayList<>(5 + deltas.size());
+    out.add(summary);
+    out.add(new ShardOutput.Block(a));
+    out.add(new ShardOutput.Block(b));
+    out.addAll(deltas);
+    if (poolRows > 0) {
+      long seed = Seeds.of(in.options().core().seed() ^ 0x3C6EF372FE94F82BL, in.round(), shardIndex);
+      out.add(new ShardOutput.PoolSample(a.partition(), NegativePool.sample(a, poolRows, seed)));
+      out.add(new ShardOutput.PoolSample(b.partition(), NegativePool.sample(b, poolRows, seed + 1)));
+    }
+    return out;
+  }
+
+  /** Rows of the pool that belong to neither owned partition (owned rows are in the table already). */
+  private static int[] foreignPoolRows(StratifiedSchedule schedule, NegativePool pool, int pa, int pb) {
+    int[] keep = new int[pool.rows()];
+    int n = 0;
+    for (int i = 0; i < pool.rows(); i++) {
+      int p = schedule.partitionOf(pool.ids()[i]);
+      if (p != pa && p != pb) keep[n++] = i;
+    }
+    return Arrays.copyOf(keep, n);
+  }
+
+  /** Row of global entity {@code id} in a task's table: block a's rows, then block b's. */
+  private static int localRow(StratifiedSchedule schedule, EntityBlock a, EntityBlock b, int id) {
+    int partition = schedule.partitionOf(id);
+    EntityBlock block = partition == a.partition() ? a : partition == b.partition() ? b : null;
+    int at = block == null ? -1 : Arrays.binarySearch(block.ids(), id);
+    if (at < 0) {
+      throw new IllegalStateException("entity " + id + " (partition " + partition + ") of a training triple is not in "
+          + "the entity table the task received (partitions " + a.partition() + ", " + b.partition() + ")");
+    }
+    return block == a ? at : a.rows() + at;
+  }
+
+  private static ShardOutput.Summary summary(int shardIndex, int entities, RoundInput in, TrainResult result) {
     TrainStats s = result.stats();
     double mean = Arrays.stream(s.epochMeanLoss()).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN);
     String diverged = null;
@@ -112,8 +308,7 @@ public final class ShardTask {
       diverged = String.format(Locale.ROOT, "mean loss %.6g, last step loss %.6g (train.max-loss = %.6g)", mean,
           s.lastStepLoss(), in.options().maxLoss());
     }
-    return new ShardOutput.Summary(shard.shard(), s.triplesTrained(), s.steps(), shard.entityIds().length,
-        s.touchedEntities().length, mean, s.lastStepLoss(), s.wallNanos(), result.params().relations(),
+    return new ShardOutput.Summary(shardIndex, s.triplesTrained(), s.steps(), entities, s.touchedEntities().length, mean, s.lastStepLoss(), s.wallNanos(), result.params().relations(),
         result.params().relationAdagrad(), TensorData.of(result.params().encoder()), diverged);
   }
 

@@ -24,16 +24,24 @@ import org.sparkkge.jobs.UsageException;
  * @param optimizerStateFactor bytes of working state per parameter byte (values, gradients, optimizer state)
  * @param validationEveryRounds rank triples/valid after every N-th round and after the last (0 = never)
  * @param validationMaxTriples valid triples ranked: a seeded subset of this size (0 = all)
+ * @param schedule shallow mode: stratified (each entity row owned by one task at a time, relations averaged
+ *     after every sub-round) or averaged (every shard trains from the same table, rows averaged)
+ * @param entityPartitions entity partitions B of the stratified schedule (even); 0 = 2 x shards
+ * @param negativePoolRows stratified schedule: rows sampled from all partitions that join every task's table as
+ *     read-only negative candidates (0 = negatives only from the task's own partitions)
  */
 public record TrainOptions(String mode, Map<String, String> coreSettings, double roundFraction, double maxLoss, boolean resume,
     long executorMemoryBytes, double memoryFraction, double optimizerStateFactor, int validationEveryRounds,
-    int validationMaxTriples) implements Serializable {
+    int validationMaxTriples, String schedule, int entityPartitions, int negativePoolRows) implements Serializable {
 
   public static final String SHALLOW = "shallow";
   public static final String NODEPIECE = "nodepiece";
+  public static final String STRATIFIED = "stratified";
+  public static final String AVERAGED = "averaged";
   /** Keys of train.* that belong to the distributed loop, not to embedding-core's TrainConfig. */
   static final java.util.Set<String> OWN_KEYS =
-      java.util.Set.of("mode", "round-fraction", "max-loss", "resume", "memory", "validation");
+      java.util.Set.of("mode", "round-fraction", "max-loss", "resume", "memory", "validation", "schedule",
+          "entity-partitions", "negative-pool");
 
   public static TrainOptions from(Config config) {
     try {
@@ -77,8 +85,21 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
         throw new UsageException("train.validation: every-rounds and max-triples must be >= 0 (0 = off / all); got "
             + every + ", " + maxTriples);
       }
+      String schedule = t.getString("schedule").trim().toLowerCase(Locale.ROOT);
+      if (!schedule.equals(STRATIFIED) && !schedule.equals(AVERAGED)) {
+        throw new UsageException("train.schedule must be stratified or averaged, got '" + schedule + "'");
+      }
+      int entityPartitions = t.getInt("entity-partitions");
+      if (entityPartitions < 0 || entityPartitions == 1 || entityPartitions % 2 != 0) {
+        throw new UsageException("train.entity-partitions must be 0 (2 x the shards) or an even number >= 2, got "
+            + entityPartitions);
+      }
+      int pool = t.getInt("negative-pool");
+      if (pool < 0) {
+        throw new UsageException("train.negative-pool must be >= 0 (rows; 0 = none), got " + pool);
+      }
       return new TrainOptions(mode, coreValues, fraction, maxLoss, t.getBoolean("resume"), memory, memoryFraction, factor,
-          every, maxTriples);
+          every, maxTriples, schedule, entityPartitions, pool);
     } catch (ConfigException e) {
       throw new UsageException("invalid train configuration: " + e.getMessage(), e);
     }
@@ -91,6 +112,11 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
 
   public boolean nodePiece() {
     return mode.equals(NODEPIECE);
+  }
+
+  /** Shallow mode on the stratified schedule (NodePiece mode always averages: all its parameters are shared). */
+  public boolean stratified() {
+    return !nodePiece() && schedule.equals(STRATIFIED);
   }
 
   /** Rounds of the whole run: epochs / round-fraction, rounded up. */
@@ -129,6 +155,11 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
     m.put("dim", core.dim());
     m.put("seed", core.seed());
     m.put("round_fraction", roundFraction);
+    if (stratified()) {
+      m.put("schedule", schedule);
+      m.put("entity_partitions", entityPartitions);
+      m.put("negative_pool", negativePoolRows);
+    }
     m.put("train_config", core.toString());
     return m;
   }

@@ -5,26 +5,16 @@ import static org.apache.spark.sql.functions.max;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.Random;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
-import org.sparkkge.core.average.EntityRowsSnapshot;
-import org.sparkkge.core.average.ParameterAveraging;
-import org.sparkkge.core.average.SharedSnapshot;
 import org.sparkkge.core.model.ScoringModel;
 import org.sparkkge.core.model.ScoringModels;
 import org.sparkkge.jobs.PipelineException;
@@ -34,13 +24,13 @@ import org.sparkkge.jobs.stage.StageContext;
 import scala.Tuple2;
 
 /**
- * Distributed training by rounds of parameter averaging (docs/training.md). The driver initialises
- * once; every round it broadcasts the shared parameters, each Spark task trains one shard of
- * triples/partitioned for train.round-fraction of an epoch, and the merge averages relations over all
- * shards (weighted by triples trained) and each entity row over the shards that touched it (weighted
- * by touch count). The shallow entity table stays in Spark: each shard gets only its rows by a join,
- * and the table goes to a Parquet checkpoint after every round. With train.validation.every-rounds, the
- * round's checkpoint is then ranked on triples/valid ({@link RoundValidation}) before it is marked complete.
+ * Distributed training in rounds (docs/training.md). The driver initialises once (the entity table on
+ * the executors, never through the driver); each round a {@link RoundRunner} trains from the previous
+ * checkpoint: in shallow mode the stratified schedule ({@link StratifiedRounds}: every entity row owned
+ * by one task at a time, only relations averaged), in NodePiece mode (or train.schedule = averaged)
+ * shards trained from the same parameters and averaged ({@link AveragedRounds}). Each round's
+ * checkpoint is written, optionally ranked on triples/valid ({@link RoundValidation}), then marked
+ * complete; the last becomes model/final.
  */
 public final class TrainStage implements Stage {
   public static final String NAME = "train";
@@ -88,68 +78,20 @@ public final class TrainStage implements Stage {
     int numEntities = maxIdPlusOne(spark, output, "entities");
     int numRelations = maxIdPlusOne(spark, output, "relations");
     Dataset<Row> partitioned = spark.read().parquet(output.resolve(PARTITIONED).toString());
-    int shards = partitioned.agg(max(col("shard"))).first().isNullAt(0) ? 0
-        : partitioned.agg(max(col("shard"))).first().getInt(0) + 1;
+    Row maxShard = partitioned.agg(max(col("shard"))).first();
+    int shards = maxShard.isNullAt(0) ? 0 : maxShard.getInt(0) + 1;
     if (shards == 0) {
       throw new PipelineException("train: " + PARTITIONED + " holds no triples");
     }
     ScoringModel model = ScoringModels.byName(options.core().model());
-    int dim = options.core().dim();
-    int relationDim = model.relationWidth(dim);
+    int relationDim = model.relationWidth(options.core().dim());
 
-    context.progress().step("grouping triples/partitioned into " + shards + " shards");
-    JavaRDD<ShardData> shardData = shardData(partitioned, shards).persist(StorageLevel.MEMORY_AND_DISK());
-    JavaPairRDD<Integer, Integer> needs = null;
-    List<JavaRDD<?>> toRelease = new ArrayList<>();
     RoundValidation validation = null;
-    try {
-      List<long[]> sizes = shardData.map(s -> new long[] {s.shard(), s.size(), s.entityIds().length}).collect();
-      long largestRows = options.nodePiece() ? 0 : sizes.stream().mapToLong(s -> s[2]).max().orElse(0);
-      long shared = (long) numRelations * relationDim;
-      int concurrent = MemoryEstimate.concurrentTasks(spark.sparkContext().getConf(),
-          spark.sparkContext().defaultParallelism(), shards);
-      MemoryEstimate estimate = new MemoryEstimate(largestRows, dim, shared, options.optimizerStateFactor(),
-          concurrent, MemoryEstimate.executorMemory(spark.sparkContext().getConf(), options.executorMemoryBytes()),
-          options.memoryFraction());
+    try (RoundRunner runner = openRunner(context, options, checkpoints, partitioned, shards, numEntities,
+        numRelations, relationDim, compression)) {
+      MemoryEstimate estimate = memoryEstimate(spark, options, runner, (long) numRelations * relationDim);
       estimate.check(shards, options.nodePiece());
-
-      int tableParts = Math.max(1, Math.min(spark.sparkContext().defaultParallelism() * 2,
-          (int) Math.max(1, numEntities / 50_000)));
-      HashPartitioner entityPartitioner = new HashPartitioner(tableParts);
-      needs = shardData.flatMapToPair(s -> {
-            List<Tuple2<Integer, Integer>> out = new ArrayList<>(s.entityIds().length);
-            for (int id : s.entityIds()) out.add(new Tuple2<>(id, s.shard()));
-            return out.iterator();
-          })
-          .partitionBy(entityPartitioner)
-          .persist(StorageLevel.MEMORY_AND_DISK());
-
-      TokenTables tokenDesc = null;
-      JavaRDD<LocalTokens> shardTokens = null;
-      if (options.nodePiece()) {
-        requireDataset(output, "tokenize", "tokens");
-        context.progress().step("gathering each shard's NodePiece tokens");
-        Dataset<Row> tokens = spark.read().parquet(output.resolve("tokens").toString())
-            .select("id", "anchors", "distances", "relations");
-        tokenDesc = TokenTables.describe(tokens, spark.read().parquet(output.resolve("vocab").toString()),
-            numRelations);
-        TokenTables desc = tokenDesc;
-        JavaPairRDD<Integer, Row> tokensByShard = tokens.javaRDD().mapToPair(r -> new Tuple2<>(r.getInt(0), r))
-            .join(needs, entityPartitioner)
-            .mapToPair(e -> new Tuple2<>(e._2()._2(), e._2()._1()))
-            .partitionBy(new HashPartitioner(shards));
-        shardTokens = shardData.zipPartitions(tokensByShard.values(),
-                (Iterator<ShardData> data, Iterator<Row> rows) -> {
-                  if (!data.hasNext()) {
-                    return java.util.Collections.emptyIterator();
-                  }
-                  List<Row> list = new ArrayList<>();
-                  rows.forEachRemaining(list::add);
-                  return List.of(LocalTokens.of(data.next(), list, desc)).iterator();
-                })
-            .persist(StorageLevel.MEMORY_AND_DISK());
-        toRelease.add(shardTokens);
-      }
+      TokenTables tokenDesc = runner instanceof AveragedRounds a ? a.tokenDesc() : null;
 
       int rounds = options.rounds();
       int startRound;
@@ -175,135 +117,93 @@ public final class TrainStage implements Stage {
         context.progress().log("train: validation per round: " + validationSkipped);
       }
 
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       List<Map<String, Object>> roundLog = new ArrayList<>();
       long trainStarted = System.nanoTime();
       for (int round = startRound + 1; round <= rounds; round++) {
         long roundStarted = System.nanoTime();
         context.progress().step(String.format(Locale.ROOT, "round %d of %d (%d shards)", round, rounds, shards));
-        Broadcast<RoundInput> input = jsc.broadcast(new RoundInput(round, options, numRelations, relationDim,
-            sharedParams.relations(), sharedParams.relationAdagrad(), TensorData.of(sharedParams.encoder())));
-        JavaPairRDD<Integer, EntityRow> table = null;
-        JavaRDD<ShardOutput> outputs;
-        if (options.nodePiece()) {
-          TokenTables desc = tokenDesc;
-          outputs = shardTokens.flatMap(t -> ShardTask.trainNodePiece(t.shard(), t.table(desc), input.value())
-                  .iterator())
-              .persist(StorageLevel.MEMORY_AND_DISK());
-        } else {
-          table = EntityTables.read(spark, checkpoints.entities(round - 1));
-          JavaPairRDD<Integer, Tuple2<Integer, EntityRow>> rowsByShard = table.join(needs, entityPartitioner)
-              .mapToPair(e -> new Tuple2<>(e._2()._2(), new Tuple2<>(e._1(), e._2()._1())))
-              .partitionBy(new HashPartitioner(shards));
-          outputs = shardData.zipPartitions(rowsByShard.values(),
-                  (Iterator<ShardData> data, Iterator<Tuple2<Integer, EntityRow>> rows) -> {
-                    if (!data.hasNext()) {
-                      return java.util.Collections.emptyIterator();
-                    }
-                    ShardData shard = data.next();
-                    return ShardTask.trainShallow(shard, rows, input.value()).iterator();
-                  })
-              .persist(StorageLevel.MEMORY_AND_DISK());
+        checkpoints.prepare(round);
+        RoundResult result = runner.train(round, sharedParams);
+        if (result.diverged() != null) {
+          ShardOutput.Summary s = result.diverged();
+          throw new PipelineException(String.format(Locale.ROOT,
+              "train: training diverged in round %d, task %d: %s. Lower train.lr or train.init-scale, "
+                  + "or use a shorter train.round-fraction", round, s.shard(), s.diverged()));
         }
-        try {
-          List<ShardOutput.Summary> summaries = new ArrayList<>(outputs
-              .filter(o -> o instanceof ShardOutput.Summary)
-              .map(o -> (ShardOutput.Summary) o)
-              .collect());
-          summaries.sort(Comparator.comparingInt(ShardOutput.Summary::shard));
-          for (ShardOutput.Summary s : summaries) {
-            if (s.diverged() != null) {
-              throw new PipelineException(String.format(Locale.ROOT,
-                  "train: training diverged in round %d, shard %d: %s. Lower train.lr or train.init-scale, "
-                      + "or use a shorter train.round-fraction", round, s.shard(), s.diverged()));
-            }
-          }
-          List<SharedSnapshot> snapshots = new ArrayList<>();
-          for (ShardOutput.Summary s : summaries) {
-            snapshots.add(new SharedSnapshot(numRelations, relationDim, s.relations(), s.relationAdagrad(),
-                TensorData.toDense(s.encoder()), s.triplesTrained()));
-          }
-          SharedParams merged = SharedParams.of(ParameterAveraging.averageShared(snapshots));
-          checkpoints.prepare(round);
-          if (table != null) {
-            int d = dim;
-            JavaPairRDD<Integer, EntityRow> averaged = outputs
-                .filter(o -> o instanceof ShardOutput.TouchedRow)
-                .mapToPair(o -> new Tuple2<>(((ShardOutput.TouchedRow) o).id(), (ShardOutput.TouchedRow) o))
-                .groupByKey(entityPartitioner)
-                .mapValues(contributions -> averageRow(contributions, d));
-            JavaPairRDD<Integer, EntityRow> next = table.leftOuterJoin(averaged, entityPartitioner)
-                .mapValues(v -> v._2().isPresent() ? v._2().get() : v._1());
-            EntityTables.write(spark, next, checkpoints.entities(round), compression);
-          }
-          merged.write(spark, checkpoints.shared(round), compression);
-          Map<String, Object> meta = roundMetadata(round, rounds, options, shards, summaries,
-              (System.nanoTime() - roundStarted) / 1e9);
-          if (validation != null && options.validates(round, rounds)) {
-            context.progress().step(String.format(Locale.ROOT, "round %d of %d: validation", round, rounds));
-            meta.putAll(validation.validate(spark, checkpoints, round, merged));
-            context.progress().log(String.format(Locale.ROOT, "train: round %d validation MRR %.4f on %d triples",
-                round, meta.get("valid_mrr"), meta.get("valid_triples")));
-          }
-          checkpoints.complete(round, meta);
-          roundLog.add(meta);
-          sharedParams = merged;
-          context.progress().log(String.format(Locale.ROOT, "train: round %d/%d done in %.1f s, mean loss %.4f",
-              round, rounds, (System.nanoTime() - roundStarted) / 1e9, meta.get("mean_loss")));
-        } finally {
-          outputs.unpersist(false);
-          input.destroy();
+        result.shared().write(spark, checkpoints.shared(round), compression);
+        Map<String, Object> meta = roundMetadata(round, rounds, options, shards, result,
+            (System.nanoTime() - roundStarted) / 1e9, runner.tasksPerWave(), concurrentTasks(spark, runner));
+        if (validation != null && options.validates(round, rounds)) {
+          context.progress().step(String.format(Locale.ROOT, "round %d of %d: validation", round, rounds));
+          meta.putAll(validation.validate(spark, checkpoints, round, result.shared()));
+          context.progress().log(String.format(Locale.ROOT, "train: round %d validation MRR %.4f on %d triples",
+              round, meta.get("valid_mrr"), meta.get("valid_triples")));
         }
+        checkpoints.complete(round, meta);
+        roundLog.add(meta);
+        sharedParams = result.shared();
+        context.progress().log(String.format(Locale.ROOT, "train: round %d/%d done in %.1f s, mean loss %.4f",
+            round, rounds, (System.nanoTime() - roundStarted) / 1e9, meta.get("mean_loss")));
       }
       double trainSeconds = (System.nanoTime() - trainStarted) / 1e9;
-      finish(context, checkpoints, options, rounds, numEntities, numRelations, relationDim, shards, sizes,
-          estimate, roundLog, trainSeconds, startRound, compression,
-          validation != null ? validation.describe() : validationInfo(options, validationSkipped));
+      finish(context, checkpoints, options, new RunFacts(numEntities, numRelations, relationDim, shards,
+          runner instanceof AveragedRounds a ? a.shardSizes() : List.of(), estimate, roundLog, trainSeconds, startRound,
+          compression, validation != null ? validation.describe() : validationInfo(options, validationSkipped)));
     } finally {
       if (validation != null) {
         validation.close();
       }
-      shardData.unpersist(false);
-      if (needs != null) {
-        needs.unpersist(false);
-      }
-      for (JavaRDD<?> rdd : toRelease) {
-        rdd.unpersist(false);
-      }
     }
   }
 
-  /** Touch-count weighted mean over the shards that touched the row, merged in shard order (exact on rerun). */
-  static EntityRow averageRow(Iterable<ShardOutput.TouchedRow> contributions, int dim) {
-    List<ShardOutput.TouchedRow> list = new ArrayList<>();
-    contributions.forEach(list::add);
-    list.sort(Comparator.comparingInt(ShardOutput.TouchedRow::shard));
-    List<EntityRowsSnapshot> snapshots = new ArrayList<>(list.size());
-    for (ShardOutput.TouchedRow r : list) {
-      snapshots.add(new EntityRowsSnapshot(dim, new int[] {r.id()}, r.values(), new float[] {r.adagrad()},
-          new int[] {r.touchCount()}));
+  /**
+   * The round runner of this run: the stratified schedule for shallow mode (unless train.schedule =
+   * averaged), averaged shards for NodePiece mode, whose parameters are all shared.
+   */
+  private static RoundRunner openRunner(StageContext context, TrainOptions options, Checkpoints checkpoints,
+      Dataset<Row> partitioned, int shards, int numEntities, int numRelations, int relationDim, String compression)
+      throws Exception {
+    SparkSession spark = context.spark();
+    OutputDirectory output = context.output();
+    if (!options.nodePiece() && options.stratified()) {
+      StratifiedSchedule schedule = StratifiedSchedule.forTasks(shards, options.entityPartitions());
+      context.progress().step(String.format(Locale.ROOT,
+          "bucketing triples/partitioned for %d entity partitions (%d tasks per sub-round)", schedule.partitions(),
+          schedule.tasksPerSubRound()));
+      return StratifiedRounds.open(spark, partitioned, numEntities, schedule, options, checkpoints, compression,
+          context.progress(), numRelations, relationDim);
     }
-    EntityRowsSnapshot mean = ParameterAveraging.averageEntityRows(snapshots);
-    return new EntityRow(mean.values(), mean.adagrad()[0]);
+    context.progress().step("grouping triples/partitioned into " + shards + " shards");
+    Dataset<Row> tokens = null;
+    TokenTables tokenDesc = null;
+    if (options.nodePiece()) {
+      requireDataset(output, "tokenize", "tokens");
+      tokens = spark.read().parquet(output.resolve("tokens").toString()).select("id", "anchors", "distances",
+          "relations");
+      tokenDesc = TokenTables.describe(tokens, spark.read().parquet(output.resolve("vocab").toString()),
+          numRelations);
+    }
+    return AveragedRounds.open(spark, partitioned, shards, numEntities, options, checkpoints, compression,
+        numRelations, relationDim, tokens, tokenDesc);
   }
 
-  /** One ShardData per partition: partition s holds shard s (HashPartitioner on Integer keys is mod P). */
-  static JavaRDD<ShardData> shardData(Dataset<Row> partitioned, int shards) {
-    return partitioned.select("head", "relation", "tail", "shard").javaRDD()
-        .mapToPair(r -> new Tuple2<>(r.getInt(3), new int[] {r.getInt(0), r.getInt(1), r.getInt(2)}))
-        .partitionBy(new HashPartitioner(shards))
-        .mapPartitionsWithIndex((index, it) -> {
-          List<int[]> triples = new ArrayList<>();
-          while (it.hasNext()) {
-            Tuple2<Integer, int[]> t = it.next();
-            if (t._1().intValue() != index.intValue()) {
-              throw new IllegalStateException("shard " + t._1() + " landed in partition " + index);
-            }
-            triples.add(t._2());
-          }
-          return List.of(ShardData.of(index, triples.toArray(new int[0][]))).iterator();
-        }, true);
+  private static int concurrentTasks(SparkSession spark, RoundRunner runner) {
+    return MemoryEstimate.concurrentTasks(spark.sparkContext().getConf(), spark.sparkContext().defaultParallelism(),
+        runner.tasksPerWave());
   }
+
+  private static MemoryEstimate memoryEstimate(SparkSession spark, TrainOptions options, RoundRunner runner,
+      long sharedFloats) {
+    return new MemoryEstimate(runner.largestTaskRows(), options.core().dim(), sharedFloats,
+        options.optimizerStateFactor(), concurrentTasks(spark, runner),
+        MemoryEstimate.executorMemory(spark.sparkContext().getConf(), options.executorMemoryBytes()),
+        options.memoryFraction());
+  }
+
+  /** What the finish step reports about the run. */
+  private record RunFacts(int numEntities, int numRelations, int relationDim, int shards, List<long[]> shardSizes,
+      MemoryEstimate estimate, List<Map<String, Object>> roundLog, double trainSeconds, int resumedAfter,
+      String compression, Map<String, Object> validationInfo) {}
 
   private static SharedParams initialize(SparkSession spark, Checkpoints checkpoints, TrainOptions options,
       int numEntities, int numRelations, int relationDim, int shards, String compression, TokenTables tokens)
@@ -360,7 +260,7 @@ public final class TrainStage implements Stage {
   }
 
   private static Map<String, Object> roundMetadata(int round, int rounds, TrainOptions options, int shards,
-      List<ShardOutput.Summary> summaries, double seconds) {
+      RoundResult result, double seconds, int tasksPerWave, int concurrent) {
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("round", round);
     meta.put("rounds", rounds);
@@ -368,38 +268,40 @@ public final class TrainStage implements Stage {
     meta.put("identity", options.identity());
     long triples = 0;
     double weightedLoss = 0;
-    List<Map<String, Object>> perShard = new ArrayList<>();
-    for (ShardOutput.Summary s : summaries) {
+    double taskSeconds = 0;
+    for (ShardOutput.Summary s : result.summaries()) {
       triples += s.triplesTrained();
       if (s.triplesTrained() > 0) {
         weightedLoss += s.meanLoss() * s.triplesTrained();
       }
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("shard", s.shard());
-      m.put("triples_trained", s.triplesTrained());
-      m.put("steps", s.steps());
-      m.put("entities", s.entities());
-      m.put("touched_entities", s.touched());
-      m.put("mean_loss", s.meanLoss());
-      m.put("train_seconds", s.wallNanos() / 1e9);
-      perShard.add(m);
+      taskSeconds += s.wallNanos() / 1e9;
     }
     meta.put("triples_trained", triples);
     meta.put("mean_loss", triples == 0 ? Double.NaN : weightedLoss / triples);
     meta.put("seconds", seconds);
-    double slowestShard = summaries.stream().mapToDouble(s -> s.wallNanos() / 1e9).max().orElse(0);
-    meta.put("spark_overhead_seconds", Math.max(0, seconds - slowestShard));
-    meta.put("per_shard", perShard);
+    // time the tasks would take on the slots alone (each wave: the slowest task, or the work spread over
+    // the slots); the rest is Spark's: jobs, shuffles, checkpoint writes
+    double waves = result.summaries().isEmpty() ? 0 : Math.ceil(result.summaries().size() / (double) tasksPerWave);
+    double slowest = result.summaries().stream().mapToDouble(s -> s.wallNanos() / 1e9).max().orElse(0);
+    meta.put("task_seconds", taskSeconds);
+    meta.put("spark_overhead_seconds", Math.max(0, seconds - Math.max(taskSeconds / Math.max(1, concurrent),
+        slowest * (waves > 0 ? 1 : 0))));
+    meta.putAll(result.details());
     return meta;
   }
 
-  private void finish(StageContext context, Checkpoints checkpoints, TrainOptions options, int rounds,
-      int numEntities, int numRelations, int relationDim, int shards, List<long[]> sizes, MemoryEstimate estimate,
-      List<Map<String, Object>> roundLog, double trainSeconds, int resumedAfter, String compression,
-      Map<String, Object> validationInfo) throws Exception {
+  private void finish(StageContext context, Checkpoints checkpoints, TrainOptions options, RunFacts facts)
+      throws Exception {
     SparkSession spark = context.spark();
+    int rounds = options.rounds();
+    int shards = facts.shards();
+    MemoryEstimate estimate = facts.estimate();
+    List<Map<String, Object>> roundLog = facts.roundLog();
+    double trainSeconds = facts.trainSeconds();
+    String compression = facts.compression();
     Map<String, Object> last = checkpoints.metadata(rounds);
-    Map<String, Object> modelInfo = ModelInfo.of(options, numEntities, numRelations, relationDim, rounds, shards);
+    Map<String, Object> modelInfo = ModelInfo.of(options, facts.numEntities(), facts.numRelations(),
+        facts.relationDim(), rounds, shards);
     Map<String, Object> stats = new LinkedHashMap<>();
     stats.put("mode", options.mode());
     stats.put("model", options.core().model());
@@ -408,15 +310,17 @@ public final class TrainStage implements Stage {
     stats.put("epochs", options.core().epochs());
     stats.put("round_fraction", options.roundFraction());
     stats.put("shards", shards);
-    stats.put("resumed_after_round", resumedAfter);
-    stats.put("entities", numEntities);
-    stats.put("relations", numRelations);
+    stats.put("schedule", options.nodePiece() ? TrainOptions.AVERAGED : options.schedule());
+    stats.put("resumed_after_round", facts.resumedAfter());
+    stats.put("entities", facts.numEntities());
+    stats.put("relations", facts.numRelations());
     List<Map<String, Object>> shardSizes = new ArrayList<>();
-    for (long[] s : sizes) {
+    for (long[] s : facts.shardSizes()) {
       shardSizes.add(Map.of("shard", s[0], "triples", s[1], "entities", s[2]));
     }
     shardSizes.sort(Comparator.comparingLong(m -> (Long) m.get("shard")));
     stats.put("shard_sizes", shardSizes);
+    stats.put("largest_task_entity_rows", estimate.rowsPerShard());
     stats.put("memory_estimate_bytes_per_executor", estimate.perExecutorBytes());
     stats.put("memory_budget_bytes", estimate.budgetBytes());
     stats.put("final_mean_loss", last.get("mean_loss"));
@@ -436,7 +340,7 @@ public final class TrainStage implements Stage {
       validCurve.add(checkpoints.metadata(r).get("valid_mrr"));
     }
     stats.put("round_valid_mrr", validCurve);
-    stats.put("validation", validationInfo);
+    stats.put("validation", facts.validationInfo());
 
     context.addDatasets(List.of(FINAL), staging -> {
       Path dir = new Path(staging, FINAL);

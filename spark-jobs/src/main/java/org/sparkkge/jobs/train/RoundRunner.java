@@ -1,0 +1,20 @@
+package org.sparkkge.jobs.train;
+
+/** One way of training a round on Spark: the averaged shards, or the stratified schedule. */
+interface RoundRunner extends AutoCloseable {
+
+  /**
+   * Trains round {@code round} from {@code shared} and the entity table of checkpoint {@code round - 1};
+   * writes the round's entity table (shallow mode) to checkpoint {@code round}.
+   */
+  RoundResult train(int round, SharedParams shared) throws Exception;
+
+  /** Entity rows the largest task holds (0 in NodePiece mode), for stats and the memory check. */
+  long largestTaskRows();
+
+  /** Tasks that train in one wave: shards, or tasks per sub-round. */
+  int tasksPerWave();
+
+  @Override
+  void close();
+}
