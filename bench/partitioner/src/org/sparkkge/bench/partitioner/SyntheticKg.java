@@ -17,8 +17,15 @@ import org.apache.spark.sql.SparkSession;
  * its expected degree falls as x^-(1-1/a), a Zipf law, so the degree distribution has a power-law
  * tail (exponent about 1 + a/(a-1)). Heads use a = 2.5, tails a = 1.8, relations floor(R * u^2).
  *
- * <p>Usage: SyntheticKg TRIPLES OUT_DIR [SEED] [ENTITIES_PER_TRIPLE=0.125] [RELATIONS=500]. Writes
- * OUT_DIR/triples (Parquet head, relation, tail INT) and OUT_DIR/meta.txt (entities, relations).
+ * <p>With COMMUNITIES = C > 0 the graph has structure a model can learn: entity x belongs to community
+ * x mod C, relation r leads from community c to community (c + offset(r)) mod C, and the tail is drawn
+ * with the same Zipf law inside that community. Knowing (head, relation) narrows the tail to 1/C of the
+ * entities; a ranking by popularity alone does not.
+ *
+ * <p>Usage: SyntheticKg TRIPLES OUT_DIR [SEED] [ENTITIES_PER_TRIPLE=0.125] [RELATIONS=500] [COMMUNITIES=0]
+ * [HELD_OUT=0]. Writes OUT_DIR/triples (Parquet head, relation, tail INT) and OUT_DIR/meta.txt; with
+ * HELD_OUT = H > 0 also OUT_DIR/train, OUT_DIR/valid and OUT_DIR/test, the latter two H triples each
+ * (chosen by a seeded hash of the row), as inputs for {@code spark-kge run --train/--valid/--test}.
  */
 public final class SyntheticKg {
     private SyntheticKg() {}
@@ -40,6 +47,29 @@ public final class SyntheticKg {
                 org.apache.spark.sql.functions.least(tail, lit((int) entities - 1)).as("tail"));
     }
 
+    /** Structured variant (see the class comment): tails follow (community of head + offset of relation). */
+    public static Dataset<Row> communities(SparkSession spark, long triples, long entities, int relations,
+            int communities, long seed) {
+        long perCommunity = Math.max(1, entities / communities);
+        Column head = org.apache.spark.sql.functions.least(
+                floor(pow(uniform(seed, "head"), 2.5).multiply(entities)).cast("long"), lit(entities - 1));
+        Column relation = org.apache.spark.sql.functions.least(
+                floor(pow(uniform(seed, "relation"), 2.0).multiply(relations)).cast("long"), lit((long) relations - 1));
+        Column offset = org.apache.spark.sql.functions.pmod(xxhash64(lit(seed), lit("offset"), col("relation")),
+                lit((long) communities));
+        Column targetCommunity = org.apache.spark.sql.functions.pmod(
+                org.apache.spark.sql.functions.pmod(col("head"), lit((long) communities)).plus(offset),
+                lit((long) communities));
+        Column rank = floor(pow(uniform(seed, "tail"), 1.8).multiply(perCommunity)).cast("long");
+        Column tail = org.apache.spark.sql.functions.least(rank.multiply(communities).plus(targetCommunity),
+                lit(entities - 1));
+        return spark.range(triples)
+                .withColumn("head", head)
+                .withColumn("relation", relation)
+                .withColumn("tail", tail)
+                .select(col("head").cast("int"), col("relation").cast("int"), col("tail").cast("int"), col("id"));
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
             System.err.println("usage: SyntheticKg TRIPLES OUT_DIR [SEED] [ENTITIES_PER_TRIPLE] [RELATIONS]");
@@ -53,11 +83,28 @@ public final class SyntheticKg {
         long entities = Math.max(2, Math.round(triples * entitiesPerTriple));
         SparkSession spark = SparkSession.builder().master("local[2]").appName("synthetic-kg")
                 .config("spark.ui.enabled", "false").getOrCreate();
+        int communities = args.length > 5 ? Integer.parseInt(args[5]) : 0;
+        long heldOut = args.length > 6 ? Long.parseLong(args[6]) : 0;
         int files = (int) Math.max(1, triples / 2_000_000);
-        generate(spark, triples, entities, relations, seed).repartition(files)
-                .write().mode("overwrite").parquet(out + "/triples");
+        Dataset<Row> kg = communities > 0
+                ? communities(spark, triples, entities, relations, communities, seed)
+                : generate(spark, triples, entities, relations, seed).withColumn("id", lit(0L));
+        kg.drop("id").repartition(files).write().mode("overwrite").parquet(out + "/triples");
+        if (heldOut > 0) {
+            // valid and test: the rows with the lowest hashes (a seeded sample of exactly H each)
+            Dataset<Row> hashed = kg.withColumn("h", xxhash64(lit(seed), lit("split"), col("id")));
+            Dataset<Row> lowest = hashed.orderBy(col("h")).limit((int) (2 * heldOut)).cache();
+            Dataset<Row> valid = lowest.orderBy(col("h")).limit((int) heldOut);
+            Dataset<Row> test = lowest.except(valid);
+            valid.select("head", "relation", "tail").coalesce(1).write().mode("overwrite").parquet(out + "/valid");
+            test.select("head", "relation", "tail").coalesce(1).write().mode("overwrite").parquet(out + "/test");
+            hashed.join(lowest.select("id"), hashed.col("id").equalTo(lowest.col("id")), "left_anti")
+                    .select("head", "relation", "tail").repartition(files)
+                    .write().mode("overwrite").parquet(out + "/train");
+        }
         java.nio.file.Files.writeString(java.nio.file.Path.of(out, "meta.txt"),
-                "entities=" + entities + "\nrelations=" + relations + "\ntriples=" + triples + "\nseed=" + seed + "\n");
+                "entities=" + entities + "\nrelations=" + relations + "\ntriples=" + triples + "\nseed=" + seed
+                        + "\ncommunities=" + communities + "\nheld_out=" + heldOut + "\n");
         System.out.println("wrote " + triples + " triples, " + entities + " entities, " + relations
                 + " relations to " + out);
         spark.stop();

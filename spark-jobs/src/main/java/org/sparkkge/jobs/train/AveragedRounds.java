@@ -123,9 +123,9 @@ final class AveragedRounds implements RoundRunner {
   }
 
   @Override
-  public RoundResult train(int round, SharedParams shared) throws Exception {
+  public RoundResult train(int round, SharedParams shared, TrainOptions roundOptions) throws Exception {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Broadcast<RoundInput> input = jsc.broadcast(new RoundInput(round, options, numRelations, relationDim,
+    Broadcast<RoundInput> input = jsc.broadcast(new RoundInput(round, roundOptions, numRelations, relationDim,
         shared.relations(), shared.relationAdagrad(), TensorData.of(shared.encoder())));
     JavaPairRDD<Integer, EntityRow> table = null;
     JavaRDD<ShardOutput> outputs;

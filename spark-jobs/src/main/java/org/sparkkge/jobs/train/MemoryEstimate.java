@@ -1,19 +1,38 @@
 package org.sparkkge.jobs.train;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.apache.spark.SparkConf;
 import org.sparkkge.jobs.PipelineException;
 
 /**
- * Parameter memory of one executor before training: (largest shard's entity rows x dim x 4 bytes +
- * shared parameters) x optimizer-state factor, times the tasks an executor runs at once, against
- * train.memory.fraction of the executor's memory.
+ * Memory of the training tasks of one executor, counted from what a task holds (docs/scaling.md).
+ * <ul>
+ *   <li>Heap: the entity rows it receives, the table it builds from them, and the trained copy it
+ *   returns: 3 x rows x (dim x 4 + 8) bytes (ids and Adagrad accumulators beside the floats); plus the
+ *   shared parameters three times (broadcast, task copy, result).</li>
+ *   <li>Off-heap (libtorch): the table and its accumulators, and the staging copy DJL makes when it moves
+ *   the table in and out: 2 x rows x (dim + 1) x 4 bytes; plus one step's working memory
+ *   ({@code stepFloats}: scores and their gradients, gathered rows) and the shared parameters.</li>
+ * </ul>
+ * Times the tasks an executor runs at once. The heap is compared with train.memory.fraction of the
+ * executor's memory; on a cluster the off-heap part with spark.executor.memoryOverhead (libtorch's
+ * memory is outside the JVM heap).
  */
-public record MemoryEstimate(long rowsPerShard, int dim, long sharedFloats, double stateFactor, int concurrentTasks,
-    long executorBytes, double fraction) {
+public record MemoryEstimate(long rowsPerTask, int dim, long sharedFloats, long stepFloats, int concurrentTasks,
+    long executorBytes, double fraction, long overheadBytes) {
+
+  public long heapBytesPerTask() {
+    return 3 * rowsPerTask * (dim * 4L + 8) + 3 * sharedFloats * 4;
+  }
+
+  public long offHeapBytesPerTask() {
+    return 2 * rowsPerTask * (dim + 1L) * 4 + stepFloats * 4 + sharedFloats * 4 * 2;
+  }
 
   public long perTaskBytes() {
-    return (long) Math.ceil((rowsPerShard * (double) dim * 4 + sharedFloats * 4.0) * stateFactor);
+    return heapBytesPerTask() + offHeapBytesPerTask();
   }
 
   public long perExecutorBytes() {
@@ -24,29 +43,53 @@ public record MemoryEstimate(long rowsPerShard, int dim, long sharedFloats, doub
     return (long) (executorBytes * fraction);
   }
 
+  /** Whether the heap part fits the budget and, where an overhead is known (cluster), the off-heap part fits it. */
   public boolean fits() {
-    return perExecutorBytes() <= budgetBytes();
+    return heapBytesPerTask() * concurrentTasks <= budgetBytes()
+        && (overheadBytes <= 0 || offHeapBytesPerTask() * concurrentTasks <= overheadBytes);
   }
 
   /** Refuses the run with the numbers and what to change. */
-  public void check(int shards, boolean nodePiece) {
+  public void check(int shards, boolean nodePiece, boolean stratified) {
     if (fits()) {
       return;
     }
     StringBuilder why = new StringBuilder(String.format(Locale.ROOT,
-        "train: the parameters do not fit in executor memory: about %s per executor (%,d entity rows in the "
-            + "largest shard x dim %d x 4 bytes + %,d shared floats, x optimizer-state factor %.1f, x %d "
-            + "concurrent task(s)) against a budget of %s (train.memory.fraction %.2f of %s executor memory).",
-        human(perExecutorBytes()), rowsPerShard, dim, sharedFloats, stateFactor, concurrentTasks,
+        "train: the training tasks do not fit in executor memory: each of the %d task(s) an executor runs at once "
+            + "holds %,d entity rows at dim %d (%s on the heap, %s off-heap in libtorch, step working memory and "
+            + "%,d shared floats included); the heap budget is %s (train.memory.fraction %.2f of %s)",
+        concurrentTasks, rowsPerTask, dim, human(heapBytesPerTask()), human(offHeapBytesPerTask()), sharedFloats,
         human(budgetBytes()), fraction, human(executorBytes)));
-    why.append(" Options: ");
-    if (!nodePiece) {
-      why.append("train.mode = nodepiece (parameters independent of the number of entities); ");
+    if (overheadBytes > 0) {
+      why.append(String.format(Locale.ROOT, ", the off-heap budget %s (spark.executor.memoryOverhead)",
+          human(overheadBytes)));
     }
-    why.append(String.format(Locale.ROOT, "more shards (partition.shards, now %d) so each holds fewer rows; ", shards));
-    why.append(String.format(Locale.ROOT, "a lower train.dim (now %d); ", dim));
-    why.append("or more executor memory (spark.executor.memory, train.memory.executor-bytes).");
+    why.append(". Options: ");
+    List<String> options = new ArrayList<>();
+    if (!nodePiece) {
+      if (stratified) {
+        options.add("more entity partitions (train.entity-partitions, or partition.shards, now " + shards
+            + ") so each task holds fewer rows");
+      } else {
+        options.add("train.schedule = stratified (each task holds 2/B of the rows)");
+      }
+      options.add("train.mode = nodepiece (parameters independent of the number of entities)");
+    }
+    options.add(String.format(Locale.ROOT, "a lower train.dim (now %d)", dim));
+    options.add("fewer concurrent tasks per executor (spark.task.cpus)");
+    options.add("more executor memory (spark.executor.memory, spark.executor.memoryOverhead, "
+        + "train.memory.executor-bytes)");
+    why.append(String.join("; ", options)).append('.');
     throw new PipelineException(why.toString());
+  }
+
+  /** Floats of one step's working memory: candidate scores and their gradients, gathered candidate and query rows. */
+  public static long stepFloats(org.sparkkge.core.TrainConfig c, long tableRows) {
+    long candidates = "all".equals(c.sampler()) ? tableRows : (long) c.negatives() + c.batchNegatives();
+    long chunks = "chunked".equals(c.sampler()) ? Math.max(1, c.batchSize() / Math.max(1, c.chunkSize())) : c.batchSize();
+    long scores = (long) c.batchSize() * candidates * 4;
+    long gathered = chunks * candidates * c.dim() * 2 + (long) c.batchSize() * 3 * c.dim() * 2;
+    return scores + gathered;
   }
 
   /** Memory per executor: the configured value, else spark.executor.memory, else (local mode) the JVM heap. */
@@ -60,15 +103,27 @@ public record MemoryEstimate(long rowsPerShard, int dim, long sharedFloats, doub
     return conf.getSizeAsBytes("spark.executor.memory", "1g");
   }
 
+  /** Off-heap memory of an executor on a cluster (spark.executor.memoryOverhead, else Spark's default); 0 locally. */
+  public static long overheadMemory(SparkConf conf, long executorBytes) {
+    if (conf.get("spark.master", "").startsWith("local")) {
+      return 0;
+    }
+    if (conf.contains("spark.executor.memoryOverhead")) {
+      return conf.getSizeAsBytes("spark.executor.memoryOverhead");
+    }
+    double factor = Double.parseDouble(conf.get("spark.executor.memoryOverheadFactor", "0.1"));
+    return Math.max(384L << 20, (long) (executorBytes * factor));
+  }
+
   /** Tasks an executor runs at once: local mode the local cores, else executor cores / task cpus. */
-  public static int concurrentTasks(SparkConf conf, int defaultParallelism, int shards) {
+  public static int concurrentTasks(SparkConf conf, int defaultParallelism, int tasks) {
     int slots;
     if (conf.get("spark.master", "").startsWith("local")) {
       slots = defaultParallelism;
     } else {
       slots = Math.max(1, conf.getInt("spark.executor.cores", 1) / Math.max(1, conf.getInt("spark.task.cpus", 1)));
     }
-    return Math.max(1, Math.min(slots, shards));
+    return Math.max(1, Math.min(slots, tasks));
   }
 
   static String human(long bytes) {

@@ -4,13 +4,19 @@ package org.sparkkge.jobs.train;
 interface RoundRunner extends AutoCloseable {
 
   /**
-   * Trains round {@code round} from {@code shared} and the entity table of checkpoint {@code round - 1};
-   * writes the round's entity table (shallow mode) to checkpoint {@code round}.
+   * Trains round {@code round} from {@code shared} and the entity table of checkpoint {@code round - 1}
+   * with the learning rates of {@code options} (the run's, or lowered after a divergence); writes the
+   * round's entity table (shallow mode) to checkpoint {@code round}.
    */
-  RoundResult train(int round, SharedParams shared) throws Exception;
+  RoundResult train(int round, SharedParams shared, TrainOptions options) throws Exception;
 
   /** Entity rows the largest task holds (0 in NodePiece mode), for stats and the memory check. */
   long largestTaskRows();
+
+  /** Rows of the largest task's table: its entity rows and any extra negative rows it scores against. */
+  default long largestTaskTableRows() {
+    return largestTaskRows();
+  }
 
   /** Tasks that train in one wave: shards, or tasks per sub-round. */
   int tasksPerWave();

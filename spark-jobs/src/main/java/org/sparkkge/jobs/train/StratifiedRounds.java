@@ -109,12 +109,18 @@ final class StratifiedRounds implements RoundRunner {
   }
 
   @Override
+  public long largestTaskTableRows() {
+    long pool = poolRowsPerPartition() == 0 ? 0 : (long) poolRowsPerPartition() * schedule.partitions();
+    return largestTaskRows() + pool;
+  }
+
+  @Override
   public int tasksPerWave() {
     return schedule.tasksPerSubRound();
   }
 
   @Override
-  public RoundResult train(int round, SharedParams shared) throws Exception {
+  public RoundResult train(int round, SharedParams shared, TrainOptions roundOptions) throws Exception {
     StratifiedSchedule s = schedule;
     int tasks = s.tasksPerSubRound();
     int dim = options.core().dim();
@@ -134,7 +140,7 @@ final class StratifiedRounds implements RoundRunner {
         long began = System.nanoTime();
         progress.step(String.format(Locale.ROOT, "round %d of %d: sub-round %d of %d (%d tasks)", round,
             options.rounds(), sub + 1, s.subRounds(), tasks));
-        Broadcast<RoundInput> input = jsc.broadcast(new RoundInput(round, options, numRelations, relationDim,
+        Broadcast<RoundInput> input = jsc.broadcast(new RoundInput(round, roundOptions, numRelations, relationDim,
             current.relations(), current.relationAdagrad(), List.of()));
         inputs.add(input);
         Broadcast<NegativePool> poolInput = jsc.broadcast(pool);
@@ -236,28 +242,29 @@ final class StratifiedRounds implements RoundRunner {
     return NegativePool.join(fragments);
   }
 
-  /** Relations (and their Adagrad state) averaged over the tasks that trained, weighted by triples. */
+  /**
+   * Relations averaged over the tasks that trained (weighted by triples); their Adagrad accumulators
+   * start from the common value plus every task's increment, since each accumulates the squared
+   * gradients of different triples (an average would let the accumulator grow P times slower than in a
+   * sequential pass, and the relations' steps stay that much larger).
+   */
   private SharedParams merge(SharedParams current, List<ShardOutput.Summary> summaries) {
     List<SharedSnapshot> snapshots = new ArrayList<>();
+    float[] accumulators = current.relationAdagrad().clone();
     for (ShardOutput.Summary s : summaries) {
       if (s.triplesTrained() > 0) {
         snapshots.add(new SharedSnapshot(numRelations, relationDim, s.relations(), s.relationAdagrad(), List.of(),
             s.triplesTrained()));
+        for (int i = 0; i < accumulators.length; i++) {
+          accumulators[i] += s.relationAdagrad()[i] - current.relationAdagrad()[i];
+        }
       }
     }
     if (snapshots.isEmpty()) {
       return current;
     }
-    if (Boolean.getBoolean("kge.relationDeltaSum")) {
-      float[] rel = current.relations().clone();
-      float[] acc = current.relationAdagrad().clone();
-      for (SharedSnapshot s : snapshots) {
-        for (int i = 0; i < rel.length; i++) rel[i] += s.relations()[i] - current.relations()[i];
-        for (int i = 0; i < acc.length; i++) acc[i] += s.relationAdagrad()[i] - current.relationAdagrad()[i];
-      }
-      return new SharedParams(numRelations, relationDim, rel, acc, List.of());
-    }
-    return SharedParams.of(ParameterAveraging.averageShared(snapshots));
+    SharedSnapshot mean = ParameterAveraging.averageShared(snapshots);
+    return new SharedParams(numRelations, relationDim, mean.relations(), accumulators, List.of());
   }
 
   private static Map<String, Object> subRoundMetadata(int sub, List<ShardOutput.Summary> summaries, double seconds) {

@@ -21,18 +21,21 @@ import org.sparkkge.jobs.UsageException;
  * @param resume continue from the last complete checkpoint (also set by --resume)
  * @param executorMemoryBytes memory a task may use for parameters; 0 = spark.executor.memory (local: the JVM heap)
  * @param memoryFraction share of that memory the parameter estimate may take
- * @param optimizerStateFactor bytes of working state per parameter byte (values, gradients, optimizer state)
  * @param validationEveryRounds rank triples/valid after every N-th round and after the last (0 = never)
  * @param validationMaxTriples valid triples ranked: a seeded subset of this size (0 = all)
  * @param schedule shallow mode: stratified (each entity row owned by one task at a time, relations averaged
  *     after every sub-round) or averaged (every shard trains from the same table, rows averaged)
  * @param entityPartitions entity partitions B of the stratified schedule (even); 0 = 2 x shards
  * @param negativePoolRows stratified schedule: rows sampled from all partitions that join every task's table as
- *     read-only negative candidates (0 = negatives only from the task's own partitions)
+ *     extra negative candidates (0 = negatives only from the task's own partitions)
+ * @param onDivergence retry (the round again from its checkpoint with halved learning rates, up to
+ *     divergenceRetries times per round) or fail
+ * @param divergenceRetries retries of one diverged round before the run fails
  */
 public record TrainOptions(String mode, Map<String, String> coreSettings, double roundFraction, double maxLoss, boolean resume,
-    long executorMemoryBytes, double memoryFraction, double optimizerStateFactor, int validationEveryRounds,
-    int validationMaxTriples, String schedule, int entityPartitions, int negativePoolRows) implements Serializable {
+    long executorMemoryBytes, double memoryFraction, int validationEveryRounds,
+    int validationMaxTriples, String schedule, int entityPartitions, int negativePoolRows, String onDivergence, int divergenceRetries)
+    implements Serializable {
 
   public static final String SHALLOW = "shallow";
   public static final String NODEPIECE = "nodepiece";
@@ -41,7 +44,7 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
   /** Keys of train.* that belong to the distributed loop, not to embedding-core's TrainConfig. */
   static final java.util.Set<String> OWN_KEYS =
       java.util.Set.of("mode", "round-fraction", "max-loss", "resume", "memory", "validation", "schedule",
-          "entity-partitions", "negative-pool");
+          "entity-partitions", "negative-pool", "on-divergence", "divergence-retries");
 
   public static TrainOptions from(Config config) {
     try {
@@ -74,10 +77,9 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
       }
       long memory = t.getBytes("memory.executor-bytes");
       double memoryFraction = t.getDouble("memory.fraction");
-      double factor = t.getDouble("memory.optimizer-state-factor");
-      if (memory < 0 || !(memoryFraction > 0 && memoryFraction <= 1) || !(factor >= 1)) {
-        throw new UsageException("train.memory: executor-bytes must be >= 0, fraction in (0, 1], "
-            + "optimizer-state-factor >= 1; got " + memory + ", " + memoryFraction + ", " + factor);
+      if (memory < 0 || !(memoryFraction > 0 && memoryFraction <= 1)) {
+        throw new UsageException("train.memory: executor-bytes must be >= 0 and fraction in (0, 1]; got " + memory
+            + ", " + memoryFraction);
       }
       int every = t.getInt("validation.every-rounds");
       int maxTriples = t.getInt("validation.max-triples");
@@ -98,8 +100,16 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
       if (pool < 0) {
         throw new UsageException("train.negative-pool must be >= 0 (rows; 0 = none), got " + pool);
       }
-      return new TrainOptions(mode, coreValues, fraction, maxLoss, t.getBoolean("resume"), memory, memoryFraction, factor,
-          every, maxTriples, schedule, entityPartitions, pool);
+      String onDivergence = t.getString("on-divergence").trim().toLowerCase(Locale.ROOT);
+      if (!onDivergence.equals("retry") && !onDivergence.equals("fail")) {
+        throw new UsageException("train.on-divergence must be retry or fail, got '" + onDivergence + "'");
+      }
+      int retries = t.getInt("divergence-retries");
+      if (retries < 0) {
+        throw new UsageException("train.divergence-retries must be >= 0, got " + retries);
+      }
+      return new TrainOptions(mode, coreValues, fraction, maxLoss, t.getBoolean("resume"), memory, memoryFraction,
+          every, maxTriples, schedule, entityPartitions, pool, onDivergence, retries);
     } catch (ConfigException e) {
       throw new UsageException("invalid train configuration: " + e.getMessage(), e);
     }
@@ -117,6 +127,24 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
   /** Shallow mode on the stratified schedule (NodePiece mode always averages: all its parameters are shared). */
   public boolean stratified() {
     return !nodePiece() && schedule.equals(STRATIFIED);
+  }
+
+  /** The same settings with both learning rates (train.lr, train.dense-lr) times {@code scale}. */
+  public TrainOptions withLearningRateScale(double scale) {
+    if (scale == 1.0) {
+      return this;
+    }
+    TrainConfig core = core();
+    Map<String, String> scaled = new LinkedHashMap<>(coreSettings);
+    scaled.put("lr", String.valueOf((float) (core.lr() * scale)));
+    scaled.put("dense-lr", String.valueOf((float) (core.denseLr() * scale)));
+    return new TrainOptions(mode, scaled, roundFraction, maxLoss, resume, executorMemoryBytes, memoryFraction,
+        validationEveryRounds, validationMaxTriples, schedule, entityPartitions, negativePoolRows, onDivergence,
+        divergenceRetries);
+  }
+
+  public boolean retriesDivergence() {
+    return onDivergence.equals("retry") && divergenceRetries > 0;
   }
 
   /** Rounds of the whole run: epochs / round-fraction, rounded up. */

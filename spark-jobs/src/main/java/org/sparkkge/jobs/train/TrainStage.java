@@ -90,7 +90,7 @@ public final class TrainStage implements Stage {
     try (RoundRunner runner = openRunner(context, options, checkpoints, partitioned, shards, numEntities,
         numRelations, relationDim, compression)) {
       MemoryEstimate estimate = memoryEstimate(spark, options, runner, (long) numRelations * relationDim);
-      estimate.check(shards, options.nodePiece());
+      estimate.check(shards, options.nodePiece(), options.stratified());
       TokenTables tokenDesc = runner instanceof AveragedRounds a ? a.tokenDesc() : null;
 
       int rounds = options.rounds();
@@ -119,20 +119,43 @@ public final class TrainStage implements Stage {
 
       List<Map<String, Object>> roundLog = new ArrayList<>();
       long trainStarted = System.nanoTime();
+      // learning-rate scale after divergences: carried from round to round, and from the checkpoint on resume
+      double lrScale = startRound > 0 ? lrScale(checkpoints.metadata(startRound)) : 1.0;
       for (int round = startRound + 1; round <= rounds; round++) {
         long roundStarted = System.nanoTime();
-        context.progress().step(String.format(Locale.ROOT, "round %d of %d (%d shards)", round, rounds, shards));
-        checkpoints.prepare(round);
-        RoundResult result = runner.train(round, sharedParams);
-        if (result.diverged() != null) {
-          ShardOutput.Summary s = result.diverged();
-          throw new PipelineException(String.format(Locale.ROOT,
-              "train: training diverged in round %d, task %d: %s. Lower train.lr or train.init-scale, "
-                  + "or use a shorter train.round-fraction", round, s.shard(), s.diverged()));
+        List<Map<String, Object>> retried = new ArrayList<>();
+        RoundResult result;
+        while (true) {
+          context.progress().step(String.format(Locale.ROOT, "round %d of %d (%d shards)", round, rounds, shards));
+          checkpoints.prepare(round);
+          result = runner.train(round, sharedParams, options.withLearningRateScale(lrScale));
+          if (result.diverged() == null) {
+            break;
+          }
+          String why = divergenceReason(result.diverged());
+          if (!options.retriesDivergence() || retried.size() >= options.divergenceRetries()) {
+            throw new PipelineException(String.format(Locale.ROOT,
+                "train: training diverged in round %d, task %d: %s%s. Lower train.lr or train.init-scale, or use a "
+                    + "shorter train.round-fraction", round, result.diverged().shard(), why,
+                retried.isEmpty() ? "" : String.format(Locale.ROOT, " (after %d retries with learning rates x %s)",
+                    retried.size(), lrScale)));
+          }
+          Map<String, Object> attempt = new LinkedHashMap<>();
+          attempt.put("lr_scale", lrScale);
+          attempt.put("task", result.diverged().shard());
+          attempt.put("reason", why);
+          retried.add(attempt);
+          lrScale /= 2;
+          context.progress().log(String.format(Locale.ROOT,
+              "train: round %d diverged (task %d: %s); retrying it from checkpoint %d with learning rates x %s "
+                  + "(train.on-divergence = retry, %d of %d)", round, result.diverged().shard(), why, round - 1,
+              lrScale, retried.size(), options.divergenceRetries()));
         }
         result.shared().write(spark, checkpoints.shared(round), compression);
         Map<String, Object> meta = roundMetadata(round, rounds, options, shards, result,
             (System.nanoTime() - roundStarted) / 1e9, runner.tasksPerWave(), concurrentTasks(spark, runner));
+        meta.put("lr_scale", lrScale);
+        meta.put("diverged_attempts", retried);
         if (validation != null && options.validates(round, rounds)) {
           context.progress().step(String.format(Locale.ROOT, "round %d of %d: validation", round, rounds));
           meta.putAll(validation.validate(spark, checkpoints, round, result.shared()));
@@ -187,6 +210,17 @@ public final class TrainStage implements Stage {
         numRelations, relationDim, tokens, tokenDesc);
   }
 
+  /** The trainer's or the loss check's reason, without the trainer's own advice (the stage gives it once). */
+  static String divergenceReason(ShardOutput.Summary diverged) {
+    return diverged.diverged().replace("; lower train.lr or train.init-scale", "");
+  }
+
+  /** The learning-rate scale a checkpoint was trained with (1 before divergences were recorded). */
+  static double lrScale(Map<String, Object> metadata) {
+    Object scale = metadata.get("lr_scale");
+    return scale instanceof Number n ? n.doubleValue() : 1.0;
+  }
+
   private static int concurrentTasks(SparkSession spark, RoundRunner runner) {
     return MemoryEstimate.concurrentTasks(spark.sparkContext().getConf(), spark.sparkContext().defaultParallelism(),
         runner.tasksPerWave());
@@ -194,10 +228,11 @@ public final class TrainStage implements Stage {
 
   private static MemoryEstimate memoryEstimate(SparkSession spark, TrainOptions options, RoundRunner runner,
       long sharedFloats) {
-    return new MemoryEstimate(runner.largestTaskRows(), options.core().dim(), sharedFloats,
-        options.optimizerStateFactor(), concurrentTasks(spark, runner),
-        MemoryEstimate.executorMemory(spark.sparkContext().getConf(), options.executorMemoryBytes()),
-        options.memoryFraction());
+    long rows = runner.largestTaskTableRows();
+    long executorBytes = MemoryEstimate.executorMemory(spark.sparkContext().getConf(), options.executorMemoryBytes());
+    return new MemoryEstimate(rows, options.core().dim(), sharedFloats, MemoryEstimate.stepFloats(options.core(), rows),
+        concurrentTasks(spark, runner), executorBytes, options.memoryFraction(),
+        MemoryEstimate.overheadMemory(spark.sparkContext().getConf(), executorBytes));
   }
 
   /** What the finish step reports about the run. */
@@ -320,7 +355,9 @@ public final class TrainStage implements Stage {
     }
     shardSizes.sort(Comparator.comparingLong(m -> (Long) m.get("shard")));
     stats.put("shard_sizes", shardSizes);
-    stats.put("largest_task_entity_rows", estimate.rowsPerShard());
+    stats.put("largest_task_table_rows", estimate.rowsPerTask());
+    stats.put("memory_estimate_heap_bytes_per_task", estimate.heapBytesPerTask());
+    stats.put("memory_estimate_off_heap_bytes_per_task", estimate.offHeapBytesPerTask());
     stats.put("memory_estimate_bytes_per_executor", estimate.perExecutorBytes());
     stats.put("memory_budget_bytes", estimate.budgetBytes());
     stats.put("final_mean_loss", last.get("mean_loss"));

@@ -1,0 +1,95 @@
+package org.sparkkge.jobs.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkkge.jobs.Cli;
+
+/** The stratified schedule end to end on UMLS, and the exact pieces it is built from. */
+class StratifiedTrainingTest {
+  @TempDir Path tmp;
+
+  @Test
+  void fourTasksLearnAsOneAndEachHoldsAQuarterOfTheTable() throws Exception {
+    double one = validMrr(train(1, "p1"), 6);
+    Path dir = train(4, "p4");
+    double four = validMrr(dir, 6);
+    System.out.printf("STRATIFIED UMLS 6 epochs valid MRR: P=1 %.4f, P=4 %.4f%n", one, four);
+    assertTrue(one > 0.6, "P=1 learns: " + one);
+    assertTrue(Math.abs(four - one) < 0.04, "P=4 " + four + " vs P=1 " + one);
+
+    Map<String, Object> round = roundJson(dir, 6);
+    assertEquals("stratified", round.get("schedule"));
+    assertEquals(8, round.get("entity_partitions"));
+    assertEquals(7, round.get("sub_rounds"));
+    // a task owns 2 of 8 partitions of UMLS's 135 entities: about 34, far below the table
+    int largest = ((Number) round.get("largest_task_entity_rows")).intValue();
+    assertTrue(largest >= 25 && largest <= 50, "largest task rows " + largest);
+    List<?> perSubRound = (List<?>) round.get("per_sub_round");
+    assertEquals(7, perSubRound.size());
+    long triples = ((Number) round.get("triples_trained")).longValue();
+    assertTrue(triples > 5000 && triples <= 5216, "every training triple once per round: " + triples);
+  }
+
+  @Test
+  void blocksSerialiseOnlyTheirSliceAndDeltasAddUpInSourceOrder() throws Exception {
+    float[] table = {9, 9, 1, 2, 3, 4, 9};
+    EntityBlock block = new EntityBlock(3, 2, new int[] {5, 8}, table, 2, new float[] {0.5f, 0.25f});
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(block);
+    }
+    EntityBlock copy;
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      copy = (EntityBlock) in.readObject();
+    }
+    assertEquals(3, copy.partition());
+    assertArrayEquals(new int[] {5, 8}, copy.ids());
+    assertArrayEquals(new float[] {1, 2}, copy.row(0));
+    assertArrayEquals(new float[] {3, 4}, copy.row(1));
+    assertEquals(0.25f, copy.adagrad(1));
+
+    List<ShardOutput.PoolDelta> deltas = new ArrayList<>();
+    deltas.add(new ShardOutput.PoolDelta(3, 7, new int[] {8}, new float[] {0.5f, -1f}, new float[] {0.125f}));
+    deltas.add(new ShardOutput.PoolDelta(3, 2, new int[] {5, 8}, new float[] {1, 1, 1, 1}, new float[] {1, 1}));
+    deltas.add(new ShardOutput.PoolDelta(4, 1, new int[] {99}, new float[] {7, 7}, new float[] {7}));
+    EntityBlock updated = ShardTask.withDeltas(block, deltas);
+    assertArrayEquals(new float[] {2, 3}, updated.row(0));
+    assertArrayEquals(new float[] {4.5f, 4}, updated.row(1));
+    assertEquals(1.5f, updated.adagrad(0));
+    assertEquals(1.375f, updated.adagrad(1));
+    assertArrayEquals(new float[] {1, 2}, block.row(0), "the input block is not changed");
+  }
+
+  private Path train(int shards, String name) throws Exception {
+    Path dir = TrainFixtures.umls(tmp.resolve(name), shards);
+    List<String> args = new ArrayList<>(List.of("train", "--output", dir.toString()));
+    args.addAll(TrainFixtures.umlsSettings(6, 1.0));
+    args.addAll(List.of("--set", "train.validation.every-rounds=6"));
+    Cli.Result result = Cli.run(args.toArray(new String[0]));
+    assertEquals(0, result.exitCode(), result.toString());
+    return dir;
+  }
+
+  private static double validMrr(Path dir, int round) throws Exception {
+    return ((Number) roundJson(dir, round).get("valid_mrr")).doubleValue();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> roundJson(Path dir, int round) throws Exception {
+    return new ObjectMapper().readValue(
+        dir.resolve(String.format("model/checkpoints/round-%05d/round.json", round)).toFile(), Map.class);
+  }
+}
