@@ -16,7 +16,7 @@ import picocli.CommandLine.ParseResult;
  * the CLI: the SparkApplication's arguments parse with the real CLI and its GPU settings are consistent.
  */
 class KubernetesManifestsTest {
-  /** python3 on the PATH, else Debian's, whichever has PyYAML (apt python3-yaml; .ci/run installs it). */
+  /** python3 on the PATH, else Debian's, whichever has PyYAML (apt python3-yaml; bin/test installs it). */
   private static String pythonWithYaml() {
     for (String python : List.of("python3", "/usr/bin/python3")) {
       try {
@@ -27,7 +27,7 @@ class KubernetesManifestsTest {
         // try the next one
       }
     }
-    throw new AssertionError("no python3 with PyYAML: apt-get install python3-yaml (.ci/run does it)");
+    throw new AssertionError("no python3 with PyYAML: apt-get install python3-yaml (bin/test does it)");
   }
 
   /** Every document of a YAML file, as JSON. */

@@ -91,7 +91,7 @@ class NotebookTest {
     throw new AssertionError("no cell tagged \"parameters\" in " + NOTEBOOK);
   }
 
-  /** A python3 that imports module(s) (Debian's python3-MODULE packages; .ci/run installs them when missing). */
+  /** A python3 that imports module(s) (Debian's python3-MODULE packages; bin/test installs them when missing). */
   static String pythonWith(String module) throws Exception {
     for (String python : List.of("python3", "/usr/bin/python3")) {
       try {
@@ -105,7 +105,7 @@ class NotebookTest {
         // try the next interpreter
       }
     }
-    return fail("no python3 with " + module + ": apt-get install python3-nbformat python3-pandas python3-matplotlib (.ci/run does it)");
+    return fail("no python3 with " + module + ": apt-get install python3-nbformat python3-pandas python3-matplotlib (bin/test does it)");
   }
 
   static String runPython(String python, String code, String... args) throws Exception {

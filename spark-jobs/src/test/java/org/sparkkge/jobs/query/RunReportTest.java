@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * report.html opened in headless Chromium (Debian's chromium; .ci/run installs it): the charts are drawn
+ * report.html opened in headless Chromium (Debian's chromium; bin/test installs it): the charts are drawn
  * from the run's stats.json and the metrics table holds exactly the numbers of metrics.json.
  */
 class RunReportTest {
@@ -58,7 +58,7 @@ class RunReportTest {
       p = new ProcessBuilder("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", html.toUri().toString())
           .redirectError(ProcessBuilder.Redirect.DISCARD).start();
     } catch (IOException e) {
-      return fail("chromium is not installed: apt-get install chromium (.ci/run installs it when missing): " + e.getMessage());
+      return fail("chromium is not installed: apt-get install chromium (bin/test installs it when missing): " + e.getMessage());
     }
     String dom = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(180, TimeUnit.SECONDS), "chromium timed out");
