@@ -53,7 +53,7 @@ public final class PartitionStage implements Stage {
     try {
       int shards = config.getInt("partition.shards");
       if (shards < 0) {
-        throw new UsageException("partition.shards must be >= 0 (0 = one per executor, GPU or local core), got " + shards);
+        throw new UsageException("partition.shards must be >= 0 (0 = one per task slot, GPU or local core), got " + shards);
       }
       EdgePartitioner.Strategy strategy;
       try {
