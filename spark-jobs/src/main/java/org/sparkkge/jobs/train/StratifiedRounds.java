@@ -110,8 +110,21 @@ final class StratifiedRounds implements RoundRunner {
 
   @Override
   public long largestTaskTableRows() {
-    long pool = poolRowsPerPartition() == 0 ? 0 : (long) poolRowsPerPartition() * schedule.partitions();
-    return largestTaskRows() + pool;
+    // the pool rows of the B - 2 partitions the task does not own
+    long pool = 0;
+    for (int p = 0; p < schedule.partitions(); p++) {
+      pool += Math.min(poolRowsPerPartition(), partitionRows[p]);
+    }
+    long ownPool = 0;
+    for (int sub = 0; sub < schedule.subRounds(); sub++) {
+      for (int task = 0; task < schedule.tasksPerSubRound(); task++) {
+        int[] owned = schedule.partitionsOf(sub, task);
+        ownPool = Math.max(ownPool, partitionRows[owned[0]] + partitionRows[owned[1]]
+            + pool - Math.min(poolRowsPerPartition(), partitionRows[owned[0]])
+            - Math.min(poolRowsPerPartition(), partitionRows[owned[1]]));
+      }
+    }
+    return ownPool;
   }
 
   @Override
