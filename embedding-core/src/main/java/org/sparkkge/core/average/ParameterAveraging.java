@@ -4,12 +4,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.sparkkge.core.DenseTensor;
-import org.sparkkge.core.ModelParameters;
 
 /**
- * The merge math of one training round (Dist-KGE style): shared parameters are averaged over all
- * shards weighted by triples trained; each entity row is averaged only over the shards that touched
- * it, weighted by touch count; rows nobody touched keep their previous value.
+ * The merge math of parameters that several training tasks share (relations, the NodePiece encoder):
+ * averaged over the tasks, weighted by triples trained (Dist-KGE style). Entity rows are never
+ * averaged: in the stratified schedule each has one owner at a time.
  */
 public final class ParameterAveraging {
     private ParameterAveraging() {}
@@ -56,66 +55,6 @@ public final class ParameterAveraging {
         }
         return new SharedSnapshot(first.numRelations(), first.relationDim(), toFloat(rel), toFloat(relAcc), encoder,
                 total);
-    }
-
-    /** Rows touched by any shard, each the touch-count-weighted mean over the shards that touched it. */
-    public static EntityRowsSnapshot averageEntityRows(List<EntityRowsSnapshot> shards) {
-        if (shards.isEmpty()) {
-            throw new IllegalArgumentException("averageEntityRows: no shard snapshots");
-        }
-        int d = shards.get(0).dim();
-        int[] ids = shards.stream().flatMapToInt(s -> Arrays.stream(s.rowIds())).sorted().distinct().toArray();
-        double[] sum = new double[ids.length * d];
-        double[] accSum = new double[ids.length];
-        long[] weight = new long[ids.length];
-        for (EntityRowsSnapshot s : shards) {
-            if (s.dim() != d) {
-                throw new IllegalArgumentException("averageEntityRows: dims differ (" + d + " vs " + s.dim() + ")");
-            }
-            for (int i = 0; i < s.size(); i++) {
-                int at = Arrays.binarySearch(ids, s.rowIds()[i]);
-                int w = s.touchCounts()[i];
-                weight[at] += w;
-                accSum[at] += (double) w * s.adagrad()[i];
-                for (int j = 0; j < d; j++) {
-                    sum[at * d + j] += (double) w * s.values()[i * d + j];
-                }
-            }
-        }
-        float[] values = new float[sum.length];
-        float[] acc = new float[ids.length];
-        int[] counts = new int[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            for (int j = 0; j < d; j++) values[i * d + j] = (float) (sum[i * d + j] / weight[i]);
-            acc[i] = (float) (accSum[i] / weight[i]);
-            counts[i] = (int) Math.min(Integer.MAX_VALUE, weight[i]);
-        }
-        return new EntityRowsSnapshot(d, ids, values, acc, counts);
-    }
-
-    /** New parameters: shared part replaced, averaged entity rows written over the base's rows. */
-    public static ModelParameters apply(ModelParameters base, SharedSnapshot shared, EntityRowsSnapshot rows) {
-        float[] entities = base.entities().clone();
-        float[] entityAcc = base.entityAdagrad().clone();
-        if (rows != null && rows.size() > 0) {
-            if (entities.length == 0) {
-                throw new IllegalArgumentException("apply: base parameters are encoded and have no entity rows");
-            }
-            if (rows.dim() != base.dim()) {
-                throw new IllegalArgumentException("apply: row dim " + rows.dim() + " != parameter dim " + base.dim());
-            }
-            for (int i = 0; i < rows.size(); i++) {
-                int id = rows.rowIds()[i];
-                if (id < 0 || id >= base.numEntities()) {
-                    throw new IllegalArgumentException("apply: row id " + id + " outside [0, " + base.numEntities() + ")");
-                }
-                System.arraycopy(rows.values(), i * rows.dim(), entities, id * base.dim(), base.dim());
-                entityAcc[id] = rows.adagrad()[i];
-            }
-        }
-        return new ModelParameters(base.model(), base.numEntities(), base.numRelations(), base.dim(),
-                base.relationDim(), entities, shared.relations().clone(), entityAcc, shared.relationAdagrad().clone(),
-                shared.encoder());
     }
 
     private static void addScaled(double[] into, float[] values, double w) {

@@ -15,23 +15,18 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
-import org.sparkkge.core.average.EntityRowsSnapshot;
 import org.sparkkge.core.average.ParameterAveraging;
 import org.sparkkge.core.average.SharedSnapshot;
 import scala.Tuple2;
 
 /**
- * Rounds of P shards trained at once from the same parameters and merged by parameter averaging
- * (Dist-KGE): NodePiece mode, where every parameter is shared, and shallow mode with
- * train.schedule = averaged. Shared parameters are averaged over all shards (weighted by triples
- * trained); in shallow mode each shard receives, by a join, the rows of every entity its triples touch,
- * and each entity row is averaged over the shards that touched it (weighted by touch count).
+ * NodePiece rounds: P shards trained at once from the same parameters and merged by parameter averaging
+ * (Dist-KGE). Every NodePiece parameter (token embeddings, encoder, relations) is shared, so all of
+ * them are averaged over the shards, weighted by triples trained. Each shard's token rows are joined
+ * to it once and kept for the run.
  */
 final class AveragedRounds implements RoundRunner {
   private final SparkSession spark;
-  private final TrainOptions options;
-  private final Checkpoints checkpoints;
-  private final String compression;
   private final int numRelations;
   private final int relationDim;
   private final int shards;
@@ -42,14 +37,10 @@ final class AveragedRounds implements RoundRunner {
   private final TokenTables tokenDesc;
   private final JavaRDD<LocalTokens> shardTokens;
 
-  private AveragedRounds(SparkSession spark, TrainOptions options, Checkpoints checkpoints, String compression,
-      int numRelations, int relationDim, int shards, JavaRDD<ShardData> shardData, List<long[]> sizes,
+  private AveragedRounds(SparkSession spark, int numRelations, int relationDim, int shards, JavaRDD<ShardData> shardData, List<long[]> sizes,
       HashPartitioner entityPartitioner, JavaPairRDD<Integer, Integer> needs, TokenTables tokenDesc,
       JavaRDD<LocalTokens> shardTokens) {
     this.spark = spark;
-    this.options = options;
-    this.checkpoints = checkpoints;
-    this.compression = compression;
     this.numRelations = numRelations;
     this.relationDim = relationDim;
     this.shards = shards;
@@ -62,12 +53,11 @@ final class AveragedRounds implements RoundRunner {
   }
 
   /**
-   * Groups {@code partitioned} into its P shards (persisted for the run); shallow mode also persists the
-   * (entity, shard) needs, NodePiece mode each shard's token table ({@code tokens}, {@code tokenDesc}).
+   * Groups {@code partitioned} into its P shards and joins each its token table ({@code tokens},
+   * {@code tokenDesc}); both persisted for the run.
    */
   static AveragedRounds open(SparkSession spark, Dataset<Row> partitioned, int shards, int numEntities,
-      TrainOptions options, Checkpoints checkpoints, String compression, int numRelations, int relationDim,
-      Dataset<Row> tokens, TokenTables tokenDesc) {
+      int numRelations, int relationDim, Dataset<Row> tokens, TokenTables tokenDesc) {
     JavaRDD<ShardData> shardData = shardData(partitioned, shards).persist(StorageLevel.MEMORY_AND_DISK());
     List<long[]> sizes = shardData.map(s -> new long[] {s.shard(), s.size(), s.entityIds().length}).collect();
     int tableParts = Math.max(1, Math.min(spark.sparkContext().defaultParallelism() * 2,
@@ -80,8 +70,8 @@ final class AveragedRounds implements RoundRunner {
         })
         .partitionBy(entityPartitioner)
         .persist(StorageLevel.MEMORY_AND_DISK());
-    JavaRDD<LocalTokens> shardTokens = null;
-    if (tokens != null) {
+    JavaRDD<LocalTokens> shardTokens;
+    {
       TokenTables desc = tokenDesc;
       JavaPairRDD<Integer, Row> tokensByShard = tokens.javaRDD().mapToPair(r -> new Tuple2<>(r.getInt(0), r))
           .join(needs, entityPartitioner)
@@ -98,7 +88,7 @@ final class AveragedRounds implements RoundRunner {
               })
           .persist(StorageLevel.MEMORY_AND_DISK());
     }
-    return new AveragedRounds(spark, options, checkpoints, compression, numRelations, relationDim, shards, shardData,
+    return new AveragedRounds(spark, numRelations, relationDim, shards, shardData,
         sizes, entityPartitioner, needs, tokenDesc, shardTokens);
   }
 
@@ -114,7 +104,7 @@ final class AveragedRounds implements RoundRunner {
 
   @Override
   public long largestTaskRows() {
-    return options.nodePiece() ? 0 : sizes.stream().mapToLong(s -> s[2]).max().orElse(0);
+    return 0; // no entity rows: entities are encoded from their tokens
   }
 
   @Override
@@ -127,27 +117,10 @@ final class AveragedRounds implements RoundRunner {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<RoundInput> input = jsc.broadcast(new RoundInput(round, roundOptions, numRelations, relationDim,
         shared.relations(), shared.relationAdagrad(), TensorData.of(shared.encoder())));
-    JavaPairRDD<Integer, EntityRow> table = null;
-    JavaRDD<ShardOutput> outputs;
-    if (options.nodePiece()) {
-      TokenTables desc = tokenDesc;
-      outputs = shardTokens.flatMap(t -> ShardTask.trainNodePiece(t.shard(), t.table(desc), input.value())
-              .iterator())
-          .persist(StorageLevel.MEMORY_AND_DISK());
-    } else {
-      table = EntityTables.read(spark, checkpoints.entities(round - 1));
-      JavaPairRDD<Integer, Tuple2<Integer, EntityRow>> rowsByShard = table.join(needs, entityPartitioner)
-          .mapToPair(e -> new Tuple2<>(e._2()._2(), new Tuple2<>(e._1(), e._2()._1())))
-          .partitionBy(new HashPartitioner(shards));
-      outputs = shardData.zipPartitions(rowsByShard.values(),
-              (Iterator<ShardData> data, Iterator<Tuple2<Integer, EntityRow>> rows) -> {
-                if (!data.hasNext()) {
-                  return java.util.Collections.emptyIterator();
-                }
-                return ShardTask.trainShallow(data.next(), rows, input.value()).iterator();
-              })
-          .persist(StorageLevel.MEMORY_AND_DISK());
-    }
+    TokenTables desc = tokenDesc;
+    JavaRDD<ShardOutput> outputs = shardTokens
+        .flatMap(t -> ShardTask.trainNodePiece(t.shard(), t.table(desc), input.value()).iterator())
+        .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       List<ShardOutput.Summary> summaries = new ArrayList<>(outputs
           .filter(o -> o instanceof ShardOutput.Summary)
@@ -165,20 +138,8 @@ final class AveragedRounds implements RoundRunner {
             TensorData.toDense(s.encoder()), s.triplesTrained()));
       }
       SharedParams merged = SharedParams.of(ParameterAveraging.averageShared(snapshots));
-      if (table != null) {
-        int d = options.core().dim();
-        JavaPairRDD<Integer, EntityRow> averaged = outputs
-            .filter(o -> o instanceof ShardOutput.TouchedRow)
-            .mapToPair(o -> new Tuple2<>(((ShardOutput.TouchedRow) o).id(), (ShardOutput.TouchedRow) o))
-            .groupByKey(entityPartitioner)
-            .mapValues(contributions -> averageRow(contributions, d));
-        JavaPairRDD<Integer, EntityRow> next = table.leftOuterJoin(averaged, entityPartitioner)
-            .mapValues(v -> v._2().isPresent() ? v._2().get() : v._1());
-        EntityTables.write(spark, next, checkpoints.entities(round), compression);
-      }
       Map<String, Object> details = new LinkedHashMap<>();
       details.put("schedule", TrainOptions.AVERAGED);
-      details.put("largest_task_entity_rows", largestTaskRows());
       details.put("per_shard", perShard(summaries));
       return new RoundResult(merged, summaries, null, details);
     } finally {
@@ -203,20 +164,6 @@ final class AveragedRounds implements RoundRunner {
     return perShard;
   }
 
-  /** Touch-count weighted mean over the shards that touched the row, merged in shard order (exact on rerun). */
-  static EntityRow averageRow(Iterable<ShardOutput.TouchedRow> contributions, int dim) {
-    List<ShardOutput.TouchedRow> list = new ArrayList<>();
-    contributions.forEach(list::add);
-    list.sort(Comparator.comparingInt(ShardOutput.TouchedRow::shard));
-    List<EntityRowsSnapshot> snapshots = new ArrayList<>(list.size());
-    for (ShardOutput.TouchedRow r : list) {
-      snapshots.add(new EntityRowsSnapshot(dim, new int[] {r.id()}, r.values(), new float[] {r.adagrad()},
-          new int[] {r.touchCount()}));
-    }
-    EntityRowsSnapshot mean = ParameterAveraging.averageEntityRows(snapshots);
-    return new EntityRow(mean.values(), mean.adagrad()[0]);
-  }
-
   /** One ShardData per partition: partition s holds shard s (HashPartitioner on Integer keys is mod P). */
   static JavaRDD<ShardData> shardData(Dataset<Row> partitioned, int shards) {
     return partitioned.select("head", "relation", "tail", "shard").javaRDD()
@@ -239,8 +186,6 @@ final class AveragedRounds implements RoundRunner {
   public void close() {
     shardData.unpersist(false);
     needs.unpersist(false);
-    if (shardTokens != null) {
-      shardTokens.unpersist(false);
-    }
+    shardTokens.unpersist(false);
   }
 }

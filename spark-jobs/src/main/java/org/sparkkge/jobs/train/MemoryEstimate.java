@@ -50,7 +50,7 @@ public record MemoryEstimate(long rowsPerTask, int dim, long sharedFloats, long 
   }
 
   /** Refuses the run with the numbers and what to change. */
-  public void check(int shards, boolean nodePiece, boolean stratified) {
+  public void check(int shards, boolean nodePiece) {
     if (fits()) {
       return;
     }
@@ -67,12 +67,8 @@ public record MemoryEstimate(long rowsPerTask, int dim, long sharedFloats, long 
     why.append(". Options: ");
     List<String> options = new ArrayList<>();
     if (!nodePiece) {
-      if (stratified) {
-        options.add("more entity partitions (train.entity-partitions, or partition.shards, now " + shards
-            + ") so each task holds fewer rows");
-      } else {
-        options.add("train.schedule = stratified (each task holds 2/B of the rows)");
-      }
+      options.add("more entity partitions (train.entity-partitions, or partition.shards, now " + shards
+          + ") so each task holds fewer rows");
       options.add("train.mode = nodepiece (parameters independent of the number of entities)");
     }
     options.add(String.format(Locale.ROOT, "a lower train.dim (now %d)", dim));

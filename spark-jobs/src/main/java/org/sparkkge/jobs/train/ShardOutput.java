@@ -4,8 +4,9 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * What a training task returns: exactly one {@link Summary} per shard (shared parameters and what the
- * shard did) and one {@link TouchedRow} per entity row it updated (shallow mode).
+ * What a training task returns: exactly one {@link Summary} (shared parameters and what the task did);
+ * in shallow mode also its two trained {@link Block}s, the {@link PoolDelta}s it sends to other
+ * partitions and the {@link PoolSample}s of its blocks (stratified schedule).
  */
 public sealed interface ShardOutput extends Serializable {
 
@@ -28,5 +29,4 @@ public sealed interface ShardOutput extends Serializable {
    */
   record PoolDelta(int partition, int shard, int[] ids, float[] values, float[] adagrad) implements ShardOutput {}
 
-  record TouchedRow(int id, int shard, float[] values, float adagrad, int touchCount) implements ShardOutput {}
 }

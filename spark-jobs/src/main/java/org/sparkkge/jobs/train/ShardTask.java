@@ -23,65 +23,6 @@ import org.sparkkge.core.train.ShardTrainer;
 public final class ShardTask {
   private ShardTask() {}
 
-  /** Shallow mode: {@code rows} are the entity-table rows of exactly this shard's entities. */
-  public static List<ShardOutput> trainShallow(ShardData shard, Iterator<scala.Tuple2<Integer, EntityRow>> rows,
-      RoundInput in) {
-    TrainOptions options = in.options();
-    int dim = options.core().dim();
-    int n = shard.entityIds().length;
-    if (shard.size() == 0) {
-      return List.of(emptySummary(shard, in));
-    }
-    float[] values = new float[n * dim];
-    float[] adagrad = new float[n];
-    boolean[] present = new boolean[n];
-    int filled = 0;
-    while (rows.hasNext()) {
-      scala.Tuple2<Integer, EntityRow> row = rows.next();
-      int local = Arrays.binarySearch(shard.entityIds(), row._1());
-      if (local < 0 || present[local]) {
-        throw new IllegalStateException("shard " + shard.shard() + " received entity row " + row._1()
-            + (local < 0 ? " it does not need" : " twice"));
-      }
-      if (row._2().values().length != dim) {
-        throw new IllegalStateException("entity row " + row._1() + " has " + row._2().values().length
-            + " floats, the model has dim " + dim);
-      }
-      System.arraycopy(row._2().values(), 0, values, local * dim, dim);
-      adagrad[local] = row._2().adagrad();
-      present[local] = true;
-      filled++;
-    }
-    if (filled != n) {
-      throw new IllegalStateException("shard " + shard.shard() + " received " + filled + " of its " + n
-          + " entity rows: the entity table lacks ids of the training triples");
-    }
-    ModelParameters start = new ModelParameters(options.core().model(), n, in.numRelations(), dim,
-        in.relationDim(), values, in.relations(), adagrad, in.relationAdagrad(), List.of());
-    TrainConfig config = taskConfig(shard, in);
-    TrainResult result;
-    try {
-      result = ShardTrainer.train(shard.localTriples(), start, config, deviceForTraining());
-    } catch (IllegalStateException e) {
-      if (String.valueOf(e.getMessage()).contains("diverged")) {
-        return List.of(divergedSummary(shard, in, e.getMessage()));
-      }
-      throw e;
-    }
-    List<ShardOutput> out = new ArrayList<>();
-    out.add(summary(shard.shard(), n, in, result));
-    TrainStats stats = result.stats();
-    float[] trained = result.params().entities();
-    float[] trainedAdagrad = result.params().entityAdagrad();
-    for (int i = 0; i < stats.touchedEntities().length; i++) {
-      int local = stats.touchedEntities()[i];
-      out.add(new ShardOutput.TouchedRow(shard.entityIds()[local], shard.shard(),
-          Arrays.copyOfRange(trained, local * dim, (local + 1) * dim), trainedAdagrad[local],
-          stats.touchCounts()[i]));
-    }
-    return out;
-  }
-
   /** NodePiece mode: every parameter is shared; the shard's entities are encoded from their tokens. */
   public static List<ShardOutput> trainNodePiece(ShardData shard, NodePieceTokens localTokens, RoundInput in) {
     TrainOptions options = in.options();

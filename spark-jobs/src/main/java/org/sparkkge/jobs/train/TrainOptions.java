@@ -13,7 +13,8 @@ import org.sparkkge.jobs.UsageException;
  * The train.* settings: the shard trainer's knobs (embedding-core {@link TrainConfig}, same kebab-case
  * keys, except max-steps, which the round length decides) plus the distributed loop's own.
  *
- * @param mode shallow (entity lookup table in Spark) or nodepiece (shared encoder, entities encoded)
+ * @param mode shallow (entity lookup table in Spark, stratified schedule) or nodepiece (shared encoder, entities
+ *     encoded, shards averaged)
  * @param coreSettings trainer settings as TrainConfig keys (TrainConfig is not Serializable; tasks rebuild it);
  *     {@code epochs} is the total number of passes over the training triples
  * @param roundFraction fraction of an epoch each shard trains per round (averaging after every round)
@@ -23,8 +24,6 @@ import org.sparkkge.jobs.UsageException;
  * @param memoryFraction share of that memory the parameter estimate may take
  * @param validationEveryRounds rank triples/valid after every N-th round and after the last (0 = never)
  * @param validationMaxTriples valid triples ranked: a seeded subset of this size (0 = all)
- * @param schedule shallow mode: stratified (each entity row owned by one task at a time, relations averaged
- *     after every sub-round) or averaged (every shard trains from the same table, rows averaged)
  * @param entityPartitions entity partitions B of the stratified schedule (even); 0 = 2 x shards
  * @param negativePoolRows stratified schedule: rows sampled from all partitions that join every task's table as
  *     extra negative candidates (0 = negatives only from the task's own partitions)
@@ -34,7 +33,7 @@ import org.sparkkge.jobs.UsageException;
  */
 public record TrainOptions(String mode, Map<String, String> coreSettings, double roundFraction, double maxLoss, boolean resume,
     long executorMemoryBytes, double memoryFraction, int validationEveryRounds,
-    int validationMaxTriples, String schedule, int entityPartitions, int negativePoolRows, String onDivergence, int divergenceRetries)
+    int validationMaxTriples, int entityPartitions, int negativePoolRows, String onDivergence, int divergenceRetries)
     implements Serializable {
 
   public static final String SHALLOW = "shallow";
@@ -43,7 +42,7 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
   public static final String AVERAGED = "averaged";
   /** Keys of train.* that belong to the distributed loop, not to embedding-core's TrainConfig. */
   static final java.util.Set<String> OWN_KEYS =
-      java.util.Set.of("mode", "round-fraction", "max-loss", "resume", "memory", "validation", "schedule",
+      java.util.Set.of("mode", "round-fraction", "max-loss", "resume", "memory", "validation",
           "entity-partitions", "negative-pool", "on-divergence", "divergence-retries");
 
   public static TrainOptions from(Config config) {
@@ -87,10 +86,6 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
         throw new UsageException("train.validation: every-rounds and max-triples must be >= 0 (0 = off / all); got "
             + every + ", " + maxTriples);
       }
-      String schedule = t.getString("schedule").trim().toLowerCase(Locale.ROOT);
-      if (!schedule.equals(STRATIFIED) && !schedule.equals(AVERAGED)) {
-        throw new UsageException("train.schedule must be stratified or averaged, got '" + schedule + "'");
-      }
       int entityPartitions = t.getInt("entity-partitions");
       if (entityPartitions < 0 || entityPartitions == 1 || entityPartitions % 2 != 0) {
         throw new UsageException("train.entity-partitions must be 0 (2 x the shards) or an even number >= 2, got "
@@ -109,7 +104,7 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
         throw new UsageException("train.divergence-retries must be >= 0, got " + retries);
       }
       return new TrainOptions(mode, coreValues, fraction, maxLoss, t.getBoolean("resume"), memory, memoryFraction,
-          every, maxTriples, schedule, entityPartitions, pool, onDivergence, retries);
+          every, maxTriples, entityPartitions, pool, onDivergence, retries);
     } catch (ConfigException e) {
       throw new UsageException("invalid train configuration: " + e.getMessage(), e);
     }
@@ -124,9 +119,9 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
     return mode.equals(NODEPIECE);
   }
 
-  /** Shallow mode on the stratified schedule (NodePiece mode always averages: all its parameters are shared). */
+  /** Shallow mode trains on the stratified schedule; NodePiece mode averages (all its parameters are shared). */
   public boolean stratified() {
-    return !nodePiece() && schedule.equals(STRATIFIED);
+    return !nodePiece();
   }
 
   /** The same settings with both learning rates (train.lr, train.dense-lr) times {@code scale}. */
@@ -139,7 +134,7 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
     scaled.put("lr", String.valueOf((float) (core.lr() * scale)));
     scaled.put("dense-lr", String.valueOf((float) (core.denseLr() * scale)));
     return new TrainOptions(mode, scaled, roundFraction, maxLoss, resume, executorMemoryBytes, memoryFraction,
-        validationEveryRounds, validationMaxTriples, schedule, entityPartitions, negativePoolRows, onDivergence,
+        validationEveryRounds, validationMaxTriples, entityPartitions, negativePoolRows, onDivergence,
         divergenceRetries);
   }
 
@@ -184,7 +179,7 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
     m.put("seed", core.seed());
     m.put("round_fraction", roundFraction);
     if (stratified()) {
-      m.put("schedule", schedule);
+      m.put("schedule", STRATIFIED);
       m.put("entity_partitions", entityPartitions);
       m.put("negative_pool", negativePoolRows);
     }

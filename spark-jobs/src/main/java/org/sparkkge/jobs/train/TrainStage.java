@@ -90,7 +90,7 @@ public final class TrainStage implements Stage {
     try (RoundRunner runner = openRunner(context, options, checkpoints, partitioned, shards, numEntities,
         numRelations, relationDim, compression)) {
       MemoryEstimate estimate = memoryEstimate(spark, options, runner, (long) numRelations * relationDim);
-      estimate.check(shards, options.nodePiece(), options.stratified());
+      estimate.check(shards, options.nodePiece());
       TokenTables tokenDesc = runner instanceof AveragedRounds a ? a.tokenDesc() : null;
 
       int rounds = options.rounds();
@@ -179,16 +179,13 @@ public final class TrainStage implements Stage {
     }
   }
 
-  /**
-   * The round runner of this run: the stratified schedule for shallow mode (unless train.schedule =
-   * averaged), averaged shards for NodePiece mode, whose parameters are all shared.
-   */
+  /** The round runner of this run: the stratified schedule for shallow mode, averaged shards for NodePiece mode. */
   private static RoundRunner openRunner(StageContext context, TrainOptions options, Checkpoints checkpoints,
       Dataset<Row> partitioned, int shards, int numEntities, int numRelations, int relationDim, String compression)
       throws Exception {
     SparkSession spark = context.spark();
     OutputDirectory output = context.output();
-    if (!options.nodePiece() && options.stratified()) {
+    if (!options.nodePiece()) {
       StratifiedSchedule schedule = StratifiedSchedule.forTasks(shards, options.entityPartitions());
       context.progress().step(String.format(Locale.ROOT,
           "bucketing triples/partitioned for %d entity partitions (%d tasks per sub-round)", schedule.partitions(),
@@ -196,18 +193,13 @@ public final class TrainStage implements Stage {
       return StratifiedRounds.open(spark, partitioned, numEntities, schedule, options, checkpoints, compression,
           context.progress(), numRelations, relationDim);
     }
-    context.progress().step("grouping triples/partitioned into " + shards + " shards");
-    Dataset<Row> tokens = null;
-    TokenTables tokenDesc = null;
-    if (options.nodePiece()) {
-      requireDataset(output, "tokenize", "tokens");
-      tokens = spark.read().parquet(output.resolve("tokens").toString()).select("id", "anchors", "distances",
-          "relations");
-      tokenDesc = TokenTables.describe(tokens, spark.read().parquet(output.resolve("vocab").toString()),
-          numRelations);
-    }
-    return AveragedRounds.open(spark, partitioned, shards, numEntities, options, checkpoints, compression,
-        numRelations, relationDim, tokens, tokenDesc);
+    requireDataset(output, "tokenize", "tokens");
+    context.progress().step("grouping triples/partitioned into " + shards + " shards with their NodePiece tokens");
+    Dataset<Row> tokens = spark.read().parquet(output.resolve("tokens").toString()).select("id", "anchors",
+        "distances", "relations");
+    TokenTables tokenDesc = TokenTables.describe(tokens, spark.read().parquet(output.resolve("vocab").toString()),
+        numRelations);
+    return AveragedRounds.open(spark, partitioned, shards, numEntities, numRelations, relationDim, tokens, tokenDesc);
   }
 
   /** The trainer's or the loss check's reason, without the trainer's own advice (the stage gives it once). */
@@ -345,7 +337,7 @@ public final class TrainStage implements Stage {
     stats.put("epochs", options.core().epochs());
     stats.put("round_fraction", options.roundFraction());
     stats.put("shards", shards);
-    stats.put("schedule", options.nodePiece() ? TrainOptions.AVERAGED : options.schedule());
+    stats.put("schedule", options.nodePiece() ? TrainOptions.AVERAGED : TrainOptions.STRATIFIED);
     stats.put("resumed_after_round", facts.resumedAfter());
     stats.put("entities", facts.numEntities());
     stats.put("relations", facts.numRelations());
