@@ -356,6 +356,13 @@ public final class TrainStage implements Stage {
     stats.put("train_seconds_this_run", trainSeconds);
     long triples = roundLog.stream().mapToLong(m -> ((Number) m.get("triples_trained")).longValue()).sum();
     stats.put("triples_per_second_this_run", trainSeconds > 0 ? triples / trainSeconds : 0);
+    // the trainer's own rate inside the tasks, and the share of it the stage delivers on its slots
+    double taskSeconds = roundLog.stream().mapToDouble(m -> ((Number) m.get("task_seconds")).doubleValue()).sum();
+    double taskRate = taskSeconds > 0 ? triples / taskSeconds : 0;
+    stats.put("task_triples_per_second", taskRate);
+    stats.put("concurrent_tasks", estimate.concurrentTasks());
+    stats.put("stage_efficiency", taskRate > 0 && trainSeconds > 0
+        ? triples / trainSeconds / (taskRate * estimate.concurrentTasks()) : 0);
     stats.put("spark_overhead_seconds_per_round", roundLog.stream()
         .mapToDouble(m -> ((Number) m.get("spark_overhead_seconds")).doubleValue()).average().orElse(0));
     List<Object> lossCurve = new ArrayList<>();
