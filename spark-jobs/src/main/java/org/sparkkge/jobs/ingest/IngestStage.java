@@ -76,6 +76,7 @@ public final class IngestStage implements Stage {
     Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
 
     Map<String, Path> inputs = new LinkedHashMap<>();
+    Map<String, IngestOptions.ResolvedFormat> formats = new LinkedHashMap<>();
     Map<String, String> locations = Map.of("train", options.train(), "valid", options.valid(), "test", options.test());
     for (String split : SPLITS) {
       String location = locations.get(split);
@@ -89,6 +90,7 @@ public final class IngestStage implements Stage {
             "ingest: " + HadoopPaths.display(path) + ": no such file or directory (input." + split + ")");
       }
       inputs.put(split, path);
+      formats.put(split, options.formatOf(path, fs));
     }
 
     Map<String, Dataset<Row>> parsed = new LinkedHashMap<>();
@@ -96,8 +98,12 @@ public final class IngestStage implements Stage {
       Map<String, Map<String, Long>> lineCounts = new LinkedHashMap<>();
       for (Map.Entry<String, Path> input : inputs.entrySet()) {
         String split = input.getKey();
+        IngestOptions.ResolvedFormat format = formats.get(split);
+        context.progress().log(String.format(Locale.ROOT, "ingest: reading %s from %s as %s (%s)", split,
+            HadoopPaths.display(input.getValue()), format.format().name().toLowerCase(Locale.ROOT), format.reason()));
         context.progress().step("reading " + split + " from " + HadoopPaths.display(input.getValue()));
-        Dataset<Row> lines = read(spark, options, input.getValue()).persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> lines =
+            read(spark, options, format.format(), input.getValue()).persist(StorageLevel.MEMORY_AND_DISK());
         parsed.put(split, lines);
         lineCounts.put(split, countByStatus(lines));
       }
@@ -117,7 +123,7 @@ public final class IngestStage implements Stage {
       inputs.forEach((split, path) -> resolvedInputs.put(split, path.toString()));
       context.commitNewOutput(
           staging -> {
-            Map<String, Object> counts = new LinkedHashMap<>(write(context, options, parsed, lineCounts, staging));
+            Map<String, Object> counts = new LinkedHashMap<>(write(context, options, formats, parsed, lineCounts, staging));
             counts.put("inputs", resolvedInputs); // fully qualified, unlike relative paths in the configuration
             return counts;
           });
@@ -126,12 +132,12 @@ public final class IngestStage implements Stage {
     }
   }
 
-  private static Dataset<Row> read(SparkSession spark, IngestOptions options, Path path) {
-    if (options.format() == IngestOptions.Format.PARQUET) {
+  private static Dataset<Row> read(SparkSession spark, IngestOptions options, IngestOptions.Format format, Path path) {
+    if (format == IngestOptions.Format.PARQUET) {
       return ParquetTripleSource.read(
           spark, path, options.parquetHead(), options.parquetRelation(), options.parquetTail());
     }
-    return TextTripleSource.read(spark, path, options.lineParser(), options.header(), options.maxSplitBytes());
+    return TextTripleSource.read(spark, path, options.lineParser(format), options.header(), options.maxSplitBytes());
   }
 
   private static Map<String, Long> countByStatus(Dataset<Row> lines) {
@@ -170,6 +176,7 @@ public final class IngestStage implements Stage {
   private static Map<String, Object> write(
       StageContext context,
       IngestOptions options,
+      Map<String, IngestOptions.ResolvedFormat> formats,
       Map<String, Dataset<Row>> parsed,
       Map<String, Map<String, Long>> lineCounts,
       Path staging)
@@ -209,7 +216,9 @@ public final class IngestStage implements Stage {
           .parquet(target.toString());
       Dataset<Row> written = spark.read().parquet(target.toString());
       encoded.put(split, written);
-      Map<String, Object> stats = new LinkedHashMap<>(lineCounts.get(split));
+      Map<String, Object> stats = new LinkedHashMap<>();
+      stats.put("format", formats.get(split).format().name().toLowerCase(Locale.ROOT));
+      stats.putAll(lineCounts.get(split));
       long writtenCount = written.count();
       stats.put("duplicates_removed", lineCounts.get(split).get("triples_read") - writtenCount);
       stats.put("triples", writtenCount);
