@@ -99,13 +99,24 @@ public final class IngestStage implements Stage {
       for (Map.Entry<String, Path> input : inputs.entrySet()) {
         String split = input.getKey();
         IngestOptions.ResolvedFormat format = formats.get(split);
-        context.progress().log(String.format(Locale.ROOT, "ingest: reading %s from %s as %s (%s)", split,
+        context.progress().step(String.format(Locale.ROOT, "reading %s from %s as %s (%s)", split,
             HadoopPaths.display(input.getValue()), format.format().name().toLowerCase(Locale.ROOT), format.reason()));
-        context.progress().step("reading " + split + " from " + HadoopPaths.display(input.getValue()));
-        Dataset<Row> lines =
-            read(spark, options, format.format(), input.getValue()).persist(StorageLevel.MEMORY_AND_DISK());
-        parsed.put(split, lines);
-        lineCounts.put(split, countByStatus(lines));
+        Dataset<Row> lines;
+        try {
+          lines = read(spark, options, format.format(), input.getValue()).persist(StorageLevel.MEMORY_AND_DISK());
+          parsed.put(split, lines);
+          lineCounts.put(split, countByStatus(lines));
+        } catch (PipelineException e) {
+          throw e;
+        } catch (Exception e) {
+          if (format.format() != IngestOptions.Format.PARQUET) {
+            throw e; // text input reports its read failures as rows (ReadFailures); this is something else
+          }
+          throw ParquetTripleSource.readFailure(input.getValue(), e);
+        }
+        if (lineCounts.get(split).containsKey(READ_FAILURES)) {
+          failOnFirst(lines, ParsedLines.READ_FAILED); // whatever ingest.on-error says: the rest is unread
+        }
       }
       if (options.onError() == IngestOptions.OnError.FAIL) {
         failOnFirstReject(parsed, lineCounts);
@@ -140,8 +151,11 @@ public final class IngestStage implements Stage {
     return TextTripleSource.read(spark, path, options.lineParser(format), options.header(), options.maxSplitBytes());
   }
 
+  /** Key of countByStatus's result when some input could not be read (never in stats.json: ingest stops). */
+  private static final String READ_FAILURES = "read_failures";
+
   private static Map<String, Long> countByStatus(Dataset<Row> lines) {
-    long[] byStatus = new long[4];
+    long[] byStatus = new long[5];
     for (Row row : lines.groupBy("status").count().collectAsList()) {
       byStatus[row.getInt(0)] = row.getLong(1);
     }
@@ -151,26 +165,38 @@ public final class IngestStage implements Stage {
     counts.put("rejected", byStatus[ParsedLines.REJECTED]);
     counts.put("ignored_lines", byStatus[ParsedLines.IGNORED]);
     counts.put("literal_triples_dropped", byStatus[ParsedLines.LITERAL_DROPPED]);
+    if (byStatus[ParsedLines.READ_FAILED] > 0) {
+      counts.put(READ_FAILURES, byStatus[ParsedLines.READ_FAILED]);
+    }
     return counts;
   }
 
   /** The first bad line in split order (train, valid, test), then by (file, line): deterministic. */
   private static void failOnFirstReject(Map<String, Dataset<Row>> parsed, Map<String, Map<String, Long>> counts) {
     for (Map.Entry<String, Dataset<Row>> entry : parsed.entrySet()) {
-      if (counts.get(entry.getKey()).get("rejected") == 0) {
-        continue;
+      if (counts.get(entry.getKey()).get("rejected") > 0) {
+        failOnFirst(entry.getValue(), ParsedLines.REJECTED);
       }
-      Row first =
-          entry.getValue()
-              .filter(col("status").equalTo(ParsedLines.REJECTED))
-              .select("file", "line", "reason")
-              .orderBy(col("file").asc_nulls_first(), col("line").asc_nulls_first())
-              .limit(1)
-              .collectAsList()
-              .get(0);
-      String where = first.isNullAt(1) ? first.getString(0) : first.getString(0) + ":" + first.getLong(1);
-      throw new PipelineException("ingest: " + where + ": " + first.getString(2));
     }
+  }
+
+  /** Throws "ingest: FILE:LINE: REASON" for the first row of this status by (file, line); there must be one. */
+  private static void failOnFirst(Dataset<Row> lines, int status) {
+    Row first =
+        lines
+            .filter(col("status").equalTo(status))
+            .select("file", "line", "reason")
+            .orderBy(col("file").asc_nulls_first(), col("line").asc_nulls_first())
+            .limit(1)
+            .collectAsList()
+            .get(0);
+    throw new PipelineException("ingest: " + where(first.getString(0), first.isNullAt(1) ? null : first.getLong(1))
+        + ": " + first.getString(2));
+  }
+
+  /** FILE:LINE, or FILE when the line is not known (Parquet rows, a file that could not be opened). */
+  static String where(String file, Long line) {
+    return line == null ? file : file + ":" + line;
   }
 
   private static Map<String, Object> write(
