@@ -28,7 +28,8 @@ public record IngestOptions(
     String parquetRelation,
     String parquetTail,
     String rejectsFormat,
-    String compression) {
+    String compression,
+    Leakage leakage) {
 
   public enum Format {
     /** From each input's name (see {@link #fromName}); a name without a known extension is read as TSV. */
@@ -42,6 +43,16 @@ public record IngestOptions(
   public enum OnError {
     FAIL,
     SKIP
+  }
+
+  /** What ingest does with valid/test triples that also occur in train (ingest.leakage). */
+  public enum Leakage {
+    /** Keep them; print and record their count. */
+    WARN,
+    /** Remove them from valid/test; record their count. */
+    DROP,
+    /** Stop with exit code 1, the count and one example. */
+    FAIL
   }
 
   public static IngestOptions from(Config config) {
@@ -84,7 +95,8 @@ public record IngestOptions(
           config.getString("ingest.parquet.relation-column"),
           config.getString("ingest.parquet.tail-column"),
           rejectsFormat,
-          compression);
+          compression,
+          choice(config, "ingest.leakage", Leakage.class));
     } catch (ConfigException e) {
       throw new UsageException("invalid configuration: " + e.getMessage(), e);
     }
