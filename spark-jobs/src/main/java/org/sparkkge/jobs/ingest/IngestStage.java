@@ -31,18 +31,20 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
-import scala.jdk.javaapi.CollectionConverters;
 import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.evaluate.EvaluateStage;
 import org.sparkkge.jobs.evaluate.UnseenTriples;
 import org.sparkkge.jobs.io.HadoopPaths;
 import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageContext;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Reads the input triples, dictionary-encodes entities and relations into dense int ids and writes
  * the Parquet datasets described in docs/outputs.md. Names and triples stay distributed: the
- * dictionaries are built by a distributed distinct, sort and zipWithIndex, and joined back.
+ * dictionaries are built by a distributed distinct, sort and zipWithIndex, and joined back. Valid/test
+ * triples that also occur in train are counted (and dropped or refused, ingest.leakage), and so are
+ * the valid/test entities, relations and triples that train does not have (unseen_*).
  */
 public final class IngestStage implements Stage {
   public static final String NAME = "ingest";
