@@ -174,6 +174,99 @@ class IngestFormatsTest {
     assertTrue(missingColumn.err().contains("ingest: " + bad + ": no column 'head' (columns: s, p, o; see ingest.parquet.*)"), missingColumn.toString());
   }
 
+  /** One triple (a, r, b) in the syntax of a format; only that format's parser reads it as a triple. */
+  private static String triple(String format, String a, String r, String b) {
+    return switch (format) {
+      case "ntriples" -> "<http://x/" + a + "> <http://x/" + r + "> <http://x/" + b + "> .\n";
+      case "csv" -> a + "," + r + "," + b + "\n";
+      default -> a + "\t" + r + "\t" + b + "\n";
+    };
+  }
+
+  private void writeParquet(Path dir, String a, String r, String b) {
+    SparkSession spark = SharedSpark.get();
+    StructType schema = new StructType().add("head", DataTypes.StringType).add("relation", DataTypes.StringType)
+        .add("tail", DataTypes.StringType);
+    spark.createDataFrame(List.of(RowFactory.create(a, r, b)), schema).coalesce(1).write().parquet(dir.toString());
+  }
+
+  private JsonNode ingestAuto(Path train, Path valid, Path test, String... extra) {
+    List<String> args = new java.util.ArrayList<>(List.of("ingest", "--train", train.toString(), "--valid",
+        valid.toString(), "--test", test.toString(), "--output", out().toString(), "--overwrite"));
+    args.addAll(List.of(extra));
+    Cli.Result result = Cli.run(args.toArray(String[]::new));
+    assertEquals(0, result.exitCode(), result.toString());
+    JsonNode splits = Files2.json(out().resolve("stats.json")).get("splits");
+    for (String split : List.of("train", "valid", "test")) {
+      assertEquals(1, splits.get(split).get("triples").asLong(), split + " read as one triple: " + result);
+      assertEquals(0, splits.get(split).get("rejected").asLong(), split + ": " + result);
+    }
+    return splits;
+  }
+
+  private static List<String> formats(JsonNode splits) {
+    return List.of(splits.get("train").get("format").asText(), splits.get("valid").get("format").asText(),
+        splits.get("test").get("format").asText());
+  }
+
+  /** ingest.format = auto (the default): every split's format from its extension, even when they differ. */
+  @Test
+  void formatFromTheExtension() {
+    JsonNode first = ingestAuto(
+        Files2write("a.nt.gz", triple("ntriples", "a", "r", "b")),
+        Files2write("b.csv", triple("csv", "b", "r", "c")),
+        Files2write("c.tsv.gz", triple("tsv", "c", "r", "a")));
+    assertEquals(List.of("ntriples", "csv", "tsv"), formats(first));
+    assertEquals(List.of("c|r|a"), triples("test"));
+
+    JsonNode second = ingestAuto(
+        Files2write("d.TXT", triple("tsv", "a", "r", "b")),
+        Files2write("e.csv.gz", triple("csv", "b", "r", "c")),
+        Files2write("f.nt", triple("ntriples", "c", "r", "a")));
+    assertEquals(List.of("tsv", "csv", "ntriples"), formats(second));
+    assertEquals(List.of("http://x/c|http://x/r|http://x/a"), triples("test"));
+
+    Path named = tmp.resolve("g.parquet");
+    writeParquet(named, "a", "r", "b");
+    Path parts = tmp.resolve("parts"); // a directory without extension: its part-*.parquet files decide
+    writeParquet(parts, "b", "r", "c");
+    JsonNode third = ingestAuto(named, parts, Files2write("h.txt.gz", triple("tsv", "c", "r", "a")));
+    assertEquals(List.of("parquet", "parquet", "tsv"), formats(third));
+    assertEquals(List.of("b|r|c"), triples("valid"));
+
+    // an unknown extension is read as tsv; an explicit ingest.format wins over any extension
+    JsonNode fourth = ingestAuto(
+        Files2write("i.dat", triple("tsv", "a", "r", "b")),
+        Files2write("j.csv", triple("tsv", "b", "r", "c")),
+        Files2write("k.nt", triple("tsv", "c", "r", "a")), "--set", "ingest.format=tsv");
+    assertEquals(List.of("tsv", "tsv", "tsv"), formats(fourth));
+    assertEquals(List.of("c|r|a"), triples("test"));
+    Cli.Result unknown = Cli.run("ingest", "--train", tmp.resolve("i.dat").toString(), "--output", out().toString(),
+        "--overwrite");
+    assertEquals(0, unknown.exitCode(), unknown.toString());
+    assertTrue(unknown.err().contains("as tsv (no known extension (ingest.format = auto): tsv)"), unknown.toString());
+  }
+
+  @Test
+  void extensionToFormat() {
+    Map<String, org.sparkkge.jobs.ingest.IngestOptions.Format> expected = new TreeMap<>(Map.of(
+        "x.nt", org.sparkkge.jobs.ingest.IngestOptions.Format.NTRIPLES,
+        "x.NT.GZ", org.sparkkge.jobs.ingest.IngestOptions.Format.NTRIPLES,
+        "x.parquet", org.sparkkge.jobs.ingest.IngestOptions.Format.PARQUET,
+        "part-00000-1.snappy.parquet", org.sparkkge.jobs.ingest.IngestOptions.Format.PARQUET,
+        "x.tsv", org.sparkkge.jobs.ingest.IngestOptions.Format.TSV,
+        "x.tsv.gz", org.sparkkge.jobs.ingest.IngestOptions.Format.TSV,
+        "x.txt", org.sparkkge.jobs.ingest.IngestOptions.Format.TSV,
+        "x.txt.gz", org.sparkkge.jobs.ingest.IngestOptions.Format.TSV,
+        "x.csv", org.sparkkge.jobs.ingest.IngestOptions.Format.CSV,
+        "x.csv.gz", org.sparkkge.jobs.ingest.IngestOptions.Format.CSV));
+    expected.forEach((name, format) ->
+        assertEquals(format, org.sparkkge.jobs.ingest.IngestOptions.fromName(name), name));
+    for (String unknown : List.of("x", "x.gz", "x.dat", "x.json", "part-00000", "x.nt.bz2", "x.parquet.gz")) {
+      assertEquals(null, org.sparkkge.jobs.ingest.IngestOptions.fromName(unknown), unknown);
+    }
+  }
+
   private Path Files2write(String name, String text) {
     return Files2.write(tmp.resolve(name), text);
   }

@@ -46,7 +46,8 @@ public final class EvaluateStage implements Stage {
   public static final String NAME = "evaluate";
   public static final String PER_RELATION = "evaluation/per_relation";
 
-  record Settings(String split, long broadcastBudgetBytes, int queryGroups, int batchSize) {
+  record Settings(String split, long broadcastBudgetBytes, int queryGroups, int batchSize,
+      UnseenTriples.Policy unseen) {
     DistributedRanking.Settings ranking() {
       return new DistributedRanking.Settings(broadcastBudgetBytes, queryGroups, batchSize);
     }
@@ -79,7 +80,7 @@ public final class EvaluateStage implements Stage {
       if (budget <= 0 || groups < 0 || batch <= 0) {
         throw new UsageException("evaluate: broadcast-budget-bytes and batch-size must be > 0, query-groups >= 0");
       }
-      return new Settings(split, budget, groups, batch);
+      return new Settings(split, budget, groups, batch, unseenPolicy(config));
     } catch (ConfigException e) {
       throw new UsageException("invalid evaluate configuration: " + e.getMessage(), e);
     }
@@ -124,8 +125,12 @@ public final class EvaluateStage implements Stage {
     JavaPairRDD<Integer, float[]> entityRows = embeddings.select("id", "embedding").javaRDD()
         .mapToPair(r -> new Tuple2<>(r.getInt(0), SharedParams.toFloats(r.getList(1))));
     Dataset<Row> test = spark.read().parquet(output.resolve(splitPath).toString());
+    Dataset<Row> train = spark.read().parquet(output.resolve("triples/train").toString());
+    context.progress().step("counting " + settings.split() + " triples with an entity or relation not in train");
+    long unseen = UnseenTriples.count(test, train);
+    Dataset<Row> ranked = settings.unseen() == UnseenTriples.Policy.DROP ? UnseenTriples.seenOnly(test, train) : test;
     DistributedRanking.Outcome outcome;
-    try (DistributedRanking ranking = DistributedRanking.prepare(spark, test, knownTriples(spark, output), numEntities,
+    try (DistributedRanking ranking = DistributedRanking.prepare(spark, ranked, knownTriples(spark, output), numEntities,
         numRelations, settings.ranking(), "evaluate: " + splitPath)) {
       long matrixBytes = (long) numEntities * dim * 4;
       context.progress().step(String.format(Locale.ROOT, "ranking %s queries (entity matrix %,d bytes, %s %,d bytes)",
@@ -134,7 +139,9 @@ public final class EvaluateStage implements Stage {
       outcome = ranking.rank(modelName, dim, relationDim, relations, entityRows, true);
     }
     if (outcome.triples() == 0) {
-      throw new PipelineException("evaluate: " + splitPath + " holds no triples");
+      throw new PipelineException("evaluate: " + splitPath + " holds no triples" + (unseen == 0 ? ""
+          : " whose entities and relation all occur in train (" + unseen + " that do not are dropped by evaluate.unseen "
+              + "= drop; rank ranks them)"));
     }
     EvaluationResult result = outcome.result();
 
@@ -142,6 +149,7 @@ public final class EvaluateStage implements Stage {
     overall.put("split", settings.split());
     overall.put("protocol", "filtered ranking against all entities, both directions; realistic rank = mean of "
         + "optimistic and pessimistic rank; known triples = train + valid + test");
+    overall.putAll(unseenFigures(settings.unseen(), unseen));
     overall.putAll(result.asMap());
     Map<String, Object> perRelation = new LinkedHashMap<>();
     List<Row> relationMetricRows = new ArrayList<>();
@@ -176,6 +184,10 @@ public final class EvaluateStage implements Stage {
     StatsFile.putSection(output, "stats.json", NAME, stats);
     context.out().println("evaluate: " + settings.split() + " " + result + " (" + outcome.path() + ", "
         + outcome.blocks() + " entity block" + (outcome.blocks() == 1 ? "" : "s") + ")");
+    context.out().println(String.format(Locale.ROOT, "evaluate: %,d %s triples with an entity or relation not in train %s"
+        + " (evaluate.unseen = %s)", unseen, settings.split(),
+        settings.unseen() == UnseenTriples.Policy.DROP ? "left out of ranking" : "ranked",
+        settings.unseen().name().toLowerCase(Locale.ROOT)));
     context.out().flush();
   }
 
@@ -200,6 +212,25 @@ public final class EvaluateStage implements Stage {
       }
     }
     return known;
+  }
+
+  /** evaluate.unseen: what ranking does with triples whose entity or relation is not in train. */
+  public static UnseenTriples.Policy unseenPolicy(Config config) {
+    String value = config.getString("evaluate.unseen").trim().toLowerCase(Locale.ROOT);
+    return switch (value) {
+      case "drop" -> UnseenTriples.Policy.DROP;
+      case "rank" -> UnseenTriples.Policy.RANK;
+      default -> throw new UsageException("evaluate.unseen must be drop or rank, got '" + value + "'");
+    };
+  }
+
+  /** The figures of evaluate.unseen for metrics.json and stats.json. */
+  public static Map<String, Object> unseenFigures(UnseenTriples.Policy policy, long unseen) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("unseen_policy", policy.name().toLowerCase(Locale.ROOT));
+    m.put("unseen_triples_dropped", policy == UnseenTriples.Policy.DROP ? unseen : 0L);
+    m.put("unseen_triples_ranked", policy == UnseenTriples.Policy.RANK ? unseen : 0L);
+    return m;
   }
 
   /** The evaluate.* ranking settings (also used by training's per-round validation). */

@@ -2,9 +2,14 @@ package org.sparkkge.jobs.ingest;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.sparkkge.jobs.UsageException;
 
 /** The ingest.*, input.* and output.* settings, validated. */
@@ -23,9 +28,12 @@ public record IngestOptions(
     String parquetRelation,
     String parquetTail,
     String rejectsFormat,
-    String compression) {
+    String compression,
+    Leakage leakage) {
 
   public enum Format {
+    /** From each input's name (see {@link #fromName}); a name without a known extension is read as TSV. */
+    AUTO,
     TSV,
     CSV,
     NTRIPLES,
@@ -35,6 +43,16 @@ public record IngestOptions(
   public enum OnError {
     FAIL,
     SKIP
+  }
+
+  /** What ingest does with valid/test triples that also occur in train (ingest.leakage). */
+  public enum Leakage {
+    /** Keep them; print and record their count. */
+    WARN,
+    /** Remove them from valid/test; record their count. */
+    DROP,
+    /** Stop with exit code 1, the count and one example. */
+    FAIL
   }
 
   public static IngestOptions from(Config config) {
@@ -50,9 +68,6 @@ public record IngestOptions(
             "ingest.columns must be a permutation of [head, relation, tail], got " + columns);
       }
       String delimiter = config.getString("ingest.delimiter");
-      if (delimiter.isEmpty()) {
-        delimiter = format == Format.CSV ? "," : "\t";
-      }
       String rejectsFormat = config.getString("output.rejects-format").toLowerCase(Locale.ROOT);
       if (!rejectsFormat.equals("json") && !rejectsFormat.equals("parquet")) {
         throw new UsageException("output.rejects-format must be json or parquet, got " + rejectsFormat);
@@ -80,7 +95,8 @@ public record IngestOptions(
           config.getString("ingest.parquet.relation-column"),
           config.getString("ingest.parquet.tail-column"),
           rejectsFormat,
-          compression);
+          compression,
+          choice(config, "ingest.leakage", Leakage.class));
     } catch (ConfigException e) {
       throw new UsageException("invalid configuration: " + e.getMessage(), e);
     }
@@ -99,12 +115,87 @@ public record IngestOptions(
     }
   }
 
-  public LineParser lineParser() {
-    return switch (format) {
-      case TSV -> new DelimitedLineParser(delimiter, false, columns);
-      case CSV -> new DelimitedLineParser(delimiter, true, columns);
+  /** The parser of a text format (ingest.delimiter empty: tab for tsv, comma for csv). */
+  public LineParser lineParser(Format resolved) {
+    return switch (resolved) {
+      case TSV -> new DelimitedLineParser(delimiter.isEmpty() ? "\t" : delimiter, false, columns);
+      case CSV -> new DelimitedLineParser(delimiter.isEmpty() ? "," : delimiter, true, columns);
       case NTRIPLES -> new NTriplesLineParser(literals);
       case PARQUET -> throw new IllegalStateException("Parquet input is not read line by line");
+      case AUTO -> throw new IllegalStateException("resolve ingest.format = auto first (formatOf)");
     };
+  }
+
+  /** How an input's format was chosen, for the console and stats.json. */
+  public record ResolvedFormat(Format format, String reason) {}
+
+  /**
+   * The format of one input: ingest.format when it is not auto; with auto, the extension of the
+   * input's name, or for a directory without a known extension the name of its first data file
+   * (one listing call, not a full scan); TSV when neither says.
+   */
+  public ResolvedFormat formatOf(Path input, FileSystem fs) throws IOException {
+    if (format != Format.AUTO) {
+      return new ResolvedFormat(format, "ingest.format");
+    }
+    Format byName = fromName(input.getName());
+    if (byName != null) {
+      return new ResolvedFormat(byName, "from the name " + input.getName());
+    }
+    FileStatus status = fs.getFileStatus(input);
+    if (status.isDirectory()) {
+      Path first = firstDataFile(fs, input, 0);
+      Format byPart = first == null ? null : fromName(first.getName());
+      if (byPart != null) {
+        return new ResolvedFormat(byPart, "from the name of its file " + first.getName());
+      }
+    }
+    return new ResolvedFormat(Format.TSV, "no known extension (ingest.format = auto): tsv");
+  }
+
+  /**
+   * The format an extension names: .nt(.gz) ntriples, .parquet parquet, .tsv(.gz) and .txt(.gz) tsv,
+   * .csv(.gz) csv (case-insensitive); null for any other name.
+   */
+  public static Format fromName(String name) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    if (lower.endsWith(".gz")) {
+      lower = lower.substring(0, lower.length() - 3);
+    } else if (lower.endsWith(".parquet")) {
+      return Format.PARQUET;
+    }
+    if (lower.endsWith(".nt")) {
+      return Format.NTRIPLES;
+    }
+    if (lower.endsWith(".tsv") || lower.endsWith(".txt")) {
+      return Format.TSV;
+    }
+    if (lower.endsWith(".csv")) {
+      return Format.CSV;
+    }
+    return null;
+  }
+
+  /** The first file (in listing order) under dir that Hadoop reads: names starting with _ or . are skipped. */
+  private static Path firstDataFile(FileSystem fs, Path dir, int depth) throws IOException {
+    if (depth > 16) {
+      return null;
+    }
+    RemoteIterator<FileStatus> entries = fs.listStatusIterator(dir);
+    while (entries.hasNext()) {
+      FileStatus entry = entries.next();
+      String name = entry.getPath().getName();
+      if (name.startsWith("_") || name.startsWith(".")) {
+        continue;
+      }
+      if (entry.isFile()) {
+        return entry.getPath();
+      }
+      Path inside = firstDataFile(fs, entry.getPath(), depth + 1);
+      if (inside != null) {
+        return inside;
+      }
+    }
+    return null;
   }
 }

@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.percentile_approx;
+import static org.apache.spark.sql.functions.when;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -31,14 +32,19 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkkge.jobs.PipelineException;
+import org.sparkkge.jobs.evaluate.EvaluateStage;
+import org.sparkkge.jobs.evaluate.UnseenTriples;
 import org.sparkkge.jobs.io.HadoopPaths;
 import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageContext;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Reads the input triples, dictionary-encodes entities and relations into dense int ids and writes
  * the Parquet datasets described in docs/outputs.md. Names and triples stay distributed: the
- * dictionaries are built by a distributed distinct, sort and zipWithIndex, and joined back.
+ * dictionaries are built by a distributed distinct, sort and zipWithIndex, and joined back. Valid/test
+ * triples that also occur in train are counted (and dropped or refused, ingest.leakage), and so are
+ * the valid/test entities, relations and triples that train does not have (unseen_*).
  */
 public final class IngestStage implements Stage {
   public static final String NAME = "ingest";
@@ -66,6 +72,7 @@ public final class IngestStage implements Stage {
   @Override
   public void validate(com.typesafe.config.Config config) {
     IngestOptions.from(config);
+    EvaluateStage.unseenPolicy(config); // ingest reports what evaluate.unseen will do
   }
 
   @Override
@@ -76,6 +83,7 @@ public final class IngestStage implements Stage {
     Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
 
     Map<String, Path> inputs = new LinkedHashMap<>();
+    Map<String, IngestOptions.ResolvedFormat> formats = new LinkedHashMap<>();
     Map<String, String> locations = Map.of("train", options.train(), "valid", options.valid(), "test", options.test());
     for (String split : SPLITS) {
       String location = locations.get(split);
@@ -89,6 +97,7 @@ public final class IngestStage implements Stage {
             "ingest: " + HadoopPaths.display(path) + ": no such file or directory (input." + split + ")");
       }
       inputs.put(split, path);
+      formats.put(split, options.formatOf(path, fs));
     }
 
     Map<String, Dataset<Row>> parsed = new LinkedHashMap<>();
@@ -96,10 +105,25 @@ public final class IngestStage implements Stage {
       Map<String, Map<String, Long>> lineCounts = new LinkedHashMap<>();
       for (Map.Entry<String, Path> input : inputs.entrySet()) {
         String split = input.getKey();
-        context.progress().step("reading " + split + " from " + HadoopPaths.display(input.getValue()));
-        Dataset<Row> lines = read(spark, options, input.getValue()).persist(StorageLevel.MEMORY_AND_DISK());
-        parsed.put(split, lines);
-        lineCounts.put(split, countByStatus(lines));
+        IngestOptions.ResolvedFormat format = formats.get(split);
+        context.progress().step(String.format(Locale.ROOT, "reading %s from %s as %s (%s)", split,
+            HadoopPaths.display(input.getValue()), format.format().name().toLowerCase(Locale.ROOT), format.reason()));
+        Dataset<Row> lines;
+        try {
+          lines = read(spark, options, format.format(), input.getValue()).persist(StorageLevel.MEMORY_AND_DISK());
+          parsed.put(split, lines);
+          lineCounts.put(split, countByStatus(lines));
+        } catch (PipelineException e) {
+          throw e;
+        } catch (Exception e) {
+          if (format.format() != IngestOptions.Format.PARQUET) {
+            throw e; // text input reports its read failures as rows (ReadFailures); this is something else
+          }
+          throw ParquetTripleSource.readFailure(input.getValue(), e);
+        }
+        if (lineCounts.get(split).containsKey(READ_FAILURES)) {
+          failOnFirst(lines, ParsedLines.READ_FAILED); // whatever ingest.on-error says: the rest is unread
+        }
       }
       if (options.onError() == IngestOptions.OnError.FAIL) {
         failOnFirstReject(parsed, lineCounts);
@@ -113,11 +137,16 @@ public final class IngestStage implements Stage {
                 + ": no triples in the training input"
                 + (rejected > 0 ? " (all " + rejected + " data lines were rejected)" : " (empty input)"));
       }
+      Map<String, Long> leaked = leakedTriples(context, parsed);
+      if (options.leakage() == IngestOptions.Leakage.FAIL) {
+        failOnLeakage(parsed, leaked);
+      }
       Map<String, Object> resolvedInputs = new LinkedHashMap<>();
       inputs.forEach((split, path) -> resolvedInputs.put(split, path.toString()));
       context.commitNewOutput(
           staging -> {
-            Map<String, Object> counts = new LinkedHashMap<>(write(context, options, parsed, lineCounts, staging));
+            Map<String, Object> counts =
+                new LinkedHashMap<>(write(context, options, formats, parsed, lineCounts, leaked, staging));
             counts.put("inputs", resolvedInputs); // fully qualified, unlike relative paths in the configuration
             return counts;
           });
@@ -126,16 +155,19 @@ public final class IngestStage implements Stage {
     }
   }
 
-  private static Dataset<Row> read(SparkSession spark, IngestOptions options, Path path) {
-    if (options.format() == IngestOptions.Format.PARQUET) {
+  private static Dataset<Row> read(SparkSession spark, IngestOptions options, IngestOptions.Format format, Path path) {
+    if (format == IngestOptions.Format.PARQUET) {
       return ParquetTripleSource.read(
           spark, path, options.parquetHead(), options.parquetRelation(), options.parquetTail());
     }
-    return TextTripleSource.read(spark, path, options.lineParser(), options.header(), options.maxSplitBytes());
+    return TextTripleSource.read(spark, path, options.lineParser(format), options.header(), options.maxSplitBytes());
   }
 
+  /** Key of countByStatus's result when some input could not be read (never in stats.json: ingest stops). */
+  private static final String READ_FAILURES = "read_failures";
+
   private static Map<String, Long> countByStatus(Dataset<Row> lines) {
-    long[] byStatus = new long[4];
+    long[] byStatus = new long[5];
     for (Row row : lines.groupBy("status").count().collectAsList()) {
       byStatus[row.getInt(0)] = row.getLong(1);
     }
@@ -145,44 +177,127 @@ public final class IngestStage implements Stage {
     counts.put("rejected", byStatus[ParsedLines.REJECTED]);
     counts.put("ignored_lines", byStatus[ParsedLines.IGNORED]);
     counts.put("literal_triples_dropped", byStatus[ParsedLines.LITERAL_DROPPED]);
+    if (byStatus[ParsedLines.READ_FAILED] > 0) {
+      counts.put(READ_FAILURES, byStatus[ParsedLines.READ_FAILED]);
+    }
     return counts;
   }
 
   /** The first bad line in split order (train, valid, test), then by (file, line): deterministic. */
   private static void failOnFirstReject(Map<String, Dataset<Row>> parsed, Map<String, Map<String, Long>> counts) {
     for (Map.Entry<String, Dataset<Row>> entry : parsed.entrySet()) {
-      if (counts.get(entry.getKey()).get("rejected") == 0) {
+      if (counts.get(entry.getKey()).get("rejected") > 0) {
+        failOnFirst(entry.getValue(), ParsedLines.REJECTED);
+      }
+    }
+  }
+
+  /** Throws "ingest: FILE:LINE: REASON" for the first row of this status by (file, line); there must be one. */
+  private static void failOnFirst(Dataset<Row> lines, int status) {
+    Row first =
+        lines
+            .filter(col("status").equalTo(status))
+            .select("file", "line", "reason")
+            .orderBy(col("file").asc_nulls_first(), col("line").asc_nulls_first())
+            .limit(1)
+            .collectAsList()
+            .get(0);
+    throw new PipelineException("ingest: " + where(first.getString(0), first.isNullAt(1) ? null : first.getLong(1))
+        + ": " + first.getString(2));
+  }
+
+  /** FILE:LINE, or FILE when the line is not known (Parquet rows, a file that could not be opened). */
+  static String where(String file, Long line) {
+    return line == null ? file : file + ":" + line;
+  }
+
+  /** The valid/test triples as read (names, with file and line), only those that are also training triples. */
+  private static Dataset<Row> inTrain(Dataset<Row> lines, Dataset<Row> trainLines) {
+    Dataset<Row> train =
+        tripleNames(trainLines).select(col("head").as("train_head"), col("relation").as("train_relation"),
+            col("tail").as("train_tail"));
+    return lines
+        .filter(col("status").equalTo(ParsedLines.TRIPLE))
+        .join(
+            train,
+            col("head").equalTo(col("train_head"))
+                .and(col("relation").equalTo(col("train_relation")))
+                .and(col("tail").equalTo(col("train_tail"))),
+            "left_semi");
+  }
+
+  private static Dataset<Row> tripleNames(Dataset<Row> lines) {
+    return lines.filter(col("status").equalTo(ParsedLines.TRIPLE)).select("head", "relation", "tail");
+  }
+
+  /** Distinct valid and test triples that also occur in train ("leakage"), per held-out split present. */
+  private static Map<String, Long> leakedTriples(StageContext context, Map<String, Dataset<Row>> parsed) {
+    Map<String, Long> leaked = new LinkedHashMap<>();
+    for (String split : List.of("valid", "test")) {
+      if (parsed.containsKey(split)) {
+        context.progress().step("counting " + split + " triples that also occur in train");
+        leaked.put(split, inTrain(parsed.get(split), parsed.get("train")).select("head", "relation", "tail")
+            .distinct().count());
+      }
+    }
+    return leaked;
+  }
+
+  /** ingest.leakage = fail: the count and the first leaked triple (valid before test, then file and line). */
+  private static void failOnLeakage(Map<String, Dataset<Row>> parsed, Map<String, Long> leaked) {
+    long total = leaked.values().stream().mapToLong(Long::longValue).sum();
+    if (total == 0) {
+      return;
+    }
+    for (Map.Entry<String, Long> split : leaked.entrySet()) {
+      if (split.getValue() == 0) {
         continue;
       }
       Row first =
-          entry.getValue()
-              .filter(col("status").equalTo(ParsedLines.REJECTED))
-              .select("file", "line", "reason")
+          inTrain(parsed.get(split.getKey()), parsed.get("train"))
+              .select("file", "line", "head", "relation", "tail")
               .orderBy(col("file").asc_nulls_first(), col("line").asc_nulls_first())
               .limit(1)
               .collectAsList()
               .get(0);
-      String where = first.isNullAt(1) ? first.getString(0) : first.getString(0) + ":" + first.getLong(1);
-      throw new PipelineException("ingest: " + where + ": " + first.getString(2));
+      StringBuilder perSplit = new StringBuilder();
+      leaked.forEach((name, count) -> perSplit.append(perSplit.length() == 0 ? "" : ", ").append(name).append(' ').append(count));
+      throw new PipelineException(String.format(Locale.ROOT,
+          "ingest: %s: triple (%s, %s, %s) also occurs in the training input; %,d valid/test triples do (%s); "
+              + "ingest.leakage = fail",
+          where(first.getString(0), first.isNullAt(1) ? null : first.getLong(1)), first.getString(2),
+          first.getString(3), first.getString(4), total, perSplit));
     }
   }
 
   private static Map<String, Object> write(
       StageContext context,
       IngestOptions options,
+      Map<String, IngestOptions.ResolvedFormat> formats,
       Map<String, Dataset<Row>> parsed,
       Map<String, Map<String, Long>> lineCounts,
+      Map<String, Long> leaked,
       Path staging)
       throws Exception {
     SparkSession spark = context.spark();
     String compression = options.compression();
 
+    boolean dropLeaked = options.leakage() == IngestOptions.Leakage.DROP;
+    Map<String, Long> leakedRemoved = new LinkedHashMap<>();
     Map<String, Dataset<Row>> triples = new LinkedHashMap<>();
     Dataset<Row> all = null;
     for (Map.Entry<String, Dataset<Row>> entry : parsed.entrySet()) {
-      Dataset<Row> valid =
-          entry.getValue().filter(col("status").equalTo(ParsedLines.TRIPLE)).select("head", "relation", "tail");
-      triples.put(entry.getKey(), valid);
+      String split = entry.getKey();
+      Dataset<Row> valid = tripleNames(entry.getValue());
+      if (leaked.containsKey(split)) {
+        long removed = dropLeaked ? leaked.get(split) : 0;
+        if (removed > 0) {
+          Dataset<Row> train = tripleNames(parsed.get("train"));
+          valid = valid.join(train, CollectionConverters.asScala(List.of("head", "relation", "tail")).toSeq(), "left_anti");
+        }
+        leakedRemoved.put(split, removed);
+      }
+      triples.put(split, valid);
       all = all == null ? valid : all.union(valid);
     }
 
@@ -209,9 +324,15 @@ public final class IngestStage implements Stage {
           .parquet(target.toString());
       Dataset<Row> written = spark.read().parquet(target.toString());
       encoded.put(split, written);
-      Map<String, Object> stats = new LinkedHashMap<>(lineCounts.get(split));
+      Map<String, Object> stats = new LinkedHashMap<>();
+      stats.put("format", formats.get(split).format().name().toLowerCase(Locale.ROOT));
+      stats.putAll(lineCounts.get(split));
       long writtenCount = written.count();
-      stats.put("duplicates_removed", lineCounts.get(split).get("triples_read") - writtenCount);
+      long removed = leakedRemoved.getOrDefault(split, 0L);
+      stats.put("duplicates_removed", lineCounts.get(split).get("triples_read") - writtenCount - removed);
+      if (leakedRemoved.containsKey(split)) {
+        stats.put("leaked_triples_removed", removed);
+      }
       stats.put("triples", writtenCount);
       splitStats.put(split, stats);
     }
@@ -228,12 +349,18 @@ public final class IngestStage implements Stage {
     stats.put("entities", entities.count());
     stats.put("relations", relations.count());
     stats.put("rejected_lines", rejected);
+    if (!leaked.isEmpty()) {
+      Map<String, Object> leakage = new LinkedHashMap<>();
+      leakage.put("policy", options.leakage().name().toLowerCase(Locale.ROOT));
+      leaked.forEach((split, count) -> leakage.put(split + "_triples", count));
+      stats.put("leakage", leakage);
+    }
     // Used by several statistics: computed once (distributed, one row per training entity).
     Dataset<Row> trainDegrees = degrees(encoded.get("train")).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       stats.put("train_degree", degreeSummary(trainDegrees));
       stats.put("train_degree_histogram", degreeHistogram(trainDegrees));
-      stats.put("unseen_entities", unseenEntities(encoded, trainDegrees));
+      stats.putAll(unseen(encoded, trainDegrees));
     } finally {
       trainDegrees.unpersist();
     }
@@ -243,7 +370,7 @@ public final class IngestStage implements Stage {
       out.write(JSON.writeValueAsBytes(stats));
       out.write('\n');
     }
-    report(context, stats, rejected, options);
+    report(context, stats, rejected, options, EvaluateStage.unseenPolicy(context.config()));
     return stats;
   }
 
@@ -351,40 +478,68 @@ public final class IngestStage implements Stage {
     return histogram;
   }
 
-  /** Entities of valid/test that never occur in train, and how many valid/test triples mention them. */
-  private static Map<String, Object> unseenEntities(Map<String, Dataset<Row>> encoded, Dataset<Row> trainDegrees) {
+  /**
+   * Entities and relations of valid/test that never occur in train, and how many valid/test triples
+   * mention them: {@code unseen_entities}, {@code unseen_relations} and {@code unseen_triples} (an
+   * unseen entity or relation: what evaluate.unseen = drop leaves out of ranking). Counted on the
+   * executors; one row per split reaches the driver.
+   */
+  private static Map<String, Object> unseen(Map<String, Dataset<Row>> encoded, Dataset<Row> trainDegrees) {
+    Dataset<Row> train = encoded.get("train");
     Dataset<Row> seen = trainDegrees.select(col("entity").as("seen"));
-    Map<String, Object> result = new LinkedHashMap<>();
-    List<Dataset<Row>> heldOut = new ArrayList<>();
-    Map<String, Object> triplesMentioning = new LinkedHashMap<>();
+    Dataset<Row> seenRelations = train.select(col("relation").as("seen")).distinct();
+    Map<String, Object> entities = new LinkedHashMap<>();
+    Map<String, Object> relations = new LinkedHashMap<>();
+    Map<String, Object> triples = new LinkedHashMap<>();
+    List<Dataset<Row>> heldOutEntities = new ArrayList<>();
+    List<Dataset<Row>> heldOutRelations = new ArrayList<>();
     for (String split : List.of("valid", "test")) {
-      Dataset<Row> triples = encoded.get(split);
-      if (triples == null) {
+      Dataset<Row> held = encoded.get(split);
+      if (held == null) {
         continue;
       }
-      heldOut.add(triples.select(col("head").as("entity")).union(triples.select(col("tail").as("entity"))));
-      Dataset<Row> seenHead = seen.select(col("seen").as("seen_head"));
-      Dataset<Row> seenTail = seen.select(col("seen").as("seen_tail"));
-      long mentioning =
-          triples
-              .join(seenHead, col("head").equalTo(col("seen_head")), "left")
-              .join(seenTail, col("tail").equalTo(col("seen_tail")), "left")
-              .filter(col("seen_head").isNull().or(col("seen_tail").isNull()))
-              .count();
-      triplesMentioning.put(split + "_triples", mentioning);
+      heldOutEntities.add(held.select(col("head").as("entity")).union(held.select(col("tail").as("entity"))));
+      heldOutRelations.add(held.select(col("relation").as("entity")));
+      Row counts =
+          UnseenTriples.flag(held, train)
+              .agg(
+                  count(when(col(UnseenTriples.UNSEEN_ENTITY), lit(1))),
+                  count(when(col(UnseenTriples.UNSEEN_RELATION), lit(1))),
+                  count(when(col(UnseenTriples.UNSEEN), lit(1))))
+              .first();
+      entities.put(split + "_triples", counts.getLong(0));
+      relations.put(split + "_triples", counts.getLong(1));
+      triples.put(split + "_triples", counts.getLong(2));
     }
-    long unseen = 0;
-    if (!heldOut.isEmpty()) {
-      Dataset<Row> heldOutEntities = heldOut.stream().reduce(Dataset::union).get().distinct();
-      unseen = heldOutEntities.join(seen, col("entity").equalTo(col("seen")), "left_anti").count();
-    }
-    result.put("entities", unseen);
-    result.putAll(triplesMentioning);
+    entities.put("entities", distinctNotIn(heldOutEntities, seen));
+    relations.put("relations", distinctNotIn(heldOutRelations, seenRelations));
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("unseen_entities", first("entities", entities));
+    result.put("unseen_relations", first("relations", relations));
+    result.put("unseen_triples", triples);
     return result;
   }
 
+  /** Distinct ids (column entity) of the held-out splits that are not in seen (column seen). */
+  private static long distinctNotIn(List<Dataset<Row>> heldOut, Dataset<Row> seen) {
+    if (heldOut.isEmpty()) {
+      return 0;
+    }
+    return heldOut.stream().reduce(Dataset::union).get().distinct()
+        .join(seen, col("entity").equalTo(col("seen")), "left_anti").count();
+  }
+
+  /** The map with the given key moved first. */
+  private static Map<String, Object> first(String key, Map<String, Object> map) {
+    Map<String, Object> ordered = new LinkedHashMap<>();
+    ordered.put(key, map.get(key));
+    ordered.putAll(map);
+    return ordered;
+  }
+
   @SuppressWarnings("unchecked")
-  private static void report(StageContext context, Map<String, Object> stats, long rejected, IngestOptions options) {
+  private static void report(StageContext context, Map<String, Object> stats, long rejected, IngestOptions options,
+      UnseenTriples.Policy unseenPolicy) {
     StringBuilder text = new StringBuilder();
     Map<String, Object> splits = (Map<String, Object>) stats.get("splits");
     for (Map.Entry<String, Object> entry : splits.entrySet()) {
@@ -401,6 +556,38 @@ public final class IngestStage implements Stage {
               split.get("literal_triples_dropped")));
     }
     text.append(String.format(Locale.ROOT, "ingest: %,d entities, %,d relations%n", stats.get("entities"), stats.get("relations")));
+    Map<String, Object> leakage = (Map<String, Object>) stats.get("leakage");
+    if (leakage != null) {
+      long total = 0;
+      StringBuilder perSplit = new StringBuilder();
+      for (Map.Entry<String, Object> entry : leakage.entrySet()) {
+        if (entry.getKey().endsWith("_triples")) {
+          total += (Long) entry.getValue();
+          perSplit.append(perSplit.length() == 0 ? "" : ", ")
+              .append(String.format(Locale.ROOT, "%s %,d", entry.getKey().replace("_triples", ""), entry.getValue()));
+        }
+      }
+      if (total == 0) {
+        text.append("ingest: no valid/test triple occurs in train\n");
+      } else {
+        text.append(String.format(Locale.ROOT, "ingest: %s%,d valid/test triples also occur in train (%s): %s (ingest.leakage = %s)%n",
+            options.leakage() == IngestOptions.Leakage.WARN ? "warning: " : "", total, perSplit,
+            options.leakage() == IngestOptions.Leakage.DROP ? "removed from valid/test" : "kept", leakage.get("policy")));
+      }
+    }
+    Map<String, Object> unseenTriples = (Map<String, Object>) stats.get("unseen_triples");
+    if (!unseenTriples.isEmpty()) {
+      StringBuilder perSplit = new StringBuilder();
+      unseenTriples.forEach((key, count) -> perSplit.append(perSplit.length() == 0 ? "" : ", ")
+          .append(String.format(Locale.ROOT, "%s %,d", key.replace("_triples", ""), count)));
+      text.append(String.format(Locale.ROOT,
+          "ingest: not in train: %,d entities and %,d relations of valid/test; triples with one: %s "
+              + "(the evaluate stage %s: evaluate.unseen = %s)%n",
+          ((Map<String, Object>) stats.get("unseen_entities")).get("entities"),
+          ((Map<String, Object>) stats.get("unseen_relations")).get("relations"), perSplit,
+          unseenPolicy == UnseenTriples.Policy.DROP ? "leaves them out" : "ranks them",
+          unseenPolicy.name().toLowerCase(Locale.ROOT)));
+    }
     if (options.onError() == IngestOptions.OnError.SKIP) {
       text.append(String.format(Locale.ROOT, "ingest: %,d rejected lines written to rejects/ (%s)%n", rejected, options.rejectsFormat()));
     }

@@ -11,6 +11,7 @@ import static org.apache.spark.sql.functions.when;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkThrowable;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -22,7 +23,9 @@ import org.sparkkge.jobs.io.HadoopPaths;
 /**
  * Reads triples from Parquet (a file or a directory of parts) with configurable column names.
  * Non-string columns are cast to strings. A null or blank value rejects the row; Parquet rows have
- * no stable line number, so rejects carry the file only (line null).
+ * no stable line number, so rejects carry the file only (line null). Parquet is read by Spark SQL's
+ * own tasks, so a file that cannot be read fails its task (Spark retries it spark.task.maxFailures
+ * times) before {@link #readFailure} turns the job's failure into the one-line error.
  */
 public final class ParquetTripleSource {
   private ParquetTripleSource() {}
@@ -62,6 +65,23 @@ public final class ParquetTripleSource {
         when(col("reason").isNull(), lit(null).cast(DataTypes.StringType))
             .otherwise(concat_ws("\t", col("head"), col("relation"), col("tail")))
             .as("text"));
+  }
+
+  /**
+   * The one-line error for a failure while reading Parquet input: the file Spark names in its error
+   * (FAILED_READ_FILE's path), else the input, and the innermost cause.
+   */
+  static PipelineException readFailure(Path input, Exception error) {
+    String file = HadoopPaths.display(input);
+    Throwable root = error;
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SparkThrowable thrown && thrown.getMessageParameters() != null
+          && thrown.getMessageParameters().get("path") != null) {
+        file = HadoopPaths.display(thrown.getMessageParameters().get("path"));
+      }
+      root = t;
+    }
+    return new PipelineException("ingest: " + file + ": cannot read Parquet: " + ReadFailures.describe(root), error);
   }
 
   private static Column blank(Column value) {

@@ -27,11 +27,11 @@ import org.apache.spark.rdd.NewHadoopPartition;
 import org.apache.spark.api.java.JavaNewHadoopRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.io.HadoopPaths;
 
 /**
@@ -39,13 +39,18 @@ import org.sparkkge.jobs.io.HadoopPaths;
  * TextInputFormat so every record knows its file and 1-based line number without a driver-side
  * scan: one pass counts the lines of every input split (O(#splits) numbers reach the driver), a
  * prefix sum per file gives each split's first line number, and the parsing pass numbers its lines
- * from there. Invalid UTF-8 is detected on the raw bytes, before decoding.
+ * from there. Invalid UTF-8 is detected on the raw bytes, before decoding. A file that cannot be read
+ * (truncated or corrupt gzip, cannot be opened) or an exception while parsing ends its task with a
+ * failure record instead of an exception, so Spark does not retry it ({@link ReadFailures}): the count
+ * pass throws the {@link PipelineException} itself, the parsing pass returns a row with status
+ * {@link ParsedLines#READ_FAILED} that the ingest stage turns into one.
  */
 public final class TextTripleSource {
   private TextTripleSource() {}
 
-  /** Line count of one input split. */
-  record SplitLines(int partition, String file, long start, long lines) implements Serializable {}
+  /** Line count of one input split; error (with the line, when known) when the split could not be read. */
+  record SplitLines(int partition, String file, long start, long lines, String error, Long errorLine)
+      implements Serializable {}
 
   public static Dataset<Row> read(
       SparkSession spark, Path path, LineParser parser, boolean skipHeader, long maxSplitBytes) {
@@ -64,11 +69,27 @@ public final class TextTripleSource {
       firstLines = new long[records.getNumPartitions()];
       java.util.Arrays.fill(firstLines, 1L);
     } else {
-      List<SplitLines> counts = records.mapPartitionsWithInputSplit(new CountLines(), false).collect();
+      List<SplitLines> counts =
+          new ReadFailures.Guarded<>(records.rdd(), new CountLines(), SplitLines.class).toJavaRDD().collect();
+      failOnFirstError(counts);
       firstLines = firstLineNumbers(counts, records.getNumPartitions());
     }
-    JavaRDD<Row> rows = records.mapPartitionsWithInputSplit(new ParseLines(parser, firstLines, skipHeader), false);
+    JavaRDD<Row> rows =
+        new ReadFailures.Guarded<>(records.rdd(), new ParseLines(parser, firstLines, skipHeader), Row.class)
+            .toJavaRDD();
     return spark.createDataFrame(rows, ParsedLines.SCHEMA);
+  }
+
+  /** The count pass's first failure (by file, then position): O(#splits) records, already on the driver. */
+  private static void failOnFirstError(List<SplitLines> counts) {
+    counts.stream()
+        .filter(c -> c.error() != null)
+        .min(Comparator.comparing(SplitLines::file).thenComparingLong(SplitLines::start))
+        .ifPresent(
+            c -> {
+              throw new PipelineException(
+                  "ingest: " + c.file() + (c.errorLine() == null ? "" : ":" + c.errorLine()) + ": " + c.error());
+            });
   }
 
   private static boolean everySplitStartsAFile(JavaNewHadoopRDD<LongWritable, Text> records) {
@@ -103,24 +124,42 @@ public final class TextTripleSource {
     return HadoopPaths.display(((FileSplit) split).getPath());
   }
 
-  private static final class CountLines
-      implements Function2<InputSplit, Iterator<scala.Tuple2<LongWritable, Text>>, Iterator<SplitLines>> {
+  private static final class CountLines implements ReadFailures.SplitReader<SplitLines> {
     @Override
-    public Iterator<SplitLines> call(InputSplit split, Iterator<scala.Tuple2<LongWritable, Text>> records) {
+    public Iterator<SplitLines> read(InputSplit split, Iterator<scala.Tuple2<LongWritable, Text>> records) {
       long lines = 0;
-      while (records.hasNext()) {
-        records.next();
-        lines++;
-      }
       FileSplit fileSplit = (FileSplit) split;
+      try {
+        while (records.hasNext()) {
+          records.next();
+          lines++;
+        }
+      } catch (Exception e) {
+        if (ReadFailures.isTransient(e)) {
+          throw ReadFailures.rethrow(e);
+        }
+        // the line is known only in a split that starts the file
+        return List.of(failed(split, e, fileSplit.getStart() == 0 ? lines + 1 : null)).iterator();
+      }
       return List.of(
-              new SplitLines(TaskContext.getPartitionId(), fileOf(split), fileSplit.getStart(), lines))
+              new SplitLines(TaskContext.getPartitionId(), fileOf(split), fileSplit.getStart(), lines, null, null))
           .iterator();
+    }
+
+    @Override
+    public SplitLines failedToOpen(InputSplit split, Exception error) {
+      return failed(split, error, null);
+    }
+
+    private static SplitLines failed(InputSplit split, Exception error, Long line) {
+      String file = fileOf(split);
+      long start = ((FileSplit) split).getStart();
+      String reason = ReadFailures.reason(file, error) + (line == null && start > 0 ? " (in the part from byte " + start + ")" : "");
+      return new SplitLines(TaskContext.getPartitionId(), file, start, 0, reason, line);
     }
   }
 
-  private static final class ParseLines
-      implements Function2<InputSplit, Iterator<scala.Tuple2<LongWritable, Text>>, Iterator<Row>> {
+  private static final class ParseLines implements ReadFailures.SplitReader<Row> {
     private final LineParser parser;
     private final long[] firstLines;
     private final boolean skipHeader;
@@ -132,7 +171,13 @@ public final class TextTripleSource {
     }
 
     @Override
-    public Iterator<Row> call(InputSplit split, Iterator<scala.Tuple2<LongWritable, Text>> records) {
+    public Row failedToOpen(InputSplit split, Exception error) {
+      String file = fileOf(split);
+      return RowFactory.create(ParsedLines.READ_FAILED, null, null, null, file, null, ReadFailures.reason(file, error), null);
+    }
+
+    @Override
+    public Iterator<Row> read(InputSplit split, Iterator<scala.Tuple2<LongWritable, Text>> records) {
       String file = fileOf(split);
       long firstLine = firstLines[TaskContext.getPartitionId()];
       CharsetDecoder decoder =
@@ -140,18 +185,24 @@ public final class TextTripleSource {
               .newDecoder()
               .onMalformedInput(CodingErrorAction.REPORT)
               .onUnmappableCharacter(CodingErrorAction.REPORT);
-      return new Iterator<>() {
+      return new ReadFailures.StoppingIterator<scala.Tuple2<LongWritable, Text>, Row>(records) {
+        /** The number of the next line to read (the one a failure happened in). */
         long line = firstLine;
 
         @Override
-        public boolean hasNext() {
-          return records.hasNext();
+        Row onFailure(Exception error) {
+          return RowFactory.create(
+              ParsedLines.READ_FAILED, null, null, null, file, line, ReadFailures.reason(file, error), null);
         }
 
         @Override
-        public Row next() {
-          Text text = records.next()._2();
-          long number = line++;
+        Row convert(scala.Tuple2<LongWritable, Text> record) {
+          Row row = parse(record._2(), line);
+          line++; // only after the line was read and parsed: a failure names the line it happened in
+          return row;
+        }
+
+        private Row parse(Text text, long number) {
           if (skipHeader && number == 1) {
             return RowFactory.create(ParsedLines.IGNORED, null, null, null, file, number, "header", null);
           }
@@ -165,7 +216,7 @@ public final class TextTripleSource {
           ParsedLine parsed = parser.parse(decoded);
           return switch (parsed.status()) {
             case TRIPLE -> RowFactory.create(
-                ParsedLines.TRIPLE, parsed.head(), parsed.relation(), parsed.tail(), null, null, null, null);
+                ParsedLines.TRIPLE, parsed.head(), parsed.relation(), parsed.tail(), file, number, null, null);
             case REJECTED -> rejected(file, number, parsed.reason(), decoded);
             case IGNORED -> RowFactory.create(ParsedLines.IGNORED, null, null, null, file, number, null, null);
             case LITERAL_DROPPED -> RowFactory.create(

@@ -17,6 +17,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparkkge.jobs.evaluate.DistributedRanking;
 import org.sparkkge.jobs.evaluate.EvaluateStage;
+import org.sparkkge.jobs.evaluate.UnseenTriples;
 import org.sparkkge.jobs.io.OutputDirectory;
 import org.sparkkge.jobs.stage.StageContext;
 
@@ -26,22 +27,25 @@ import org.sparkkge.jobs.stage.StageContext;
  * {@link DistributedRanking} (filtered against train + valid + test, both directions, realistic ranks),
  * always blockwise, so the entity table never reaches the driver. Shallow mode ranks the checkpoint's
  * entity table; NodePiece mode encodes every entity from its tokens with the round's encoder on the
- * executors, as export does. It only reads the checkpoint: training results do not change.
+ * executors, as export does. Valid triples with an entity or relation not in train are left out or
+ * ranked as evaluate.unseen says. It only reads the checkpoint: training results do not change.
  */
 final class RoundValidation implements AutoCloseable {
   static final String VALID = "triples/valid";
 
   private final DistributedRanking ranking;
   private final long triples;
+  private final Map<String, Object> unseen;
   private final TrainOptions options;
   private final Dataset<Row> tokens;
   private final TokenTables tokenTables;
   private DistributedRanking.Outcome last;
 
-  private RoundValidation(DistributedRanking ranking, long triples, TrainOptions options, Dataset<Row> tokens,
-      TokenTables tokenTables) {
+  private RoundValidation(DistributedRanking ranking, long triples, Map<String, Object> unseen, TrainOptions options,
+      Dataset<Row> tokens, TokenTables tokenTables) {
     this.ranking = ranking;
     this.triples = triples;
+    this.unseen = unseen;
     this.options = options;
     this.tokens = tokens;
     this.tokenTables = tokenTables;
@@ -64,6 +68,15 @@ final class RoundValidation implements AutoCloseable {
     SparkSession spark = context.spark();
     OutputDirectory output = context.output();
     Dataset<Row> valid = spark.read().parquet(output.resolve(VALID).toString()).select("head", "relation", "tail");
+    // evaluate.unseen as in the evaluate stage: drop leaves the triples with an entity or relation that is
+    // not in triples/train out (counted over all of triples/valid, before the subset); rank keeps them
+    Dataset<Row> train = spark.read().parquet(output.resolve("triples/train").toString());
+    UnseenTriples.Policy policy = EvaluateStage.unseenPolicy(context.config());
+    long dropped = 0;
+    if (policy == UnseenTriples.Policy.DROP) {
+      dropped = UnseenTriples.count(valid, train);
+      valid = UnseenTriples.seenOnly(valid, train);
+    }
     if (options.validationMaxTriples() > 0) {
       // the same subset every round and on resume: lowest hash of (seed, triple), ties by the triple
       valid = valid.orderBy(xxhash64(lit(options.core().seed()), col("head"), col("relation"), col("tail")),
@@ -72,12 +85,17 @@ final class RoundValidation implements AutoCloseable {
     DistributedRanking ranking = DistributedRanking.prepare(spark, valid, EvaluateStage.knownTriples(spark, output),
         numEntities, numRelations, EvaluateStage.rankingSettings(context.config()), "train: validation on " + VALID);
     long triples = ranking.triples();
+    long unseenRanked = policy == UnseenTriples.Policy.RANK ? UnseenTriples.count(valid, train) : 0;
+    Map<String, Object> unseen =
+        EvaluateStage.unseenFigures(policy, policy == UnseenTriples.Policy.DROP ? dropped : unseenRanked);
     Dataset<Row> tokens = options.nodePiece()
         ? spark.read().parquet(output.resolve("tokens").toString()).select("id", "anchors", "distances", "relations")
         : null;
-    context.progress().log(String.format(Locale.ROOT, "train: validation on %,d triples of %s after every %d round(s)",
-        triples, VALID, options.validationEveryRounds()));
-    return new RoundValidation(ranking, triples, options, tokens, tokenTables);
+    context.progress().log(String.format(Locale.ROOT, "train: validation on %,d triples of %s after every %d round(s)"
+        + " (%,d with an entity or relation not in train %s: evaluate.unseen = %s)", triples, VALID,
+        options.validationEveryRounds(), policy == UnseenTriples.Policy.DROP ? dropped : unseenRanked,
+        policy == UnseenTriples.Policy.DROP ? "left out" : "ranked", policy.name().toLowerCase(Locale.ROOT)));
+    return new RoundValidation(ranking, triples, unseen, options, tokens, tokenTables);
   }
 
   /** Ranks the valid subset with the parameters of {@code round}; the fields for its round.json. */
@@ -118,6 +136,7 @@ final class RoundValidation implements AutoCloseable {
     m.put("every_rounds", options.validationEveryRounds());
     m.put("max_triples", options.validationMaxTriples());
     m.put("triples", triples);
+    m.putAll(unseen);
     if (last != null) {
       m.putAll(last.describe());
     }
