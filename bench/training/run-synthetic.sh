@@ -8,7 +8,10 @@
 # Env: BENCH_WORK (default /tmp/kge-bench-synthetic), BENCH_HEAP (driver heap, default 8g),
 #      BENCH_ENTITIES_PER_TRIPLE (default 0.1), BENCH_RELATIONS (default 500), BENCH_COMMUNITIES
 #      (default 100), BENCH_HELD_OUT (valid and test triples each, default 10000), BENCH_SETTINGS
-#      (extra --set options; the defaults below are the model's).
+#      (extra --set options; the defaults below are the model's), BENCH_STAGES (e.g. "ingest partition
+#      train export evaluate": run these stages one command each instead of `run`, which also runs
+#      reduce and tokenize; peak RSS is then the largest of the stages'), SPARK_KGE_TARGET (a build
+#      folder of its own, so that rebuilding the working tree cannot change the jar of a long run).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TRIPLES="$1"; EPOCHS="$2"; shift 2
@@ -42,9 +45,21 @@ BASELINE=""
 for P in "$@"; do
   OUT="$WORK/out-$TRIPLES-p$P"
   echo "== $TRIPLES triples, P=$P, $(date -u +%FT%TZ), $(git rev-parse --short HEAD)"
-  /usr/bin/time -f "%M" -o "$OUT.rss" env SPARK_KGE_JAVA_OPTS="-Xmx$HEAP" bin/spark-kge run --output "$OUT" --overwrite \
-    --train "$DATA/train" --valid "$DATA/valid" --test "$DATA/test" --set ingest.format=parquet \
-    --set partition.shards="$P" "${MODEL[@]}" > "$OUT.log" 2>&1 || { tail -20 "$OUT.log"; exit 1; }
+  INPUTS=(--train "$DATA/train" --valid "$DATA/valid" --test "$DATA/test" --set ingest.format=parquet)
+  SETTINGS=(--set partition.shards="$P" "${MODEL[@]}")
+  if [[ -z "${BENCH_STAGES:-}" ]]; then
+    /usr/bin/time -f "%M" -o "$OUT.rss" env SPARK_KGE_JAVA_OPTS="-Xmx$HEAP" bin/spark-kge run --output "$OUT" \
+      --overwrite "${INPUTS[@]}" "${SETTINGS[@]}" > "$OUT.log" 2>&1 || { tail -20 "$OUT.log"; exit 1; }
+  else
+    rm -rf "$OUT"; : > "$OUT.log"; echo 0 > "$OUT.rss"
+    for STAGE in $BENCH_STAGES; do
+      ARGS=(); [[ "$STAGE" == ingest ]] && ARGS=("${INPUTS[@]}")
+      /usr/bin/time -f "%M" -o "$OUT.stage-rss" env SPARK_KGE_JAVA_OPTS="-Xmx$HEAP" bin/spark-kge "$STAGE" \
+        --output "$OUT" "${ARGS[@]}" "${SETTINGS[@]}" >> "$OUT.log" 2>&1 || { tail -20 "$OUT.log"; exit 1; }
+      echo "$(cat "$OUT.rss") $(cat "$OUT.stage-rss")" | awk '{ print ($2 > $1 ? $2 : $1) }' > "$OUT.rss.tmp"
+      mv "$OUT.rss.tmp" "$OUT.rss"
+    done
+  fi
   if [[ -z "$BASELINE" ]]; then
     # shellcheck disable=SC2086
     BASELINE=$(java -Xmx4g $OPENS $LOG4J -cp "$CP" org.sparkkge.bench.training.PopularityBaseline "$OUT" test 2>/dev/null | tail -1)
