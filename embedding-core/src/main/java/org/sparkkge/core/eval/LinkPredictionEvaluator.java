@@ -29,7 +29,22 @@ public final class LinkPredictionEvaluator {
     /** Floats a broadcast-scoring block may materialise (distance models). */
     private static final long BROADCAST_BUDGET = 1L << 24;
 
+    /**
+     * Fewest queries scored in one call. With fewer rows libtorch's CPU matrix product takes another
+     * kernel in which copies of one candidate row in different columns can round differently (measured
+     * for 1-11 rows, DistMult and ComplEx), so exact ties would not stay exact. Distance models score
+     * by broadcasting (elementwise), not by a matrix product, and are not padded.
+     */
+    public static final int MIN_SCORED_QUERIES = 16;
+
     private LinkPredictionEvaluator() {}
+
+    /** values[from .. from + n - 1], then copies of the last of them up to {@code rows} values. */
+    private static int[] padded(int[] values, int from, int n, int rows) {
+        int[] out = Arrays.copyOfRange(values, from, from + rows);
+        Arrays.fill(out, n, rows, values[from + n - 1]);
+        return out;
+    }
 
     /**
      * @param params trained parameters with an entity table (NodePiece: materialise it first)
@@ -77,12 +92,15 @@ public final class LinkPredictionEvaluator {
                 // the scope also closes intermediates that ops on the shared candidate table leave in the base manager
                 try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    int[] hs = Arrays.copyOfRange(test.heads(), from, from + b);
-                    int[] rs = Arrays.copyOfRange(test.relations(), from, from + b);
-                    int[] ts = Arrays.copyOfRange(test.tails(), from, from + b);
-                    NDArray h = take(step, entities, hs).reshape(1, b, d);
-                    NDArray rel = take(step, relations, rs).reshape(1, b, rd);
-                    NDArray t = take(step, entities, ts).reshape(1, b, d);
+                    // a short last block of a matrix-product model is padded with copies of its last query,
+                    // ranked once (MIN_SCORED_QUERIES); broadcast scoring is elementwise, its block bounded by memory
+                    int rows = model.broadcastScoring() ? b : Math.max(b, MIN_SCORED_QUERIES);
+                    int[] hs = padded(test.heads(), from, b, rows);
+                    int[] rs = padded(test.relations(), from, b, rows);
+                    int[] ts = padded(test.tails(), from, b, rows);
+                    NDArray h = take(step, entities, hs).reshape(1, rows, d);
+                    NDArray rel = take(step, relations, rs).reshape(1, rows, rd);
+                    NDArray t = take(step, entities, ts).reshape(1, rows, d);
                     int[] sample = sampled ? sample(random, numEntities, sampledCandidates) : null;
                     for (boolean tailDirection : new boolean[] {true, false}) {
                         int[] answers = tailDirection ? ts : hs;
@@ -90,8 +108,8 @@ public final class LinkPredictionEvaluator {
                         int[] columnOf = null;
                         if (sampled) {
                             // columns: the sampled entities, then this block's true answers
-                            int[] ids = Arrays.copyOf(sample, sampledCandidates + b);
-                            System.arraycopy(answers, 0, ids, sampledCandidates, b);
+                            int[] ids = Arrays.copyOf(sample, sampledCandidates + rows);
+                            System.arraycopy(answers, 0, ids, sampledCandidates, rows);
                             candidates = take(step, entities, ids).reshape(1, ids.length, d);
                             columnOf = ids;
                         } else {
