@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -21,7 +24,8 @@ import scala.Tuple2;
  * Filtered ranking of an ingested dataset's test triples with seeded random embeddings (no training
  * needed): the broadcast path against the blockwise path with 1 block (broadcast not allowed, what
  * training's validation does), and with B blocks for each B given. Prints seconds per path, the ratio
- * to the broadcast path in the same JVM, and whether the metrics equal the broadcast path's bit for bit.
+ * to the broadcast path in the same JVM, the bytes all tasks wrote to the shuffle, and whether the metrics
+ * equal the broadcast path's bit for bit.
  *
  * <p>Args: DIR (an ingested output directory) MODEL DIM GROUPS B...
  */
@@ -34,6 +38,16 @@ public final class RankingBench {
     SparkSession spark = SparkSession.builder().master("local[2]").appName("ranking-bench")
         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate();
     OutputDirectory output = OutputDirectory.at(dir, spark.sparkContext().hadoopConfiguration());
+    // shuffle bytes written by every task: what a cluster would move over the network
+    AtomicLong shuffled = new AtomicLong();
+    spark.sparkContext().addSparkListener(new SparkListener() {
+      @Override
+      public void onTaskEnd(SparkListenerTaskEnd end) {
+        if (end.taskMetrics() != null) {
+          shuffled.addAndGet(end.taskMetrics().shuffleWriteMetrics().bytesWritten());
+        }
+      }
+    });
     int numEntities = (int) spark.read().parquet(dir + "/entities").count();
     int numRelations = (int) spark.read().parquet(dir + "/relations").count();
     ScoringModel model = ScoringModels.byName(modelName);
@@ -70,6 +84,8 @@ public final class RankingBench {
       ranking.rank(modelName, dim, relationDim, relations, rows, true);
     }
     for (long[] plan : plans) {
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      long shuffledBefore = shuffled.get();
       long started = System.nanoTime();
       DistributedRanking.Outcome outcome;
       try (DistributedRanking ranking = DistributedRanking.prepare(spark, test, EvaluateStage.knownTriples(spark, output),
@@ -77,13 +93,15 @@ public final class RankingBench {
         outcome = ranking.rank(modelName, dim, relationDim, relations, rows, plan[1] == 1);
       }
       double seconds = (System.nanoTime() - started) / 1e9;
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      long bytes = shuffled.get() - shuffledBefore;
       if (baseline == null) {
         baseline = outcome.result();
         baselineSeconds = seconds;
       }
-      System.out.printf(Locale.ROOT, "%-9s B=%-3d (%,7d entities/block, %3d tasks): %7.1f s, x%.2f of broadcast, MRR %.6f, same metrics as broadcast: %s%n",
-          outcome.path(), outcome.blocks(), outcome.entitiesPerBlock(), outcome.blocks() * outcome.queryGroups(), seconds,
-          seconds / baselineSeconds, outcome.result().realistic().mrr(), baseline.equals(outcome.result()));
+      System.out.printf(Locale.ROOT, "%-9s B=%-3d (%,7d entities/block, %3d groups): %7.1f s, x%.2f of broadcast, shuffle written %,.1f MB, MRR %.6f, same metrics as broadcast: %s%n",
+          outcome.path(), outcome.blocks(), outcome.entitiesPerBlock(), outcome.queryGroups(), seconds,
+          seconds / baselineSeconds, bytes / 1e6, outcome.result().realistic().mrr(), baseline.equals(outcome.result()));
     }
     spark.stop();
   }

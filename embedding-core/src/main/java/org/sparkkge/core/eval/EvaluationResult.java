@@ -8,10 +8,11 @@ import java.util.TreeMap;
  * Filtered link-prediction metrics over 2 x |test| queries (tail and head prediction).
  * Realistic rank = mean of optimistic and pessimistic rank (ties). When {@code sampled} is true the
  * ranks are against {@code candidates} random entities, not all entities, and every metric name says so.
+ * {@code nonFiniteTrueScores}: queries whose true answer scored NaN or infinite, ranked last ({@link QueryCounts}).
  */
 public record EvaluationResult(boolean sampled, int candidates, RankMetrics realistic, RankMetrics optimistic,
         RankMetrics pessimistic, RankMetrics tailQueries, RankMetrics headQueries,
-        Map<Integer, RankMetrics> perRelation) {
+        Map<Integer, RankMetrics> perRelation, long nonFiniteTrueScores) {
 
     /** "filtered" or "sampled{N}_filtered": the prefix of every metric name. */
     public String label() {
@@ -26,7 +27,8 @@ public record EvaluationResult(boolean sampled, int candidates, RankMetrics real
         Map<Integer, RankMetrics> rel = new TreeMap<>(perRelation);
         o.perRelation.forEach((k, v) -> rel.merge(k, v, RankMetrics::plus));
         return new EvaluationResult(sampled, candidates, realistic.plus(o.realistic), optimistic.plus(o.optimistic),
-                pessimistic.plus(o.pessimistic), tailQueries.plus(o.tailQueries), headQueries.plus(o.headQueries), rel);
+                pessimistic.plus(o.pessimistic), tailQueries.plus(o.tailQueries), headQueries.plus(o.headQueries), rel,
+                nonFiniteTrueScores + o.nonFiniteTrueScores);
     }
 
     /** Flat metric map, names prefixed with {@link #label()}, e.g. "filtered_mrr", "sampled1000_filtered_hits@10". */
@@ -43,6 +45,7 @@ public record EvaluationResult(boolean sampled, int candidates, RankMetrics real
         m.put(p + "pessimistic_mrr", pessimistic.mrr());
         m.put(p + "tail_mrr", tailQueries.mrr());
         m.put(p + "head_mrr", headQueries.mrr());
+        m.put(p + "nonfinite_true_scores", (double) nonFiniteTrueScores);
         return m;
     }
 
@@ -50,6 +53,8 @@ public record EvaluationResult(boolean sampled, int candidates, RankMetrics real
     public String toString() {
         return label() + " (realistic ranks) " + realistic + " | optimistic MRR "
                 + String.format(java.util.Locale.ROOT, "%.4f", optimistic.mrr()) + ", pessimistic MRR "
-                + String.format(java.util.Locale.ROOT, "%.4f", pessimistic.mrr());
+                + String.format(java.util.Locale.ROOT, "%.4f", pessimistic.mrr())
+                + (nonFiniteTrueScores == 0 ? "" : " | " + nonFiniteTrueScores
+                        + " true answers with a NaN/infinite score ranked last");
     }
 }

@@ -20,13 +20,31 @@ import org.sparkkge.core.model.ScoringModels;
  * Filtered link-prediction ranking. For each test triple (h, r, t) it ranks t among candidates for
  * (h, r, ?) and h for (?, r, t), ignoring every other candidate that forms a known true triple.
  * Scores are computed on the device with the model's one-vs-many scoring, a block of queries at a time;
- * the true answer's score is read from the same score matrix, so ties are exact ties.
+ * the true answer's score is read from the same score matrix, so ties are exact ties. Non-finite scores
+ * follow {@link QueryCounts}: a NaN/infinite candidate score fails the evaluation with a
+ * {@link NonFiniteScoreException} naming the first such query; a NaN/infinite true-answer score ranks last
+ * and is counted in the result.
  */
 public final class LinkPredictionEvaluator {
     /** Floats a broadcast-scoring block may materialise (distance models). */
     private static final long BROADCAST_BUDGET = 1L << 24;
 
+    /**
+     * Fewest queries scored in one call. With fewer rows libtorch's CPU matrix product takes another
+     * kernel in which copies of one candidate row in different columns can round differently (measured
+     * for 1-11 rows, DistMult and ComplEx), so exact ties would not stay exact. Distance models score
+     * by broadcasting (elementwise), not by a matrix product, and are not padded.
+     */
+    public static final int MIN_SCORED_QUERIES = 16;
+
     private LinkPredictionEvaluator() {}
+
+    /** values[from .. from + n - 1], then copies of the last of them up to {@code rows} values. */
+    private static int[] padded(int[] values, int from, int n, int rows) {
+        int[] out = Arrays.copyOfRange(values, from, from + rows);
+        Arrays.fill(out, n, rows, values[from + n - 1]);
+        return out;
+    }
 
     /**
      * @param params trained parameters with an entity table (NodePiece: materialise it first)
@@ -35,6 +53,7 @@ public final class LinkPredictionEvaluator {
      * @param sampledCandidates 0 = rank against all entities; N > 0 = against N random entities (labelled "sampled")
      * @param batchSize queries per block
      * @param seed seed of candidate sampling
+     * @throws NonFiniteScoreException when a compared candidate of some query scores NaN or infinite
      */
     public static EvaluationResult evaluate(ModelParameters params, TripleArrays test, TripleArrays known,
             int sampledCandidates, int batchSize, long seed, Device device) {
@@ -73,12 +92,15 @@ public final class LinkPredictionEvaluator {
                 // the scope also closes intermediates that ops on the shared candidate table leave in the base manager
                 try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    int[] hs = Arrays.copyOfRange(test.heads(), from, from + b);
-                    int[] rs = Arrays.copyOfRange(test.relations(), from, from + b);
-                    int[] ts = Arrays.copyOfRange(test.tails(), from, from + b);
-                    NDArray h = take(step, entities, hs).reshape(1, b, d);
-                    NDArray rel = take(step, relations, rs).reshape(1, b, rd);
-                    NDArray t = take(step, entities, ts).reshape(1, b, d);
+                    // a short last block of a matrix-product model is padded with copies of its last query,
+                    // ranked once (MIN_SCORED_QUERIES); broadcast scoring is elementwise, its block bounded by memory
+                    int rows = model.broadcastScoring() ? b : Math.max(b, MIN_SCORED_QUERIES);
+                    int[] hs = padded(test.heads(), from, b, rows);
+                    int[] rs = padded(test.relations(), from, b, rows);
+                    int[] ts = padded(test.tails(), from, b, rows);
+                    NDArray h = take(step, entities, hs).reshape(1, rows, d);
+                    NDArray rel = take(step, relations, rs).reshape(1, rows, rd);
+                    NDArray t = take(step, entities, ts).reshape(1, rows, d);
                     int[] sample = sampled ? sample(random, numEntities, sampledCandidates) : null;
                     for (boolean tailDirection : new boolean[] {true, false}) {
                         int[] answers = tailDirection ? ts : hs;
@@ -86,8 +108,8 @@ public final class LinkPredictionEvaluator {
                         int[] columnOf = null;
                         if (sampled) {
                             // columns: the sampled entities, then this block's true answers
-                            int[] ids = Arrays.copyOf(sample, sampledCandidates + b);
-                            System.arraycopy(answers, 0, ids, sampledCandidates, b);
+                            int[] ids = Arrays.copyOf(sample, sampledCandidates + rows);
+                            System.arraycopy(answers, 0, ids, sampledCandidates, rows);
                             candidates = take(step, entities, ids).reshape(1, ids.length, d);
                             columnOf = ids;
                         } else {
@@ -102,55 +124,24 @@ public final class LinkPredictionEvaluator {
                             long key = tailDirection ? (long) hs[i] * r + rs[i] : (long) ts[i] * r + rs[i];
                             int[] filtered = (tailDirection ? tailsOf : headsOf).get(key);
                             int offset = i * width;
-                            double[] opPe = sampled
-                                    ? rankSampled(s, offset, sampledCandidates + i, sampledCandidates, columnOf,
-                                            answers[i], filtered)
-                                    : rankAll(s, offset, answers[i], numEntities, filtered);
-                            acc.add(rs[i], tailDirection, opPe[0], opPe[1]);
+                            QueryCounts counts = sampled
+                                    ? QueryCounts.countSampled(s, offset, sampledCandidates, columnOf,
+                                            s[offset + sampledCandidates + i], answers[i], filtered)
+                                    : QueryCounts.count(s, offset, numEntities, s[offset + answers[i]], 0,
+                                            answers[i], filtered);
+                            acc.add(from + i, hs[i], rs[i], ts[i], tailDirection, counts);
                         }
                     }
                 }
             }
         }
-        return acc.result(sampled, candidateCount);
+        return acc.result(sampled, candidateCount, 2L * test.size());
     }
 
-    /** Optimistic and pessimistic rank of column {@code answer} among all columns, filtered. */
+    /** Optimistic and pessimistic rank of column {@code answer} among all columns, filtered (finite scores). */
     static double[] rankAll(float[] s, int offset, int answer, int width, int[] filtered) {
-        float target = s[offset + answer];
-        long greater = 0;
-        long equal = 0;
-        for (int j = 0; j < width; j++) {
-            float v = s[offset + j];
-            if (v > target) greater++;
-            else if (v == target) equal++;
-        }
-        equal--; // the answer itself
-        if (filtered != null) {
-            for (int x : filtered) {
-                if (x == answer) continue;
-                float v = s[offset + x];
-                if (v > target) greater--;
-                else if (v == target) equal--;
-            }
-        }
-        return new double[] {greater + 1, greater + equal + 1};
-    }
-
-    /** Rank of the answer (at column answerColumn) among the first n sampled columns, filtered. */
-    static double[] rankSampled(float[] s, int offset, int answerColumn, int n, int[] ids, int answer,
-            int[] filtered) {
-        float target = s[offset + answerColumn];
-        long greater = 0;
-        long equal = 0;
-        for (int j = 0; j < n; j++) {
-            int id = ids[j];
-            if (id == answer || (filtered != null && Arrays.binarySearch(filtered, id) >= 0)) continue;
-            float v = s[offset + j];
-            if (v > target) greater++;
-            else if (v == target) equal++;
-        }
-        return new double[] {greater + 1, greater + equal + 1};
+        QueryCounts c = QueryCounts.count(s, offset, width, s[offset + answer], 0, answer, filtered);
+        return new double[] {c.optimisticRank(), c.pessimisticRank()};
     }
 
     private static int[] sample(Random random, int numEntities, int n) {
@@ -206,8 +197,27 @@ public final class LinkPredictionEvaluator {
         RankMetrics tails = RankMetrics.EMPTY;
         RankMetrics heads = RankMetrics.EMPTY;
         final Map<Integer, RankMetrics> perRelation = new TreeMap<>();
+        long nonFiniteTrueScores;
+        long invalid;
+        long firstInvalid = Long.MAX_VALUE;
+        NonFiniteScoreException.Query firstQuery;
 
-        void add(int relation, boolean tailDirection, double optimisticRank, double pessimisticRank) {
+        /** One query of test triple {@code index}: ranked, or remembered as invalid (QueryCounts). */
+        void add(int index, int head, int relation, int tail, boolean tailDirection, QueryCounts c) {
+            if (c.invalid()) {
+                invalid++;
+                // the first invalid query in test order, tail query before head query
+                long order = 2L * index + (tailDirection ? 0 : 1);
+                if (order < firstInvalid) {
+                    firstInvalid = order;
+                    firstQuery = new NonFiniteScoreException.Query(tailDirection, head, relation, tail,
+                            c.firstNonFinite(), c.firstNonFiniteScore());
+                }
+                return;
+            }
+            if (c.answerNonFinite()) nonFiniteTrueScores++;
+            double optimisticRank = c.optimisticRank();
+            double pessimisticRank = c.pessimisticRank();
             double real = (optimisticRank + pessimisticRank) / 2;
             realistic = realistic.add(real);
             optimistic = optimistic.add(optimisticRank);
@@ -217,9 +227,12 @@ public final class LinkPredictionEvaluator {
             perRelation.merge(relation, RankMetrics.EMPTY.add(real), RankMetrics::plus);
         }
 
-        EvaluationResult result(boolean sampled, int candidates) {
+        EvaluationResult result(boolean sampled, int candidates, long queries) {
+            if (invalid > 0) {
+                throw new NonFiniteScoreException(invalid, queries, firstQuery);
+            }
             return new EvaluationResult(sampled, candidates, realistic, optimistic, pessimistic, tails, heads,
-                    perRelation);
+                    perRelation, nonFiniteTrueScores);
         }
     }
 }

@@ -8,17 +8,18 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.HashPartitioner;
+import org.apache.spark.Partitioner;
+import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.Optional;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -28,6 +29,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkkge.core.eval.EvaluationResult;
+import org.sparkkge.core.eval.NonFiniteScoreException;
 import org.sparkkge.jobs.PipelineException;
 import scala.Tuple2;
 
@@ -43,20 +45,27 @@ import scala.Tuple2;
  * <ul>
  *   <li><b>broadcast</b>: when allowed and the entity matrix (entities x dim x 4 bytes) fits the budget, it
  *       is collected once and broadcast; each query group is one task ranking against all entities.
- *   <li><b>blockwise</b>: otherwise the entity table stays distributed. It is cut into B blocks of
- *       consecutive ids, B the smallest number whose blocks fit the budget; the head and tail rows of the
- *       queries are joined in; task (g, k) ranks group g against block k, with only the filtering triples
- *       whose candidate lies in block k; the per-query counts (higher, equal) are summed over the blocks.
- *       Shuffle volume: G copies of the entity table plus B copies of the queries with their rows.
+ *   <li><b>blockwise</b>: otherwise the entity table stays distributed and the queries move to it. It is
+ *       cut into B blocks of consecutive ids ({@link #blockRows}: each fits the budget, and there are at
+ *       least G when the table is large enough), each row shuffled once into its block with the filtering
+ *       triples whose candidate lies there; every query fetches its head and tail rows from their blocks,
+ *       then goes with them to every block (task k ranks all queries against block k); the per-query
+ *       counts are summed over the blocks. Shuffle volume: one copy of the entity table, plus (B + 1)
+ *       copies of the queries with their two rows, plus B partial counts per query.
  * </ul>
  *
- * Nothing O(entities) or O(triples) reaches the driver except the broadcast matrix within its budget.
+ * Non-finite scores (embedding-core's QueryCounts): a query whose compared candidates score NaN or
+ * infinite fails the ranking with a {@link PipelineException} naming the first such query; a true
+ * answer with a non-finite score ranks last and is counted in the result. Nothing O(entities) or
+ * O(triples) reaches the driver except the broadcast matrix within its budget.
  */
 public final class DistributedRanking implements AutoCloseable {
   public static final String BROADCAST = "broadcast";
   public static final String BLOCKWISE = "blockwise";
-  /** Most (query group, entity block) tasks of one ranking: beyond it the budget is unreasonably small. */
-  static final long MAX_CELLS = 1_000_000;
+  /** Most entity blocks (tasks) of one ranking: beyond it the budget is unreasonably small. */
+  static final long MAX_BLOCKS = 100_000;
+  /** Fewest entity rows per block when blocks are added for parallelism (a block scores all queries). */
+  static final int MIN_BLOCK_ROWS = 1024;
   /** Largest Java array. */
   private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
@@ -84,6 +93,51 @@ public final class DistributedRanking implements AutoCloseable {
   /** A test triple with its id and query group. */
   record QueryTriple(long id, int group, int head, int relation, int tail) implements Serializable {}
 
+  /** Entity rows {@code from .. from + width - 1} (row-major) and the filtering triples whose candidate is one of them. */
+  private record Block(int from, int width, float[] rows, Map<Long, int[]> tailFilters, Map<Long, int[]> headFilters)
+      implements Serializable {}
+
+  /** A query's copy for entity block {@code block}. */
+  record Cell(int block, long id) implements Serializable {}
+
+  /** Cell -> its block's partition. */
+  static final class CellPartitioner extends Partitioner {
+    private final int blocks;
+
+    CellPartitioner(int blocks) {
+      this.blocks = blocks;
+    }
+
+    @Override
+    public int numPartitions() {
+      return blocks;
+    }
+
+    @Override
+    public int getPartition(Object key) {
+      return ((Cell) key).block();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof CellPartitioner p && p.blocks == blocks;
+    }
+
+    @Override
+    public int hashCode() {
+      return blocks;
+    }
+  }
+
+  /** Cells by block, then by query id. */
+  static final class CellOrder implements Comparator<Cell>, Serializable {
+    @Override
+    public int compare(Cell a, Cell b) {
+      int c = Integer.compare(a.block(), b.block());
+      return c != 0 ? c : Long.compare(a.id(), b.id());
+    }
+  }
+
   /** Model and block geometry, shipped to the tasks. */
   private record Spec(String model, int dim, int relationDim, int numRelations, int numEntities, int perBlock,
       int blocks, int batchSize) implements Serializable {}
@@ -100,9 +154,10 @@ public final class DistributedRanking implements AutoCloseable {
   private final JavaRDD<QueryTriple> queries;
   /** {group, 1 = tail query / 0 = head query, key entity, relation, filtered candidate}. */
   private final JavaRDD<int[]> filters;
+  private final String what;
 
   private DistributedRanking(SparkSession spark, Settings settings, int numEntities, int numRelations, int groups,
-      JavaRDD<QueryTriple> queries, JavaRDD<int[]> filters) {
+      JavaRDD<QueryTriple> queries, JavaRDD<int[]> filters, String what) {
     this.spark = spark;
     this.settings = settings;
     this.numEntities = numEntities;
@@ -110,6 +165,7 @@ public final class DistributedRanking implements AutoCloseable {
     this.groups = groups;
     this.queries = queries;
     this.filters = filters;
+    this.what = what;
   }
 
   /**
@@ -148,7 +204,7 @@ public final class DistributedRanking implements AutoCloseable {
         .join(knownTriples, new String[] {"relation", "tail"}).select("g", "tail", "relation", "head").javaRDD()
         .map(r -> new int[] {r.getInt(0), 0, r.getInt(1), r.getInt(2), r.getInt(3)});
     JavaRDD<int[]> filters = tailFilters.union(headFilters).persist(StorageLevel.MEMORY_AND_DISK());
-    return new DistributedRanking(spark, settings, numEntities, numRelations, groups, numbered, filters);
+    return new DistributedRanking(spark, settings, numEntities, numRelations, groups, numbered, filters, what);
   }
 
   /** Test triples prepared (a count job). */
@@ -163,6 +219,8 @@ public final class DistributedRanking implements AutoCloseable {
    *     ranks as a zero row in both paths)
    * @param relations the relation table, row-major (small: broadcast)
    * @param allowBroadcast false keeps the entity table off the driver even when it would fit (blockwise)
+   * @throws PipelineException with a {@link NonFiniteScoreException} cause when a query's candidates score
+   *     NaN or infinite ({@link #withNames} adds the names), or naming the failure of a ranking task
    */
   public Outcome rank(String model, int dim, int relationDim, float[] relations,
       JavaPairRDD<Integer, float[]> entityRows, boolean allowBroadcast) {
@@ -170,108 +228,192 @@ public final class DistributedRanking implements AutoCloseable {
     // a matrix or block is one Java float array: at most MAX_ARRAY floats whatever the budget
     long budgetRows = Math.min(settings.budgetBytes() / rowBytes, MAX_ARRAY / dim);
     boolean broadcast = allowBroadcast && numEntities <= budgetRows;
-    int perBlock = broadcast ? Math.max(1, numEntities)
-        : (int) Math.max(1, Math.min(Math.max(1, numEntities), budgetRows));
+    int perBlock = broadcast ? Math.max(1, numEntities) : blockRows(numEntities, budgetRows, groups);
     int blocks = Math.max(1, (numEntities + perBlock - 1) / perBlock);
-    if ((long) groups * blocks > MAX_CELLS) {
-      throw new PipelineException(String.format(Locale.ROOT, "ranking: %,d entity blocks of %,d rows (dim %d) x %,d "
-          + "query groups = %,d tasks; raise evaluate.broadcast-budget-bytes (now %,d bytes) or lower "
-          + "evaluate.query-groups", blocks, perBlock, dim, groups, (long) groups * blocks, settings.budgetBytes()));
+    if (blocks > MAX_BLOCKS) {
+      throw new PipelineException(String.format(Locale.ROOT, "ranking: %,d entity blocks of %,d rows (dim %d); "
+          + "raise evaluate.broadcast-budget-bytes (now %,d bytes)", blocks, perBlock, dim, settings.budgetBytes()));
     }
     Spec spec = new Spec(model, dim, relationDim, numRelations, numEntities, perBlock, blocks,
         settings.batchSize());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<float[]> relationTable = jsc.broadcast(relations);
     Broadcast<float[]> matrix = null;
-    // the blockwise path reads the rows three times (two joins and the blocks)
-    boolean persisted = !broadcast && entityRows.getStorageLevel().equals(StorageLevel.NONE());
-    if (persisted) {
-      entityRows.persist(StorageLevel.MEMORY_AND_DISK());
-    }
+    JavaRDD<Block> blockTable = null;
     try {
-      HashPartitioner cells = new HashPartitioner(groups * blocks);
-      int g = groups;
-      JavaPairRDD<Long, int[]> filterCells = filters.mapToPair(f -> new Tuple2<>(
-          (long) f[0] * spec.blocks() + f[4] / spec.perBlock(), f));
       JavaRDD<BlockRanker.Counts> counts;
       if (broadcast) {
         float[] all = new float[numEntities * dim];
         // within the configured budget the matrix is collected once and broadcast (docs/training.md)
         for (Tuple2<Integer, float[]> row : entityRows.collect()) {
-          System.arraycopy(checked(row, dim), 0, all, row._1() * dim, dim);
+          System.arraycopy(checked(row, spec), 0, all, row._1() * dim, dim);
         }
         Broadcast<float[]> m = jsc.broadcast(all);
         matrix = m;
-        JavaPairRDD<Long, QueryTriple> queryCells = queries.mapToPair(q -> new Tuple2<>((long) q.group(), q));
-        counts = queryCells.cogroup(filterCells, cells).flatMap(cell -> {
+        HashPartitioner byGroup = new HashPartitioner(groups);
+        JavaPairRDD<Integer, QueryTriple> queryCells = queries.mapToPair(q -> new Tuple2<>(q.group(), q));
+        JavaPairRDD<Integer, int[]> filterCells = filters.mapToPair(f -> new Tuple2<>(f[0], f));
+        counts = queryCells.cogroup(filterCells, byGroup).flatMap(cell -> {
           List<BlockRanker.Query> list = new ArrayList<>();
           float[] rows = m.value();
           for (QueryTriple q : cell._2()._1()) {
-            list.add(new BlockRanker.Query(q.id(), q.group(), q.head(), q.relation(), q.tail(),
+            list.add(new BlockRanker.Query(q.id(), q.head(), q.relation(), q.tail(),
                 Arrays.copyOfRange(rows, q.head() * dim, (q.head() + 1) * dim),
                 Arrays.copyOfRange(rows, q.tail() * dim, (q.tail() + 1) * dim)));
           }
-          return rankCell(spec, 0, rows, list, cell._2()._2(), relationTable.value());
-        });
-      } else {
-        float[] zero = new float[dim];
-        JavaPairRDD<Integer, QueryTriple> byHead = queries.mapToPair(q -> new Tuple2<>(q.head(), q));
-        JavaRDD<BlockRanker.Query> withRows = byHead.leftOuterJoin(entityRows)
-            .mapToPair(e -> new Tuple2<>(e._2()._1().tail(), new Tuple2<>(e._2()._1(), orZero(e._2()._2(), zero))))
-            .leftOuterJoin(entityRows)
-            .map(e -> {
-              QueryTriple q = e._2()._1()._1();
-              return new BlockRanker.Query(q.id(), q.group(), q.head(), q.relation(), q.tail(), e._2()._1()._2(),
-                  orZero(e._2()._2(), zero));
-            });
-        JavaPairRDD<Long, BlockRanker.Query> queryCells = withRows.flatMapToPair(q -> {
-          List<Tuple2<Long, BlockRanker.Query>> out = new ArrayList<>(spec.blocks());
-          for (int k = 0; k < spec.blocks(); k++) out.add(new Tuple2<>((long) q.group() * spec.blocks() + k, q));
-          return out.iterator();
-        });
-        JavaPairRDD<Long, Tuple2<Integer, float[]>> blockCells = entityRows.flatMapToPair(e -> {
-          if (e._1() < 0 || e._1() >= spec.numEntities()) {
-            throw new IllegalStateException("entity id " + e._1() + " outside 0.." + (spec.numEntities() - 1));
-          }
-          List<Tuple2<Long, Tuple2<Integer, float[]>>> out = new ArrayList<>(g);
-          for (int group = 0; group < g; group++) {
-            out.add(new Tuple2<>((long) group * spec.blocks() + e._1() / spec.perBlock(), e));
-          }
-          return out.iterator();
-        });
-        JavaRDD<BlockRanker.Counts> partial = queryCells.cogroup(blockCells, filterCells, cells).flatMap(cell -> {
-          List<BlockRanker.Query> list = new ArrayList<>();
-          cell._2()._1().forEach(list::add);
           if (list.isEmpty()) {
             return Collections.emptyIterator();
           }
-          int k = (int) (cell._1() % spec.blocks());
-          int from = k * spec.perBlock();
-          int width = Math.min(spec.perBlock(), spec.numEntities() - from);
-          float[] block = new float[width * dim];
-          for (Tuple2<Integer, float[]> row : cell._2()._2()) {
-            System.arraycopy(checked(row, dim), 0, block, (row._1() - from) * dim, dim);
+          // sorted by id, so a rerun sees the same batches
+          list.sort((a, b) -> Long.compare(a.id(), b.id()));
+          Map<Long, List<Integer>> tails = new HashMap<>();
+          Map<Long, List<Integer>> heads = new HashMap<>();
+          for (int[] f : cell._2()._2()) {
+            (f[1] == 1 ? tails : heads).computeIfAbsent(BlockRanker.filterKey(f[2], f[3]), x -> new ArrayList<>())
+                .add(f[4]);
           }
-          return rankCell(spec, from, block, list, cell._2()._3(), relationTable.value());
+          try (BlockRanker ranker = new BlockRanker(spec.model(), dim, spec.relationDim(), spec.numRelations(),
+              relationTable.value(), 0, spec.numEntities(), rows, spec.batchSize())) {
+            return ranker.rank(list, distinctSorted(tails), distinctSorted(heads)).iterator();
+          }
         });
-        counts = spec.blocks() == 1 ? partial
-            : partial.mapToPair(c -> new Tuple2<>(c.id(), c)).reduceByKey(BlockRanker.Counts::plus).values();
+      } else {
+        blockTable = blocks(entityRows, filters, spec).persist(StorageLevel.MEMORY_AND_DISK());
+        counts = rankBlockwise(blockTable, queries, spec, relationTable);
       }
-      RankTally tally = counts.aggregate(new RankTally(), (t, c) -> t
-              .add(c.relation(), true, c.tailGreater() + 1, c.tailGreater() + c.tailEqual() + 1)
-              .add(c.relation(), false, c.headGreater() + 1, c.headGreater() + c.headEqual() + 1),
-          RankTally::plus);
-      return new Outcome(tally.toResult(numEntities), broadcast ? BROADCAST : BLOCKWISE, blocks, perBlock, groups,
-          tally.queries() / 2);
+      RankTally tally = counts.aggregate(new RankTally(), RankTally::add, RankTally::plus);
+      EvaluationResult result;
+      try {
+        result = tally.toResult(numEntities);
+      } catch (NonFiniteScoreException e) {
+        throw new PipelineException(what + ": " + e.getMessage(), e);
+      }
+      return new Outcome(result, broadcast ? BROADCAST : BLOCKWISE, blocks, perBlock, groups, tally.queries() / 2);
+    } catch (PipelineException e) {
+      throw e;
+    } catch (Exception e) {
+      // a failed task reaches the driver as a SparkException (undeclared in Java) around the task's own one
+      if (e instanceof SparkException) {
+        throw new PipelineException(what + ": a ranking task failed: " + rootMessage(e), e);
+      }
+      if (e instanceof IllegalStateException) {
+        throw new PipelineException(what + ": " + e.getMessage(), e); // the broadcast path's checks on the driver
+      }
+      throw e;
     } finally {
       relationTable.destroy();
-      if (persisted) {
-        entityRows.unpersist(false);
+      if (blockTable != null) {
+        blockTable.unpersist(false);
       }
       if (matrix != null) {
         matrix.destroy();
       }
     }
+  }
+
+  /**
+   * Rows per entity block of the blockwise path: as many as the budget allows, but at least
+   * {@code groups} blocks (one ranking task each) when the table has {@link #MIN_BLOCK_ROWS} rows per block
+   * for them, so the cores have work.
+   */
+  static int blockRows(int numEntities, long budgetRows, int groups) {
+    int entities = Math.max(1, numEntities);
+    long tasks = Math.max(1, Math.min(groups, entities / MIN_BLOCK_ROWS));
+    long rows = Math.min(budgetRows, (entities + tasks - 1) / tasks);
+    return (int) Math.max(1, rows);
+  }
+
+  /**
+   * The blockwise ranking: each entity row moves once, into its block; the queries come to the blocks.
+   * The head and tail rows of every query are read from the blocks holding them, then every query with
+   * its two rows goes to every block, which counts per query (QueryCounts) its candidates; the counts
+   * are summed per query. The entity table is never copied per query group and never reaches the driver.
+   */
+  private static JavaRDD<BlockRanker.Counts> rankBlockwise(JavaRDD<Block> blockTable, JavaRDD<QueryTriple> queries,
+      Spec spec, Broadcast<float[]> relationTable) {
+    HashPartitioner byBlock = new HashPartitioner(spec.blocks());
+    int dim = spec.dim();
+    // 1. each query asks the block of its head and the block of its tail for the row
+    JavaRDD<Tuple2<QueryTriple, Boolean>> requests = queries.flatMapToPair(q -> List.of(
+            new Tuple2<>(q.head() / spec.perBlock(), new Tuple2<>(q, true)),
+            new Tuple2<>(q.tail() / spec.perBlock(), new Tuple2<>(q, false))).iterator())
+        .partitionBy(byBlock).values();
+    JavaPairRDD<Long, BlockRanker.Query> withRows = blockTable.zipPartitions(requests, (blockIt, asks) -> {
+      Block block = blockIt.next();
+      List<Tuple2<Long, BlockRanker.Query>> out = new ArrayList<>();
+      while (asks.hasNext()) {
+        Tuple2<QueryTriple, Boolean> ask = asks.next();
+        QueryTriple q = ask._1();
+        int row = (ask._2() ? q.head() : q.tail()) - block.from();
+        float[] values = Arrays.copyOfRange(block.rows(), row * dim, (row + 1) * dim);
+        out.add(new Tuple2<>(q.id(), new BlockRanker.Query(q.id(), q.head(), q.relation(), q.tail(),
+            ask._2() ? values : null, ask._2() ? null : values)));
+      }
+      return out.iterator();
+    }).mapToPair(t -> t).reduceByKey((a, b) -> new BlockRanker.Query(a.id(), a.head(), a.relation(), a.tail(),
+        a.headRow() != null ? a.headRow() : b.headRow(), a.tailRow() != null ? a.tailRow() : b.tailRow()));
+    // 2. every query to every block, in id order within the block (a rerun sees the same batches)
+    JavaRDD<BlockRanker.Query> toBlocks = withRows.flatMapToPair(e -> {
+      List<Tuple2<Cell, BlockRanker.Query>> out = new ArrayList<>(spec.blocks());
+      for (int k = 0; k < spec.blocks(); k++) out.add(new Tuple2<>(new Cell(k, e._1()), e._2()));
+      return out.iterator();
+    }).repartitionAndSortWithinPartitions(new CellPartitioner(spec.blocks()), new CellOrder()).values();
+    // 3. each block ranks the stream of queries, a bounded chunk at a time
+    JavaRDD<BlockRanker.Counts> partial = blockTable.zipPartitions(toBlocks, (blockIt, stream) -> {
+      Block block = blockIt.next();
+      List<BlockRanker.Counts> out = new ArrayList<>();
+      try (BlockRanker ranker = new BlockRanker(spec.model(), dim, spec.relationDim(), spec.numRelations(),
+          relationTable.value(), block.from(), block.width(), block.rows(), spec.batchSize())) {
+        int chunk = ranker.batch() * 16;
+        List<BlockRanker.Query> part = new ArrayList<>(chunk);
+        while (stream.hasNext()) {
+          part.add(stream.next());
+          if (part.size() == chunk || !stream.hasNext()) {
+            out.addAll(ranker.rank(part, block.tailFilters(), block.headFilters()));
+            part.clear();
+          }
+        }
+      }
+      return out.iterator();
+    });
+    return spec.blocks() == 1 ? partial
+        : partial.mapToPair(c -> new Tuple2<>(c.id(), c)).reduceByKey(BlockRanker.Counts::plus).values();
+  }
+
+  /**
+   * The entity table cut into blocks of consecutive ids, partition k = block k, each with the filtering
+   * triples whose candidate lies in it (deduplicated over the query groups).
+   */
+  private static JavaRDD<Block> blocks(JavaPairRDD<Integer, float[]> entityRows, JavaRDD<int[]> filters, Spec spec) {
+    JavaPairRDD<Integer, Object> rows = entityRows.mapToPair(e -> {
+      if (e._1() < 0 || e._1() >= spec.numEntities()) {
+        throw new IllegalStateException("entity id " + e._1() + " outside 0.." + (spec.numEntities() - 1));
+      }
+      checked(e, spec);
+      return new Tuple2<Integer, Object>(e._1() / spec.perBlock(), e);
+    });
+    JavaPairRDD<Integer, Object> filterEntries =
+        filters.mapToPair(f -> new Tuple2<Integer, Object>(f[4] / spec.perBlock(), f));
+    return rows.union(filterEntries).partitionBy(new HashPartitioner(spec.blocks())).mapPartitionsWithIndex(
+        (k, it) -> {
+          int from = k * spec.perBlock();
+          int width = Math.max(0, Math.min(spec.perBlock(), spec.numEntities() - from));
+          float[] block = new float[width * spec.dim()];
+          Map<Long, List<Integer>> tails = new HashMap<>();
+          Map<Long, List<Integer>> heads = new HashMap<>();
+          while (it.hasNext()) {
+            Object value = it.next()._2();
+            if (value instanceof int[] f) {
+              (f[1] == 1 ? tails : heads).computeIfAbsent(BlockRanker.filterKey(f[2], f[3]), x -> new ArrayList<>())
+                  .add(f[4]);
+            } else {
+              @SuppressWarnings("unchecked")
+              Tuple2<Integer, float[]> row = (Tuple2<Integer, float[]>) value;
+              System.arraycopy(row._2(), 0, block, (row._1() - from) * spec.dim(), spec.dim());
+            }
+          }
+          return List.of(new Block(from, width, block, distinctSorted(tails), distinctSorted(heads))).iterator();
+        }, true);
   }
 
   @Override
@@ -280,40 +422,53 @@ public final class DistributedRanking implements AutoCloseable {
     filters.unpersist(false);
   }
 
-  /** Ranks one cell's queries (sorted by id, so a rerun sees the same batches) against one block. */
-  private static Iterator<BlockRanker.Counts> rankCell(Spec spec, int from, float[] block,
-      List<BlockRanker.Query> queries, Iterable<int[]> filterEntries, float[] relations) {
-    if (queries.isEmpty()) {
-      return Collections.emptyIterator();
-    }
-    queries.sort((a, b) -> Long.compare(a.id(), b.id()));
-    Map<Long, List<Integer>> tails = new HashMap<>();
-    Map<Long, List<Integer>> heads = new HashMap<>();
-    for (int[] f : filterEntries) {
-      long key = BlockRanker.filterKey(f[2], f[3]);
-      (f[1] == 1 ? tails : heads).computeIfAbsent(key, x -> new ArrayList<>()).add(f[4]);
-    }
-    int width = Math.min(spec.perBlock(), spec.numEntities() - from);
-    return BlockRanker.rank(spec.model(), spec.dim(), spec.relationDim(), spec.numRelations(), relations, from,
-        width, block, queries, distinctSorted(tails), distinctSorted(heads), spec.batchSize()).iterator();
-  }
-
   private static Map<Long, int[]> distinctSorted(Map<Long, List<Integer>> lists) {
     Map<Long, int[]> out = new HashMap<>(lists.size() * 2);
     lists.forEach((k, v) -> out.put(k, v.stream().mapToInt(Integer::intValue).sorted().distinct().toArray()));
     return out;
   }
 
-  private static float[] checked(Tuple2<Integer, float[]> row, int dim) {
-    if (row._2().length != dim) {
+  private static float[] checked(Tuple2<Integer, float[]> row, Spec spec) {
+    if (row._2().length != spec.dim()) {
       throw new IllegalStateException("entity " + row._1() + " has an embedding of " + row._2().length
-          + " floats, expected " + dim);
+          + " floats, expected " + spec.dim() + " (model " + spec.model() + ")");
     }
     return row._2();
   }
 
-  private static float[] orZero(Optional<float[]> row, float[] zero) {
-    return row.isPresent() ? row.get() : zero;
+  /** The message of the innermost cause (a task's own exception, not Spark's wrapping), on one line. */
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String message = t.getMessage() == null ? t.getClass().getName() : t.getMessage();
+    return message.lines().findFirst().orElse(message);
+  }
+
+  /**
+   * The ranking's error with entity and relation names (a few rows read) when it is about non-finite
+   * scores; other errors unchanged.
+   *
+   * @param entityNames (id, name) of the entities
+   * @param relationNames (id, name) of the relations
+   */
+  public static PipelineException withNames(PipelineException e, String what, Dataset<Row> entityNames,
+      Dataset<Row> relationNames) {
+    if (!(e.getCause() instanceof NonFiniteScoreException n)) {
+      return e;
+    }
+    NonFiniteScoreException.Query q = n.first();
+    Map<Integer, String> entities = new HashMap<>();
+    for (Row r : entityNames.filter(col("id").isin(q.head(), q.tail(), q.candidate())).select("id", "name")
+        .collectAsList()) {
+      entities.put(r.getInt(0), r.getString(1));
+    }
+    Map<Integer, String> relations = new HashMap<>();
+    for (Row r : relationNames.filter(col("id").equalTo(q.relation())).select("id", "name").collectAsList()) {
+      relations.put(r.getInt(0), r.getString(1));
+    }
+    return new PipelineException(what + ": " + n.describe(entities::get, relations::get), n);
   }
 
   /** Query group of a query id: a multiplicative hash, so consecutive ids spread over the groups. */

@@ -40,7 +40,9 @@ import scala.Tuple2;
  * ranks (ties: mean of optimistic and pessimistic), both directions, known triples of train + valid +
  * test filtered; MRR, MR, Hits@1/3/10, overall and per relation. The entity matrix is broadcast when it
  * fits evaluate.broadcast-budget-bytes, otherwise ranked blockwise with the entity table distributed;
- * stats.json's evaluate section says which path ran and with how many entity blocks.
+ * stats.json's evaluate section says which path ran and with how many entity blocks. A NaN or infinite
+ * candidate score fails the stage naming the query; a true answer with such a score ranks last and is
+ * counted ({@code filtered_nonfinite_true_scores}).
  */
 public final class EvaluateStage implements Stage {
   public static final String NAME = "evaluate";
@@ -137,6 +139,9 @@ public final class EvaluateStage implements Stage {
           settings.split(), matrixBytes, matrixBytes <= settings.broadcastBudgetBytes() ? "broadcast within"
               : "blockwise above", settings.broadcastBudgetBytes()));
       outcome = ranking.rank(modelName, dim, relationDim, relations, entityRows, true);
+    } catch (PipelineException e) {
+      throw DistributedRanking.withNames(e, "evaluate: " + splitPath, embeddings,
+          spark.read().parquet(output.resolve(ExportStage.RELATION_EMBEDDINGS).toString()));
     }
     if (outcome.triples() == 0) {
       throw new PipelineException("evaluate: " + splitPath + " holds no triples" + (unseen == 0 ? ""
@@ -188,6 +193,11 @@ public final class EvaluateStage implements Stage {
         + " (evaluate.unseen = %s)", unseen, settings.split(),
         settings.unseen() == UnseenTriples.Policy.DROP ? "left out of ranking" : "ranked",
         settings.unseen().name().toLowerCase(Locale.ROOT)));
+    if (result.nonFiniteTrueScores() > 0) {
+      context.out().println(String.format(Locale.ROOT, "evaluate: warning: %,d true answers scored NaN or infinite "
+          + "and were ranked last (%s_nonfinite_true_scores in metrics.json)", result.nonFiniteTrueScores(),
+          result.label()));
+    }
     context.out().flush();
   }
 

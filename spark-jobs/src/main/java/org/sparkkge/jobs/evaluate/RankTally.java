@@ -4,6 +4,8 @@ import java.io.Serializable;
 import java.util.Map;
 import java.util.TreeMap;
 import org.sparkkge.core.eval.EvaluationResult;
+import org.sparkkge.core.eval.NonFiniteScoreException;
+import org.sparkkge.core.eval.QueryCounts;
 import org.sparkkge.core.eval.RankMetrics;
 
 /**
@@ -11,6 +13,8 @@ import org.sparkkge.core.eval.RankMetrics;
  * accumulator: realistic rank = (optimistic + pessimistic) / 2, also kept per direction and per
  * relation. Reciprocal ranks are summed exactly ({@link ExactSum}), so the metrics do not depend on how
  * the queries were split into groups and blocks (the broadcast and blockwise paths agree bit for bit).
+ * Non-finite scores as {@link QueryCounts}: invalid queries are counted and the first (lowest query id,
+ * tail query first) is kept for the error; true answers with a non-finite score rank last and are counted.
  */
 final class RankTally implements Serializable {
   private final Sums realistic = new Sums();
@@ -19,9 +23,39 @@ final class RankTally implements Serializable {
   private final Sums tails = new Sums();
   private final Sums heads = new Sums();
   private final TreeMap<Integer, Sums> perRelation = new TreeMap<>();
+  private long queries;
+  private long nonFiniteTrueScores;
+  private long invalid;
+  private long firstInvalid = Long.MAX_VALUE;
+  private NonFiniteScoreException.Query firstQuery;
+
+  /** Adds both queries of one test triple, their counts summed over all candidates. */
+  RankTally add(BlockRanker.Counts c) {
+    add(c, true, c.tailQuery());
+    add(c, false, c.headQuery());
+    return this;
+  }
+
+  private void add(BlockRanker.Counts c, boolean tailDirection, QueryCounts q) {
+    queries++;
+    if (q.invalid()) {
+      invalid++;
+      long order = 2 * c.id() + (tailDirection ? 0 : 1);
+      if (order < firstInvalid) {
+        firstInvalid = order;
+        firstQuery = new NonFiniteScoreException.Query(tailDirection, c.head(), c.relation(), c.tail(),
+            q.firstNonFinite(), q.firstNonFiniteScore());
+      }
+      return;
+    }
+    if (q.answerNonFinite()) {
+      nonFiniteTrueScores++;
+    }
+    add(c.relation(), tailDirection, q.optimisticRank(), q.pessimisticRank());
+  }
 
   /** Adds one query's filtered ranks. */
-  RankTally add(int relation, boolean tailDirection, long optimisticRank, long pessimisticRank) {
+  private RankTally add(int relation, boolean tailDirection, long optimisticRank, long pessimisticRank) {
     double real = (optimisticRank + pessimisticRank) / 2.0;
     realistic.add(real);
     optimistic.add(optimisticRank);
@@ -38,19 +72,34 @@ final class RankTally implements Serializable {
     tails.addAll(other.tails);
     heads.addAll(other.heads);
     other.perRelation.forEach((r, s) -> perRelation.computeIfAbsent(r, k -> new Sums()).addAll(s));
+    queries += other.queries;
+    nonFiniteTrueScores += other.nonFiniteTrueScores;
+    invalid += other.invalid;
+    if (other.firstInvalid < firstInvalid) {
+      firstInvalid = other.firstInvalid;
+      firstQuery = other.firstQuery;
+    }
     return this;
   }
 
+  /** Queries added, ranked or invalid. */
   long queries() {
-    return realistic.queries;
+    return queries;
   }
 
-  /** As embedding-core's result type: ranked against all {@code candidates} entities, filtered. */
+  /**
+   * As embedding-core's result type: ranked against all {@code candidates} entities, filtered.
+   *
+   * @throws NonFiniteScoreException when some query had a candidate with a NaN or infinite score
+   */
   EvaluationResult toResult(int candidates) {
+    if (invalid > 0) {
+      throw new NonFiniteScoreException(invalid, queries, firstQuery);
+    }
     Map<Integer, RankMetrics> rel = new TreeMap<>();
     perRelation.forEach((r, s) -> rel.put(r, s.metrics()));
     return new EvaluationResult(false, candidates, realistic.metrics(), optimistic.metrics(),
-        pessimistic.metrics(), tails.metrics(), heads.metrics(), rel);
+        pessimistic.metrics(), tails.metrics(), heads.metrics(), rel, nonFiniteTrueScores);
   }
 
   /** RankMetrics' fields with exact sums (ranks are half-integers: their sum is exact in a double too). */

@@ -15,6 +15,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.evaluate.DistributedRanking;
 import org.sparkkge.jobs.evaluate.EvaluateStage;
 import org.sparkkge.jobs.evaluate.UnseenTriples;
@@ -39,11 +40,16 @@ final class RoundValidation implements AutoCloseable {
   private final TrainOptions options;
   private final Dataset<Row> tokens;
   private final TokenTables tokenTables;
+  /** (id, name) of entities and relations, for naming a query in an error. */
+  private final Dataset<Row> entityNames;
+  private final Dataset<Row> relationNames;
   private DistributedRanking.Outcome last;
 
   private RoundValidation(DistributedRanking ranking, long triples, Map<String, Object> unseen, TrainOptions options,
-      Dataset<Row> tokens, TokenTables tokenTables) {
+      Dataset<Row> tokens, TokenTables tokenTables, Dataset<Row> entityNames, Dataset<Row> relationNames) {
     this.ranking = ranking;
+    this.entityNames = entityNames;
+    this.relationNames = relationNames;
     this.triples = triples;
     this.unseen = unseen;
     this.options = options;
@@ -95,7 +101,9 @@ final class RoundValidation implements AutoCloseable {
         + " (%,d with an entity or relation not in train %s: evaluate.unseen = %s)", triples, VALID,
         options.validationEveryRounds(), policy == UnseenTriples.Policy.DROP ? dropped : unseenRanked,
         policy == UnseenTriples.Policy.DROP ? "left out" : "ranked", policy.name().toLowerCase(Locale.ROOT)));
-    return new RoundValidation(ranking, triples, unseen, options, tokens, tokenTables);
+    return new RoundValidation(ranking, triples, unseen, options, tokens, tokenTables,
+        spark.read().parquet(output.resolve("entities").toString()),
+        spark.read().parquet(output.resolve("relations").toString()));
   }
 
   /** Ranks the valid subset with the parameters of {@code round}; the fields for its round.json. */
@@ -118,6 +126,8 @@ final class RoundValidation implements AutoCloseable {
     try {
       last = ranking.rank(options.core().model(), options.core().dim(), params.relationDim(), params.relations(),
           entityRows, false);
+    } catch (PipelineException e) {
+      throw DistributedRanking.withNames(e, "train: validation after round " + round, entityNames, relationNames);
     } finally {
       if (weights != null) {
         weights.destroy();
@@ -126,6 +136,7 @@ final class RoundValidation implements AutoCloseable {
     fields.put("valid_mrr", last.result().realistic().mrr());
     fields.put("valid_hits@10", last.result().realistic().hitsAt10());
     fields.put("valid_triples", triples);
+    fields.put("valid_nonfinite_true_scores", last.result().nonFiniteTrueScores());
     fields.put("valid_seconds", (System.nanoTime() - started) / 1e9);
     return fields;
   }
