@@ -4,7 +4,7 @@
 # Usage: bench/evaluate/run.sh [DATASET] [MODEL] [DIM] [GROUPS] [BLOCKS...]
 #   e.g. bench/evaluate/run.sh fb15k-237 complex 200 4 4 16
 # Env: BENCH_WORK (default /tmp/sparkkge-evaluate-bench), BENCH_HEAP (default 4g).
-# Needs spark-jobs compiled into spark-jobs/target-helperA (mvn -o -q -pl spark-jobs -Dkge.target=target-helperA compile)
+# Needs spark-jobs compiled into spark-jobs/target-helperA (mvn -o -q -pl spark-jobs -am -Dkge.target=target-helperA compile)
 # or BENCH_CLASSES pointing at compiled spark-jobs classes.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,7 +17,9 @@ DATA="$ROOT/../shared/datasets/$DATASET"
 [[ -d "$DATA" ]] || DATA="$ROOT/data/$DATASET"
 mkdir -p "$WORK/classes"
 cd "$ROOT"
-[[ -s "$WORK/cp.txt" ]] || mvn -o -q -pl spark-jobs -Dkge.target=target-helperA dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" >/dev/null
+# -am: embedding-core and partitioner come from the reactor (their target-helperA classes), not from ~/.m2
+[[ -s "$WORK/cp.txt" ]] || mvn -o -q -pl spark-jobs -am -Dkge.target=target-helperA compile dependency:build-classpath \
+  -Dmdep.outputFile="$WORK/cp.txt" >/dev/null
 # a private copy of the classes, so rebuilding the module during a run cannot change them
 rm -rf "$WORK/spark-jobs-classes" && cp -r "$CLASSES" "$WORK/spark-jobs-classes"
 CP="$WORK/spark-jobs-classes:$(cat "$WORK/cp.txt")"

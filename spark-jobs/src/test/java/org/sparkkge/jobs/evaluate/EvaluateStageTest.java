@@ -1,6 +1,7 @@
 package org.sparkkge.jobs.evaluate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -10,6 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkkge.core.ModelParameters;
@@ -92,6 +97,60 @@ class EvaluateStageTest {
         "blockwise metrics.json equals the broadcast one exactly, per relation too");
     assertEquals(perRelation, SharedSpark.get().read().parquet(dir.resolve("evaluation/per_relation").toString())
         .orderBy("relation").collectAsList());
+  }
+
+  /**
+   * Exported embeddings with one NaN row (written as export writes them, no training): evaluate fails
+   * with exit 1 and one line naming the first query whose candidates score NaN, with entity and relation
+   * names, on the broadcast and on the blockwise path; no metrics are written.
+   */
+  @Test
+  void aNanEmbeddingFailsEvaluateWithOneLineNamingTheQuery() throws Exception {
+    Path dir = TrainFixtures.umls(tmp.resolve("nan"), 2);
+    SparkSession spark = SharedSpark.get();
+    int dim = 8;
+    java.util.Random random = new java.util.Random(5);
+    List<Row> entities = spark.read().parquet(dir.resolve("entities").toString()).collectAsList();
+    List<Row> relations = spark.read().parquet(dir.resolve("relations").toString()).collectAsList();
+    List<Row> entityRows = new ArrayList<>();
+    for (Row e : entities) {
+      List<Float> v = new ArrayList<>();
+      for (int i = 0; i < dim; i++) v.add(e.getInt(0) == 11 && i == 2 ? Float.NaN : random.nextFloat() * 2 - 1);
+      entityRows.add(RowFactory.create(e.getInt(0), e.getString(1), v));
+    }
+    List<Row> relationRows = new ArrayList<>();
+    for (Row r : relations) {
+      List<Float> v = new ArrayList<>();
+      for (int i = 0; i < dim; i++) v.add(random.nextFloat() * 2 - 1);
+      relationRows.add(RowFactory.create(r.getInt(0), r.getString(1), v));
+    }
+    StructType schema = new StructType().add("id", DataTypes.IntegerType, false).add("name", DataTypes.StringType, false)
+        .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+    org.sparkkge.jobs.io.OutputDirectory output = org.sparkkge.jobs.io.OutputDirectory.at(dir.toString(),
+        spark.sparkContext().hadoopConfiguration());
+    output.addDatasets("export", java.time.Instant.now(), org.sparkkge.jobs.io.RunInfo.of(
+            org.sparkkge.jobs.config.ConfigLoader.defaults(), spark.version()),
+        List.of("entity_embeddings", "relation_embeddings", "model.json"), staging -> {
+          spark.createDataFrame(entityRows, schema).write().parquet(staging + "/entity_embeddings");
+          spark.createDataFrame(relationRows, schema).write().parquet(staging + "/relation_embeddings");
+          try (java.io.OutputStream out = output.fileSystem().create(new org.apache.hadoop.fs.Path(staging, "model.json"))) {
+            out.write(("{\"model\": \"distmult\", \"dim\": " + dim + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          }
+          return java.util.Map.of();
+        });
+    for (String budget : List.of("1g", "1000")) {
+      Cli.Result evaluate = Cli.run("evaluate", "--output", dir.toString(), "--set", "evaluate.broadcast-budget-bytes=" + budget);
+      assertEquals(1, evaluate.exitCode(), evaluate.toString());
+      // stderr also holds the timestamped progress log; the error is the one other line (no stack trace)
+      List<String> lines = evaluate.err().lines().filter(l -> !l.matches("\\d\\d:\\d\\d:\\d\\d .*")).toList();
+      assertEquals(1, lines.size(), evaluate.err());
+      String line = lines.get(0);
+      assertTrue(line.matches("evaluate: triples/test: non-finite scores: [0-9,]+ of 1,322 queries have a candidate "
+          + "scoring NaN or infinite, first the (tail query \\(\\d+ '[^']+', \\d+ '[^']+', \\?\\)|head query "
+          + "\\(\\?, \\d+ '[^']+', \\d+ '[^']+'\\)) with answer \\d+ '[^']+': candidate \\d+ '[^']+' scores NaN\\. .*"),
+          line);
+      assertFalse(Files.exists(dir.resolve("evaluation/per_relation")), "no metrics");
+    }
   }
 
   /** The exported Parquet embeddings as embedding-core parameters (tiny graph: collected in the test). */
