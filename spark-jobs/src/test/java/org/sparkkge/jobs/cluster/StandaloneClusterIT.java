@@ -165,14 +165,15 @@ class StandaloneClusterIT {
 
   /**
    * Watches the driver's log of a train run and, once round 2 has started, kills (SIGKILL) the
-   * executor JVM running a task of the round's shard-training job, 40 % into the time the shortest
+   * executor JVM running a task of one of the round's sub-round training jobs, 40 % into the time the shortest
    * such task took in the previous round. If the task ended before the kill, it tries again in the
    * next round.
    */
   static final class KillDuringTraining {
     private static final Pattern ROUND = Pattern.compile("train: round (\\d+) of (\\d+)");
-    // The job that trains the shards: a TrainStage job with one partition per shard (P = 2).
-    private static final Pattern TRAIN_JOB = Pattern.compile("Got job (\\d+) \\((\\S+ at TrainStage\\.java:\\d+)\\) with 2 output partitions");
+    // The job of a training sub-round: a StratifiedRounds job with one partition per task (P = 2).
+    private static final Pattern TRAIN_JOB =
+        Pattern.compile("Got job (\\d+) \\((collect at StratifiedRounds\\.java:\\d+)\\) with 2 output partitions");
     private static final Pattern FINAL_STAGE = Pattern.compile("Final stage: ResultStage (\\d+) ");
     private static final Pattern STARTED = Pattern.compile("Starting task \\S+ in stage (\\d+)\\.\\d+ \\(TID (\\d+)\\) \\([^,]*,\\s*executor (\\S+?),");
     private static final Pattern FINISHED = Pattern.compile("Finished task \\S+ in stage (\\d+)\\.\\d+ \\(TID (\\d+)\\) in (\\d+) ms");
