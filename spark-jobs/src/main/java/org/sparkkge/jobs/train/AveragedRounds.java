@@ -92,18 +92,27 @@ final class AveragedRounds implements RoundRunner {
         sizes, entityPartitioner, needs, tokenDesc, shardTokens);
   }
 
-  /** NodePiece mode: the token tables' shapes; null in shallow mode. */
-  TokenTables tokenDesc() {
+  @Override
+  public TokenTables tokenTables() {
     return tokenDesc;
   }
 
-  /** (shard, triples, entities) of every shard, for stats.json. */
-  List<long[]> shardSizes() {
-    return sizes;
+  /** The schedule and (shard, triples, entities) of every shard. */
+  @Override
+  public Map<String, Object> describe() {
+    List<Map<String, Object>> shardSizes = new ArrayList<>();
+    for (long[] s : sizes) {
+      shardSizes.add(Map.of("shard", s[0], "triples", s[1], "entities", s[2]));
+    }
+    shardSizes.sort(Comparator.comparingLong(m -> (Long) m.get("shard")));
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("schedule", TrainOptions.AVERAGED);
+    m.put("shard_sizes", shardSizes);
+    return m;
   }
 
   @Override
-  public long largestTaskRows() {
+  public long largestTaskTableRows() {
     return 0; // no entity rows: entities are encoded from their tokens
   }
 

@@ -10,13 +10,19 @@ interface RoundRunner extends AutoCloseable {
    */
   RoundResult train(int round, SharedParams shared, TrainOptions options) throws Exception;
 
-  /** Entity rows the largest task holds (0 in NodePiece mode), for stats and the memory check. */
-  long largestTaskRows();
+  /**
+   * Rows of the largest task's table (its entity rows and any extra negative rows it scores against; 0 in
+   * NodePiece mode), for the memory check.
+   */
+  long largestTaskTableRows();
 
-  /** Rows of the largest task's table: its entity rows and any extra negative rows it scores against. */
-  default long largestTaskTableRows() {
-    return largestTaskRows();
+  /** NodePiece mode: the token tables' shapes (initialisation and validation need them); null otherwise. */
+  default TokenTables tokenTables() {
+    return null;
   }
+
+  /** The schedule's entries for stats.json's train section (how the work was split). */
+  java.util.Map<String, Object> describe();
 
   /** Tasks that train in one wave: shards, or tasks per sub-round. */
   int tasksPerWave();

@@ -96,35 +96,43 @@ final class StratifiedRounds implements RoundRunner {
         relationDim, rows, units);
   }
 
+  /** Entity rows of the largest task: the two largest-together partitions (every pair meets in some task). */
+  long largestTaskRows() {
+    return largestPair(false);
+  }
+
   @Override
-  public long largestTaskRows() {
+  public long largestTaskTableRows() {
+    return largestPair(true);
+  }
+
+  /** Rows a task owning the pair (a, b) holds, maximised over the pairs; with the pool rows of the other partitions. */
+  private long largestPair(boolean withPool) {
+    int poolRows = withPool ? poolRowsPerPartition() : 0;
+    long pool = 0;
+    for (long rows : partitionRows) {
+      pool += Math.min(poolRows, rows);
+    }
     long largest = 0;
-    for (int sub = 0; sub < schedule.subRounds(); sub++) {
-      for (int task = 0; task < schedule.tasksPerSubRound(); task++) {
-        int[] owned = schedule.partitionsOf(sub, task);
-        largest = Math.max(largest, partitionRows[owned[0]] + partitionRows[owned[1]]);
+    for (int a = 0; a < partitionRows.length; a++) {
+      for (int b = a + 1; b < partitionRows.length; b++) {
+        long own = partitionRows[a] + partitionRows[b];
+        long foreignPool = pool - Math.min(poolRows, partitionRows[a]) - Math.min(poolRows, partitionRows[b]);
+        largest = Math.max(largest, own + foreignPool);
       }
     }
     return largest;
   }
 
   @Override
-  public long largestTaskTableRows() {
-    // the pool rows of the B - 2 partitions the task does not own
-    long pool = 0;
-    for (int p = 0; p < schedule.partitions(); p++) {
-      pool += Math.min(poolRowsPerPartition(), partitionRows[p]);
-    }
-    long ownPool = 0;
-    for (int sub = 0; sub < schedule.subRounds(); sub++) {
-      for (int task = 0; task < schedule.tasksPerSubRound(); task++) {
-        int[] owned = schedule.partitionsOf(sub, task);
-        ownPool = Math.max(ownPool, partitionRows[owned[0]] + partitionRows[owned[1]]
-            + pool - Math.min(poolRowsPerPartition(), partitionRows[owned[0]])
-            - Math.min(poolRowsPerPartition(), partitionRows[owned[1]]));
-      }
-    }
-    return ownPool;
+  public Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("schedule", TrainOptions.STRATIFIED);
+    m.put("entity_partitions", schedule.partitions());
+    m.put("entity_partition_rows", java.util.Arrays.stream(partitionRows).boxed().toList());
+    m.put("largest_task_entity_rows", largestTaskRows());
+    m.put("negative_pool_rows", largestTaskTableRows() - largestTaskRows());
+    return m;
   }
 
   @Override

@@ -119,11 +119,6 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
     return mode.equals(NODEPIECE);
   }
 
-  /** Shallow mode trains on the stratified schedule; NodePiece mode averages (all its parameters are shared). */
-  public boolean stratified() {
-    return !nodePiece();
-  }
-
   /** The same settings with both learning rates (train.lr, train.dense-lr) times {@code scale}. */
   public TrainOptions withLearningRateScale(double scale) {
     if (scale == 1.0) {
@@ -178,7 +173,7 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
     m.put("dim", core.dim());
     m.put("seed", core.seed());
     m.put("round_fraction", roundFraction);
-    if (stratified()) {
+    if (!nodePiece()) { // shallow mode: the stratified schedule
       m.put("schedule", STRATIFIED);
       m.put("entity_partitions", entityPartitions);
       m.put("negative_pool", negativePoolRows);

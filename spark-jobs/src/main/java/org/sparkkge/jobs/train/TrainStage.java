@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.max;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -91,7 +90,7 @@ public final class TrainStage implements Stage {
         numRelations, relationDim, compression)) {
       MemoryEstimate estimate = memoryEstimate(spark, options, runner, (long) numRelations * relationDim);
       estimate.check(shards, options.nodePiece());
-      TokenTables tokenDesc = runner instanceof AveragedRounds a ? a.tokenDesc() : null;
+      TokenTables tokenDesc = runner.tokenTables();
 
       int rounds = options.rounds();
       int startRound;
@@ -170,7 +169,7 @@ public final class TrainStage implements Stage {
       }
       double trainSeconds = (System.nanoTime() - trainStarted) / 1e9;
       finish(context, checkpoints, options, new RunFacts(numEntities, numRelations, relationDim, shards,
-          runner instanceof AveragedRounds a ? a.shardSizes() : List.of(), estimate, roundLog, trainSeconds, startRound,
+          runner.describe(), estimate, roundLog, trainSeconds, startRound,
           compression, validation != null ? validation.describe() : validationInfo(options, validationSkipped)));
     } finally {
       if (validation != null) {
@@ -228,7 +227,7 @@ public final class TrainStage implements Stage {
   }
 
   /** What the finish step reports about the run. */
-  private record RunFacts(int numEntities, int numRelations, int relationDim, int shards, List<long[]> shardSizes,
+  private record RunFacts(int numEntities, int numRelations, int relationDim, int shards, Map<String, Object> schedule,
       MemoryEstimate estimate, List<Map<String, Object>> roundLog, double trainSeconds, int resumedAfter,
       String compression, Map<String, Object> validationInfo) {}
 
@@ -337,16 +336,10 @@ public final class TrainStage implements Stage {
     stats.put("epochs", options.core().epochs());
     stats.put("round_fraction", options.roundFraction());
     stats.put("shards", shards);
-    stats.put("schedule", options.nodePiece() ? TrainOptions.AVERAGED : TrainOptions.STRATIFIED);
     stats.put("resumed_after_round", facts.resumedAfter());
     stats.put("entities", facts.numEntities());
     stats.put("relations", facts.numRelations());
-    List<Map<String, Object>> shardSizes = new ArrayList<>();
-    for (long[] s : facts.shardSizes()) {
-      shardSizes.add(Map.of("shard", s[0], "triples", s[1], "entities", s[2]));
-    }
-    shardSizes.sort(Comparator.comparingLong(m -> (Long) m.get("shard")));
-    stats.put("shard_sizes", shardSizes);
+    stats.putAll(facts.schedule());
     stats.put("largest_task_table_rows", estimate.rowsPerTask());
     stats.put("memory_estimate_heap_bytes_per_task", estimate.heapBytesPerTask());
     stats.put("memory_estimate_off_heap_bytes_per_task", estimate.offHeapBytesPerTask());
