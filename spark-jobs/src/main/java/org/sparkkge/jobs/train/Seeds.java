@@ -15,6 +15,14 @@ public final class Seeds {
     return mix(mix(mix(seed) + round) + shard);
   }
 
+  /**
+   * Seed of the negative-pool sample taken after task {@code task}'s training in round {@code round}
+   * ({@code task} = -1: the round's first sample, from its starting table): a stream apart from training's.
+   */
+  public static long ofPool(long seed, int round, int task) {
+    return of(seed ^ 0x3C6EF372FE94F82BL, round, task);
+  }
+
   /** Seed of the initial row of one entity: independent of how entities are partitioned. */
   public static long ofRow(long seed, long id) {
     return mix(mix(seed ^ 0x6A09E667F3BCC909L) + id);

@@ -210,7 +210,7 @@ public final class ShardTask {
     out.add(new ShardOutput.Block(b));
     out.addAll(deltas);
     if (poolRows > 0) {
-      long seed = Seeds.of(in.options().core().seed() ^ 0x3C6EF372FE94F82BL, in.round(), shardIndex);
+      long seed = Seeds.ofPool(in.options().core().seed(), in.round(), shardIndex);
       out.add(new ShardOutput.PoolSample(a.partition(), NegativePool.sample(a, poolRows, seed)));
       out.add(new ShardOutput.PoolSample(b.partition(), NegativePool.sample(b, poolRows, seed + 1)));
     }

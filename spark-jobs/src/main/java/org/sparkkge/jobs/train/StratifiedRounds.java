@@ -252,7 +252,7 @@ final class StratifiedRounds implements RoundRunner {
 
   /** The first sub-round's pool, sampled from the round's starting table (later ones come with the outputs). */
   private NegativePool samplePool(JavaRDD<EntityBlock> blocks, int round, int rowsPerPartition) {
-    long seed = Seeds.of(options.core().seed() ^ 0x3C6EF372FE94F82BL, round, -1);
+    long seed = Seeds.ofPool(options.core().seed(), round, -1);
     List<NegativePool> fragments = new ArrayList<>(blocks
         .map(b -> new Tuple2<>(b.partition(), NegativePool.sample(b, rowsPerPartition, seed + b.partition())))
         .collect()
