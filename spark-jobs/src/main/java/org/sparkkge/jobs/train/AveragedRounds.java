@@ -37,7 +37,8 @@ final class AveragedRounds implements RoundRunner {
   private final TokenTables tokenDesc;
   private final JavaRDD<LocalTokens> shardTokens;
 
-  private AveragedRounds(SparkSession spark, int numRelations, int relationDim, int shards, JavaRDD<ShardData> shardData, List<long[]> sizes,
+  private AveragedRounds(SparkSession spark, int numRelations, int relationDim, int shards,
+      JavaRDD<ShardData> shardData, List<long[]> sizes,
       HashPartitioner entityPartitioner, JavaPairRDD<Integer, Integer> needs, TokenTables tokenDesc,
       JavaRDD<LocalTokens> shardTokens) {
     this.spark = spark;

@@ -82,7 +82,8 @@ public record MemoryEstimate(long rowsPerTask, int dim, long sharedFloats, long 
   /** Floats of one step's working memory: candidate scores and their gradients, gathered candidate and query rows. */
   public static long stepFloats(org.sparkkge.core.TrainConfig c, long tableRows) {
     long candidates = "all".equals(c.sampler()) ? tableRows : (long) c.negatives() + c.batchNegatives();
-    long chunks = "chunked".equals(c.sampler()) ? Math.max(1, c.batchSize() / Math.max(1, c.chunkSize())) : c.batchSize();
+    long chunks = "chunked".equals(c.sampler())
+        ? Math.max(1, c.batchSize() / Math.max(1, c.chunkSize())) : c.batchSize();
     long scores = (long) c.batchSize() * candidates * 4;
     long gathered = chunks * candidates * c.dim() * 2 + (long) c.batchSize() * 3 * c.dim() * 2;
     return scores + gathered;

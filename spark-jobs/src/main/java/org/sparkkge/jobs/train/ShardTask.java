@@ -27,7 +27,7 @@ public final class ShardTask {
   public static List<ShardOutput> trainNodePiece(ShardData shard, NodePieceTokens localTokens, RoundInput in) {
     TrainOptions options = in.options();
     if (shard.size() == 0) {
-      return List.of(emptySummary(shard, in));
+      return List.of(untrainedSummary(shard.shard(), 0, in, null));
     }
     ModelParameters start = new ModelParameters(options.core().model(), shard.entityIds().length,
         in.numRelations(), options.core().dim(), in.relationDim(), new float[0], in.relations(), new float[0],
@@ -39,7 +39,7 @@ public final class ShardTask {
       return List.of(summary(shard.shard(), shard.entityIds().length, in, result));
     } catch (IllegalStateException e) {
       if (String.valueOf(e.getMessage()).contains("diverged")) {
-        return List.of(divergedSummary(shard, in, e.getMessage()));
+        return List.of(untrainedSummary(shard.shard(), shard.entityIds().length, in, e.getMessage()));
       }
       throw e;
     }
@@ -66,7 +66,8 @@ public final class ShardTask {
           : item instanceof ShardOutput.PoolDelta delta ? delta.partition() : -1;
       if (partition != owned[0] && partition != owned[1]) {
         throw new IllegalStateException("task " + task + " of sub-round " + subRound + " owns partitions "
-            + Arrays.toString(owned) + " but received " + item.getClass().getSimpleName() + " of partition " + partition);
+            + Arrays.toString(owned) + " but received " + item.getClass().getSimpleName() + " of partition "
+            + partition);
       }
       if (item instanceof ShardOutput.PoolDelta delta) {
         deltas.add(delta);
@@ -93,8 +94,7 @@ public final class ShardTask {
     int dim = in.options().core().dim();
     int rows = a.rows() + b.rows();
     if (unit == null || unit.size() == 0 || rows == 0) {
-      return stratifiedOutputs(new ShardOutput.Summary(shardIndex, 0, 0, rows, 0, Double.NaN, Double.NaN, 0,
-          in.relations(), in.relationAdagrad(), in.encoder(), null), a, b, List.of(), in, shardIndex, poolRows);
+      return stratifiedOutputs(untrainedSummary(shardIndex, rows, in, null), a, b, List.of(), in, shardIndex, poolRows);
     }
     int n = unit.size();
     int[] heads = new int[n];
@@ -124,8 +124,8 @@ public final class ShardTask {
           deviceForTraining());
     } catch (IllegalStateException e) {
       if (String.valueOf(e.getMessage()).contains("diverged")) {
-        return stratifiedOutputs(new ShardOutput.Summary(shardIndex, 0, 0, rows, 0, Double.NaN, Double.NaN, 0,
-            in.relations(), in.relationAdagrad(), in.encoder(), e.getMessage()), a, b, List.of(), in, shardIndex,
+        return stratifiedOutputs(untrainedSummary(shardIndex, rows, in, e.getMessage()), a, b, List.of(), in,
+            shardIndex,
             poolRows);
       }
       throw e;
@@ -249,18 +249,18 @@ public final class ShardTask {
       diverged = String.format(Locale.ROOT, "mean loss %.6g, last step loss %.6g (train.max-loss = %.6g)", mean,
           s.lastStepLoss(), in.options().maxLoss());
     }
-    return new ShardOutput.Summary(shardIndex, s.triplesTrained(), s.steps(), entities, s.touchedEntities().length, mean, s.lastStepLoss(), s.wallNanos(), result.params().relations(),
+    return new ShardOutput.Summary(shardIndex, s.triplesTrained(), s.steps(), entities, s.touchedEntities().length,
+        mean, s.lastStepLoss(), s.wallNanos(), result.params().relations(),
         result.params().relationAdagrad(), TensorData.of(result.params().encoder()), diverged);
   }
 
-  private static ShardOutput.Summary emptySummary(ShardData shard, RoundInput in) {
-    return new ShardOutput.Summary(shard.shard(), 0, 0, 0, 0, Double.NaN, Double.NaN, 0, in.relations(),
-        in.relationAdagrad(), in.encoder(), null);
-  }
-
-  private static ShardOutput.Summary divergedSummary(ShardData shard, RoundInput in, String why) {
-    return new ShardOutput.Summary(shard.shard(), 0, 0, shard.entityIds().length, 0, Double.NaN, Double.NaN, 0,
-        in.relations(), in.relationAdagrad(), in.encoder(), why);
+  /**
+   * The summary of a task that trained nothing (no triples, or {@code diverged} says why it stopped):
+   * the shared parameters it received, unchanged.
+   */
+  private static ShardOutput.Summary untrainedSummary(int shard, int entities, RoundInput in, String diverged) {
+    return new ShardOutput.Summary(shard, 0, 0, entities, 0, Double.NaN, Double.NaN, 0, in.relations(),
+        in.relationAdagrad(), in.encoder(), diverged);
   }
 
   /** This shard's trainer settings for this round, with the task's threads. */

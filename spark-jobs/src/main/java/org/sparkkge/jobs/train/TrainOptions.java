@@ -31,7 +31,8 @@ import org.sparkkge.jobs.UsageException;
  *     divergenceRetries times per round) or fail
  * @param divergenceRetries retries of one diverged round before the run fails
  */
-public record TrainOptions(String mode, Map<String, String> coreSettings, double roundFraction, double maxLoss, boolean resume,
+public record TrainOptions(String mode, Map<String, String> coreSettings, double roundFraction, double maxLoss,
+    boolean resume,
     long executorMemoryBytes, double memoryFraction, int validationEveryRounds,
     int validationMaxTriples, int entityPartitions, int negativePoolRows, String onDivergence, int divergenceRetries)
     implements Serializable {

@@ -278,7 +278,8 @@ public final class TrainStage implements Stage {
     Map<String, Object> now = options.identity();
     // compared as JSON text: numbers read back from JSON may come as Integer where the run has Long
     if (identity == null
-        || !Checkpoints.JSON.writeValueAsString(identity).equals(Checkpoints.JSON.writeValueAsString(now)) || ((Number) meta.get("shards")).intValue() != shards) {
+        || !Checkpoints.JSON.writeValueAsString(identity).equals(Checkpoints.JSON.writeValueAsString(now))
+        || ((Number) meta.get("shards")).intValue() != shards) {
       throw new PipelineException("train: --resume: the checkpoint of round " + round + " was made with "
           + identity + " and " + meta.get("shards") + " shards; this run has " + now + " and " + shards
           + " shards. Resume with the same settings, or start over with --overwrite");
