@@ -121,7 +121,7 @@ public final class ShardTrainer {
                     float loss = step(manager, model, entities, relations, batch, config, start.dim(),
                             start.relationDim(), steps, phaseNanos);
                     if (!Float.isFinite(loss)) {
-                        throw new IllegalStateException("training diverged: loss " + loss + " at step " + steps
+                        throw new TrainingDivergedException("training diverged: loss " + loss + " at step " + steps
                                 + " (epoch " + epoch + "); lower train.lr or train.init-scale");
                     }
                     stepNanos += System.nanoTime() - stepStart;

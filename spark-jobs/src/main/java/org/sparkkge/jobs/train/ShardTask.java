@@ -14,6 +14,7 @@ import org.sparkkge.core.TrainResult;
 import org.sparkkge.core.TrainStats;
 import org.sparkkge.core.nodepiece.NodePieceTokens;
 import org.sparkkge.core.train.ShardTrainer;
+import org.sparkkge.core.train.TrainingDivergedException;
 
 /**
  * The body of one training task: one shard, one round. Pure function of its inputs (seed from
@@ -37,11 +38,8 @@ public final class ShardTask {
       TrainResult result = ShardTrainer.train(shard.localTriples(), start, config, deviceForTraining(),
           localTokens);
       return List.of(summary(shard.shard(), shard.entityIds().length, in, result));
-    } catch (IllegalStateException e) {
-      if (String.valueOf(e.getMessage()).contains("diverged")) {
-        return List.of(untrainedSummary(shard.shard(), shard.entityIds().length, in, e.getMessage()));
-      }
-      throw e;
+    } catch (TrainingDivergedException e) {
+      return List.of(untrainedSummary(shard.shard(), shard.entityIds().length, in, e.getMessage()));
     }
   }
 
@@ -122,13 +120,9 @@ public final class ShardTask {
     try {
       result = ShardTrainer.train(new org.sparkkge.core.TripleArrays(heads, unit.relations(), tails), start, config,
           deviceForTraining());
-    } catch (IllegalStateException e) {
-      if (String.valueOf(e.getMessage()).contains("diverged")) {
-        return stratifiedOutputs(untrainedSummary(shardIndex, rows, in, e.getMessage()), a, b, List.of(), in,
-            shardIndex,
-            poolRows);
-      }
-      throw e;
+    } catch (TrainingDivergedException e) {
+      return stratifiedOutputs(untrainedSummary(shardIndex, rows, in, e.getMessage()), a, b, List.of(), in,
+          shardIndex, poolRows);
     }
     float[] trained = result.params().entities();
     float[] trainedAdagrad = result.params().entityAdagrad();
