@@ -78,7 +78,6 @@ public final class ExportStage implements Stage {
     String model = trained.get("model").asText();
     int dim = trained.get("dim").asInt();
     SharedParams shared = SharedParams.read(spark, modelDir + "/shared");
-    Propagation propagation = new Propagation(model, dim, shared.relationDim(), shared.relations());
     if ("nodepiece".equals(trained.path("mode").asText())) {
       new NodePieceExport(context, trained, shared, compression).run();
       return;
@@ -97,6 +96,8 @@ public final class ExportStage implements Stage {
     toRelease.add(known);
     try {
       long trainedCount = known.count();
+      Propagation propagation = new Propagation(model, dim, shared.relationDim(), shared.relations(),
+          meanNorm(known, trainedCount));
       JavaRDD<Row> rows = known.map(e -> RowFactory.create(e._1(), e._2(), "trained", 0));
 
       context.progress().step("propagating embeddings to entities outside the trained set");
@@ -122,7 +123,7 @@ public final class ExportStage implements Stage {
         JavaPairRDD<Integer, float[]> next = fromHeads.union(fromTails)
             .subtractByKey(current)
             .reduceByKey((a, b) -> new Tuple2<>(add(a._1(), b._1()), a._2() + b._2()))
-            .mapValues(v -> scale(v._1(), 1.0 / v._2()))
+            .mapValues(v -> rule.value().combine(v._1(), v._2()))
             .persist(StorageLevel.MEMORY_AND_DISK());
         toRelease.add(next);
         long count = next.count();
@@ -231,15 +232,21 @@ public final class ExportStage implements Stage {
     return mean;
   }
 
+  /** Mean L2 norm of the rows (0 for none): the length bilinear periphery vectors get. */
+  static double meanNorm(JavaPairRDD<Integer, float[]> rows, long count) {
+    if (count == 0) {
+      return 0;
+    }
+    return rows.values().map(v -> {
+      double s = 0;
+      for (float x : v) s += (double) x * x;
+      return Math.sqrt(s);
+    }).reduce(Double::sum) / count;
+  }
+
   static float[] add(float[] a, float[] b) {
     float[] out = a.clone();
     for (int i = 0; i < out.length; i++) out[i] += b[i];
-    return out;
-  }
-
-  static float[] scale(float[] a, double factor) {
-    float[] out = new float[a.length];
-    for (int i = 0; i < out.length; i++) out[i] = (float) (a[i] * factor);
     return out;
   }
 

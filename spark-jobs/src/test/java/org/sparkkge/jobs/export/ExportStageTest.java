@@ -22,17 +22,20 @@ import org.sparkkge.jobs.train.SharedParams;
 import org.sparkkge.jobs.train.TrainFixtures;
 
 /**
- * Export of a TransE model trained without three entities: they are propagated as h + r / t - r, or,
- * with reciprocal relations, as h + r_forward / t + r_inverse.
+ * Export of a model trained without three entities: TransE propagates them as h + r / t - r, or, with
+ * reciprocal relations, as h + r_forward / t + r_inverse, averaged over the edges; ComplEx as the
+ * direction of the summed unit query vectors (h o r_forward, and conj(r) o t or t o r_inverse), at the
+ * trained rows' mean norm.
  */
 class ExportStageTest {
   private static final Set<Integer> LEFT_OUT = Set.of(0, 1, 2);
   @TempDir Path tmp;
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"transe_l2", "transe_l2_reciprocal"})
+  @ValueSource(strings = {"transe_l2", "transe_l2_reciprocal", "complex", "complex_reciprocal"})
   void exportsTrainedAndPropagatedEmbeddingsWithModelDescription(String modelName) throws Exception {
     boolean reciprocal = modelName.endsWith("_reciprocal");
+    boolean complex = modelName.startsWith("complex");
     Path dir = TrainFixtures.umls(tmp.resolve("export-" + modelName), 2);
     TrainFixtures.partitionWithout(dir, 2, 0, 1, 2);
     List<String> args = new ArrayList<>(List.of("train", "--output", dir.toString()));
@@ -57,8 +60,7 @@ class ExportStageTest {
       assertEquals(left ? 1 : 0, row.getInt(5), "distance of " + id);
     }
 
-    // entity 0 = mean over its edges to trained entities of (head + r) and (tail - r); reciprocal:
-    // (head + r_forward) and (tail + r_inverse), the relation row being [r_forward | r_inverse]
+    // entity 0 from its edges to trained entities; the relation row is [r_forward | r_inverse] when reciprocal
     List<Row> relationRows = SharedSpark.get().read().parquet(dir.resolve("relation_embeddings").toString())
         .orderBy("id").collectAsList();
     assertEquals(46, relationRows.size());
@@ -70,17 +72,31 @@ class ExportStageTest {
       int h = train2.heads()[i];
       int t = train2.tails()[i];
       float[] r = SharedParams.toFloats(relationRows.get(train2.relations()[i]).getList(2));
+      float[] estimate = null;
       if (t == 0 && !LEFT_OUT.contains(h)) {
-        for (int j = 0; j < 16; j++) sum[j] += vectors.get(h)[j] + r[j];
-        n++;
+        estimate = complex ? unit(complexProduct(vectors.get(h), r, 0, false)) : add(vectors.get(h), r, 0, 1);
       } else if (h == 0 && !LEFT_OUT.contains(t)) {
-        for (int j = 0; j < 16; j++) sum[j] += reciprocal ? vectors.get(t)[j] + r[16 + j] : vectors.get(t)[j] - r[j];
+        estimate = complex
+            ? unit(reciprocal ? complexProduct(vectors.get(t), r, 16, false) : complexProduct(vectors.get(t), r, 0, true))
+            : reciprocal ? add(vectors.get(t), r, 16, 1) : add(vectors.get(t), r, 0, -1);
+      }
+      if (estimate != null) {
+        for (int j = 0; j < 16; j++) sum[j] += estimate[j];
         n++;
       }
     }
     assertTrue(n > 0);
+    double trainedNorm = 0;
+    for (Map.Entry<Integer, float[]> e : vectors.entrySet()) {
+      if (!LEFT_OUT.contains(e.getKey())) trainedNorm += norm(e.getValue()) / 132;
+    }
+    double length = norm(sum);
     for (int j = 0; j < 16; j++) {
-      assertEquals(sum[j] / n, vectors.get(0)[j], 1e-5, "propagated component " + j);
+      double expected = complex ? sum[j] / length * trainedNorm : sum[j] / n;
+      assertEquals(expected, vectors.get(0)[j], 1e-5, "propagated component " + j);
+    }
+    if (complex) {
+      assertEquals(trainedNorm, norm(vectors.get(0)), 1e-4, "a periphery row as long as the trained rows on average");
     }
 
     JsonNode model = Files2.json(dir.resolve("model.json"));
@@ -89,12 +105,47 @@ class ExportStageTest {
     assertEquals(reciprocal, model.get("scoring_function").asText().contains("head query (?, r, t) scores"));
     assertEquals(reciprocal, model.get("layout").asText().contains("inverse relation row"));
     assertEquals(16, model.get("dim").asInt());
-    assertTrue(model.get("scoring_function").asText().contains("h_i + r_i - t_i"));
-    assertTrue(model.get("layout").asText().contains("real vectors"));
+    assertEquals(!complex, model.get("scoring_function").asText().contains("h_i + r_i - t_i"));
+    assertEquals(!complex, model.get("layout").asText().contains("real vectors"));
+    assertEquals(complex, model.get("periphery").asText().startsWith("ComplEx"), model.get("periphery").asText());
     JsonNode metrics = Files2.json(dir.resolve("metrics.json"));
     assertEquals(3, metrics.get("export").get("entities_propagated").asInt());
     assertEquals(132, metrics.get("export").get("entities_trained").asInt());
     assertTrue(metrics.get("train").get("rounds").asInt() == 1);
     assertTrue(Files2.json(dir.resolve("_stages/export.json")).get("counts").has("propagation_layers"));
+  }
+
+  /** known[0..16) + sign * r[offset..offset+16). */
+  private static float[] add(float[] known, float[] r, int offset, int sign) {
+    float[] out = new float[16];
+    for (int j = 0; j < 16; j++) out[j] = known[j] + sign * r[offset + j];
+    return out;
+  }
+
+  /** Complex product known o r (or conj(r) o known) over 8 complex dimensions, rows [real | imaginary]. */
+  private static float[] complexProduct(float[] known, float[] r, int offset, boolean conjugateRelation) {
+    float[] out = new float[16];
+    for (int k = 0; k < 8; k++) {
+      float a = known[k];
+      float b = known[8 + k];
+      float c = r[offset + k];
+      float d = conjugateRelation ? -r[offset + 8 + k] : r[offset + 8 + k];
+      out[k] = a * c - b * d;
+      out[8 + k] = b * c + a * d;
+    }
+    return out;
+  }
+
+  private static double norm(float[] v) {
+    double s = 0;
+    for (float x : v) s += (double) x * x;
+    return Math.sqrt(s);
+  }
+
+  private static float[] unit(float[] v) {
+    double length = norm(v);
+    float[] out = new float[v.length];
+    for (int j = 0; j < v.length; j++) out[j] = (float) (v[j] / length);
+    return out;
   }
 }

@@ -2,6 +2,7 @@ package org.sparkkge.jobs.export;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
@@ -13,7 +14,9 @@ import org.sparkkge.core.model.ScoringModels;
 /**
  * A relation-aware estimate is the model's own best answer: for TransE and RotatE (plain and
  * reciprocal) the estimated tail makes the tail query (h, r, ?) score its maximum 0, and the estimated
- * head makes the head query (?, r, t) score 0, as embedding-core's models compute them.
+ * head makes the head query (?, r, t) score 0, as embedding-core's models compute them; for DistMult
+ * and ComplEx the estimate is the unit vector that scores highest, and an entity with several edges
+ * gets the direction that maximises their summed score, at the trained rows' mean norm.
  */
 class PropagationTest {
   @Test
@@ -26,7 +29,7 @@ class PropagationTest {
       ScoringModel model = ScoringModels.byName(name);
       int width = model.relationWidth(dim);
       float[] table = uniform(random, relations * width);
-      Propagation propagation = new Propagation(name, dim, width, table);
+      Propagation propagation = new Propagation(name, dim, width, table, 1.0);
       float[] known = uniform(random, dim);
       int relation = 2;
       float[] row = Arrays.copyOfRange(table, relation * width, (relation + 1) * width);
@@ -42,14 +45,70 @@ class PropagationTest {
   }
 
   @Test
-  void modelsWithoutAnInvertibleTransformFallBackToTheNeighboursVector() {
-    float[] known = {1, 2, 3, 4};
-    for (String name : new String[] {"complex", "distmult", "complex_reciprocal"}) {
-      int width = ScoringModels.byName(name).relationWidth(4);
-      Propagation propagation = new Propagation(name, 4, width, uniform(new Random(1), 2 * width));
-      assertArrayEquals(known, propagation.estimate(known, 1, true), name);
-      assertArrayEquals(known, propagation.estimate(known, 1, false), name);
+  void bilinearEstimatesAreTheUnitVectorsThatScoreHighestInTheirQueryDirection() {
+    Random random = new Random(5);
+    int dim = 8;
+    for (String name : new String[] {"distmult", "complex", "distmult_reciprocal", "complex_reciprocal"}) {
+      ScoringModel model = ScoringModels.byName(name);
+      int width = model.relationWidth(dim);
+      float[] table = uniform(random, 3 * width);
+      Propagation propagation = new Propagation(name, dim, width, table, 2.5);
+      float[] known = uniform(random, dim);
+      float[] row = Arrays.copyOfRange(table, width, 2 * width);
+      float[] tail = propagation.estimate(known, 1, true);
+      float[] head = propagation.estimate(known, 1, false);
+      assertEquals(1.0, norm(tail), 1e-5, name + ": unit tail estimate");
+      assertEquals(1.0, norm(head), 1e-5, name + ": unit head estimate");
+      try (NDManager m = NDManager.newBaseManager()) {
+        float bestTail = model.score(m.create(known), m.create(row), m.create(tail)).getFloat();
+        float bestHead = model.headQueryScore(m.create(head), m.create(row), m.create(known)).getFloat();
+        assertTrue(bestTail > 0 && bestHead > 0, name);
+        // no other unit vector scores higher (the maximum of q . x over |x| = 1 is |q| at x = q / |q|)
+        for (int trial = 0; trial < 200; trial++) {
+          float[] other = unit(uniform(random, dim));
+          assertTrue(model.score(m.create(known), m.create(row), m.create(other)).getFloat() <= bestTail + 1e-5,
+              name + ": a random unit tail scores higher");
+          assertTrue(model.headQueryScore(m.create(other), m.create(row), m.create(known)).getFloat()
+              <= bestHead + 1e-5, name + ": a random unit head scores higher");
+        }
+      }
     }
+  }
+
+  @Test
+  void handMadeDistMultAndComplExCasesGiveTheKnownDirections() {
+    // DistMult: head (1, 2), relation (3, 1): the tail query is (3, 2); the head query of tail (1, 2) is (3, 2) too
+    Propagation distMult = new Propagation("distmult", 2, 2, new float[] {3, 1}, 1.0);
+    float root13 = (float) Math.sqrt(13);
+    assertArrayEquals(new float[] {3 / root13, 2 / root13}, distMult.estimate(new float[] {1, 2}, 0, true), 1e-6f);
+    assertArrayEquals(new float[] {3 / root13, 2 / root13}, distMult.estimate(new float[] {1, 2}, 0, false), 1e-6f);
+    // ComplEx, one complex dimension: relation i (a quarter turn). A tail is the head turned by +90 degrees,
+    // a head the tail turned back: head 1 -> tail i; tail 1 -> head -i ([real | imaginary] rows)
+    Propagation complex = new Propagation("complex", 2, 2, new float[] {0, 1}, 1.0);
+    assertArrayEquals(new float[] {0, 1}, complex.estimate(new float[] {1, 0}, 0, true), 1e-6f);
+    assertArrayEquals(new float[] {0, -1}, complex.estimate(new float[] {1, 0}, 0, false), 1e-6f);
+    // two edges, estimates (1, 0) and (0, 1): the direction of their sum at the trained rows' norm 3
+    Propagation scaled = new Propagation("distmult", 2, 2, new float[] {1, 1}, 3.0);
+    float[] sum = {1, 1};
+    float c = (float) (3 / Math.sqrt(2));
+    assertArrayEquals(new float[] {c, c}, scaled.combine(sum, 2), 1e-6f);
+    assertArrayEquals(new float[] {0, 0}, scaled.combine(new float[] {0, 0}, 2), "estimates that cancel give zero");
+    // translational models average their estimates
+    assertArrayEquals(new float[] {0.5f, 0.5f}, new Propagation("transe_l2", 2, 2, new float[] {0, 0}, 3.0)
+        .combine(sum, 2));
+  }
+
+  private static double norm(float[] v) {
+    double s = 0;
+    for (float x : v) s += (double) x * x;
+    return Math.sqrt(s);
+  }
+
+  private static float[] unit(float[] v) {
+    double n = norm(v);
+    float[] out = new float[v.length];
+    for (int i = 0; i < v.length; i++) out[i] = (float) (v[i] / n);
+    return out;
   }
 
   private static float[] uniform(Random random, int n) {
