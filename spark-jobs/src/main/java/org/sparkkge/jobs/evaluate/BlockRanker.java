@@ -38,13 +38,14 @@ final class BlockRanker implements AutoCloseable {
   private static final long SCORE_BUDGET = 1L << 26;
 
   /** One test triple with the embedding rows of its head and tail. */
-  record Query(long id, int head, int relation, int tail, float[] headRow, float[] tailRow) implements Serializable {}
+  record Query(long id, int head, int relation, int tail, int region, float[] headRow, float[] tailRow)
+      implements Serializable {}
 
   /** Counts of one test triple's two queries over one or more blocks. */
-  record Counts(long id, int head, int relation, int tail, QueryCounts tailQuery, QueryCounts headQuery)
+  record Counts(long id, int head, int relation, int tail, int region, QueryCounts tailQuery, QueryCounts headQuery)
       implements Serializable {
     Counts plus(Counts o) {
-      return new Counts(id, head, relation, tail, tailQuery.plus(o.tailQuery), headQuery.plus(o.headQuery));
+      return new Counts(id, head, relation, tail, region, tailQuery.plus(o.tailQuery), headQuery.plus(o.headQuery));
     }
   }
 
@@ -137,7 +138,7 @@ final class BlockRanker implements AutoCloseable {
         }
         for (int i = 0; i < b; i++) {
           Query q = part.get(i);
-          out.add(new Counts(q.id(), q.head(), q.relation(), q.tail(), counts[0][i], counts[1][i]));
+          out.add(new Counts(q.id(), q.head(), q.relation(), q.tail(), q.region(), counts[0][i], counts[1][i]));
         }
       }
     }

@@ -2,6 +2,7 @@ package org.sparkkge.jobs.evaluate;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 
 import java.io.Serializable;
@@ -21,6 +22,7 @@ import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -30,6 +32,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkkge.core.eval.EvaluationResult;
 import org.sparkkge.core.eval.NonFiniteScoreException;
+import org.sparkkge.core.eval.RankMetrics;
 import org.sparkkge.jobs.PipelineException;
 import scala.Tuple2;
 
@@ -76,9 +79,19 @@ public final class DistributedRanking implements AutoCloseable {
    */
   public record Settings(long budgetBytes, int queryGroups, int batchSize) implements Serializable {}
 
-  /** The metrics and how they were computed. */
-  public record Outcome(EvaluationResult result, String path, int blocks, int entitiesPerBlock, int queryGroups,
-      long triples) {
+  /**
+   * Optional int column of the test triples: metrics are also summed per value ({@link Outcome#perRegion}),
+   * e.g. whether a triple's entities were all trained.
+   */
+  public static final String REGION = "region";
+
+  /**
+   * The metrics and how they were computed.
+   *
+   * @param perRegion metrics of the test triples of each value of their {@link #REGION} column (0 without one)
+   */
+  public record Outcome(EvaluationResult result, Map<Integer, RankMetrics> perRegion, String path, int blocks,
+      int entitiesPerBlock, int queryGroups, long triples) {
     /** The ranking's figures for stats.json. */
     public Map<String, Object> describe() {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -90,8 +103,8 @@ public final class DistributedRanking implements AutoCloseable {
     }
   }
 
-  /** A test triple with its id and query group. */
-  record QueryTriple(long id, int group, int head, int relation, int tail) implements Serializable {}
+  /** A test triple with its id, query group and region (the test dataset's {@code region} column, else 0). */
+  record QueryTriple(long id, int group, int head, int relation, int tail, int region) implements Serializable {}
 
   /** Entity rows {@code from .. from + width - 1} (row-major) and the filtering triples whose candidate is one of them. */
   private record Block(int from, int width, float[] rows, Map<Long, int[]> tailFilters, Map<Long, int[]> headFilters)
@@ -190,9 +203,11 @@ public final class DistributedRanking implements AutoCloseable {
     }
     int groups = settings.queryGroups() > 0 ? settings.queryGroups()
         : Math.max(1, spark.sparkContext().defaultParallelism() * 2);
-    JavaRDD<QueryTriple> numbered = test.select("head", "relation", "tail").javaRDD().zipWithUniqueId()
+    Column region = Arrays.asList(test.columns()).contains(REGION) ? col(REGION) : lit(0);
+    JavaRDD<QueryTriple> numbered = test.select(col("head"), col("relation"), col("tail"), region).javaRDD()
+        .zipWithUniqueId()
         .map(p -> new QueryTriple(p._2(), group(p._2(), groups), p._1().getInt(0), p._1().getInt(1),
-            p._1().getInt(2)))
+            p._1().getInt(2), p._1().getInt(3)))
         .persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> keys = spark.createDataFrame(
         numbered.map(q -> RowFactory.create(q.group(), q.head(), q.relation(), q.tail())), KEYS);
@@ -257,7 +272,7 @@ public final class DistributedRanking implements AutoCloseable {
           List<BlockRanker.Query> list = new ArrayList<>();
           float[] rows = m.value();
           for (QueryTriple q : cell._2()._1()) {
-            list.add(new BlockRanker.Query(q.id(), q.head(), q.relation(), q.tail(),
+            list.add(new BlockRanker.Query(q.id(), q.head(), q.relation(), q.tail(), q.region(),
                 Arrays.copyOfRange(rows, q.head() * dim, (q.head() + 1) * dim),
                 Arrays.copyOfRange(rows, q.tail() * dim, (q.tail() + 1) * dim)));
           }
@@ -288,7 +303,8 @@ public final class DistributedRanking implements AutoCloseable {
       } catch (NonFiniteScoreException e) {
         throw new PipelineException(what + ": " + e.getMessage(), e);
       }
-      return new Outcome(result, broadcast ? BROADCAST : BLOCKWISE, blocks, perBlock, groups, tally.queries() / 2);
+      return new Outcome(result, tally.perRegion(), broadcast ? BROADCAST : BLOCKWISE, blocks, perBlock, groups,
+          tally.queries() / 2);
     } catch (PipelineException e) {
       throw e;
     } catch (Exception e) {
@@ -346,11 +362,11 @@ public final class DistributedRanking implements AutoCloseable {
         QueryTriple q = ask._1();
         int row = (ask._2() ? q.head() : q.tail()) - block.from();
         float[] values = Arrays.copyOfRange(block.rows(), row * dim, (row + 1) * dim);
-        out.add(new Tuple2<>(q.id(), new BlockRanker.Query(q.id(), q.head(), q.relation(), q.tail(),
+        out.add(new Tuple2<>(q.id(), new BlockRanker.Query(q.id(), q.head(), q.relation(), q.tail(), q.region(),
             ask._2() ? values : null, ask._2() ? null : values)));
       }
       return out.iterator();
-    }).mapToPair(t -> t).reduceByKey((a, b) -> new BlockRanker.Query(a.id(), a.head(), a.relation(), a.tail(),
+    }).mapToPair(t -> t).reduceByKey((a, b) -> new BlockRanker.Query(a.id(), a.head(), a.relation(), a.tail(), a.region(),
         a.headRow() != null ? a.headRow() : b.headRow(), a.tailRow() != null ? a.tailRow() : b.tailRow()));
     // 2. every query to every block, in id order within the block (a rerun sees the same batches)
     JavaRDD<BlockRanker.Query> toBlocks = withRows.flatMapToPair(e -> {

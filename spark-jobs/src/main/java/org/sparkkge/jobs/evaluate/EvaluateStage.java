@@ -1,7 +1,9 @@
 package org.sparkkge.jobs.evaluate;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.when;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +11,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,6 +50,8 @@ import scala.Tuple2;
 public final class EvaluateStage implements Stage {
   public static final String NAME = "evaluate";
   public static final String PER_RELATION = "evaluation/per_relation";
+  static final int CORE_REGION = 0;
+  static final int PERIPHERY_REGION = 1;
 
   record Settings(String split, long broadcastBudgetBytes, int queryGroups, int batchSize,
       UnseenTriples.Policy unseen) {
@@ -68,6 +73,43 @@ public final class EvaluateStage implements Stage {
   @Override
   public void validate(Config config) {
     settings(config);
+  }
+
+  /**
+   * The triples with a {@link DistributedRanking#REGION} column: {@link #PERIPHERY_REGION} where the head or
+   * the tail is in {@code periphery} (ids of entities export placed instead of training them), else
+   * {@link #CORE_REGION}. Two joins on the test side; nothing reaches the driver.
+   */
+  static Dataset<Row> withRegion(Dataset<Row> triples, Dataset<Row> periphery) {
+    Dataset<Row> heads = periphery.select(col("id").as("periphery_head"));
+    Dataset<Row> tails = periphery.select(col("id").as("periphery_tail"));
+    return triples.join(heads, triples.col("head").equalTo(heads.col("periphery_head")), "left_outer")
+        .join(tails, col("tail").equalTo(tails.col("periphery_tail")), "left_outer")
+        .withColumn(DistributedRanking.REGION, when(col("periphery_head").isNotNull()
+            .or(col("periphery_tail").isNotNull()), lit(PERIPHERY_REGION)).otherwise(lit(CORE_REGION)))
+        .drop("periphery_head", "periphery_tail");
+  }
+
+  /** metrics.json's by_region: the metrics of the triples whose entities were all trained, and of the others. */
+  static Map<String, Object> byRegion(Map<Integer, RankMetrics> perRegion) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("definition", "core: head and tail both trained; periphery: head or tail placed by export "
+        + "(entity_embeddings source = propagated: outside the trained triples, e.g. outside the k-core)");
+    String[] names = {"core", "periphery"};
+    for (int region : new int[] {CORE_REGION, PERIPHERY_REGION}) {
+      RankMetrics r = perRegion.get(region);
+      Map<String, Object> figures = new LinkedHashMap<>();
+      figures.put("triples", r == null ? 0 : r.queries() / 2);
+      if (r != null && r.queries() > 0) {
+        figures.put("mrr", r.mrr());
+        figures.put("mr", r.meanRank());
+        figures.put("hits@1", r.hitsAt1());
+        figures.put("hits@3", r.hitsAt3());
+        figures.put("hits@10", r.hitsAt10());
+      }
+      m.put(names[region], figures);
+    }
+    return m;
   }
 
   static Settings settings(Config config) {
@@ -131,6 +173,13 @@ public final class EvaluateStage implements Stage {
     context.progress().step("counting " + settings.split() + " triples with an entity or relation not in train");
     long unseen = UnseenTriples.count(test, train);
     Dataset<Row> ranked = settings.unseen() == UnseenTriples.Policy.DROP ? UnseenTriples.seenOnly(test, train) : test;
+    // embeddings written without a source column (by other tools) have no placed entities to split off
+    Dataset<Row> periphery = Arrays.asList(embeddings.columns()).contains("source")
+        ? embeddings.filter(col("source").equalTo(ExportStage.PROPAGATED)).select("id") : null;
+    boolean hasPeriphery = periphery != null && !periphery.isEmpty();
+    if (hasPeriphery) {
+      ranked = withRegion(ranked, periphery);
+    }
     DistributedRanking.Outcome outcome;
     try (DistributedRanking ranking = DistributedRanking.prepare(spark, ranked, knownTriples(spark, output), numEntities,
         numRelations, settings.ranking(), "evaluate: " + splitPath)) {
@@ -156,6 +205,9 @@ public final class EvaluateStage implements Stage {
         + "optimistic and pessimistic rank; known triples = train + valid + test");
     overall.putAll(unseenFigures(settings.unseen(), unseen));
     overall.putAll(result.asMap());
+    if (hasPeriphery) {
+      overall.put("by_region", byRegion(outcome.perRegion()));
+    }
     Map<String, Object> perRelation = new LinkedHashMap<>();
     List<Row> relationMetricRows = new ArrayList<>();
     for (Map.Entry<Integer, RankMetrics> e : result.perRelation().entrySet()) {

@@ -23,6 +23,7 @@ final class RankTally implements Serializable {
   private final Sums tails = new Sums();
   private final Sums heads = new Sums();
   private final TreeMap<Integer, Sums> perRelation = new TreeMap<>();
+  private final TreeMap<Integer, Sums> perRegion = new TreeMap<>();
   private long queries;
   private long nonFiniteTrueScores;
   private long invalid;
@@ -51,17 +52,18 @@ final class RankTally implements Serializable {
     if (q.answerNonFinite()) {
       nonFiniteTrueScores++;
     }
-    add(c.relation(), tailDirection, q.optimisticRank(), q.pessimisticRank());
+    add(c.relation(), c.region(), tailDirection, q.optimisticRank(), q.pessimisticRank());
   }
 
   /** Adds one query's filtered ranks. */
-  private RankTally add(int relation, boolean tailDirection, long optimisticRank, long pessimisticRank) {
+  private RankTally add(int relation, int region, boolean tailDirection, long optimisticRank, long pessimisticRank) {
     double real = (optimisticRank + pessimisticRank) / 2.0;
     realistic.add(real);
     optimistic.add(optimisticRank);
     pessimistic.add(pessimisticRank);
     (tailDirection ? tails : heads).add(real);
     perRelation.computeIfAbsent(relation, r -> new Sums()).add(real);
+    perRegion.computeIfAbsent(region, r -> new Sums()).add(real);
     return this;
   }
 
@@ -72,6 +74,7 @@ final class RankTally implements Serializable {
     tails.addAll(other.tails);
     heads.addAll(other.heads);
     other.perRelation.forEach((r, s) -> perRelation.computeIfAbsent(r, k -> new Sums()).addAll(s));
+    other.perRegion.forEach((r, s) -> perRegion.computeIfAbsent(r, k -> new Sums()).addAll(s));
     queries += other.queries;
     nonFiniteTrueScores += other.nonFiniteTrueScores;
     invalid += other.invalid;
@@ -80,6 +83,13 @@ final class RankTally implements Serializable {
       firstQuery = other.firstQuery;
     }
     return this;
+  }
+
+  /** Metrics of the ranked queries per region tag of their test triple. */
+  Map<Integer, RankMetrics> perRegion() {
+    Map<Integer, RankMetrics> m = new TreeMap<>();
+    perRegion.forEach((r, s) -> m.put(r, s.metrics()));
+    return m;
   }
 
   /** Queries added, ranked or invalid. */

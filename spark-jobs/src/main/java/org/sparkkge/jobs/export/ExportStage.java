@@ -44,6 +44,8 @@ public final class ExportStage implements Stage {
   public static final String RELATION_EMBEDDINGS = "relation_embeddings";
   public static final String MODEL_JSON = "model.json";
   public static final String METRICS_JSON = "metrics.json";
+  /** entity_embeddings source of an entity placed from its neighbours instead of trained. */
+  public static final String PROPAGATED = "propagated";
   public static final StructType ENTITY_SCHEMA = new StructType()
       .add("id", DataTypes.IntegerType, false)
       .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false)
@@ -132,7 +134,7 @@ public final class ExportStage implements Stage {
         }
         layers.add(count);
         int distance = layer;
-        rows = rows.union(next.map(e -> RowFactory.create(e._1(), e._2(), "propagated", distance)));
+        rows = rows.union(next.map(e -> RowFactory.create(e._1(), e._2(), PROPAGATED, distance)));
         embedded = current.union(next).persist(StorageLevel.MEMORY_AND_DISK());
         toRelease.add(embedded);
       }
@@ -143,7 +145,7 @@ public final class ExportStage implements Stage {
       Dataset<Row> embeddedRows = spark.createDataFrame(rows, ENTITY_SCHEMA);
       Dataset<Row> unreachable = spark.createDataFrame(
           entities.select("id").join(embeddedRows.select("id"), "id", "left_anti").javaRDD()
-              .map(r -> RowFactory.create(r.getInt(0), mean, "propagated", -1)),
+              .map(r -> RowFactory.create(r.getInt(0), mean, PROPAGATED, -1)),
           ENTITY_SCHEMA);
       Dataset<Row> entityEmbeddings = entityEmbeddings(spark, output, embeddedRows.unionByName(unreachable), entities);
 

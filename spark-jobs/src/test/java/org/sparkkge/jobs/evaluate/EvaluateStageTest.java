@@ -100,6 +100,51 @@ class EvaluateStageTest {
   }
 
   /**
+   * UMLS trained without entities 0-9 (export places them from their edges): metrics.json's by_region
+   * splits the test triples into those whose entities were all trained and those touching a placed
+   * entity, each with the single-process evaluator's MRR over that subset, on both ranking paths.
+   */
+  @Test
+  void metricsAreSplitIntoTrainedAndPlacedRegionsAsTheEvaluatorRanksEachSubset() throws Exception {
+    Path dir = TrainFixtures.umls(tmp.resolve("regions"), 2);
+    int[] placed = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+    TrainFixtures.partitionWithout(dir, 2, placed);
+    List<String> args = new ArrayList<>(List.of("train", "--output", dir.toString()));
+    args.addAll(TrainFixtures.umlsSettings(2, 1.0));
+    args.addAll(List.of("--set", "train.dim=16"));
+    assertEquals(0, Cli.run(args.toArray(new String[0])).exitCode());
+    assertEquals(0, Cli.run("export", "--output", dir.toString()).exitCode());
+    Cli.Result evaluate = Cli.run("evaluate", "--output", dir.toString());
+    assertEquals(0, evaluate.exitCode(), evaluate.toString());
+
+    TripleArrays test = TrainFixtures.triples(dir, "test");
+    List<Integer> core = new ArrayList<>();
+    List<Integer> periphery = new ArrayList<>();
+    for (int i = 0; i < test.size(); i++) {
+      (test.heads()[i] < placed.length || test.tails()[i] < placed.length ? periphery : core).add(i);
+    }
+    assertTrue(!core.isEmpty() && !periphery.isEmpty(), core.size() + " core, " + periphery.size() + " periphery");
+    ModelParameters params = exported(dir);
+    TripleArrays known = TripleArrays.concat(TrainFixtures.triples(dir, "train"), TrainFixtures.triples(dir, "valid"),
+        test);
+    JsonNode byRegion = Files2.json(dir.resolve("metrics.json")).get("evaluation").get("by_region");
+    for (String region : new String[] {"core", "periphery"}) {
+      List<Integer> positions = region.equals("core") ? core : periphery;
+      TripleArrays subset = test.select(positions.stream().mapToInt(Integer::intValue).toArray());
+      EvaluationResult reference = LinkPredictionEvaluator.evaluate(params, subset, known, 0, 256, 1, Device.cpu());
+      JsonNode figures = byRegion.get(region);
+      assertEquals(positions.size(), figures.get("triples").asInt(), region);
+      assertEquals(reference.realistic().mrr(), figures.get("mrr").asDouble(), 1e-12, region + " MRR");
+      assertEquals(reference.realistic().hitsAt10(), figures.get("hits@10").asDouble(), 0.0, region + " hits@10");
+    }
+    Cli.Result blockwise = Cli.run("evaluate", "--output", dir.toString(), "--overwrite",
+        "--set", "evaluate.broadcast-budget-bytes=1000");
+    assertEquals(0, blockwise.exitCode(), blockwise.toString());
+    assertEquals(byRegion, Files2.json(dir.resolve("metrics.json")).get("evaluation").get("by_region"),
+        "the blockwise path splits the same way");
+  }
+
+  /**
    * Exported embeddings with one NaN row (written as export writes them, no training): evaluate fails
    * with exit 1 and one line naming the first query whose candidates score NaN, with entity and relation
    * names, on the broadcast and on the blockwise path; no metrics are written.
