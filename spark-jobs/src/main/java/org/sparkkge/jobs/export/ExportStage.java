@@ -98,19 +98,22 @@ public final class ExportStage implements Stage {
     toRelease.add(known);
     try {
       long trainedCount = known.count();
-      Propagation propagation = new Propagation(model, dim, shared.relationDim(), shared.relations(),
-          meanNorm(known, trainedCount));
       JavaRDD<Row> rows = known.map(e -> RowFactory.create(e._1(), e._2(), "trained", 0));
 
       context.progress().step("propagating embeddings to entities outside the trained set");
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      Broadcast<Propagation> rule = jsc.broadcast(propagation);
       JavaRDD<int[]> edges = spark.read().parquet(output.resolve("triples/train").toString())
           .select("head", "relation", "tail").javaRDD()
           .map(r -> new int[] {r.getInt(0), r.getInt(1), r.getInt(2)})
           .persist(StorageLevel.MEMORY_AND_DISK());
       JavaPairRDD<Integer, int[]> byHead = edges.mapToPair(e -> new Tuple2<>(e[0], e));
       JavaPairRDD<Integer, int[]> byTail = edges.mapToPair(e -> new Tuple2<>(e[2], e));
+      Propagation propagation = new Propagation(model, dim, shared.relationDim(), shared.relations(), 0);
+      if (propagation.bilinear()) {
+        propagation = new Propagation(model, dim, shared.relationDim(), shared.relations(),
+            meanProjection(jsc.broadcast(propagation), byHead, known));
+      }
+      Broadcast<Propagation> rule = jsc.broadcast(propagation);
       JavaPairRDD<Integer, float[]> embedded = known;
       List<Long> layers = new ArrayList<>();
       for (int layer = 1; ; layer++) {
@@ -234,16 +237,18 @@ public final class ExportStage implements Stage {
     return mean;
   }
 
-  /** Mean L2 norm of the rows (0 for none): the length bilinear periphery vectors get. */
-  static double meanNorm(JavaPairRDD<Integer, float[]> rows, long count) {
-    if (count == 0) {
-      return 0;
-    }
-    return rows.values().map(v -> {
-      double s = 0;
-      for (float x : v) s += (double) x * x;
-      return Math.sqrt(s);
-    }).reduce(Double::sum) / count;
+  /**
+   * Mean of {@link Propagation#projection} over the training triples whose head and tail are both
+   * trained (0 when there are none): the length bilinear models give placed entities.
+   */
+  static double meanProjection(Broadcast<Propagation> rule, JavaPairRDD<Integer, int[]> byHead,
+      JavaPairRDD<Integer, float[]> known) {
+    Tuple2<Double, Long> sum = byHead.join(known)
+        .mapToPair(x -> new Tuple2<>(x._2()._1()[2], new Tuple2<>(x._2()._1()[1], x._2()._2())))
+        .join(known)
+        .map(x -> new Tuple2<>(rule.value().projection(x._2()._1()._2(), x._2()._1()._1(), x._2()._2()), 1L))
+        .fold(new Tuple2<>(0.0, 0L), (a, b) -> new Tuple2<>(a._1() + b._1(), a._2() + b._2()));
+    return sum._2() == 0 ? 0 : sum._1() / sum._2();
   }
 
   static float[] add(float[] a, float[] b) {

@@ -16,8 +16,11 @@ import org.sparkkge.core.model.ScoringModels;
  *       tail, r o t for a head; ComplEx q = h o r for a tail, conj(r) o t for a head, complex products),
  *       so the unit vector that scores an edge highest is q / |q|. The relation transform is not
  *       inverted (a diagonal product's inverse blows up near-zero components): an entity gets the
- *       direction of the sum of its edges' unit q, which maximises the sum of their scores, scaled to
- *       the trained rows' mean L2 norm.
+ *       direction of the sum of its edges' unit q, which maximises the sum of their scores, at the
+ *       length a trained answer has along its query's unit vector on average over the training
+ *       triples ({@link #projection}): so a placed entity scores its own edges as a typical trained
+ *       answer scores its edge, and does not outrank the trained answers of other queries (at the
+ *       trained rows' full norm it did: FB15k-237 at k = 15 lost half its core MRR).
  * </ul>
  * With reciprocal relations (relation row [forward | inverse]) a head comes from the inverse half the
  * way a tail comes from the forward half, as the model scores head queries: h = t + r_inv, t o
@@ -30,26 +33,43 @@ public final class Propagation implements Serializable {
   private final int dim;
   private final int relationDim;
   private final float[] relations;
-  private final double trainedNorm;
+  private final double placedNorm;
   // resolved once: estimate runs once per edge on the executors
   private final String base;
   private final boolean reciprocal;
 
   /**
-   * @param trainedNorm mean L2 norm of the trained entity rows: the length bilinear estimates get
+   * @param placedNorm the length bilinear models' placed entities get: the mean {@link #projection} over
+   *     the training triples (unused by the other models)
    */
-  public Propagation(String model, int dim, int relationDim, float[] relations, double trainedNorm) {
+  public Propagation(String model, int dim, int relationDim, float[] relations, double placedNorm) {
     this.model = model;
     this.dim = dim;
     this.relationDim = relationDim;
     this.relations = relations;
-    this.trainedNorm = trainedNorm;
+    this.placedNorm = placedNorm;
     this.base = ScoringModels.baseName(model);
     this.reciprocal = ScoringModels.isReciprocal(model);
   }
 
-  private boolean bilinear() {
+  /** True for DistMult and ComplEx (plain or reciprocal): placed along unit query vectors. */
+  public boolean bilinear() {
     return base.equals("distmult") || base.equals("complex");
+  }
+
+  /**
+   * For a training triple (h, r, t) with both rows trained: the mean of t's length along the unit tail
+   * query vector of (h, r) and h's along the unit head query vector of (r, t), i.e. the score per unit
+   * of query length that the trained answers get. Bilinear models only.
+   */
+  public double projection(float[] head, int relation, float[] tail) {
+    return (dot(estimate(head, relation, true), tail) + dot(estimate(tail, relation, false), head)) / 2;
+  }
+
+  private static double dot(float[] a, float[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) s += (double) a[i] * b[i];
+    return s;
   }
 
   /** Human-readable rule, for stats and model.json. */
@@ -63,13 +83,14 @@ public final class Propagation implements Serializable {
               + "r_inverse's phases; mean over embedded neighbours"
           : "RotatE: tail = head rotated by r's phases, head = tail rotated back; mean over embedded neighbours";
       case "distmult" -> String.format(Locale.ROOT, "DistMult%s: each edge's unit query vector (tail: head o %s, "
-          + "head: %s), their sum's direction (the unit vector with the highest summed score), scaled to the "
-          + "trained rows' mean L2 norm %.6g", reciprocal ? ", reciprocal relations" : "",
-          reciprocal ? "r_forward" : "r", reciprocal ? "tail o r_inverse" : "r o tail", trainedNorm);
+          + "head: %s), their sum's direction (the unit vector with the highest summed score), at length %.6g "
+          + "(the trained answers' mean length along their unit query vectors)", reciprocal ? ", reciprocal relations"
+          : "", reciprocal ? "r_forward" : "r", reciprocal ? "tail o r_inverse" : "r o tail", placedNorm);
       case "complex" -> String.format(Locale.ROOT, "ComplEx%s: each edge's unit query vector (tail: head o %s, "
           + "head: %s, complex products), their sum's direction (the unit vector with the highest summed "
-          + "score), scaled to the trained rows' mean L2 norm %.6g", reciprocal ? ", reciprocal relations" : "",
-          reciprocal ? "r_forward" : "r", reciprocal ? "tail o r_inverse" : "conj(r) o tail", trainedNorm);
+          + "score), at length %.6g (the trained answers' mean length along their unit query vectors)",
+          reciprocal ? ", reciprocal relations" : "", reciprocal ? "r_forward" : "r",
+          reciprocal ? "tail o r_inverse" : "conj(r) o tail", placedNorm);
       default -> model + ": no relation transform; mean of the embedded neighbours' vectors";
     };
   }
@@ -128,7 +149,7 @@ public final class Propagation implements Serializable {
       return scale(sum, 1.0 / count);
     }
     double norm = norm(sum);
-    return norm == 0 ? new float[sum.length] : scale(sum, trainedNorm / norm);
+    return norm == 0 ? new float[sum.length] : scale(sum, placedNorm / norm);
   }
 
   private static float[] unit(float[] v) {

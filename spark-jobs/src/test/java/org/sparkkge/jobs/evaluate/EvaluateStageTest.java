@@ -110,7 +110,7 @@ class EvaluateStageTest {
     int[] placed = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
     TrainFixtures.partitionWithout(dir, 2, placed);
     List<String> args = new ArrayList<>(List.of("train", "--output", dir.toString()));
-    args.addAll(TrainFixtures.umlsSettings(2, 1.0));
+    args.addAll(TrainFixtures.umlsSettings(1, 1.0));
     args.addAll(List.of("--set", "train.dim=16"));
     assertEquals(0, Cli.run(args.toArray(new String[0])).exitCode());
     assertEquals(0, Cli.run("export", "--output", dir.toString()).exitCode());

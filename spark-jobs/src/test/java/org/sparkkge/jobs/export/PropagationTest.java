@@ -93,6 +93,10 @@ class PropagationTest {
     float c = (float) (3 / Math.sqrt(2));
     assertArrayEquals(new float[] {c, c}, scaled.combine(sum, 2), 1e-6f);
     assertArrayEquals(new float[] {0, 0}, scaled.combine(new float[] {0, 0}, 2), "estimates that cancel give zero");
+    // projection: h (1, 0), r (1, 1), t (2, 0): t along the unit tail query (1, 0) is 2, h along the unit
+    // head query r o t = (2, 0) -> (1, 0) is 1; their mean 1.5
+    assertEquals(1.5, new Propagation("distmult", 2, 2, new float[] {1, 1}, 1.0)
+        .projection(new float[] {1, 0}, 0, new float[] {2, 0}), 1e-9);
     // translational models average their estimates
     assertArrayEquals(new float[] {0.5f, 0.5f}, new Propagation("transe_l2", 2, 2, new float[] {0, 0}, 3.0)
         .combine(sum, 2));
