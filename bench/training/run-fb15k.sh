@@ -6,7 +6,8 @@
 # Env: BENCH_DATA, BENCH_WORK, BENCH_SETTINGS (extra --set options), BENCH_STRATEGY (partition
 # strategy: random (default), bucket2d or locality; locality tokenizes the base once, with the
 # NodePiece settings of conf/examples/fb15k-237.conf), BENCH_REDUCE_K (k > 0: run the reduce stage
-# with that k before partitioning, so training uses the k-core and export propagates the periphery).
+# with that k before partitioning, so training uses the k-core and export places the periphery; the
+# test metrics are then also printed for the core and periphery regions of metrics.json by_region).
 # Needs: spark-jobs compiled into spark-jobs/target-train (mvn -o -pl spark-jobs -Dkge.target=target-train compile).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -60,6 +61,10 @@ t, e = m["train"], m["evaluation"]
 print(f"P={p} ({sys.argv[4]}) rounds={t['rounds']} filtered_mrr={e['filtered_mrr']:.4f} hits@10={e['filtered_hits@10']:.4f} "
       f"train_s={t['train_seconds_this_run']:.1f} triples/s={t['triples_per_second_this_run']:.0f} "
       f"spark_overhead_s/round={t['spark_overhead_seconds_per_round']:.2f} wall_s(train+export+eval)={wall}")
+for region, r in e.get("by_region", {}).items():
+    if region != "definition":
+        print(f"  {region}: {r['triples']} test triples, filtered_mrr={r.get('mrr', float('nan')):.4f} "
+              f"hits@10={r.get('hits@10', float('nan')):.4f}")
 PY
   uptime
 done
