@@ -43,7 +43,7 @@ public final class TrainStage implements Stage {
 
   @Override
   public String summary() {
-    return "Train embeddings: shards of triples/partitioned on the executors, parameter averaging after every round.";
+    return "Train embeddings on the executors: tasks own disjoint entity partitions, shared relations averaged after every sub-round.";
   }
 
   @Override
