@@ -43,7 +43,7 @@ public final class TrainStage implements Stage {
 
   @Override
   public String summary() {
-    return "Train embeddings on the executors: tasks own disjoint entity partitions, shared relations averaged after every sub-round.";
+    return "Train embeddings on the executors: tasks own disjoint entity partitions, shared relations merged after every sub-round.";
   }
 
   @Override
