@@ -28,7 +28,8 @@ class StratifiedTrainingTest {
     double four = validMrr(dir, 6);
     System.out.printf("STRATIFIED UMLS 6 epochs valid MRR: P=1 %.4f, P=4 %.4f%n", one, four);
     assertTrue(one > 0.6, "P=1 learns: " + one);
-    assertTrue(Math.abs(four - one) < 0.04, "P=4 " + four + " vs P=1 " + one);
+    // four tasks may learn faster than one (their relation changes add up within a sub-round); they must not lose
+    assertTrue(four > one - 0.04, "P=4 " + four + " vs P=1 " + one);
 
     Map<String, Object> round = roundJson(dir, 6);
     assertEquals("stratified", round.get("schedule"));
