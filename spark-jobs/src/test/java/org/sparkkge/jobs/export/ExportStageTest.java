@@ -2,6 +2,8 @@ package org.sparkkge.jobs.export;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkkge.jobs.export.PropagationTest.norm;
+import static org.sparkkge.jobs.export.PropagationTest.unit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -77,7 +79,8 @@ class ExportStageTest {
         estimate = complex ? unit(complexProduct(vectors.get(h), r, 0, false)) : add(vectors.get(h), r, 0, 1);
       } else if (h == 0 && !LEFT_OUT.contains(t)) {
         estimate = complex
-            ? unit(reciprocal ? complexProduct(vectors.get(t), r, 16, false) : complexProduct(vectors.get(t), r, 0, true))
+            ? unit(reciprocal ? complexProduct(vectors.get(t), r, 16, false)
+                : complexProduct(vectors.get(t), r, 0, true))
             : reciprocal ? add(vectors.get(t), r, 16, 1) : add(vectors.get(t), r, 0, -1);
       }
       if (estimate != null) {
@@ -153,18 +156,5 @@ class ExportStageTest {
     double s = 0;
     for (int j = 0; j < a.length; j++) s += (double) a[j] * b[j];
     return s;
-  }
-
-  private static double norm(float[] v) {
-    double s = 0;
-    for (float x : v) s += (double) x * x;
-    return Math.sqrt(s);
-  }
-
-  private static float[] unit(float[] v) {
-    double length = norm(v);
-    float[] out = new float[v.length];
-    for (int j = 0; j < v.length; j++) out[j] = (float) (v[j] / length);
-    return out;
   }
 }

@@ -102,13 +102,13 @@ class PropagationTest {
         .combine(sum, 2));
   }
 
-  private static double norm(float[] v) {
+  static double norm(float[] v) {
     double s = 0;
     for (float x : v) s += (double) x * x;
     return Math.sqrt(s);
   }
 
-  private static float[] unit(float[] v) {
+  static float[] unit(float[] v) {
     double n = norm(v);
     float[] out = new float[v.length];
     for (int i = 0; i < v.length; i++) out[i] = (float) (v[i] / n);
