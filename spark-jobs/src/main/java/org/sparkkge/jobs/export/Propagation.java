@@ -82,17 +82,17 @@ public final class Propagation implements Serializable {
           ? "RotatE, reciprocal relations: tail = head rotated by r_forward's phases, head = tail rotated by "
               + "r_inverse's phases; mean over embedded neighbours"
           : "RotatE: tail = head rotated by r's phases, head = tail rotated back; mean over embedded neighbours";
-      case "distmult" -> String.format(Locale.ROOT, "DistMult%s: each edge's unit query vector (tail: head o %s, "
-          + "head: %s), their sum's direction (the unit vector with the highest summed score), at length %.6g "
-          + "(the trained answers' mean length along their unit query vectors)", reciprocal ? ", reciprocal relations"
-          : "", reciprocal ? "r_forward" : "r", reciprocal ? "tail o r_inverse" : "r o tail", placedNorm);
-      case "complex" -> String.format(Locale.ROOT, "ComplEx%s: each edge's unit query vector (tail: head o %s, "
-          + "head: %s, complex products), their sum's direction (the unit vector with the highest summed "
-          + "score), at length %.6g (the trained answers' mean length along their unit query vectors)",
-          reciprocal ? ", reciprocal relations" : "", reciprocal ? "r_forward" : "r",
-          reciprocal ? "tail o r_inverse" : "conj(r) o tail", placedNorm);
+      case "distmult" -> bilinearRule("DistMult", reciprocal ? "tail o r_inverse" : "r o tail");
+      case "complex" -> bilinearRule("ComplEx", reciprocal ? "tail o r_inverse" : "conj(r) o tail, complex products");
       default -> model + ": no relation transform; mean of the embedded neighbours' vectors";
     };
+  }
+
+  private String bilinearRule(String name, String headQuery) {
+    return String.format(Locale.ROOT, "%s%s: each edge's unit query vector (tail: head o %s, head: %s), their "
+        + "sum's direction (the unit vector with the highest summed score), at length %.6g (the trained answers' "
+        + "mean length along their unit query vectors)", name, reciprocal ? ", reciprocal relations" : "",
+        reciprocal ? "r_forward" : "r", headQuery, placedNorm);
   }
 
   /**
