@@ -27,7 +27,7 @@ import org.sparkkge.jobs.UsageException;
  * @param entityPartitions entity partitions B of the stratified schedule (even); 0 = 2 x shards
  * @param negativePoolRows stratified schedule: rows sampled from all partitions that join every task's table as
  *     extra negative candidates (0 = negatives only from the task's own partitions)
- * @param onDivergence retry (the round again from its checkpoint with halved learning rates, up to
+ * @param onDivergence retry (the round again from its checkpoint, at the same then halved learning rates, up to
  *     divergenceRetries times per round) or fail
  * @param divergenceRetries retries of one diverged round before the run fails
  */

@@ -144,7 +144,7 @@ public final class TrainStage implements Stage {
           attempt.put("task", result.diverged().shard());
           attempt.put("reason", why);
           retried.add(attempt);
-          lrScale /= 2;
+          lrScale = retryScale(lrScale, retried.size());
           context.progress().log(String.format(Locale.ROOT,
               "train: round %d diverged (task %d: %s); retrying it from checkpoint %d with learning rates x %s "
                   + "(train.on-divergence = retry, %d of %d)", round, result.diverged().shard(), why, round - 1,
@@ -204,6 +204,15 @@ public final class TrainStage implements Stage {
   /** The trainer's or the loss check's reason, without the trainer's own advice (the stage gives it once). */
   static String divergenceReason(ShardOutput.Summary diverged) {
     return diverged.diverged().replace("; lower train.lr or train.init-scale", "");
+  }
+
+  /**
+   * The learning-rate scale of retry {@code retry} (1-based) of a diverged round: the first retry keeps
+   * the scale, since a divergence that does not come back at the same rates (a task whose inputs and
+   * seed are unchanged) needs no lower ones; each later retry halves it.
+   */
+  static double retryScale(double scale, int retry) {
+    return retry <= 1 ? scale : scale / 2;
   }
 
   /** The learning-rate scale a checkpoint was trained with (1 before divergences were recorded). */

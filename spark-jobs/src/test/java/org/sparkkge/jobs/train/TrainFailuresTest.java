@@ -34,23 +34,32 @@ class TrainFailuresTest {
   }
 
   @Test
-  void aDivergedRoundIsRetriedWithLowerLearningRatesAndRecorded() throws Exception {
+  void aDivergedRoundIsRetriedAtTheSameThenLowerLearningRatesAndRecorded() throws Exception {
     Path dir = TrainFixtures.umls(tmp.resolve("retry"), 2);
     List<String> args = new ArrayList<>(List.of("train", "--output", dir.toString()));
     args.addAll(TrainFixtures.umlsSettings(2, 1.0));
     // Adagrad steps each coordinate by about lr: at lr 1000 the scores, and the loss, explode; halving the
-    // rates a dozen times brings them back under the limit
+    // rates a dozen times brings them back under the limit. The first retry keeps the rates (a divergence
+    // that does not recur needs no lower ones); this one recurs, so each later retry halves them.
     args.addAll(List.of("--set", "train.lr=1000", "--set", "train.max-loss=30", "--set", "train.divergence-retries=16",
         "--set", "train.validation.every-rounds=0"));
     Cli.Result result = Cli.run(args.toArray(new String[0]));
     assertEquals(0, result.exitCode(), result.toString());
     assertTrue(result.err().contains("train: round 1 diverged (task "), result.err());
-    assertTrue(result.err().contains("retrying it from checkpoint 0 with learning rates x 0.5"), result.err());
+    assertTrue(result.err().contains("retrying it from checkpoint 0 with learning rates x 1.0 "), result.err());
+    assertTrue(result.err().contains("retrying it from checkpoint 0 with learning rates x 0.5 "), result.err());
     Map<String, Object> first = roundJson(dir, 1);
     List<?> attempts = (List<?>) first.get("diverged_attempts");
-    assertTrue(attempts.size() >= 1 && attempts.size() <= 16, first.toString());
+    assertTrue(attempts.size() >= 2 && attempts.size() <= 16, first.toString());
+    List<Double> triedScales = attempts.stream().map(a -> ((Number) ((Map<?, ?>) a).get("lr_scale")).doubleValue())
+        .toList();
+    assertEquals(1.0, triedScales.get(0), 0.0, first.toString());
+    assertEquals(1.0, triedScales.get(1), 0.0, "the first retry keeps the rates: " + first);
+    for (int i = 2; i < triedScales.size(); i++) {
+      assertEquals(triedScales.get(i - 1) / 2, triedScales.get(i), 0.0, "later retries halve: " + first);
+    }
     double scale = ((Number) first.get("lr_scale")).doubleValue();
-    assertEquals(Math.pow(0.5, attempts.size()), scale, 1e-12, "halved once per retry");
+    assertEquals(Math.pow(0.5, attempts.size() - 1), scale, 1e-12, "halved once per retry after the first");
     assertEquals(scale, ((Number) roundJson(dir, 2).get("lr_scale")).doubleValue(), 0.0, "kept for later rounds");
     assertTrue(((Number) roundJson(dir, 2).get("mean_loss")).doubleValue() < 30);
 
@@ -60,7 +69,7 @@ class TrainFailuresTest {
     args.addAll(List.of("--set", "train.divergence-retries=2"));
     Cli.Result failed = Cli.run(args.toArray(new String[0]));
     assertEquals(1, failed.exitCode(), failed.toString());
-    assertTrue(failed.err().contains("(after 2 retries with learning rates x 0.25)"), failed.err());
+    assertTrue(failed.err().contains("(after 2 retries with learning rates x 0.5)"), failed.err());
   }
 
   @SuppressWarnings("unchecked")
