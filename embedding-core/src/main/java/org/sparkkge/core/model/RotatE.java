@@ -1,5 +1,6 @@
 package org.sparkkge.core.model;
 
+import static org.sparkkge.core.NativeScalars.of;
 import static org.sparkkge.core.model.ScoringModel.imagPart;
 import static org.sparkkge.core.model.ScoringModel.realPart;
 
@@ -57,7 +58,7 @@ public final class RotatE implements ScoringModel {
     }
 
     private static NDArray modulusSum(NDArray re, NDArray im) {
-        return re.square().add(im.square()).add(EPS).sqrt().sum(new int[] {-1});
+        return re.square().add(im.square()).add(of(re, EPS)).sqrt().sum(new int[] {-1});
     }
 
     private static NDArray broadcastScores(NDArray[] query, NDArray candidates) {

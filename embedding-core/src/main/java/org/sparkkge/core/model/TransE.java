@@ -1,5 +1,7 @@
 package org.sparkkge.core.model;
 
+import static org.sparkkge.core.NativeScalars.of;
+
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -38,7 +40,7 @@ public final class TransE implements ScoringModel {
         if (norm == 1) {
             return diff.abs().sum(new int[] {-1}).neg();
         }
-        return diff.square().sum(new int[] {-1}).add(EPS).sqrt().neg();
+        return diff.square().sum(new int[] {-1}).add(of(diff, EPS)).sqrt().neg();
     }
 
     @Override
@@ -59,6 +61,7 @@ public final class TransE implements ScoringModel {
         NDArray qq = query.square().sum(new int[] {-1}, true); // (K, c, 1)
         NDArray cc = candidates.square().sum(new int[] {-1}).expandDims(1); // (K, 1, N)
         NDArray qc = query.batchMatMul(candidates.transpose(0, 2, 1)); // (K, c, N)
-        return qq.add(cc).sub(qc.mul(2)).maximum(0).add(EPS).sqrt().neg();
+        NDArray squared = qq.add(cc).sub(qc.mul(of(qc, 2f)));
+        return squared.maximum(of(squared, 0f)).add(of(squared, EPS)).sqrt().neg();
     }
 }

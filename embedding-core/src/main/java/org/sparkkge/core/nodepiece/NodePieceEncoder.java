@@ -1,5 +1,7 @@
 package org.sparkkge.core.nodepiece;
 
+import static org.sparkkge.core.NativeScalars.of;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -148,7 +150,8 @@ public final class NodePieceEncoder {
             parts.add(ShardTrainer.gatherRows(w.get(RELATIONS), manager.create(relIdx)).reshape(u, m * dim));
         }
         NDArray x = parts.size() == 1 ? parts.get(0) : NDArrays.concat(new NDList(parts), 1);
-        NDArray hidden = x.matMul(w.get(W1)).add(w.get(B1)).maximum(0f);
+        NDArray preActivation = x.matMul(w.get(W1)).add(w.get(B1));
+        NDArray hidden = preActivation.maximum(of(preActivation, 0f));
         return hidden.matMul(w.get(W2)).add(w.get(B2));
     }
 }

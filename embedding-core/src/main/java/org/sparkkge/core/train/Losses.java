@@ -1,5 +1,7 @@
 package org.sparkkge.core.train;
 
+import static org.sparkkge.core.NativeScalars.of;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -17,13 +19,13 @@ public final class Losses {
         float margin = config.margin();
         NDArray perPositive = switch (config.loss()) {
             // raising every negative by the margin = lowering the positive by it: (K, c) floats, not (K, c, M)
-            case "softmax" -> softmax(config.softmaxMargin() == 0 ? pos : pos.sub(config.softmaxMargin()), neg);
+            case "softmax" -> softmax(config.softmaxMargin() == 0 ? pos : pos.sub(of(pos, config.softmaxMargin())), neg);
             case "margin" -> marginRanking(pos, neg, margin);
             case "logistic" -> logistic(pos, neg, margin);
             case "adversarial" -> selfAdversarial(pos, neg, margin, config.adversarialTemperature());
             default -> throw new IllegalArgumentException("unknown loss '" + config.loss() + "'");
         };
-        return perPositive.mul(weights).sum().div(weights.sum().maximum(1f));
+        return perPositive.mul(weights).sum().div(atLeastOne(weights.sum()));
     }
 
     /**
@@ -33,7 +35,7 @@ public final class Losses {
     public static NDArray oneVsAll(NDArray pos, NDArray scores, NDArray weights) {
         NDArray max = scores.max(new int[] {-1}, true).stopGradient();
         NDArray logSumExp = scores.sub(max).exp().sum(new int[] {-1}).log().add(max.squeeze(-1));
-        return logSumExp.sub(pos).mul(weights).sum().div(weights.sum().maximum(1f));
+        return logSumExp.sub(pos).mul(weights).sum().div(atLeastOne(weights.sum()));
     }
 
     /** Cross-entropy of the positive against itself plus its negatives. */
@@ -44,23 +46,29 @@ public final class Losses {
 
     /** Mean over negatives of max(0, margin - pos + neg). */
     static NDArray marginRanking(NDArray pos, NDArray neg, float margin) {
-        return neg.sub(pos.expandDims(-1)).add(margin).maximum(0f).mean(new int[] {-1});
+        NDArray violation = neg.sub(pos.expandDims(-1)).add(of(neg, margin));
+        return violation.maximum(of(violation, 0f)).mean(new int[] {-1});
     }
 
     /** -log sigma(gamma + pos) - mean log sigma(-(gamma + neg)). */
     static NDArray logistic(NDArray pos, NDArray neg, float gamma) {
-        return softplus(pos.add(gamma).neg()).add(softplus(neg.add(gamma)).mean(new int[] {-1}));
+        return softplus(pos.add(of(pos, gamma)).neg()).add(softplus(neg.add(of(neg, gamma))).mean(new int[] {-1}));
     }
 
     /** RotatE's self-adversarial loss: negatives weighted by softmax(alpha * score), weights not trained. */
     static NDArray selfAdversarial(NDArray pos, NDArray neg, float gamma, float temperature) {
-        NDArray shifted = neg.add(gamma);
-        NDArray weights = shifted.mul(temperature).softmax(-1).stopGradient();
-        return softplus(pos.add(gamma).neg()).add(weights.mul(softplus(shifted)).sum(new int[] {-1}));
+        NDArray shifted = neg.add(of(neg, gamma));
+        NDArray weights = shifted.mul(of(shifted, temperature)).softmax(-1).stopGradient();
+        return softplus(pos.add(of(pos, gamma)).neg()).add(weights.mul(softplus(shifted)).sum(new int[] {-1}));
+    }
+
+    /** max(total, 1): the divisor of a weighted mean (all-zero weights give 0, not NaN). */
+    static NDArray atLeastOne(NDArray total) {
+        return total.maximum(of(total, 1f));
     }
 
     /** Numerically stable log(1 + exp(x)). */
     static NDArray softplus(NDArray x) {
-        return x.maximum(0f).add(x.abs().neg().exp().add(1f).log());
+        return x.maximum(of(x, 0f)).add(x.abs().neg().exp().add(of(x, 1f)).log());
     }
 }

@@ -1,5 +1,7 @@
 package org.sparkkge.core.train;
 
+import static org.sparkkge.core.NativeScalars.of;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -194,7 +196,7 @@ public final class ShardTrainer {
                     loss = sampledLoss(manager, model, entityRows, h, r, t, weights, b, config, dim);
                 }
                 if (config.regWeight() > 0 && !"none".equals(config.regularizer())) {
-                    loss = loss.add(regularization(config.regularizer(), h, r, t, weights).mul(config.regWeight()));
+                    loss = loss.add(regularization(config.regularizer(), h, r, t, weights).mul(of(h, config.regWeight())));
                 }
                 lossValue = loss.getFloat();
                 long forwardDone = System.nanoTime();
@@ -276,11 +278,11 @@ public final class ShardTrainer {
     private static NDArray regularization(String kind, NDArray h, NDArray r, NDArray t, NDArray weights) {
         NDArray sum = null;
         for (NDArray x : new NDArray[] {h, r, t}) {
-            NDArray term = "n3".equals(kind) ? x.abs().pow(3) : x.square();
+            NDArray term = "n3".equals(kind) ? x.abs().mul(x.square()) : x.square();
             NDArray s = term.sum(new int[] {-1});
             sum = sum == null ? s : sum.add(s);
         }
-        return sum.mul(weights).sum().div(weights.sum().maximum(1f));
+        return sum.mul(weights).sum().div(Losses.atLeastOne(weights.sum()));
     }
 
     private static int[] permutation(int n, Random random) {

@@ -20,6 +20,7 @@ import org.sparkkge.core.TripleArrays;
 import org.sparkkge.core.data.KgDataset;
 import org.sparkkge.core.eval.EvaluationResult;
 import org.sparkkge.core.eval.LinkPredictionEvaluator;
+import org.sparkkge.core.train.GarbageCollectionDuringTrainingTest;
 import org.sparkkge.core.train.ShardTrainer;
 import org.sparkkge.core.train.TrainerProbe;
 
@@ -90,6 +91,19 @@ class NodePieceTest {
         float[] fresh = Arrays.copyOfRange(rows, 32, 64);
         for (float v : fresh) assertTrue(Float.isFinite(v));
         assertFalse(Arrays.equals(fresh, Arrays.copyOfRange(rows, 0, 32)));
+    }
+
+    @Test
+    void theEncoderTrainsTheSameWhileTheCollectorRuns() throws Exception {
+        TrainConfig shortRun = config.toBuilder().epochs(3).build();
+        ModelParameters start = NodePieceEncoder.initialize(shortRun, tokens, umls.numRelations());
+        TrainResult alone = ShardTrainer.train(umls.train(), start, shortRun, Device.cpu(), tokens);
+        TrainResult underCollection = GarbageCollectionDuringTrainingTest.whileCollectorRuns(
+                () -> ShardTrainer.train(umls.train(), start, shortRun, Device.cpu(), tokens));
+        for (int i = 0; i < 7; i++) {
+            assertArrayEquals(alone.params().encoder().get(i).values(), underCollection.params().encoder().get(i).values());
+        }
+        assertArrayEquals(alone.params().relations(), underCollection.params().relations());
     }
 
     @Test
