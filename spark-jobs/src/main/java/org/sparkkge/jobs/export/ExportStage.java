@@ -110,8 +110,10 @@ public final class ExportStage implements Stage {
       JavaPairRDD<Integer, int[]> byTail = edges.mapToPair(e -> new Tuple2<>(e[2], e));
       Propagation propagation = new Propagation(model, dim, shared.relationDim(), shared.relations(), 0);
       if (propagation.bilinear()) {
-        propagation = new Propagation(model, dim, shared.relationDim(), shared.relations(),
-            meanProjection(jsc.broadcast(propagation), byHead, known));
+        // the placed length comes from the trained triples, scored with the same rule
+        Broadcast<Propagation> unscaled = jsc.broadcast(propagation);
+        propagation = propagation.withPlacedNorm(meanProjection(unscaled, byHead, known));
+        unscaled.destroy();
       }
       Broadcast<Propagation> rule = jsc.broadcast(propagation);
       JavaPairRDD<Integer, float[]> embedded = known;

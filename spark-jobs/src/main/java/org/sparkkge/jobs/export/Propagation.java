@@ -52,6 +52,11 @@ public final class Propagation implements Serializable {
     this.reciprocal = ScoringModels.isReciprocal(model);
   }
 
+  /** The same rule with bilinear placed entities at length {@code norm}. */
+  public Propagation withPlacedNorm(double norm) {
+    return new Propagation(model, dim, relationDim, relations, norm);
+  }
+
   /** True for DistMult and ComplEx (plain or reciprocal): placed along unit query vectors. */
   public boolean bilinear() {
     return base.equals("distmult") || base.equals("complex");
