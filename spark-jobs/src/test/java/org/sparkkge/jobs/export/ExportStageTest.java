@@ -2,6 +2,7 @@ package org.sparkkge.jobs.export;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkkge.jobs.export.PropagationTest.dot;
 import static org.sparkkge.jobs.export.PropagationTest.norm;
 import static org.sparkkge.jobs.export.PropagationTest.unit;
 
@@ -150,11 +151,5 @@ class ExportStageTest {
       out[8 + k] = b * c + a * d;
     }
     return out;
-  }
-
-  private static double dot(float[] a, float[] b) {
-    double s = 0;
-    for (int j = 0; j < a.length; j++) s += (double) a[j] * b[j];
-    return s;
   }
 }

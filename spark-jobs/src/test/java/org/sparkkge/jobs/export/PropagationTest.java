@@ -102,6 +102,12 @@ class PropagationTest {
         .combine(sum, 2));
   }
 
+  static double dot(float[] a, float[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) s += (double) a[i] * b[i];
+    return s;
+  }
+
   static double norm(float[] v) {
     double s = 0;
     for (float x : v) s += (double) x * x;
