@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.sparkkge.partitioner.Anchors;
 import org.sparkkge.partitioner.EdgePartitioner;
 import org.sparkkge.partitioner.KCore;
 import org.sparkkge.partitioner.KCoreStats;
@@ -23,8 +24,10 @@ import org.sparkkge.partitioner.TokenizeConfig;
 /**
  * Times the partitioner algorithms on one generated KG (see {@link SyntheticKg}) in this JVM:
  * k-core (core numbers written), reduce + periphery at k = 2, NodePiece tokenize (anchors, BFS,
- * relations, written), and the three edge-partitioning strategies (written + quality). Prints one
- * line per stage with wall seconds and the peak JVM heap during the stage, then the process peak RSS.
+ * relations, written), PageRank anchor choice, and the three edge-partitioning strategies (written +
+ * quality). Prints one line per stage with wall seconds and the peak JVM heap during the stage, then
+ * the process peak RSS. The classes on the class path decide which implementation runs; run.sh runs
+ * the current one and, with BENCH_BASELINE, an earlier revision's, in separate JVMs.
  *
  * <p>Usage: PartitionerBench DATA_DIR WORK_DIR RESULTS_TSV [ANCHORS=1000] [K=20] [M=12] [SHARDS=8]
  */
@@ -35,6 +38,8 @@ public final class PartitionerBench {
             .filter(pool -> pool.getType() == MemoryType.HEAP).toList();
 
     private static String resultsFile;
+    /** Which implementation this JVM runs (bench.label), a column of the results. */
+    private static final String LABEL = System.getProperty("bench.label", "current");
     private static long triplesCount;
 
     static <T> T stage(String name, Supplier<T> work) {
@@ -43,7 +48,7 @@ public final class PartitionerBench {
         T result = work.get();
         double seconds = (System.nanoTime() - start) / 1e9;
         long peak = HEAP.stream().mapToLong(pool -> pool.getPeakUsage().getUsed()).sum();
-        String line = String.format("%d\t%s\t%.2f\t%d", triplesCount, name, seconds, peak >> 20);
+        String line = String.format("%d\t%s\t%s\t%.2f\t%d", triplesCount, LABEL, name, seconds, peak >> 20);
         System.out.printf("stage %-22s %8.2f s   heap peak %6d MiB%n", name, seconds, peak >> 20);
         try {
             Files.writeString(Path.of(resultsFile), line + "\n", java.nio.file.StandardOpenOption.CREATE,
@@ -87,7 +92,13 @@ public final class PartitionerBench {
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", System.getProperty("bench.partitions", "8"))
                 .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+                // As the CLI's sessions: Pregel checkpoints every 10 supersteps (the hand-written loops of
+                // earlier revisions checkpoint every 4 rounds into the same directory when it is set).
+                .config("spark.graphx.pregel.checkpointInterval", "10")
                 .getOrCreate();
+        Path checkpoints = Path.of(work, "checkpoints");
+        Files.createDirectories(checkpoints);
+        spark.sparkContext().setCheckpointDir(checkpoints.toString());
         Dataset<Row> triples = spark.read().parquet(data + "/triples").cache();
         triplesCount = triples.count();
         System.out.printf("input %s: %d triples, %d entities, %d relations; anchors %d, k %d, m %d, shards %d%n",
@@ -96,6 +107,13 @@ public final class PartitionerBench {
         List<String> stages = List.of(System.getProperty("bench.stages", "kcore,tokenize,partition").split(","));
         if (stages.contains("kcore")) {
             runKCore(spark, triples, entities, work);
+        }
+        if (stages.contains("pagerank")) {
+            // PageRank alone: the anchor choice by PageRank (the API both implementations share).
+            TokenizeConfig config = TokenizeConfig.DEFAULTS.withAnchors(anchors, k, m)
+                    .withStrategy(Anchors.Strategy.PAGERANK);
+            Anchors.Selection chosen = stage("pagerank_anchors", () -> Anchors.select(triples, config));
+            System.out.printf("  %s%n", chosen);
         }
         if (stages.contains("tokenize")) {
             TokenizeConfig config = TokenizeConfig.DEFAULTS.withAnchors(anchors, k, m);

@@ -10,13 +10,18 @@ import java.util.List;
 import java.util.TreeMap;
 
 import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.graphx.EdgeDirection;
+import org.apache.spark.graphx.EdgeTriplet;
+import org.apache.spark.graphx.Graph;
+import org.apache.spark.graphx.Pregel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,9 +32,10 @@ import scala.Tuple2;
  * parallel edges merged, self-loops not counted), distributed.
  *
  * <p>Core numbers follow Montresor, De Pellegrini and Miorandi ("Distributed k-core decomposition",
- * 2013): every vertex starts with its degree as estimate and repeatedly replaces it by the h-index of
- * its neighbours' estimates (capped by its own) until no estimate changes; the fixed point is the exact
- * core number. Per-vertex work per round is its degree; nothing per vertex reaches the driver.
+ * 2013), as a GraphX Pregel program: every vertex starts with its degree as estimate and repeatedly
+ * replaces it by the h-index of its neighbours' estimates (capped by its own) until no estimate
+ * changes; the fixed point is the exact core number. Only vertices whose estimate changed send, and
+ * what they send is the change. Nothing per vertex reaches the driver.
  */
 public final class KCore {
     private static final Logger LOG = LoggerFactory.getLogger(KCore.class);
@@ -55,125 +61,187 @@ public final class KCore {
     public static Dataset<Row> coreNumbers(Dataset<Row> triples, long numEntities) {
         Graphs.requireTriples(triples);
         Graphs.requireEntityIdsBelow(triples, numEntities);
-        SparkSession spark = triples.sparkSession();
-        VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(spark));
-        JavaPairRDD<Integer, int[]> adjacency = Graphs.adjacency(triples, partitioner);
+        UndirectedGraph graph = UndirectedGraph.of(triples);
+        try {
+            return coreNumbers(graph, triples, numEntities);
+        } finally {
+            graph.release();
+        }
+    }
 
-        // Round 1 acts as if every vertex had just changed from "unknown" to its degree.
-        JavaPairRDD<Integer, CoreState> state = adjacency.mapValues(neighbours -> {
-            int[] unknown = new int[neighbours.length];
-            java.util.Arrays.fill(unknown, Integer.MAX_VALUE);
-            return new CoreState(neighbours, unknown, neighbours.length, true);
-        });
-        Graphs.Rounds rounds = new Graphs.Rounds();
-        int round = 0;
-        long changed;
-        do {
-            round++;
-            // Only vertices whose estimate changed tell their neighbours (Montresor et al.); a vertex
-            // keeps its neighbours' last estimates, so quiet vertices cost nothing but a pass over state.
-            JavaPairRDD<Integer, Long> received = state.filter(vertex -> vertex._2().changed)
-                    .flatMapToPair(vertex -> {
-                        CoreState sender = vertex._2();
-                        long message = ((long) vertex._1() << 32) | sender.core;
-                        List<Tuple2<Integer, Long>> out = new ArrayList<>(sender.neighbours.length);
-                        for (int neighbour : sender.neighbours) {
-                            out.add(new Tuple2<>(neighbour, message));
-                        }
-                        return out.iterator();
-                    });
-            // Only the messages are grouped and hashed; the state streams past them (a cogroup would
-            // also put every vertex's state into a hash map, every round, though late rounds touch few).
-            JavaPairRDD<Integer, CoreState> next = Graphs.zipCoPartitioned(state,
-                            received.groupByKey(partitioner), KCore::updatePartition)
-                    .persist(StorageLevel.MEMORY_AND_DISK());
-            rounds.begin(next, round);
-            changed = next.filter(vertex -> vertex._2().changed).count();
-            rounds.computed(next, round);
-            state = next;
-            if (round == 1) {
-                adjacency.unpersist(false);
-            }
-            LOG.debug("k-core round {}: {} estimates changed", round, changed);
-        } while (changed > 0);
-        LOG.info("k-core converged after {} rounds", round);
-        JavaPairRDD<Integer, Integer> estimate = state.mapValues(vertex -> vertex.core);
-        Dataset<Row> cores = spark.createDataFrame(
-                estimate.map(vertex -> RowFactory.create(vertex._1(), vertex._2())), CORE_SCHEMA);
+    /**
+     * As {@link #coreNumbers(Dataset, long)} on a graph already built from {@code triples}. The result
+     * is computed (and saved to the checkpoint directory, when the context has one) before this returns.
+     */
+    public static Dataset<Row> coreNumbers(UndirectedGraph graph, Dataset<Row> triples, long numEntities) {
+        SparkSession spark = graph.spark();
+        Graph<CoreVertex, Object> start = graph.graph().mapVertices(
+                (GraphX.F2<Object, Object, CoreVertex>) (id, degree) -> CoreVertex.start((Integer) degree),
+                GraphX.tag(CoreVertex.class), null);
+        Graph<CoreVertex, Object> done = Pregel.apply(start, CoreDelta.START, Integer.MAX_VALUE,
+                EdgeDirection.Either(),
+                (GraphX.F3<Object, CoreVertex, CoreDelta, CoreVertex>) (id, vertex, delta) -> vertex.receive(delta),
+                (GraphX.F1<EdgeTriplet<CoreVertex, Object>, scala.collection.Iterator<Tuple2<Object, CoreDelta>>>)
+                        KCore::announce,
+                (GraphX.F2<CoreDelta, CoreDelta, CoreDelta>) CoreDelta::merge,
+                GraphX.tag(CoreVertex.class), GraphX.byteTag(), GraphX.tag(CoreDelta.class));
+        JavaRDD<Row> estimates = GraphX.saveResult(done.vertices().toJavaRDD()
+                .map(v -> RowFactory.create(((Long) v._1()).intValue(), v._2().estimate, v._2().round)));
+        done.unpersist(false);
+        Row rounds = spark.createDataFrame(estimates, ROUND_SCHEMA).agg(functions.max("round")).first();
+        LOG.info("k-core converged after {} supersteps", rounds.isNullAt(0) ? 0 : rounds.getInt(0));
+        Dataset<Row> cores = spark.createDataFrame(estimates, ROUND_SCHEMA).select("id", "core_number");
         Dataset<Row> all = Graphs.entityIds(spark, triples, numEntities);
         return all.join(cores, all.col("id").equalTo(cores.col("id")), "left")
                 .select(all.col("id"), coalesce(cores.col("core_number"), lit(0)).as("core_number"));
     }
 
-    private static java.util.Iterator<Tuple2<Integer, CoreState>> updatePartition(
-            java.util.Iterator<Tuple2<Integer, CoreState>> states,
-            java.util.Iterator<Tuple2<Integer, Iterable<Long>>> messages) {
-        java.util.Map<Integer, Iterable<Long>> byVertex = new java.util.HashMap<>();
-        while (messages.hasNext()) {
-            Tuple2<Integer, Iterable<Long>> vertex = messages.next();
-            byVertex.put(vertex._1(), vertex._2());
-        }
-        return new java.util.Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return states.hasNext();
-            }
+    private static final StructType ROUND_SCHEMA = new StructType()
+            .add("id", DataTypes.IntegerType, false)
+            .add("core_number", DataTypes.IntegerType, false)
+            .add("round", DataTypes.IntegerType, false);
 
-            @Override
-            public Tuple2<Integer, CoreState> next() {
-                Tuple2<Integer, CoreState> vertex = states.next();
-                Iterable<Long> heard = byVertex.get(vertex._1());
-                return new Tuple2<>(vertex._1(), vertex._2().update(heard == null ? List.of() : heard));
-            }
-        };
+    /**
+     * Send step of the k-core program: along an edge, each end whose estimate changed in the superstep
+     * that just ran tells the other end (old value out, new value in). Superstep numbers tell a fresh
+     * change from an old one: Pregel also runs this on edges whose other end alone was active, and
+     * resending an old change would count it twice.
+     */
+    private static scala.collection.Iterator<Tuple2<Object, CoreDelta>> announce(EdgeTriplet<CoreVertex, Object> edge) {
+        CoreVertex source = edge.srcAttr();
+        CoreVertex target = edge.dstAttr();
+        int current = Math.max(source.round, target.round);
+        boolean fromSource = source.changedInRound == current;
+        boolean fromTarget = target.changedInRound == current;
+        if (fromSource && fromTarget) {
+            return GraphX.messages(List.of(new Tuple2<>(edge.dstId(), source.announcement(current + 1)),
+                    new Tuple2<>(edge.srcId(), target.announcement(current + 1))));
+        }
+        if (fromSource) {
+            return GraphX.message(edge.dstId(), source.announcement(current + 1));
+        }
+        if (fromTarget) {
+            return GraphX.message(edge.srcId(), target.announcement(current + 1));
+        }
+        return GraphX.noMessages();
     }
 
     /**
-     * Per-vertex state: sorted neighbours, the last estimate heard from each (aligned), the vertex's own
-     * estimate, and whether it changed in the last round (then it must tell its neighbours).
+     * A vertex of the k-core program (Montresor, De Pellegrini and Miorandi): its estimate (starts at
+     * its degree, never rises), the value its neighbours last heard from it before the latest change
+     * ({@code previous}, -1 before the first), the superstep of that change and of the latest
+     * superstep it ran, and how many neighbours hold each estimate: {@code histogram[v]} counts the
+     * neighbours whose estimate is v, those above the vertex's own estimate counted at it (the
+     * h-index caps them there anyway). O(estimate) state instead of one entry per neighbour.
      */
-    static final class CoreState implements java.io.Serializable {
-        final int[] neighbours;
-        final int[] estimates;
-        final int core;
-        final boolean changed;
+    static final class CoreVertex implements java.io.Serializable {
+        final int estimate;
+        final int previous;
+        final int changedInRound;
+        final int round;
+        final int[] histogram;
 
-        CoreState(int[] neighbours, int[] estimates, int core, boolean changed) {
-            this.neighbours = neighbours;
-            this.estimates = estimates;
-            this.core = core;
-            this.changed = changed;
+        CoreVertex(int estimate, int previous, int changedInRound, int round, int[] histogram) {
+            this.estimate = estimate;
+            this.previous = previous;
+            this.changedInRound = changedInRound;
+            this.round = round;
+            this.histogram = histogram;
         }
 
-        /** Applies (sender << 32 | estimate) messages and recomputes the estimate if any arrived. */
-        CoreState update(Iterable<Long> messages) {
-            java.util.Iterator<Long> it = messages.iterator();
-            if (!it.hasNext()) {
-                return changed ? new CoreState(neighbours, estimates, core, false) : this;
+        static CoreVertex start(int degree) {
+            return new CoreVertex(degree, -1, 0, 0, new int[degree + 1]);
+        }
+
+        /**
+         * What the neighbours hear from this vertex's latest change, for superstep {@code round}; an
+         * estimate only falls, so the new value sorts before the withdrawn one.
+         */
+        CoreDelta announcement(int round) {
+            return previous < 0 ? new CoreDelta(round, new long[] {CoreDelta.entry(estimate, 1)})
+                    : new CoreDelta(round, new long[] {CoreDelta.entry(estimate, 1), CoreDelta.entry(previous, -1)});
+        }
+
+        CoreVertex receive(CoreDelta delta) {
+            if (delta.round == 0) {
+                return this;
             }
-            int[] heard = estimates.clone();
-            while (it.hasNext()) {
-                long message = it.next();
-                int slot = java.util.Arrays.binarySearch(neighbours, (int) (message >> 32));
-                heard[slot] = (int) message;
+            int[] counts = histogram.clone();
+            for (long entry : delta.entries) {
+                counts[Math.min(CoreDelta.value(entry), estimate)] += CoreDelta.count(entry);
             }
-            int updated = Math.min(core, hIndex(heard, core));
-            return new CoreState(neighbours, heard, updated, updated != core);
+            int updated = hIndex(counts, estimate);
+            if (updated >= estimate) {
+                return new CoreVertex(estimate, previous, changedInRound, delta.round, counts);
+            }
+            int[] folded = java.util.Arrays.copyOf(counts, updated + 1);
+            for (int v = updated + 1; v < counts.length; v++) {
+                folded[updated] += counts[v];
+            }
+            return new CoreVertex(updated, estimate, delta.round, delta.round, folded);
         }
     }
 
     /**
-     * The h-index of the neighbours' estimates, capped by the vertex's own estimate: the largest h such
-     * that at least h neighbours have estimate >= h. Values above the cap count as the cap.
+     * Changes of neighbour estimates for one superstep: entries {@code value << 32 | count} (count
+     * signed: +1 for a new value, -1 for a withdrawn one), ascending by value, zero counts dropped.
      */
-    static int hIndex(int[] neighbourEstimates, int cap) {
-        int[] atLeast = new int[cap + 1];
-        for (int value : neighbourEstimates) {
-            atLeast[Math.min(value, cap)]++;
+    static final class CoreDelta implements java.io.Serializable {
+        static final CoreDelta START = new CoreDelta(0, new long[0]);
+
+        final int round;
+        final long[] entries;
+
+        CoreDelta(int round, long[] entries) {
+            this.round = round;
+            this.entries = entries;
         }
+
+        static long entry(int value, int count) {
+            return ((long) value << 32) | (count & 0xffffffffL);
+        }
+
+        static int value(long entry) {
+            return (int) (entry >>> 32);
+        }
+
+        static int count(long entry) {
+            return (int) entry;
+        }
+
+        static CoreDelta merge(CoreDelta a, CoreDelta b) {
+            long[] out = new long[a.entries.length + b.entries.length];
+            int i = 0;
+            int j = 0;
+            int n = 0;
+            while (i < a.entries.length || j < b.entries.length) {
+                long next;
+                if (j >= b.entries.length || (i < a.entries.length && value(a.entries[i]) < value(b.entries[j]))) {
+                    next = a.entries[i++];
+                } else if (i >= a.entries.length || value(b.entries[j]) < value(a.entries[i])) {
+                    next = b.entries[j++];
+                } else {
+                    next = entry(value(a.entries[i]), count(a.entries[i]) + count(b.entries[j]));
+                    i++;
+                    j++;
+                }
+                if (count(next) != 0) {
+                    out[n++] = next;
+                }
+            }
+            return new CoreDelta(Math.max(a.round, b.round), java.util.Arrays.copyOf(out, n));
+        }
+    }
+
+    /**
+     * The h-index of the neighbours' estimates given as a histogram capped at {@code cap} (index v:
+     * how many neighbours have estimate v, or at least cap for index cap): the largest h such that at
+     * least h neighbours have estimate >= h.
+     */
+    static int hIndex(int[] countsByEstimate, int cap) {
         int count = 0;
         for (int h = cap; h > 0; h--) {
-            count += atLeast[h];
+            count += countsByEstimate[h];
             if (count >= h) {
                 return h;
             }
@@ -202,48 +270,59 @@ public final class KCore {
      * empty). This is the order in which the periphery gets embeddings after training on the core.
      */
     public static Dataset<Row> peripheryLayers(Dataset<Row> triples, Dataset<Row> coreNumbers, int k) {
-        Graphs.requireIntColumns(coreNumbers, "core numbers", "id", "core_number");
-        SparkSession spark = triples.sparkSession();
-        VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(spark));
-        JavaPairRDD<Integer, int[]> adjacency = Graphs.adjacency(triples, partitioner);
-
-        JavaPairRDD<Integer, Integer> reached = coreNumbers.filter(col("core_number").geq(k))
-                .select("id").javaRDD()
-                .mapToPair(row -> new Tuple2<>(row.getInt(0), 0))
-                .partitionBy(partitioner)
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        JavaPairRDD<Integer, Integer> frontier = reached;
-        Graphs.Rounds rounds = new Graphs.Rounds();
-        long frontierSize = reached.count();
-        rounds.computed(reached, 0);
-        int layer = 0;
-        while (frontierSize > 0) {
-            layer++;
-            final int distance = layer;
-            JavaPairRDD<Integer, Integer> next = Graphs.toNeighbours(adjacency, frontier)
-                    .mapValues(ignored -> distance)
-                    .reduceByKey(partitioner, Math::min)
-                    .subtractByKey(reached, partitioner)
-                    .persist(StorageLevel.MEMORY_AND_DISK());
-            frontierSize = next.count();
-            JavaPairRDD<Integer, Integer> grown = reached.union(next).persist(StorageLevel.MEMORY_AND_DISK());
-            rounds.begin(grown, layer);
-            grown.count();
-            rounds.computed(grown, layer);
-            if (frontier != reached) {
-                frontier.unpersist(false);
-            }
-            reached = grown;
-            frontier = next;
+        UndirectedGraph graph = UndirectedGraph.of(triples);
+        try {
+            return peripheryLayers(graph, coreNumbers, k);
+        } finally {
+            graph.release();
         }
-        Dataset<Row> layers = spark.createDataFrame(
-                reached.map(vertex -> RowFactory.create(vertex._1(), vertex._2())),
+    }
+
+    /**
+     * As {@link #peripheryLayers(Dataset, Dataset, int)} on a graph already built from the triples: a
+     * Pregel breadth-first search from every core vertex at once (a vertex takes the smallest distance
+     * offered and passes distance + 1 on). Computed before this returns.
+     */
+    public static Dataset<Row> peripheryLayers(UndirectedGraph graph, Dataset<Row> coreNumbers, int k) {
+        Graphs.requireIntColumns(coreNumbers, "core numbers", "id", "core_number");
+        SparkSession spark = graph.spark();
+        JavaPairRDD<Object, Object> inCore = coreNumbers.filter(col("core_number").geq(k)).select("id").javaRDD()
+                .mapToPair(row -> new Tuple2<>((Object) (long) row.getInt(0), (Object) 0));
+        Graph<Object, Object> start = graph.graph().outerJoinVertices(inCore.rdd(),
+                (GraphX.F3<Object, Object, scala.Option<Object>, Object>) (id, degree, core) ->
+                        core.isDefined() ? 0 : Integer.MAX_VALUE,
+                GraphX.intTag(), GraphX.intTag(), null);
+        Graph<Object, Object> done = Pregel.apply(start, (Object) Integer.MAX_VALUE, Integer.MAX_VALUE,
+                EdgeDirection.Either(),
+                (GraphX.F3<Object, Object, Object, Object>) (id, distance, offered) ->
+                        Math.min((Integer) distance, (Integer) offered),
+                (GraphX.F1<EdgeTriplet<Object, Object>, scala.collection.Iterator<Tuple2<Object, Object>>>)
+                        KCore::offerDistance,
+                (GraphX.F2<Object, Object, Object>) (a, b) -> Math.min((Integer) a, (Integer) b),
+                GraphX.intTag(), GraphX.byteTag(), GraphX.intTag());
+        JavaRDD<Row> reached = GraphX.saveResult(done.vertices().toJavaRDD()
+                .filter(v -> (Integer) v._2() != Integer.MAX_VALUE)
+                .map(v -> RowFactory.create(((Long) v._1()).intValue(), v._2())));
+        done.unpersist(false);
+        Dataset<Row> layers = spark.createDataFrame(reached,
                 new StructType().add("layer_id", DataTypes.IntegerType, false)
                         .add("layer", DataTypes.IntegerType, false));
-        adjacency.unpersist(false);
         return coreNumbers.join(layers, coreNumbers.col("id").equalTo(layers.col("layer_id")), "left")
                 .select(coreNumbers.col("id"), coreNumbers.col("core_number"),
                         coalesce(layers.col("layer"), lit(UNREACHABLE)).as("layer"));
+    }
+
+    /** Send step of the BFS: an end one hop closer than the other end's distance offers it that distance. */
+    private static scala.collection.Iterator<Tuple2<Object, Object>> offerDistance(EdgeTriplet<Object, Object> edge) {
+        int source = (Integer) edge.srcAttr();
+        int target = (Integer) edge.dstAttr();
+        if (source != Integer.MAX_VALUE && source + 1 < target) {
+            return GraphX.message(edge.dstId(), (Object) (source + 1));
+        }
+        if (target != Integer.MAX_VALUE && target + 1 < source) {
+            return GraphX.message(edge.srcId(), (Object) (target + 1));
+        }
+        return GraphX.noMessages();
     }
 
     /**

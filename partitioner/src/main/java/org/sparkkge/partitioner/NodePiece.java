@@ -7,18 +7,21 @@ import static org.apache.spark.sql.functions.lit;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 
 import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.graphx.EdgeDirection;
+import org.apache.spark.graphx.EdgeTriplet;
+import org.apache.spark.graphx.Graph;
+import org.apache.spark.graphx.Pregel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,9 +31,9 @@ import scala.Tuple2;
  * NodePiece tokenization (Galkin et al., ICLR 2022), distributed.
  *
  * <p><b>Anchors.</b> For every entity, its k nearest anchors with hop distances over the undirected
- * simple graph, found by a multi-source BFS from all anchors at once: round d extends only the entries
- * found in round d-1, and every vertex keeps only its k best (distance, anchor) pairs, so per-vertex
- * state and every message are O(k). <b>Tie rule:</b> pairs are ordered by distance, then by anchor
+ * simple graph, found by a multi-source BFS from all anchors at once (a GraphX Pregel program):
+ * superstep d extends only the entries found in superstep d-1, and every vertex keeps only its k best
+ * (distance, anchor) pairs, so per-vertex state and every message are O(k). <b>Tie rule:</b> pairs are ordered by distance, then by anchor
  * index (= order of anchor entity ids); the kept k are the first k in that order, and the arrays are
  * written in that order. Keeping only the best k per vertex is exact: if an anchor is among v's best k
  * at distance d, it is among the best k of v's neighbour on a shortest path at distance d-1 (else that
@@ -90,13 +93,17 @@ public final class NodePiece {
         Graphs.requireTriples(triples);
         Graphs.requireEntityIdsBelow(triples, numEntities);
         SparkSession spark = triples.sparkSession();
-        VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(spark));
-        JavaPairRDD<Integer, int[]> adjacency = Graphs.adjacency(triples, partitioner);
-        LOG.info("tokenize: choosing {} anchors ({})", config.anchors(), config.strategy());
-        Anchors.Selection anchors = Anchors.select(adjacency, partitioner, config, useAllAnchorCandidatesWhenFewer);
-        LOG.info("anchors chosen: {}", anchors);
-        Distances distances = anchorDistances(spark, adjacency, partitioner, anchors.entityIds(),
-                config.k(), config.maxHops());
+        UndirectedGraph graph = UndirectedGraph.of(triples);
+        Anchors.Selection anchors;
+        Distances distances;
+        try {
+            LOG.info("tokenize: choosing {} anchors ({})", config.anchors(), config.strategy());
+            anchors = Anchors.select(graph, config, useAllAnchorCandidatesWhenFewer);
+            LOG.info("anchors chosen: {}", anchors);
+            distances = anchorDistances(graph, anchors.entityIds(), config.k(), config.maxHops());
+        } finally {
+            graph.release();
+        }
         Dataset<Row> withAll = padMissing(Graphs.entityIds(spark, triples, numEntities), distances.rows,
                 config.k());
         Dataset<Row> relations = relationContext(triples, numEntities, numRelations, config.m(), config.seed());
@@ -114,8 +121,6 @@ public final class NodePiece {
     public static Dataset<Row> anchorDistances(Dataset<Row> triples, long numEntities, int[] anchorEntityIds,
             int k, int maxHops) {
         SparkSession spark = triples.sparkSession();
-        VertexPartitioner partitioner = new VertexPartitioner(Graphs.partitions(spark));
-        JavaPairRDD<Integer, int[]> adjacency = Graphs.adjacency(triples, partitioner);
         int[] sorted = anchorEntityIds.clone();
         Arrays.sort(sorted);
         for (int i = 1; i < sorted.length; i++) {
@@ -123,93 +128,145 @@ public final class NodePiece {
                 throw new IllegalArgumentException("anchor entity " + sorted[i] + " given twice");
             }
         }
-        Distances distances = anchorDistances(spark, adjacency, partitioner, sorted, k, maxHops);
+        UndirectedGraph graph = UndirectedGraph.of(triples);
+        Distances distances;
+        try {
+            distances = anchorDistances(graph, sorted, k, maxHops);
+        } finally {
+            graph.release();
+        }
         return padMissing(Graphs.entityIds(spark, triples, numEntities), distances.rows, k);
     }
 
-    private static Distances anchorDistances(SparkSession spark, JavaPairRDD<Integer, int[]> adjacency,
-            VertexPartitioner partitioner, int[] sortedAnchors, int k, int maxHops) {
-        List<Tuple2<Integer, Integer>> seeds = new ArrayList<>(sortedAnchors.length);
+    /**
+     * The multi-source BFS as a GraphX Pregel program. Superstep d hands every vertex the anchors its
+     * neighbours found at distance d - 1 (at most 2k of them, smallest indices first) and it keeps
+     * the best k. Computed (and saved to the checkpoint directory, when there is one) before this
+     * returns.
+     */
+    private static Distances anchorDistances(UndirectedGraph graph, int[] sortedAnchors, int k, int maxHops) {
+        SparkSession spark = graph.spark();
+        List<Tuple2<Object, Object>> indices = new ArrayList<>(sortedAnchors.length);
         for (int index = 0; index < sortedAnchors.length; index++) {
-            seeds.add(new Tuple2<>(sortedAnchors[index], index));
+            indices.add(new Tuple2<>((long) sortedAnchors[index], index));
         }
-        // state: sorted entries (distance << 32 | anchor index); a round's new anchors drive the next.
-        JavaPairRDD<Integer, Tuple2<long[], int[]>> merged = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .parallelizePairs(seeds)
-                .partitionBy(partitioner)
-                .mapValues(index -> new Tuple2<>(new long[] {index}, new int[] {index}))
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        Graphs.Rounds rounds = new Graphs.Rounds();
-        long frontierSize = merged.count();
-        rounds.computed(merged, 0);
-        int round = 0;
-        while (frontierSize > 0 && round < maxHops) {
-            round++;
-            final int distance = round;
-            final int candidateLimit = 2 * k;
-            JavaPairRDD<Integer, int[]> frontier = merged.filter(v -> v._2()._2().length > 0)
-                    .mapValues(Tuple2::_2);
-            // A vertex that is not yet full holds at most k-1 entries, so among the 2k smallest distinct
-            // candidate anchors at least k are new to it: truncating combiners to 2k stays exact.
-            JavaPairRDD<Integer, int[]> candidates = Graphs.toNeighbours(adjacency, frontier)
-                    .combineByKey(found -> limit(found, candidateLimit),
-                            (a, b) -> mergeSortedDistinct(a, b, candidateLimit),
-                            (a, b) -> mergeSortedDistinct(a, b, candidateLimit),
-                            partitioner);
-            // Streams the partition's state past its (fewer) candidate lists: a cogroup would put every
-            // reached vertex's entries into a hash map each round.
-            JavaPairRDD<Integer, Tuple2<long[], int[]>> next = Graphs.zipCoPartitioned(merged, candidates,
-                            (state, found) -> extendPartition(state, found, k, distance))
-                    .persist(StorageLevel.MEMORY_AND_DISK());
-            rounds.begin(next, round);
-            frontierSize = next.filter(v -> v._2()._2().length > 0).count();
-            rounds.computed(next, round);
-            merged = next;
-            LOG.debug("anchor BFS round {}: {} vertices gained anchors", round, frontierSize);
-        }
-        LOG.info("anchor BFS finished after {} rounds", round);
-        Dataset<Row> rows = spark.createDataFrame(merged.map(vertex -> {
-            long[] entries = vertex._2()._1();
-            int[] anchors = new int[k];
+        JavaPairRDD<Object, Object> anchorIndex = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .parallelizePairs(indices);
+        Graph<AnchorVertex, Object> start = graph.graph().outerJoinVertices(anchorIndex.rdd(),
+                (GraphX.F3<Object, Object, scala.Option<Object>, AnchorVertex>) (id, degree, index) ->
+                        AnchorVertex.start(index.isDefined() ? (Integer) index.get() : -1),
+                GraphX.intTag(), GraphX.tag(AnchorVertex.class), null);
+        int candidateLimit = 2 * k;
+        Graph<AnchorVertex, Object> done = Pregel.apply(start, AnchorOffer.START, Integer.MAX_VALUE,
+                EdgeDirection.Either(),
+                (GraphX.F3<Object, AnchorVertex, AnchorOffer, AnchorVertex>) (id, vertex, offer) ->
+                        vertex.receive(offer, k),
+                (GraphX.F1<EdgeTriplet<AnchorVertex, Object>, scala.collection.Iterator<Tuple2<Object, AnchorOffer>>>)
+                        edge -> offerAnchors(edge, maxHops),
+                // A vertex that is not yet full holds at most k-1 entries, so among the 2k smallest
+                // distinct candidate anchors at least k are new to it: truncating offers to 2k stays exact.
+                (GraphX.F2<AnchorOffer, AnchorOffer, AnchorOffer>) (a, b) -> new AnchorOffer(Math.max(a.round, b.round),
+                        mergeSortedDistinct(a.anchors, b.anchors, candidateLimit)),
+                GraphX.tag(AnchorVertex.class), GraphX.byteTag(), GraphX.tag(AnchorOffer.class));
+        JavaRDD<Row> found = GraphX.saveResult(done.vertices().toJavaRDD().map(vertex -> {
+            long[] entries = vertex._2().entries;
+            int[] anchorIndices = new int[k];
             int[] distances = new int[k];
-            Arrays.fill(anchors, PADDING);
+            Arrays.fill(anchorIndices, PADDING);
             Arrays.fill(distances, PADDING);
             for (int i = 0; i < entries.length; i++) {
-                anchors[i] = (int) entries[i];
+                anchorIndices[i] = (int) entries[i];
                 distances[i] = (int) (entries[i] >>> 32);
             }
-            return RowFactory.create(vertex._1(), anchors, distances);
-        }), DISTANCE_SCHEMA);
-        return new Distances(rows, round);
+            return RowFactory.create(((Long) vertex._1()).intValue(), anchorIndices, distances, vertex._2().round);
+        }));
+        done.unpersist(false);
+        Dataset<Row> withRounds = spark.createDataFrame(found, DISTANCE_SCHEMA.add("round", DataTypes.IntegerType, false));
+        Row last = withRounds.agg(org.apache.spark.sql.functions.max("round")).first();
+        int rounds = last.isNullAt(0) ? 0 : last.getInt(0);
+        LOG.info("anchor BFS finished after {} supersteps", rounds);
+        return new Distances(withRounds.drop("round"), rounds);
+    }
+
+    /**
+     * Send step of the BFS: along an edge, each end that found anchors in the superstep just run
+     * offers them to the other end, for superstep current + 1 (nothing beyond {@code maxHops}).
+     * Superstep numbers tell fresh finds from old ones, which Pregel would otherwise resend whenever
+     * the other end alone was active.
+     */
+    private static scala.collection.Iterator<Tuple2<Object, AnchorOffer>> offerAnchors(
+            EdgeTriplet<AnchorVertex, Object> edge, int maxHops) {
+        AnchorVertex source = edge.srcAttr();
+        AnchorVertex target = edge.dstAttr();
+        int current = Math.max(source.round, target.round);
+        if (current >= maxHops) {
+            return GraphX.noMessages();
+        }
+        boolean fromSource = source.foundInRound == current && source.found.length > 0;
+        boolean fromTarget = target.foundInRound == current && target.found.length > 0;
+        if (fromSource && fromTarget) {
+            return GraphX.messages(List.of(new Tuple2<>(edge.dstId(), new AnchorOffer(current + 1, source.found)),
+                    new Tuple2<>(edge.srcId(), new AnchorOffer(current + 1, target.found))));
+        }
+        if (fromSource) {
+            return GraphX.message(edge.dstId(), new AnchorOffer(current + 1, source.found));
+        }
+        if (fromTarget) {
+            return GraphX.message(edge.srcId(), new AnchorOffer(current + 1, target.found));
+        }
+        return GraphX.noMessages();
+    }
+
+    /**
+     * A vertex of the anchor BFS: its entries (distance << 32 | anchor index, ascending, at most k),
+     * the anchors it found in its latest find ({@code found}, ascending) and that superstep, and the
+     * latest superstep it ran.
+     */
+    static final class AnchorVertex implements java.io.Serializable {
+        final long[] entries;
+        final int[] found;
+        final int foundInRound;
+        final int round;
+
+        AnchorVertex(long[] entries, int[] found, int foundInRound, int round) {
+            this.entries = entries;
+            this.found = found;
+            this.foundInRound = foundInRound;
+            this.round = round;
+        }
+
+        /** An anchor (index >= 0) starts with itself at distance 0; any other vertex with nothing. */
+        static AnchorVertex start(int anchorIndex) {
+            return anchorIndex >= 0 ? new AnchorVertex(new long[] {anchorIndex}, new int[] {anchorIndex}, 0, 0)
+                    : new AnchorVertex(NO_ENTRIES, NO_ANCHORS, -1, 0);
+        }
+
+        AnchorVertex receive(AnchorOffer offer, int k) {
+            if (offer.round == 0) {
+                return this;
+            }
+            Tuple2<long[], int[]> extended = extend(entries, offer.anchors, k, offer.round);
+            return extended._2().length > 0
+                    ? new AnchorVertex(extended._1(), extended._2(), offer.round, offer.round)
+                    : new AnchorVertex(entries, found, foundInRound, offer.round);
+        }
+    }
+
+    /** Anchor indices (ascending, distinct) offered to a vertex for superstep {@code round}. */
+    static final class AnchorOffer implements java.io.Serializable {
+        static final AnchorOffer START = new AnchorOffer(0, NO_ANCHORS);
+
+        final int round;
+        final int[] anchors;
+
+        AnchorOffer(int round, int[] anchors) {
+            this.round = round;
+            this.anchors = anchors;
+        }
     }
 
     private static final long[] NO_ENTRIES = new long[0];
     private static final int[] NO_ANCHORS = new int[0];
-
-    /**
-     * One partition of a BFS round: every reached vertex (state) extended by its candidates, then the
-     * vertices reached for the first time. Candidate keys are distinct (combined per vertex).
-     */
-    private static Iterator<Tuple2<Integer, Tuple2<long[], int[]>>> extendPartition(
-            Iterator<Tuple2<Integer, Tuple2<long[], int[]>>> state, Iterator<Tuple2<Integer, int[]>> found,
-            int k, int distance) {
-        java.util.Map<Integer, int[]> candidates = new java.util.HashMap<>();
-        while (found.hasNext()) {
-            Tuple2<Integer, int[]> vertex = found.next();
-            candidates.put(vertex._1(), vertex._2());
-        }
-        List<Tuple2<Integer, Tuple2<long[], int[]>>> out = new ArrayList<>();
-        while (state.hasNext()) {
-            Tuple2<Integer, Tuple2<long[], int[]>> vertex = state.next();
-            int[] offered = candidates.remove(vertex._1());
-            out.add(new Tuple2<>(vertex._1(), extend(vertex._2()._1(), offered == null ? NO_ANCHORS : offered,
-                    k, distance)));
-        }
-        for (java.util.Map.Entry<Integer, int[]> first : candidates.entrySet()) {
-            out.add(new Tuple2<>(first.getKey(), extend(NO_ENTRIES, first.getValue(), k, distance)));
-        }
-        return out.iterator();
-    }
 
     private static Tuple2<long[], int[]> extend(long[] state, int[] candidates, int k, int distance) {
         if (state.length >= k || candidates.length == 0) {
@@ -238,10 +295,6 @@ public final class NodePiece {
             }
         }
         return false;
-    }
-
-    static int[] limit(int[] sortedDistinct, int max) {
-        return sortedDistinct.length <= max ? sortedDistinct : Arrays.copyOf(sortedDistinct, max);
     }
 
     /** The smallest {@code max} distinct values of two ascending distinct arrays, ascending. */

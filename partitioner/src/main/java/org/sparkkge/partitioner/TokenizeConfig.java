@@ -14,36 +14,33 @@ import java.util.Set;
  *   <li>{@code tokenize.ratios} = 0.4,0.4,0.2: degree,pagerank,random shares for mixture (sum 1)</li>
  *   <li>{@code tokenize.max_hops} = 50: BFS depth limit; anchors farther away are not found</li>
  *   <li>{@code tokenize.seed} = 42: seed for random anchors and relation-token sampling</li>
- *   <li>{@code tokenize.pagerank.iterations} = 20: most PageRank power iterations</li>
  *   <li>{@code tokenize.pagerank.damping} = 0.85</li>
- *   <li>{@code tokenize.pagerank.tolerance} = 1e-4: PageRank stops once the L1 change of the rank vector
- *   is at most tolerance * vertices (mean absolute change per vertex; ranks average 1); 0 = run all
- *   iterations unless the ranks stop changing at all</li>
+ *   <li>{@code tokenize.pagerank.tolerance} = 1e-4: GraphX's PageRank runs until no vertex's rank
+ *   (ranks average 1) changes by more than this; > 0</li>
  * </ul>
  */
 public record TokenizeConfig(int anchors, int k, int m, Anchors.Strategy strategy, double degreeRatio,
-        double pagerankRatio, double randomRatio, int maxHops, long seed, int pagerankIterations,
+        double pagerankRatio, double randomRatio, int maxHops, long seed,
         double damping, double pagerankTolerance) {
 
     /** Default of {@code tokenize.pagerank.tolerance}. */
     public static final double DEFAULT_PAGERANK_TOLERANCE = 1e-4;
 
     public static final TokenizeConfig DEFAULTS = new TokenizeConfig(1000, 20, 15, Anchors.Strategy.MIXTURE,
-            0.4, 0.4, 0.2, 50, 42L, 20, 0.85, DEFAULT_PAGERANK_TOLERANCE);
+            0.4, 0.4, 0.2, 50, 42L, 0.85, DEFAULT_PAGERANK_TOLERANCE);
 
     private static final Set<String> KEYS = Set.of("tokenize.anchors", "tokenize.k", "tokenize.m",
             "tokenize.strategy", "tokenize.ratios", "tokenize.max_hops", "tokenize.seed",
-            "tokenize.pagerank.iterations", "tokenize.pagerank.damping", "tokenize.pagerank.tolerance");
+            "tokenize.pagerank.damping", "tokenize.pagerank.tolerance");
 
     public TokenizeConfig {
         require(anchors >= 1, "tokenize.anchors must be >= 1, got " + anchors);
         require(k >= 1, "tokenize.k must be >= 1, got " + k);
         require(m >= 0, "tokenize.m must be >= 0, got " + m);
         require(maxHops >= 0, "tokenize.max_hops must be >= 0, got " + maxHops);
-        require(pagerankIterations >= 1, "tokenize.pagerank.iterations must be >= 1, got " + pagerankIterations);
         require(damping > 0 && damping < 1, "tokenize.pagerank.damping must be in (0,1), got " + damping);
-        require(pagerankTolerance >= 0 && Double.isFinite(pagerankTolerance),
-                "tokenize.pagerank.tolerance must be a finite number >= 0, got " + pagerankTolerance);
+        require(pagerankTolerance > 0 && Double.isFinite(pagerankTolerance),
+                "tokenize.pagerank.tolerance must be a finite number > 0, got " + pagerankTolerance);
         require(strategy != null, "tokenize.strategy must be set");
         require(degreeRatio >= 0 && pagerankRatio >= 0 && randomRatio >= 0
                         && Math.abs(degreeRatio + pagerankRatio + randomRatio - 1.0) < 1e-6,
@@ -59,23 +56,23 @@ public record TokenizeConfig(int anchors, int k, int m, Anchors.Strategy strateg
 
     public TokenizeConfig withAnchors(int count, int nearest, int relationTokens) {
         return new TokenizeConfig(count, nearest, relationTokens, strategy, degreeRatio, pagerankRatio,
-                randomRatio, maxHops, seed, pagerankIterations, damping, pagerankTolerance);
+                randomRatio, maxHops, seed, damping, pagerankTolerance);
     }
 
     public TokenizeConfig withStrategy(Anchors.Strategy chosen) {
         return new TokenizeConfig(anchors, k, m, chosen, degreeRatio, pagerankRatio, randomRatio, maxHops,
-                seed, pagerankIterations, damping, pagerankTolerance);
+                seed, damping, pagerankTolerance);
     }
 
     public TokenizeConfig withSeed(long newSeed) {
         return new TokenizeConfig(anchors, k, m, strategy, degreeRatio, pagerankRatio, randomRatio, maxHops,
-                newSeed, pagerankIterations, damping, pagerankTolerance);
+                newSeed, damping, pagerankTolerance);
     }
 
-    /** The same settings with at most {@code maxIterations} PageRank iterations and the given tolerance. */
-    public TokenizeConfig withPagerank(int maxIterations, double tolerance) {
+    /** The same settings with the given PageRank tolerance. */
+    public TokenizeConfig withPagerankTolerance(double tolerance) {
         return new TokenizeConfig(anchors, k, m, strategy, degreeRatio, pagerankRatio, randomRatio, maxHops,
-                seed, maxIterations, damping, tolerance);
+                seed, damping, tolerance);
     }
 
     /** Defaults overridden by the {@code tokenize.*} entries of {@code settings}; unknown keys fail. */
@@ -110,7 +107,6 @@ public record TokenizeConfig(int anchors, int k, int m, Anchors.Strategy strateg
                 parsed, ratios[0], ratios[1], ratios[2],
                 parseInt(settings, "tokenize.max_hops", d.maxHops),
                 Long.parseLong(settings.getOrDefault("tokenize.seed", Long.toString(d.seed)).trim()),
-                parseInt(settings, "tokenize.pagerank.iterations", d.pagerankIterations),
                 settings.containsKey("tokenize.pagerank.damping")
                         ? parseDouble("tokenize.pagerank.damping", settings.get("tokenize.pagerank.damping"))
                         : d.damping,

@@ -19,6 +19,7 @@ import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.io.HadoopPaths;
 import org.sparkkge.jobs.io.OutputDirectory;
 import org.sparkkge.jobs.stage.StageContext;
+import org.sparkkge.partitioner.PregelCheckpoints;
 
 /**
  * What the graph stages (reduce, tokenize, partition) share: checking that the datasets they read
@@ -93,6 +94,14 @@ final class GraphDatasets {
   static Dataset<Row> writeAndReread(StageContext context, Dataset<Row> data, Path target) {
     data.write().option("compression", compression(context)).parquet(target.toString());
     return context.spark().read().parquet(target.toString());
+  }
+
+  /**
+   * Runs a graph program with its Pregel checkpoints under {@code staging}/_checkpoints, which the
+   * stage's commit removes with the rest of the staging directory.
+   */
+  static <T> T withPregelCheckpoints(StageContext context, Path staging, java.util.function.Supplier<T> program) {
+    return PregelCheckpoints.under(context.spark(), new Path(staging, "_checkpoints").toString(), program);
   }
 
   static String compression(StageContext context) {

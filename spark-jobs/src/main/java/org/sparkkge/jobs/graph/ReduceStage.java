@@ -22,6 +22,7 @@ import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageContext;
 import org.sparkkge.partitioner.KCore;
 import org.sparkkge.partitioner.KCoreStats;
+import org.sparkkge.partitioner.UndirectedGraph;
 
 /**
  * k-core reduction of the training graph (partitioner {@link KCore}): core number of every training
@@ -81,10 +82,16 @@ public final class ReduceStage implements Stage {
         context.addDatasets(
             DATASETS,
             staging -> {
+              // One GraphX graph for both Pregel programs; their checkpoints go under the staging
+              // directory, which the commit removes.
+              UndirectedGraph graph = UndirectedGraph.of(train);
+              try {
               context.progress().step("computing core numbers (k-core decomposition)");
               Dataset<Row> cores =
                   GraphDatasets.writeAndReread(
-                      context, KCore.coreNumbers(train), new Path(staging, CORE_NUMBERS));
+                      context,
+                      GraphDatasets.withPregelCheckpoints(context, staging, () -> KCore.coreNumbers(graph, train, 0)),
+                      new Path(staging, CORE_NUMBERS));
 
               context.progress().step("measuring the k-cores for every k");
               KCoreStats sizes = KCore.stats(train, cores);
@@ -108,7 +115,7 @@ public final class ReduceStage implements Stage {
               Dataset<Row> periphery =
                   k == 0
                       ? context.spark().createDataFrame(List.<Row>of(), PERIPHERY_SCHEMA)
-                      : KCore.peripheryLayers(train, cores, k)
+                      : GraphDatasets.withPregelCheckpoints(context, staging, () -> KCore.peripheryLayers(graph, cores, k))
                           .filter(col("core_number").lt(k))
                           .select(col("id"), col("layer").as("distance"));
               Dataset<Row> writtenPeriphery =
@@ -116,6 +123,9 @@ public final class ReduceStage implements Stage {
 
               context.progress().step("computing statistics");
               return stats(k, sizes, coreTriples.count(), writtenPeriphery);
+              } finally {
+                graph.release();
+              }
             });
     GraphDatasets.addStatsSection(context.output(), NAME, marker.counts());
     report(context, marker.counts());

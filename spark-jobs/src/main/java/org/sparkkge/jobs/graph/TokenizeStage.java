@@ -96,7 +96,6 @@ public final class TokenizeStage implements Stage {
           random,
           maxHops,
           config.getLong("tokenize.seed"),
-          config.getInt("tokenize.pagerank.iterations"),
           config.getDouble("tokenize.pagerank.damping"),
           config.getDouble("tokenize.pagerank.tolerance"));
     } catch (ConfigException e) {
@@ -126,7 +125,11 @@ public final class TokenizeStage implements Stage {
               context.progress().step("choosing " + settings.anchors() + " anchors and finding the nearest ones");
               NodePiece.Tokenization tokenization;
               try {
-                tokenization = NodePiece.tokenize(train, entities, (int) relations, settings, true);
+                tokenization =
+                    GraphDatasets.withPregelCheckpoints(
+                        context,
+                        staging,
+                        () -> NodePiece.tokenize(train, entities, (int) relations, settings, true));
               } catch (IllegalArgumentException e) {
                 // e.g. no edge between two different entities: no anchor candidates
                 throw new PipelineException("tokenize: " + e.getMessage(), e);
@@ -202,8 +205,6 @@ public final class TokenizeStage implements Stage {
     stats.put("anchors_by_strategy", byStrategy);
     stats.put("seed", settings.seed());
     stats.put("max_hops", settings.maxHops());
-    stats.put("pagerank_iterations", anchors.pagerankIterations());
-    stats.put("pagerank_max_iterations", settings.pagerankIterations());
     stats.put("pagerank_tolerance", settings.pagerankTolerance());
     stats.put("bfs_rounds", tokenization.bfsRounds());
     stats.put("entities", entities);
@@ -226,7 +227,7 @@ public final class TokenizeStage implements Stage {
         .out()
         .printf(
             Locale.ROOT,
-            "tokenize: %d anchors (degree %d, pagerank %d, random %d), k = %d, m = %d, %d PageRank iterations, %d BFS rounds%n"
+            "tokenize: %d anchors (degree %d, pagerank %d, random %d), k = %d, m = %d, %d BFS rounds%n"
                 + "tokenize: %,d entities; %.2f %% reach fewer than k anchors (%,d none); mean anchor distance %.3f hops%n",
             stats.get("anchors"),
             byStrategy.get("degree"),
@@ -234,7 +235,6 @@ public final class TokenizeStage implements Stage {
             byStrategy.get("random"),
             stats.get("k"),
             stats.get("m"),
-            stats.get("pagerank_iterations"),
             stats.get("bfs_rounds"),
             stats.get("entities"),
             100 * (double) stats.get("share_fewer_than_k_anchors"),

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigValue;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.sparkkge.partitioner.PregelCheckpoints;
 
 /**
  * Opens the SparkSession for a CLI run. Master, in order of precedence: --master, the
@@ -47,6 +48,10 @@ public final class SparkSessions {
     if (conf.get("spark.master").startsWith("local") && !conf.contains(SHUFFLE_PARTITIONS)) {
       // Spark's default of 200 shuffle partitions makes small local runs crawl through empty tasks.
       conf.set(SHUFFLE_PARTITIONS, String.valueOf(4 * Runtime.getRuntime().availableProcessors()));
+    }
+    if (!conf.contains(PregelCheckpoints.INTERVAL_KEY)) {
+      // GraphX's default never checkpoints: one lost executor would fail a long Pregel program.
+      conf.set(PregelCheckpoints.INTERVAL_KEY, String.valueOf(PregelCheckpoints.DEFAULT_INTERVAL));
     }
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     return new Handle(spark, !existed);

@@ -39,7 +39,8 @@ import org.sparkkge.jobs.stage.StageRegistry;
  * 127.0.0.1, started from the build's SPARK_HOME/jars), submitted with SparkSubmit in client mode
  * with the application jar: UMLS with P = 2 gives the same datasets as the same run on an embedded
  * local[2] Spark; a training run whose executor is killed (kill -9) in the middle of a shard's
- * training task completes with the same result.
+ * training task completes with the same result, and so does a tokenize run whose executor is killed
+ * in the middle of a Pregel program.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StandaloneClusterIT {
@@ -161,6 +162,98 @@ class StandaloneClusterIT {
 
     List<String> compared = compareOutputs(out, clusterOutput, afterPartition, "killed-executor run vs cluster run");
     System.out.println("killed-executor run == fault-free cluster run:\n  " + String.join("\n  ", compared));
+  }
+
+  @Test
+  @Order(3)
+  void tokenizeSurvivesAKilledExecutorWithTheSameTokens() throws Exception {
+    assertNotNull(clusterOutput, "the fault-free cluster run (test 1) did not complete; nothing to tokenize again");
+    // The graph stages of the fault-free run, tokenize again on the cluster; an executor is killed once
+    // GraphX's PageRank (the first Pregel program of tokenize) is past its first reliable checkpoint
+    // (every 10 supersteps), so its lost partitions must come back from the checkpoint, not the lineage.
+    Path out = itDir.resolve("out-kill-tokenize");
+    copyRecursively(clusterOutput, out);
+    SparkSubmitDriver driver = SparkSubmitDriver.start(sparkHome, appJar, repoRoot, cluster.masterUrl(),
+        runArgsOverwrite("tokenize", out), itDir.resolve("driver-kill-tokenize.log"));
+    KillDuringPregel kill = new KillDuringPregel(driver, cluster, 15);
+    int exit;
+    try {
+      kill.watch(RUN_TIMEOUT);
+      exit = driver.await(RUN_TIMEOUT, cluster::logTails);
+    } finally {
+      driver.kill();
+    }
+    assertEquals(0, exit, () -> "tokenize after the executor kill failed\n" + Logs.tail(driver.log(), 80) + cluster.logTails());
+    assertTrue(kill.landed(), () -> "no executor was lost to the kill: " + kill.summary());
+    System.out.println("executor kill during tokenize: " + kill.summary());
+    List<String> compared = compareOutputs(out, clusterOutput, List.of("tokenize"), "killed-executor tokenize vs cluster run");
+    System.out.println("killed-executor tokenize == fault-free cluster run:\n  " + String.join("\n  ", compared));
+  }
+
+  /**
+   * Watches the driver's log of a graph stage and, once a Pregel program has finished the given
+   * superstep, kills (SIGKILL) the executor that started the latest task; the kill has landed when
+   * the driver reports that executor lost.
+   */
+  static final class KillDuringPregel {
+    private static final Pattern SUPERSTEP = Pattern.compile("Pregel finished iteration (\\d+)");
+    private static final Pattern STARTED = Pattern.compile("Starting task \\S+ in stage \\S+ \\(TID \\d+\\) \\([^,]*,\\s*executor (\\S+?),");
+
+    private final SparkSubmitDriver driver;
+    private final StandaloneCluster cluster;
+    private final int afterSuperstep;
+    private int superstep = -1;
+    private String lastExecutor;
+    private String killed;
+    private boolean landed;
+    private String lostLine = "";
+
+    KillDuringPregel(SparkSubmitDriver driver, StandaloneCluster cluster, int afterSuperstep) {
+      this.driver = driver;
+      this.cluster = cluster;
+      this.afterSuperstep = afterSuperstep;
+    }
+
+    void watch(Duration timeout) throws Exception {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (driver.isAlive() && System.nanoTime() < deadline && !landed) {
+        for (String line : driver.newLines()) {
+          read(line);
+        }
+        if (killed == null && superstep >= afterSuperstep && lastExecutor != null) {
+          Optional<ProcessHandle> executor = cluster.executor(lastExecutor);
+          if (executor.isPresent()) {
+            killed = lastExecutor + " (pid " + executor.get().pid() + ") after superstep " + superstep;
+            executor.get().destroyForcibly();
+          }
+        }
+        Thread.sleep(25);
+      }
+      for (String line : driver.newLines()) {
+        read(line);
+      }
+    }
+
+    private void read(String line) {
+      Matcher m;
+      if ((m = SUPERSTEP.matcher(line)).find()) {
+        superstep = Math.max(superstep, Integer.parseInt(m.group(1)));
+      } else if ((m = STARTED.matcher(line)).find()) {
+        lastExecutor = m.group(1);
+      } else if (killed != null && line.contains("Lost executor " + killed.substring(0, killed.indexOf(' ')) + " ")) {
+        landed = true;
+        lostLine = line.trim();
+      }
+    }
+
+    boolean landed() {
+      return landed;
+    }
+
+    String summary() {
+      return killed == null ? "no kill (last Pregel superstep seen: " + superstep + ")"
+          : "killed executor " + killed + (landed ? "; " + lostLine : "; the driver did not report it lost");
+    }
   }
 
   /**

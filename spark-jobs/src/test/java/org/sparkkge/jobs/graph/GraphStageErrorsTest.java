@@ -88,7 +88,7 @@ class GraphStageErrorsTest {
     Cli.Result tolerance =
         Cli.run("tokenize", "--output", out.toString(), "--set", "tokenize.pagerank.tolerance=-0.5");
     assertEquals(2, tolerance.exitCode(), tolerance.toString());
-    assertTrue(tolerance.err().contains("tokenize.pagerank.tolerance must be a finite number >= 0, got -0.5"), tolerance.toString());
+    assertTrue(tolerance.err().contains("tokenize.pagerank.tolerance must be a finite number > 0, got -0.5"), tolerance.toString());
     Cli.Result strategy = Cli.run("partition", "--output", out.toString(), "--set", "partition.strategy=metis");
     assertEquals(2, strategy.exitCode(), strategy.toString());
     assertTrue(strategy.err().contains("partition.strategy must be random|bucket2d|locality, got 'metis'"), strategy.toString());

@@ -172,7 +172,6 @@ class SmallGraphStagesTest {
     assertEquals("degree", section.get("strategy").asText());
     assertEquals(2, section.get("anchors_by_strategy").get("degree").asInt());
     assertEquals(0, section.get("anchors_by_strategy").get("pagerank").asInt());
-    assertEquals(0, section.get("pagerank_iterations").asInt(), "no PageRank without PageRank anchors");
     assertEquals(0, section.get("anchors_by_strategy").get("random").asInt());
     assertEquals(11, section.get("entities").asLong());
     assertEquals(4, section.get("entities_fewer_than_k_anchors").asLong(), "h, i, j, k");

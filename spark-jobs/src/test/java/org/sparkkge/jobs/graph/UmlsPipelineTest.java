@@ -161,10 +161,6 @@ class UmlsPipelineTest {
     assertEquals(8, tokenize.get("anchors_by_strategy").get("degree").asInt());
     assertEquals(8, tokenize.get("anchors_by_strategy").get("pagerank").asInt());
     assertEquals(4, tokenize.get("anchors_by_strategy").get("random").asInt());
-    // UMLS's PageRank reaches the default tolerance (1e-4 mean change per vertex) before the 20-iteration cap.
-    int pagerankIterations = tokenize.get("pagerank_iterations").asInt();
-    assertTrue(pagerankIterations > 1 && pagerankIterations < 20, "PageRank iterations " + pagerankIterations);
-    assertEquals(20, tokenize.get("pagerank_max_iterations").asInt());
     assertEquals(1e-4, tokenize.get("pagerank_tolerance").asDouble());
     assertEquals(135, tokenize.get("entities").asLong());
     assertEquals(20 + 2 * relations + 1, tokenize.get("vocab_size").asLong());

@@ -1,0 +1,101 @@
+package org.sparkkge.partitioner;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.least;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.graphx.Edge;
+import org.apache.spark.graphx.Graph;
+import org.apache.spark.graphx.PartitionStrategy;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * The undirected simple graph under a KG as a GraphX graph, built once and shared by the graph
+ * algorithms: one edge per unordered pair of distinct entities that some triple links (direction and
+ * relation ignored, parallel edges merged, self-loops dropped), stored with the smaller id as source.
+ * Vertices are the entities with at least one such edge; a vertex's attribute is its number of
+ * distinct neighbours (its degree here). Programs that need undirected semantics send along both
+ * directions of each edge.
+ */
+public final class UndirectedGraph {
+    /**
+     * How edges are spread over partitions. EdgePartition2D bounds a vertex's replicas by
+     * 2 sqrt(partitions), which keeps the vertex shipping of Pregel supersteps small on hub-heavy KGs.
+     */
+    static final String STRATEGY_KEY = "spark.kge.graphx.partition-strategy";
+
+    static final String DEFAULT_STRATEGY = "EdgePartition2D";
+
+    private final Graph<Object, Object> graph;
+    private final SparkSession spark;
+
+    private UndirectedGraph(SparkSession spark, Graph<Object, Object> graph) {
+        this.spark = spark;
+        this.graph = graph;
+    }
+
+    /** Builds the graph from {@code (head INT, relation INT, tail INT)} triples (ids must be >= 0). */
+    public static UndirectedGraph of(Dataset<Row> triples) {
+        Graphs.requireTriples(triples);
+        SparkSession spark = triples.sparkSession();
+        int partitions = Graphs.partitions(spark);
+        JavaRDD<Edge<Object>> edges = triples
+                .select(least(col("head"), col("tail")).as("a"), greatest(col("head"), col("tail")).as("b"))
+                .filter(col("a").notEqual(col("b")))
+                .distinct()
+                .javaRDD()
+                .map(row -> {
+                    int a = row.getInt(0);
+                    if (a < 0) {
+                        throw new IllegalArgumentException("triple with entity id " + a
+                                + ": entity ids must be dense non-negative ints");
+                    }
+                    return new Edge<Object>(a, row.getInt(1), (byte) 0);
+                });
+        PartitionStrategy strategy = strategy(spark);
+        Graph<Object, Object> plain = Graph.fromEdges(edges.rdd(), (Object) 0, StorageLevel.MEMORY_AND_DISK(),
+                StorageLevel.MEMORY_AND_DISK(), GraphX.intTag(), GraphX.byteTag());
+        Graph<Object, Object> partitioned = plain.partitionBy(strategy, partitions);
+        Graph<Object, Object> withDegrees = partitioned.outerJoinVertices(partitioned.ops().degrees(),
+                (GraphX.F3<Object, Object, scala.Option<Object>, Object>) (id, ignored, degree) -> degree.get(),
+                GraphX.intTag(), GraphX.intTag(), null);
+        withDegrees.cache();
+        plain.unpersist(false);
+        return new UndirectedGraph(spark, withDegrees);
+    }
+
+    /** The partition strategy of {@value #STRATEGY_KEY} (Spark setting), default {@value #DEFAULT_STRATEGY}. */
+    static PartitionStrategy strategy(SparkSession spark) {
+        String name = spark.conf().get(STRATEGY_KEY, DEFAULT_STRATEGY);
+        try {
+            return PartitionStrategy.fromString(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(STRATEGY_KEY + " must be one of EdgePartition2D, EdgePartition1D,"
+                    + " RandomVertexCut, CanonicalRandomVertexCut, got '" + name + "'", e);
+        }
+    }
+
+    /** Vertex attribute: degree (boxed Integer); edge attribute: an unused byte. */
+    Graph<Object, Object> graph() {
+        return graph;
+    }
+
+    SparkSession spark() {
+        return spark;
+    }
+
+    /** {@code (id, degree)} of every vertex. */
+    JavaRDD<scala.Tuple2<Integer, Integer>> degrees() {
+        return graph.vertices().toJavaRDD()
+                .map(v -> new scala.Tuple2<>(((Long) v._1()).intValue(), (Integer) v._2()));
+    }
+
+    /** Frees the cached graph. */
+    public void release() {
+        graph.unpersist(false);
+    }
+}
