@@ -15,7 +15,7 @@ import java.util.Set;
  *   <li>{@code tokenize.max_hops} = 50: BFS depth limit; anchors farther away are not found</li>
  *   <li>{@code tokenize.seed} = 42: seed for random anchors and relation-token sampling</li>
  *   <li>{@code tokenize.pagerank.damping} = 0.85</li>
- *   <li>{@code tokenize.pagerank.tolerance} = 1e-4: GraphX's PageRank runs until no vertex's rank
+ *   <li>{@code tokenize.pagerank.tolerance} = 1e-3: GraphX's PageRank runs until no vertex's rank
  *   (ranks average 1) changes by more than this; > 0</li>
  * </ul>
  */
@@ -24,7 +24,7 @@ public record TokenizeConfig(int anchors, int k, int m, Anchors.Strategy strateg
         double damping, double pagerankTolerance) {
 
     /** Default of {@code tokenize.pagerank.tolerance}. */
-    public static final double DEFAULT_PAGERANK_TOLERANCE = 1e-4;
+    public static final double DEFAULT_PAGERANK_TOLERANCE = 1e-3;
 
     public static final TokenizeConfig DEFAULTS = new TokenizeConfig(1000, 20, 15, Anchors.Strategy.MIXTURE,
             0.4, 0.4, 0.2, 50, 42L, 0.85, DEFAULT_PAGERANK_TOLERANCE);
