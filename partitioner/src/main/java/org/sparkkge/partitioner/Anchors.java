@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Set;
 
 import org.apache.spark.api.java.JavaPairRDD;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.graphx.Edge;
 import org.apache.spark.graphx.Graph;
 import org.apache.spark.graphx.lib.PageRank;
 import org.apache.spark.sql.Dataset;
@@ -186,8 +184,8 @@ public final class Anchors {
     }
 
     /**
-     * GraphX's {@code PageRank.runUntilConvergence} over both directions of every undirected edge, so a
-     * vertex's out-degree is its number of neighbours and no vertex is a sink: r = (1-d) + d * sum over
+     * GraphX's {@code PageRank.runUntilConvergence} on the graph, which holds both directions of every
+     * undirected edge, so a vertex's out-degree is its number of neighbours and no vertex is a sink: r = (1-d) + d * sum over
      * neighbours u of r(u)/deg(u), ranks averaging 1. It is GraphX's delta formulation (a Pregel
      * program): a vertex passes its change on while the change exceeds {@code tolerance}. Persisted
      * (and saved to the checkpoint directory, when there is one); the caller unpersists it.
@@ -199,20 +197,13 @@ public final class Anchors {
         if (!(damping > 0 && damping < 1)) {
             throw new IllegalArgumentException("PageRank damping must be in (0, 1), got " + damping);
         }
-        Graph<Object, Object> undirected = graph.graph();
-        JavaRDD<Edge<Object>> both = undirected.edges().toJavaRDD()
-                .flatMap(e -> List.of(new Edge<Object>(e.srcId(), e.dstId(), e.attr()),
-                        new Edge<Object>(e.dstId(), e.srcId(), e.attr())).iterator());
-        Graph<Object, Object> directed = Graph.apply(undirected.vertices(), both.rdd(), (Object) 0,
-                        StorageLevel.MEMORY_AND_DISK(), StorageLevel.MEMORY_AND_DISK(), GraphX.intTag(), GraphX.byteTag())
-                .partitionBy(UndirectedGraph.strategy(graph.spark()), Graphs.partitions(graph.spark()));
+        Graph<Object, Object> directed = graph.graph();
         LOG.info("PageRank (GraphX runUntilConvergence), tolerance {}, damping {}", tolerance, damping);
         Graph<Object, Object> ranked = PageRank.runUntilConvergence(directed, tolerance, 1 - damping,
                 GraphX.intTag(), GraphX.byteTag());
         JavaPairRDD<Integer, Double> ranks = JavaPairRDD.fromJavaRDD(GraphX.saveResult(ranked.vertices().toJavaRDD()
                 .map(v -> new Tuple2<>(((Long) v._1()).intValue(), (Double) v._2()))));
         ranked.unpersist(false);
-        directed.unpersist(false);
         return ranks;
     }
 }

@@ -79,7 +79,7 @@ public final class KCore {
                 (GraphX.F2<Object, Object, CoreVertex>) (id, degree) -> CoreVertex.start((Integer) degree),
                 GraphX.tag(CoreVertex.class), null);
         Graph<CoreVertex, Object> done = Pregel.apply(start, CoreDelta.START, Integer.MAX_VALUE,
-                EdgeDirection.Either(),
+                EdgeDirection.Out(),
                 (GraphX.F3<Object, CoreVertex, CoreDelta, CoreVertex>) (id, vertex, delta) -> vertex.receive(delta),
                 (GraphX.F1<EdgeTriplet<CoreVertex, Object>, scala.collection.Iterator<Tuple2<Object, CoreDelta>>>)
                         KCore::announce,
@@ -102,28 +102,16 @@ public final class KCore {
             .add("round", DataTypes.IntegerType, false);
 
     /**
-     * Send step of the k-core program: along an edge, each end whose estimate changed in the superstep
-     * that just ran tells the other end (old value out, new value in). Superstep numbers tell a fresh
-     * change from an old one: Pregel also runs this on edges whose other end alone was active, and
-     * resending an old change would count it twice.
+     * Send step of the k-core program, on the out-edges of the vertices that ran in the superstep
+     * just finished (both directions of every edge exist): a source whose estimate changed in that
+     * superstep tells the target (old value out, new value in); one that ran without changing, or
+     * changed in an earlier superstep, sends nothing (a resent change would count twice).
      */
     private static scala.collection.Iterator<Tuple2<Object, CoreDelta>> announce(EdgeTriplet<CoreVertex, Object> edge) {
         CoreVertex source = edge.srcAttr();
-        CoreVertex target = edge.dstAttr();
-        int current = Math.max(source.round, target.round);
-        boolean fromSource = source.changedInRound == current;
-        boolean fromTarget = target.changedInRound == current;
-        if (fromSource && fromTarget) {
-            return GraphX.messages(List.of(new Tuple2<>(edge.dstId(), source.announcement(current + 1)),
-                    new Tuple2<>(edge.srcId(), target.announcement(current + 1))));
-        }
-        if (fromSource) {
-            return GraphX.message(edge.dstId(), source.announcement(current + 1));
-        }
-        if (fromTarget) {
-            return GraphX.message(edge.srcId(), target.announcement(current + 1));
-        }
-        return GraphX.noMessages();
+        int current = Math.max(source.round, edge.dstAttr().round);
+        return source.changedInRound == current
+                ? GraphX.message(edge.dstId(), source.announcement(current + 1)) : GraphX.noMessages();
     }
 
     /**
@@ -293,7 +281,7 @@ public final class KCore {
                         core.isDefined() ? 0 : Integer.MAX_VALUE,
                 GraphX.intTag(), GraphX.intTag(), null);
         Graph<Object, Object> done = Pregel.apply(start, (Object) Integer.MAX_VALUE, Integer.MAX_VALUE,
-                EdgeDirection.Either(),
+                EdgeDirection.Out(),
                 (GraphX.F3<Object, Object, Object, Object>) (id, distance, offered) ->
                         Math.min((Integer) distance, (Integer) offered),
                 (GraphX.F1<EdgeTriplet<Object, Object>, scala.collection.Iterator<Tuple2<Object, Object>>>)
@@ -312,17 +300,12 @@ public final class KCore {
                         coalesce(layers.col("layer"), lit(UNREACHABLE)).as("layer"));
     }
 
-    /** Send step of the BFS: an end one hop closer than the other end's distance offers it that distance. */
+    /** Send step of the BFS: a source one hop closer than its target's distance offers it that distance. */
     private static scala.collection.Iterator<Tuple2<Object, Object>> offerDistance(EdgeTriplet<Object, Object> edge) {
         int source = (Integer) edge.srcAttr();
         int target = (Integer) edge.dstAttr();
-        if (source != Integer.MAX_VALUE && source + 1 < target) {
-            return GraphX.message(edge.dstId(), (Object) (source + 1));
-        }
-        if (target != Integer.MAX_VALUE && target + 1 < source) {
-            return GraphX.message(edge.srcId(), (Object) (target + 1));
-        }
-        return GraphX.noMessages();
+        return source != Integer.MAX_VALUE && source + 1 < target
+                ? GraphX.message(edge.dstId(), (Object) (source + 1)) : GraphX.noMessages();
     }
 
     /**

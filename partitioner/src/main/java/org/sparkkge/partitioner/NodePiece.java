@@ -158,7 +158,7 @@ public final class NodePiece {
                 GraphX.intTag(), GraphX.tag(AnchorVertex.class), null);
         int candidateLimit = 2 * k;
         Graph<AnchorVertex, Object> done = Pregel.apply(start, AnchorOffer.START, Integer.MAX_VALUE,
-                EdgeDirection.Either(),
+                EdgeDirection.Out(),
                 (GraphX.F3<Object, AnchorVertex, AnchorOffer, AnchorVertex>) (id, vertex, offer) ->
                         vertex.receive(offer, k),
                 (GraphX.F1<EdgeTriplet<AnchorVertex, Object>, scala.collection.Iterator<Tuple2<Object, AnchorOffer>>>)
@@ -189,32 +189,19 @@ public final class NodePiece {
     }
 
     /**
-     * Send step of the BFS: along an edge, each end that found anchors in the superstep just run
-     * offers them to the other end, for superstep current + 1 (nothing beyond {@code maxHops}).
-     * Superstep numbers tell fresh finds from old ones, which Pregel would otherwise resend whenever
-     * the other end alone was active.
+     * Send step of the BFS, on the out-edges of the vertices that ran in the superstep just finished
+     * (both directions of every edge exist): a source that found anchors in that superstep offers
+     * them to the target, for superstep current + 1 (nothing beyond {@code maxHops}). One that found
+     * them earlier sends nothing: its offer went out then.
      */
     private static scala.collection.Iterator<Tuple2<Object, AnchorOffer>> offerAnchors(
             EdgeTriplet<AnchorVertex, Object> edge, int maxHops) {
         AnchorVertex source = edge.srcAttr();
-        AnchorVertex target = edge.dstAttr();
-        int current = Math.max(source.round, target.round);
-        if (current >= maxHops) {
+        int current = Math.max(source.round, edge.dstAttr().round);
+        if (current >= maxHops || source.foundInRound != current || source.found.length == 0) {
             return GraphX.noMessages();
         }
-        boolean fromSource = source.foundInRound == current && source.found.length > 0;
-        boolean fromTarget = target.foundInRound == current && target.found.length > 0;
-        if (fromSource && fromTarget) {
-            return GraphX.messages(List.of(new Tuple2<>(edge.dstId(), new AnchorOffer(current + 1, source.found)),
-                    new Tuple2<>(edge.srcId(), new AnchorOffer(current + 1, target.found))));
-        }
-        if (fromSource) {
-            return GraphX.message(edge.dstId(), new AnchorOffer(current + 1, source.found));
-        }
-        if (fromTarget) {
-            return GraphX.message(edge.srcId(), new AnchorOffer(current + 1, target.found));
-        }
-        return GraphX.noMessages();
+        return GraphX.message(edge.dstId(), new AnchorOffer(current + 1, source.found));
     }
 
     /**
