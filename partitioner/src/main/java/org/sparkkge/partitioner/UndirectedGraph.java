@@ -27,7 +27,8 @@ public final class UndirectedGraph {
      * How edges are spread over partitions. EdgePartition2D bounds a vertex's replicas by
      * 2 sqrt(partitions), which keeps the vertex shipping of Pregel supersteps small on hub-heavy KGs:
      * on 10^6 synthetic triples k-core, PageRank and tokenize took 0.69, 0.82 and 0.69 of the time
-     * RandomVertexCut took, at under half the peak memory (docs/benchmarks.md).
+     * RandomVertexCut took, at under half the peak memory (measured before edges were stored in both
+     * directions; docs/benchmarks.md).
      */
     static final String STRATEGY_KEY = "spark.kge.graphx.partition-strategy";
 

@@ -55,8 +55,8 @@ class PageRankTest {
         double[] reference = referenceRanks(adjacency, 300);
         double looseError = 0;
         double tightError = 0;
-        Map<Integer, Double> loose = ranks(kg, 1e-2);
-        Map<Integer, Double> tight = ranks(kg, 1e-5);
+        Map<Integer, Double> loose = ranks(kg, 1e-1);
+        Map<Integer, Double> tight = ranks(kg, TokenizeConfig.DEFAULT_PAGERANK_TOLERANCE);
         assertEquals(loose.keySet(), tight.keySet());
         int withEdges = 0;
         for (int v = 0; v < adjacency.length; v++) {
@@ -70,17 +70,17 @@ class PageRankTest {
         // Each vertex stops passing changes on below the tolerance; what it holds back is at most
         // tolerance per superstep, damped by d each hop: within tolerance / (1 - d) per vertex, times
         // the (small) number of supersteps in which it held back.
-        assertTrue(tightError < 1e-3, "tolerance 1e-5: largest error " + tightError);
-        assertTrue(looseError < 1, "tolerance 1e-2: largest error " + looseError);
-        System.out.printf("PageRank largest error: %.3g at tolerance 1e-2, %.3g at 1e-5%n", looseError, tightError);
-        assertTrue(tightError < looseError / 100, "tighter tolerance, closer ranks: " + tightError + " vs " + looseError);
+        assertTrue(tightError < 1e-2, "tolerance 1e-3 (the default): largest error " + tightError);
+        assertTrue(looseError < 2, "tolerance 1e-1: largest error " + looseError);
+        System.out.printf("PageRank largest error: %.3g at tolerance 1e-1, %.3g at 1e-3%n", looseError, tightError);
+        assertTrue(tightError < looseError / 10, "tighter tolerance, closer ranks: " + tightError + " vs " + looseError);
     }
 
     @Test
     void anchorsAreIdenticalForAnyPartitioningAndMatchTheReferenceTopN() {
         KgFixture kg = KgFixture.load("umls");
         // The n best of the converged single-machine PageRank (ties by smaller id), for the first n
-        // >= 20 with a clear gap after it: at tolerance 1e-5 every rank is within 1e-3 of the reference
+        // >= 20 with a clear gap after it: at tolerance 1e-3 every rank is within 1e-2 of the reference
         // (the test above), so no near-tie may straddle the cut.
         int[][] adjacency = KgFixture.simpleAdjacency(kg.train, kg.numEntities());
         double[] reference = referenceRanks(adjacency, 300);
@@ -91,7 +91,7 @@ class PageRankTest {
         Arrays.sort(order, (x, y) -> reference[x] != reference[y] ? Double.compare(reference[y], reference[x])
                 : Integer.compare(x, y));
         int n = 20;
-        while (reference[order[n - 1]] - reference[order[n]] <= 2e-3) {
+        while (reference[order[n - 1]] - reference[order[n]] <= 2e-2) {
             n++;
         }
         assertTrue(n < 60, "a clear gap among the first 60 ranks: " + n);
@@ -100,7 +100,7 @@ class PageRankTest {
         SparkSession spark = TestSpark.get();
         String partitions = spark.conf().get("spark.sql.shuffle.partitions");
         TokenizeConfig config = TokenizeConfig.DEFAULTS.withAnchors(n, 5, 3)
-                .withStrategy(Anchors.Strategy.PAGERANK).withPagerankTolerance(1e-5);
+                .withStrategy(Anchors.Strategy.PAGERANK).withPagerankTolerance(TokenizeConfig.DEFAULT_PAGERANK_TOLERANCE);
         Anchors.Selection four;
         Anchors.Selection three;
         try {

@@ -17,10 +17,11 @@ final class TestSpark {
                     .config("spark.sql.shuffle.partitions", "4")
                     .config("spark.default.parallelism", "4")
                     .config("spark.sql.adaptive.enabled", "false")
-                    .config(PregelCheckpoints.INTERVAL_KEY, String.valueOf(PregelCheckpoints.DEFAULT_INTERVAL))
+                    .config(PregelCheckpoints.INTERVAL_KEY, "20")
                     .getOrCreate();
-            // Pregel programs checkpoint as they do in the pipeline (which points this at the stage's
-            // temporary output); without it their lineage, and each superstep's planning, keeps growing.
+            // Pregel programs checkpoint as in the pipeline (which points this at the stage's temporary
+            // output), less often (the default is 10): without checkpoints their lineage, and each
+            // superstep's planning, keeps growing; every checkpoint costs a write of the graph.
             try {
                 java.nio.file.Path checkpoints = java.nio.file.Files.createTempDirectory("partitioner-checkpoints");
                 checkpoints.toFile().deleteOnExit();

@@ -78,57 +78,58 @@ public final class ReduceStage implements Stage {
     GraphDatasets.refuseExisting(context, DATASETS);
     Dataset<Row> train = GraphDatasets.read(context, TRAIN);
 
-    StageMarker marker =
-        context.addDatasets(
-            DATASETS,
-            staging -> {
-              // One GraphX graph for both Pregel programs; their checkpoints go under the staging
-              // directory, which the commit removes.
-              UndirectedGraph graph = UndirectedGraph.of(train);
-              try {
-              context.progress().step("computing core numbers (k-core decomposition)");
-              Dataset<Row> cores =
-                  GraphDatasets.writeAndReread(
-                      context,
-                      GraphDatasets.withPregelCheckpoints(context, staging, () -> KCore.coreNumbers(graph, train, 0)),
-                      new Path(staging, CORE_NUMBERS));
-
-              context.progress().step("measuring the k-cores for every k");
-              KCoreStats sizes = KCore.stats(train, cores);
-              if (k > sizes.maxCore()) {
-                throw new PipelineException(
-                    String.format(
-                        Locale.ROOT,
-                        "reduce: reduce.k = %d exceeds the largest core number of triples/train (%d): the core"
-                            + " would be empty; choose reduce.k between 1 and %d, or 0 for no reduction",
-                        k,
-                        sizes.maxCore(),
-                        sizes.maxCore()));
-              }
-
-              context.progress().step(k == 0 ? "copying triples/train to triples/core (reduce.k = 0)" : "writing the " + k + "-core triples");
-              Dataset<Row> coreTriples =
-                  GraphDatasets.writeAndReread(
-                      context, KCore.reduce(train, cores, k), new Path(staging, CORE_TRIPLES));
-
-              context.progress().step("periphery: BFS distances from the core");
-              Dataset<Row> periphery =
-                  k == 0
-                      ? context.spark().createDataFrame(List.<Row>of(), PERIPHERY_SCHEMA)
-                      : GraphDatasets.withPregelCheckpoints(context, staging, () -> KCore.peripheryLayers(graph, cores, k))
-                          .filter(col("core_number").lt(k))
-                          .select(col("id"), col("layer").as("distance"));
-              Dataset<Row> writtenPeriphery =
-                  GraphDatasets.writeAndReread(context, periphery, new Path(staging, PERIPHERY));
-
-              context.progress().step("computing statistics");
-              return stats(k, sizes, coreTriples.count(), writtenPeriphery);
-              } finally {
-                graph.release();
-              }
-            });
+    StageMarker marker = context.addDatasets(DATASETS, staging -> write(context, train, k, staging));
     GraphDatasets.addStatsSection(context.output(), NAME, marker.counts());
     report(context, marker.counts());
+  }
+
+  /** Writes the stage's datasets under {@code staging}; returns the stage's statistics. */
+  private static Map<String, Object> write(StageContext context, Dataset<Row> train, int k, Path staging)
+      throws Exception {
+    // One GraphX graph for both Pregel programs; their checkpoints go under the staging
+    // directory, which the commit removes.
+    UndirectedGraph graph = UndirectedGraph.of(train);
+    try {
+      context.progress().step("computing core numbers (k-core decomposition)");
+      Dataset<Row> cores =
+          GraphDatasets.writeAndReread(
+              context,
+              GraphDatasets.withPregelCheckpoints(context, staging, () -> KCore.coreNumbers(graph, train, 0)),
+              new Path(staging, CORE_NUMBERS));
+
+      context.progress().step("measuring the k-cores for every k");
+      KCoreStats sizes = KCore.stats(train, cores);
+      if (k > sizes.maxCore()) {
+        throw new PipelineException(
+            String.format(
+                Locale.ROOT,
+                "reduce: reduce.k = %d exceeds the largest core number of triples/train (%d): the core"
+                    + " would be empty; choose reduce.k between 1 and %d, or 0 for no reduction",
+                k,
+                sizes.maxCore(),
+                sizes.maxCore()));
+      }
+
+      context.progress().step(k == 0 ? "copying triples/train to triples/core (reduce.k = 0)" : "writing the " + k + "-core triples");
+      Dataset<Row> coreTriples =
+          GraphDatasets.writeAndReread(
+              context, KCore.reduce(train, cores, k), new Path(staging, CORE_TRIPLES));
+
+      context.progress().step("periphery: BFS distances from the core");
+      Dataset<Row> periphery =
+          k == 0
+              ? context.spark().createDataFrame(List.<Row>of(), PERIPHERY_SCHEMA)
+              : GraphDatasets.withPregelCheckpoints(context, staging, () -> KCore.peripheryLayers(graph, cores, k))
+                  .filter(col("core_number").lt(k))
+                  .select(col("id"), col("layer").as("distance"));
+      Dataset<Row> writtenPeriphery =
+          GraphDatasets.writeAndReread(context, periphery, new Path(staging, PERIPHERY));
+
+      context.progress().step("computing statistics");
+      return stats(k, sizes, coreTriples.count(), writtenPeriphery);
+    } finally {
+      graph.release();
+    }
   }
 
   private static Map<String, Object> stats(
