@@ -85,12 +85,7 @@ public final class Anchors {
     private Anchors() {}
 
     public static Selection select(Dataset<Row> triples, TokenizeConfig config) {
-        UndirectedGraph graph = UndirectedGraph.of(triples);
-        try {
-            return select(graph, config, false);
-        } finally {
-            graph.release();
-        }
+        return UndirectedGraph.with(triples, graph -> select(graph, config, false));
     }
 
     /**
@@ -171,16 +166,9 @@ public final class Anchors {
 
     /** PageRank {@code (id INT, rank DOUBLE)} of the undirected simple graph under the triples. */
     public static Dataset<Row> pageRank(Dataset<Row> triples, double tolerance, double damping) {
-        UndirectedGraph graph = UndirectedGraph.of(triples);
-        try {
-            JavaPairRDD<Integer, Double> ranks = pageRank(graph, tolerance, damping);
-            return triples.sparkSession().createDataFrame(
-                    GraphX.saveResult(ranks.map(v -> RowFactory.create(v._1(), v._2()))),
-                    new StructType().add("id", DataTypes.IntegerType, false)
-                            .add("rank", DataTypes.DoubleType, false));
-        } finally {
-            graph.release();
-        }
+        JavaPairRDD<Integer, Double> ranks = UndirectedGraph.with(triples, graph -> pageRank(graph, tolerance, damping));
+        return triples.sparkSession().createDataFrame(ranks.map(v -> RowFactory.create(v._1(), v._2())),
+                new StructType().add("id", DataTypes.IntegerType, false).add("rank", DataTypes.DoubleType, false));
     }
 
     /**

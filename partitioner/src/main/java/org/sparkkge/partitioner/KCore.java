@@ -61,12 +61,7 @@ public final class KCore {
     public static Dataset<Row> coreNumbers(Dataset<Row> triples, long numEntities) {
         Graphs.requireTriples(triples);
         Graphs.requireEntityIdsBelow(triples, numEntities);
-        UndirectedGraph graph = UndirectedGraph.of(triples);
-        try {
-            return coreNumbers(graph, triples, numEntities);
-        } finally {
-            graph.release();
-        }
+        return UndirectedGraph.with(triples, graph -> coreNumbers(graph, triples, numEntities));
     }
 
     /**
@@ -258,12 +253,7 @@ public final class KCore {
      * empty). This is the order in which the periphery gets embeddings after training on the core.
      */
     public static Dataset<Row> peripheryLayers(Dataset<Row> triples, Dataset<Row> coreNumbers, int k) {
-        UndirectedGraph graph = UndirectedGraph.of(triples);
-        try {
-            return peripheryLayers(graph, coreNumbers, k);
-        } finally {
-            graph.release();
-        }
+        return UndirectedGraph.with(triples, graph -> peripheryLayers(graph, coreNumbers, k));
     }
 
     /**

@@ -128,13 +128,7 @@ public final class NodePiece {
                 throw new IllegalArgumentException("anchor entity " + sorted[i] + " given twice");
             }
         }
-        UndirectedGraph graph = UndirectedGraph.of(triples);
-        Distances distances;
-        try {
-            distances = anchorDistances(graph, sorted, k, maxHops);
-        } finally {
-            graph.release();
-        }
+        Distances distances = UndirectedGraph.with(triples, graph -> anchorDistances(graph, sorted, k, maxHops));
         return padMissing(Graphs.entityIds(spark, triples, numEntities), distances.rows, k);
     }
 

@@ -74,6 +74,20 @@ public final class UndirectedGraph {
         return new UndirectedGraph(spark, withDegrees);
     }
 
+    /**
+     * Builds the graph from {@code triples}, runs {@code program} on it and frees the graph. The graph
+     * programs compute and save their results before returning, so what {@code program} returns
+     * does not need the graph.
+     */
+    public static <T> T with(Dataset<Row> triples, java.util.function.Function<UndirectedGraph, T> program) {
+        UndirectedGraph graph = of(triples);
+        try {
+            return program.apply(graph);
+        } finally {
+            graph.release();
+        }
+    }
+
     /** The partition strategy of {@value #STRATEGY_KEY} (Spark setting), default {@value #DEFAULT_STRATEGY}. */
     static PartitionStrategy strategy(SparkSession spark) {
         String name = spark.conf().get(STRATEGY_KEY, DEFAULT_STRATEGY);
