@@ -1,7 +1,6 @@
 package org.sparkkge.partitioner;
 
 import java.io.Serializable;
-import java.util.List;
 
 import org.apache.spark.api.java.JavaRDD;
 
@@ -9,7 +8,7 @@ import scala.Tuple2;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
-/** What calling GraphX from Java needs: class tags, serializable Scala functions, message iterators. */
+/** What calling GraphX from Java needs: class tags, serializable Scala functions, message iterators, saving results. */
 final class GraphX {
     private GraphX() {}
 
@@ -36,15 +35,6 @@ final class GraphX {
     @SuppressWarnings("unchecked")
     static <T> ClassTag<T> byteTag() {
         return (ClassTag<T>) (ClassTag<?>) ClassTag$.MODULE$.Byte();
-    }
-
-    @SuppressWarnings("unchecked")
-    static <T> ClassTag<T> doubleTag() {
-        return (ClassTag<T>) (ClassTag<?>) ClassTag$.MODULE$.Double();
-    }
-
-    static <M> scala.collection.Iterator<Tuple2<Object, M>> messages(List<Tuple2<Object, M>> messages) {
-        return scala.jdk.javaapi.CollectionConverters.asScala(messages.iterator());
     }
 
     static <M> scala.collection.Iterator<Tuple2<Object, M>> noMessages() {
