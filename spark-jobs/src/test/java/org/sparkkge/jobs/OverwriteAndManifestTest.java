@@ -41,7 +41,10 @@ class OverwriteAndManifestTest {
         "input { train = \"" + data.resolve("train.txt.gz") + "\", valid = \"" + data.resolve("valid.txt.gz") + "\" }\n"
             + "spark.conf { \"spark.hadoop.fs.s3a.secret.key\" = \"AKIA-very-secret\", \"spark.hadoop.fs.s3a.access.key\" = \"ACCESS-ID-123\" }\n");
     Cli.Result result = Cli.run("run", "--config", conf.toString(), "--output", out.toString(),
-        "--test", data.resolve("test.txt.gz").toString(), "--set", "spark.conf.\"spark.kge.test.password\"=hunter2");
+        "--test", data.resolve("test.txt.gz").toString(), "--set", "spark.conf.\"spark.kge.test.password\"=hunter2",
+        // every stage runs (and logs); small settings keep it short
+        "--set", "tokenize.anchors=10", "--set", "train.dim=16", "--set", "train.round-fraction=1.0",
+        "--set", "train.validation.every-rounds=0");
     assertEquals(0, result.exitCode(), result.toString());
     for (String secret : new String[] {"AKIA-very-secret", "ACCESS-ID-123", "hunter2"}) {
       assertFalse(result.out().contains(secret), "printed configuration leaks " + secret);
