@@ -7,7 +7,9 @@
 # Usage: bench/training/run-synthetic.sh TRIPLES EPOCHS SHARDS...   e.g. run-synthetic.sh 1000000 1 1 8
 # Env: BENCH_WORK (default /tmp/kge-bench-synthetic), BENCH_HEAP (driver heap, default 8g),
 #      BENCH_ENTITIES_PER_TRIPLE (default 0.1), BENCH_RELATIONS (default 500), BENCH_COMMUNITIES
-#      (default 100), BENCH_HELD_OUT (valid and test triples each, default 10000), BENCH_SETTINGS
+#      (default 100), BENCH_STRUCTURE (typed, the default: each relation has a domain and a range community;
+#      shift: the tail's community is the head's shifted by the relation), BENCH_HELD_OUT (valid and test
+#      triples each, default 10000), BENCH_SETTINGS
 #      (extra --set options; the defaults below are the model's), BENCH_STAGES (e.g. "ingest partition
 #      train export evaluate": run these stages one command each instead of `run`, which also runs
 #      reduce and tokenize; peak RSS is then the largest of the stages'), SPARK_KGE_TARGET (a build
@@ -30,12 +32,13 @@ CP="$WORK/classes:$CP"
 OPENS=$(sed -n 's:.*<spark.jvm.opens>\(.*\)</spark.jvm.opens>.*:\1:p' pom.xml)
 export SPARK_LOCAL_IP=127.0.0.1
 LOG4J="-Dlog4j2.configurationFile=$ROOT/conf/log4j2.properties"
-DATA="$WORK/kg-$TRIPLES"
+STRUCTURE="${BENCH_STRUCTURE:-typed}"
+DATA="$WORK/kg-$TRIPLES-$STRUCTURE"
 if [[ ! -f "$DATA/meta.txt" ]]; then
   # OPENS is an option list: split on purpose
   # shellcheck disable=SC2086
   java -Xmx"$HEAP" $OPENS $LOG4J -cp "$CP" org.sparkkge.bench.partitioner.SyntheticKg "$TRIPLES" "$DATA" 1 \
-    "${BENCH_ENTITIES_PER_TRIPLE:-0.1}" "${BENCH_RELATIONS:-500}" "${BENCH_COMMUNITIES:-100}" "${BENCH_HELD_OUT:-10000}"
+    "${BENCH_ENTITIES_PER_TRIPLE:-0.1}" "${BENCH_RELATIONS:-500}" "${BENCH_COMMUNITIES:-100}" "${BENCH_HELD_OUT:-10000}" "$STRUCTURE"
 fi
 # BENCH_SETTINGS: extra --set options; later settings win
 # shellcheck disable=SC2206
@@ -43,7 +46,7 @@ MODEL=(--set train.model=complex --set train.dim=100 --set train.epochs="$EPOCHS
   --set train.validation.max-triples=5000 ${BENCH_SETTINGS:-})
 BASELINE=""
 for P in "$@"; do
-  OUT="$WORK/out-$TRIPLES-p$P"
+  OUT="$WORK/out-$TRIPLES-$STRUCTURE-e$EPOCHS-p$P"
   echo "== $TRIPLES triples, P=$P, $(date -u +%FT%TZ), $(git rev-parse --short HEAD)"
   INPUTS=(--train "$DATA/train" --valid "$DATA/valid" --test "$DATA/test" --set ingest.format=parquet)
   SETTINGS=(--set partition.shards="$P" "${MODEL[@]}")
@@ -75,6 +78,7 @@ e, t = metrics["evaluation"], stats["train"]
 print(f"  stages: {stages}")
 print(f"  peak RSS {rss_kib / 1048576:.2f} GiB; entities {t['entities']:,}; largest task rows "
       f"{t.get('largest_task_table_rows', 0):,} (with the negative pool); loss per round {t['round_mean_loss']}")
+print(f"  valid MRR per round {t.get('round_valid_mrr')}")
 print(f"  test filtered MRR {e['filtered_mrr']:.4f}, Hits@10 {e['filtered_hits@10']:.4f}; {baseline}")
 print(f"  train {t['train_seconds_this_run']:.0f} s, {t['triples_per_second_this_run']:.0f} triples/s, "
       f"Spark overhead per round {t['spark_overhead_seconds_per_round']:.1f} s")

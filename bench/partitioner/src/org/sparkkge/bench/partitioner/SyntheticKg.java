@@ -22,8 +22,14 @@ import org.apache.spark.sql.SparkSession;
  * with the same Zipf law inside that community. Knowing (head, relation) narrows the tail to 1/C of the
  * entities; a ranking by popularity alone does not.
  *
+ * <p>STRUCTURE = typed (with C > 0) gives every relation a domain and a range instead, as the relations of
+ * real knowledge graphs have: relation r takes its heads from community domain(r) and its tails from
+ * community range(r), each drawn with the same Zipf laws inside the community. A model learns it by
+ * placing the entities of one community together; the shift structure asks a bilinear model to align
+ * the phases of all C communities at once, which one epoch does not do (the model memorises instead).
+ *
  * <p>Usage: SyntheticKg TRIPLES OUT_DIR [SEED] [ENTITIES_PER_TRIPLE=0.125] [RELATIONS=500] [COMMUNITIES=0]
- * [HELD_OUT=0]. Writes OUT_DIR/triples (Parquet head, relation, tail INT) and OUT_DIR/meta.txt; with
+ * [HELD_OUT=0] [STRUCTURE=shift|typed]. Writes OUT_DIR/triples (Parquet head, relation, tail INT) and OUT_DIR/meta.txt; with
  * HELD_OUT = H > 0 also OUT_DIR/train, OUT_DIR/valid and OUT_DIR/test, the latter two H triples each
  * (chosen by a seeded hash of the row), as inputs for {@code spark-kge run --train/--valid/--test}.
  */
@@ -70,6 +76,27 @@ public final class SyntheticKg {
                 .select(col("head").cast("int"), col("relation").cast("int"), col("tail").cast("int"), col("id"));
     }
 
+    /** Typed variant (see the class comment): relation r leads from community domain(r) to range(r). */
+    public static Dataset<Row> typed(SparkSession spark, long triples, long entities, int relations,
+            int communities, long seed) {
+        long perCommunity = Math.max(1, entities / communities);
+        Column relation = org.apache.spark.sql.functions.least(
+                floor(pow(uniform(seed, "relation"), 2.0).multiply(relations)).cast("long"), lit((long) relations - 1));
+        Column domain = org.apache.spark.sql.functions.pmod(xxhash64(lit(seed), lit("domain"), col("relation")),
+                lit((long) communities));
+        Column range = org.apache.spark.sql.functions.pmod(xxhash64(lit(seed), lit("range"), col("relation")),
+                lit((long) communities));
+        Column headRank = floor(pow(uniform(seed, "head"), 2.5).multiply(perCommunity)).cast("long");
+        Column tailRank = floor(pow(uniform(seed, "tail"), 1.8).multiply(perCommunity)).cast("long");
+        return spark.range(triples)
+                .withColumn("relation", relation)
+                .withColumn("head", org.apache.spark.sql.functions.least(
+                        headRank.multiply(communities).plus(domain), lit(entities - 1)))
+                .withColumn("tail", org.apache.spark.sql.functions.least(
+                        tailRank.multiply(communities).plus(range), lit(entities - 1)))
+                .select(col("head").cast("int"), col("relation").cast("int"), col("tail").cast("int"), col("id"));
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
             System.err.println("usage: SyntheticKg TRIPLES OUT_DIR [SEED] [ENTITIES_PER_TRIPLE] [RELATIONS]");
@@ -86,8 +113,13 @@ public final class SyntheticKg {
         int communities = args.length > 5 ? Integer.parseInt(args[5]) : 0;
         long heldOut = args.length > 6 ? Long.parseLong(args[6]) : 0;
         int files = (int) Math.max(1, triples / 2_000_000);
+        String structure = args.length > 7 ? args[7] : "shift";
+        if (!structure.equals("shift") && !structure.equals("typed")) {
+            throw new IllegalArgumentException("STRUCTURE must be shift or typed, got " + structure);
+        }
         Dataset<Row> kg = communities > 0
-                ? communities(spark, triples, entities, relations, communities, seed)
+                ? (structure.equals("typed") ? typed(spark, triples, entities, relations, communities, seed)
+                        : communities(spark, triples, entities, relations, communities, seed))
                 : generate(spark, triples, entities, relations, seed).withColumn("id", lit(0L));
         kg.drop("id").repartition(files).write().mode("overwrite").parquet(out + "/triples");
         if (heldOut > 0) {
@@ -104,7 +136,7 @@ public final class SyntheticKg {
         }
         java.nio.file.Files.writeString(java.nio.file.Path.of(out, "meta.txt"),
                 "entities=" + entities + "\nrelations=" + relations + "\ntriples=" + triples + "\nseed=" + seed
-                        + "\ncommunities=" + communities + "\nheld_out=" + heldOut + "\n");
+                        + "\ncommunities=" + communities + "\nheld_out=" + heldOut + "\nstructure=" + structure + "\n");
         System.out.println("wrote " + triples + " triples, " + entities + " entities, " + relations
                 + " relations to " + out);
         spark.stop();
