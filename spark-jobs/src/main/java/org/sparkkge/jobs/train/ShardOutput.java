@@ -25,8 +25,10 @@ public sealed interface ShardOutput extends Serializable {
 
   /**
    * What task {@code shard} changed in the pool rows of one partition it does not own: row i of
-   * {@code ids} moves by {@code values[i * dim ..]} and its accumulator by {@code adagrad[i]}.
+   * {@code ids} moved by {@code values[i * dim ..]} and its accumulator by {@code adagrad[i]}, from the
+   * accumulator {@code startAdagrad[i]} the task received with the pool.
    */
-  record PoolDelta(int partition, int shard, int[] ids, float[] values, float[] adagrad) implements ShardOutput {}
+  record PoolDelta(int partition, int shard, int[] ids, float[] values, float[] adagrad, float[] startAdagrad)
+      implements ShardOutput {}
 
 }

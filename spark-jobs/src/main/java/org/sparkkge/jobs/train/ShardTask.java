@@ -136,7 +136,13 @@ public final class ShardTask {
         poolRows);
   }
 
-  /** The block with the deltas of its partition added, in the order of their source task (exact on rerun). */
+  /**
+   * The block with the deltas of its partition added, in the order of their source task (exact on
+   * rerun). The accumulators get every increment; a task's move of a row is scaled by
+   * sqrt((start + its increment) / merged accumulator), the step size a sequential pass would have
+   * given it (the relations' merge, {@link StratifiedRounds#merge}, does the same): several tasks that
+   * used a fresh row as a negative each stepped as if alone.
+   */
   static EntityBlock withDeltas(EntityBlock block, List<ShardOutput.PoolDelta> deltas) {
     List<ShardOutput.PoolDelta> mine = new ArrayList<>();
     for (ShardOutput.PoolDelta d : deltas) {
@@ -151,16 +157,28 @@ public final class ShardTask {
     float[] adagrad = new float[block.rows()];
     block.copyValues(values, 0);
     block.copyAdagrad(adagrad, 0);
-    for (ShardOutput.PoolDelta d : mine) {
+    int[][] rows = new int[mine.size()][];
+    for (int k = 0; k < mine.size(); k++) {
+      ShardOutput.PoolDelta d = mine.get(k);
+      rows[k] = new int[d.ids().length];
       for (int i = 0; i < d.ids().length; i++) {
         int row = Arrays.binarySearch(block.ids(), d.ids()[i]);
         if (row < 0) {
           throw new IllegalStateException("pool delta for entity " + d.ids()[i] + ", which partition "
               + block.partition() + " does not hold");
         }
-        for (int j = 0; j < dim; j++) values[row * dim + j] += d.values()[i * dim + j];
+        rows[k][i] = row;
         // Adagrad accumulators only grow; several tasks' increments add up as in one sequential pass
         adagrad[row] += d.adagrad()[i];
+      }
+    }
+    for (int k = 0; k < mine.size(); k++) {
+      ShardOutput.PoolDelta d = mine.get(k);
+      for (int i = 0; i < d.ids().length; i++) {
+        int row = rows[k][i];
+        double own = d.startAdagrad()[i] + d.adagrad()[i];
+        double scale = adagrad[row] > 0 ? Math.sqrt(Math.min(1.0, own / adagrad[row])) : 1.0;
+        for (int j = 0; j < dim; j++) values[row * dim + j] += (float) (scale * d.values()[i * dim + j]);
       }
     }
     return new EntityBlock(block.partition(), dim, block.ids(), values, 0, adagrad);
@@ -183,6 +201,7 @@ public final class ShardTask {
       int[] ids = new int[locals.size()];
       float[] values = new float[EntityBlock.floats(locals.size(), dim, "pool delta")];
       float[] adagrad = new float[locals.size()];
+      float[] startAdagrad = new float[locals.size()];
       for (int i = 0; i < locals.size(); i++) {
         int local = locals.get(i);
         ids[i] = pool.ids()[foreign[local - ownedRows]];
@@ -190,8 +209,9 @@ public final class ShardTask {
           values[i * dim + j] = after[local * dim + j] - before[local * dim + j];
         }
         adagrad[i] = adagradAfter[local] - adagradBefore[local];
+        startAdagrad[i] = adagradBefore[local];
       }
-      out.add(new ShardOutput.PoolDelta(e.getKey(), shardIndex, ids, values, adagrad));
+      out.add(new ShardOutput.PoolDelta(e.getKey(), shardIndex, ids, values, adagrad, startAdagrad));
     }
     return out;
   }

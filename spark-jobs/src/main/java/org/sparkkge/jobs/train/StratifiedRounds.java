@@ -262,25 +262,51 @@ final class StratifiedRounds implements RoundRunner {
   }
 
   /**
-   * The relations plus the sum of every task's change to them, and their Adagrad accumulators plus the
-   * sum of every task's increment: to first order what one sequential pass over the sub-round's buckets
-   * would do. An average would divide each task's progress by the tasks in the sub-round (B/2), so
-   * relations would learn more slowly the more shards there are (UMLS, P = 8: 0.034 below P = 1 with
-   * the average, 0.013 with the sum; docs/benchmarks.md).
+   * Every task's change to the relations, added as one sequential Adagrad pass over the sub-round's
+   * buckets would have made it: the accumulators get the sum of every task's increment, and a task's
+   * change to relation row r is scaled by sqrt((G + g_k) / (G + sum of g_j)), where G is the row's
+   * accumulator before the sub-round and g_k the task's increment. Each task stepped with its own,
+   * smaller accumulator; the factor gives its steps the size they would have had with every task's
+   * gradients counted. A row only one task touched keeps its change (factor 1); late in training,
+   * when G dwarfs the increments, the merge is the plain sum; early on, k tasks that push a fresh row
+   * the same way move it about sqrt(k) times one task's step, as a sequential pass does, instead of k
+   * times. (On the 10^6-triple synthetic graph at P = 8 the plain sum left the first epoch at a third
+   * of P = 1's validation MRR; docs/benchmarks.md.) An average would divide each task's progress by
+   * the tasks of the sub-round instead.
    */
   static SharedParams merge(SharedParams current, List<ShardOutput.Summary> summaries) {
-    float[] relations = current.relations().clone();
-    float[] accumulators = current.relationAdagrad().clone();
+    float[] before = current.relations();
+    float[] beforeAccumulators = current.relationAdagrad();
+    int width = current.relationDim();
+    float[] accumulators = beforeAccumulators.clone();
     boolean trained = false;
     for (ShardOutput.Summary s : summaries) {
       if (s.triplesTrained() > 0) {
         trained = true;
-        addDifference(relations, s.relations(), current.relations());
-        addDifference(accumulators, s.relationAdagrad(), current.relationAdagrad());
+        addDifference(accumulators, s.relationAdagrad(), beforeAccumulators);
       }
     }
-    return trained ? new SharedParams(current.numRelations(), current.relationDim(), relations, accumulators,
-        List.of()) : current;
+    if (!trained) {
+      return current;
+    }
+    float[] relations = before.clone();
+    for (ShardOutput.Summary s : summaries) {
+      if (s.triplesTrained() == 0) {
+        continue;
+      }
+      float[] after = s.relations();
+      float[] afterAccumulators = s.relationAdagrad();
+      for (int r = 0; r < accumulators.length; r++) {
+        double all = accumulators[r];
+        double mine = afterAccumulators[r];
+        // sqrt(mine / all) <= 1: the task's own accumulator never exceeds the merged one
+        double scale = all > 0 ? Math.sqrt(Math.min(1.0, mine / all)) : 1.0;
+        for (int j = r * width; j < (r + 1) * width; j++) {
+          relations[j] += (float) (scale * (after[j] - before[j]));
+        }
+      }
+    }
+    return new SharedParams(current.numRelations(), current.relationDim(), relations, accumulators, List.of());
   }
 
   private static void addDifference(float[] into, float[] after, float[] before) {

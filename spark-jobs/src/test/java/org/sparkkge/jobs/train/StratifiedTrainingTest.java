@@ -63,12 +63,18 @@ class StratifiedTrainingTest {
     assertEquals(0.25f, copy.adagrad(1));
 
     List<ShardOutput.PoolDelta> deltas = new ArrayList<>();
-    deltas.add(new ShardOutput.PoolDelta(3, 7, new int[] {8}, new float[] {0.5f, -1f}, new float[] {0.125f}));
-    deltas.add(new ShardOutput.PoolDelta(3, 2, new int[] {5, 8}, new float[] {1, 1, 1, 1}, new float[] {1, 1}));
-    deltas.add(new ShardOutput.PoolDelta(4, 1, new int[] {99}, new float[] {7, 7}, new float[] {7}));
+    // entity 5: one task moved it (increment 1 from 0.5): the whole move. Entity 8: two tasks, increments
+    // 0.125 and 1 from 0.25 (merged accumulator 1.375): each move scaled by sqrt((0.25 + its increment) / 1.375)
+    deltas.add(new ShardOutput.PoolDelta(3, 7, new int[] {8}, new float[] {0.5f, -1f}, new float[] {0.125f},
+        new float[] {0.25f}));
+    deltas.add(new ShardOutput.PoolDelta(3, 2, new int[] {5, 8}, new float[] {1, 1, 1, 1}, new float[] {1, 1},
+        new float[] {0.5f, 0.25f}));
+    deltas.add(new ShardOutput.PoolDelta(4, 1, new int[] {99}, new float[] {7, 7}, new float[] {7}, new float[] {0}));
     EntityBlock updated = ShardTask.withDeltas(block, deltas);
     assertArrayEquals(new float[] {2, 3}, updated.row(0));
-    assertArrayEquals(new float[] {4.5f, 4}, updated.row(1));
+    double seven = Math.sqrt(0.375 / 1.375);
+    double two = Math.sqrt(1.25 / 1.375);
+    assertArrayEquals(new float[] {(float) (3 + 0.5 * seven + two), (float) (4 - seven + two)}, updated.row(1), 1e-6f);
     assertEquals(1.5f, updated.adagrad(0));
     assertEquals(1.375f, updated.adagrad(1));
     assertArrayEquals(new float[] {1, 2}, block.row(0), "the input block is not changed");
