@@ -26,7 +26,7 @@ import scala.Tuple2;
  * Distributed training in rounds (docs/training.md). The driver initialises once (the entity table on
  * the executors, never through the driver); each round a {@link RoundRunner} trains from the previous
  * checkpoint: in shallow mode the stratified schedule ({@link StratifiedRounds}: every entity row owned
- * by one task at a time, only relations averaged), in NodePiece mode (or train.schedule = averaged)
+ * by one task at a time, only the shared relations merged after every sub-round), in NodePiece mode
  * shards trained from the same parameters and averaged ({@link AveragedRounds}). Each round's
  * checkpoint is written, optionally ranked on triples/valid ({@link RoundValidation}), then marked
  * complete; the last becomes model/final.
