@@ -138,10 +138,12 @@ public final class ShardTask {
 
   /**
    * The block with the deltas of its partition added, in the order of their source task (exact on
-   * rerun). The accumulators get every increment; a task's move of a row is scaled by
-   * sqrt((start + its increment) / merged accumulator), the step size a sequential pass would have
-   * given it (the relations' merge, {@link StratifiedRounds#merge}, does the same): several tasks that
-   * used a fresh row as a negative each stepped as if alone.
+   * rerun). The accumulators get every increment. Several tasks that used the same pool row as a
+   * negative each stepped as if alone: task k's move is scaled by sqrt((s + g_k) / (s + sum of g_j))
+   * over the tasks that sent a delta for the row (s: the accumulator they started from), the step a
+   * sequential pass over those tasks would have given it, as the relations' merge
+   * ({@link StratifiedRounds#merge}) does. A row one foreign task moved keeps its whole move; the
+   * owner's own steps on the row are exact and are not counted here.
    */
   static EntityBlock withDeltas(EntityBlock block, List<ShardOutput.PoolDelta> deltas) {
     List<ShardOutput.PoolDelta> mine = new ArrayList<>();
@@ -158,6 +160,7 @@ public final class ShardTask {
     block.copyValues(values, 0);
     block.copyAdagrad(adagrad, 0);
     int[][] rows = new int[mine.size()][];
+    float[] increments = new float[block.rows()];
     for (int k = 0; k < mine.size(); k++) {
       ShardOutput.PoolDelta d = mine.get(k);
       rows[k] = new int[d.ids().length];
@@ -170,6 +173,7 @@ public final class ShardTask {
         rows[k][i] = row;
         // Adagrad accumulators only grow; several tasks' increments add up as in one sequential pass
         adagrad[row] += d.adagrad()[i];
+        increments[row] += d.adagrad()[i];
       }
     }
     for (int k = 0; k < mine.size(); k++) {
@@ -177,7 +181,8 @@ public final class ShardTask {
       for (int i = 0; i < d.ids().length; i++) {
         int row = rows[k][i];
         double own = d.startAdagrad()[i] + d.adagrad()[i];
-        double scale = adagrad[row] > 0 ? Math.sqrt(Math.min(1.0, own / adagrad[row])) : 1.0;
+        double all = d.startAdagrad()[i] + increments[row];
+        double scale = all > 0 ? Math.sqrt(Math.min(1.0, own / all)) : 1.0;
         for (int j = 0; j < dim; j++) values[row * dim + j] += (float) (scale * d.values()[i * dim + j]);
       }
     }

@@ -63,8 +63,8 @@ class StratifiedTrainingTest {
     assertEquals(0.25f, copy.adagrad(1));
 
     List<ShardOutput.PoolDelta> deltas = new ArrayList<>();
-    // entity 5: one task moved it (increment 1 from 0.5): the whole move. Entity 8: two tasks, increments
-    // 0.125 and 1 from 0.25 (merged accumulator 1.375): each move scaled by sqrt((0.25 + its increment) / 1.375)
+    // entity 5: one task moved it: the whole move. Entity 8: two tasks, increments 0.125 and 1 from 0.25
+    // (1.375 with both): each move scaled by sqrt((0.25 + its increment) / 1.375); accumulators add up
     deltas.add(new ShardOutput.PoolDelta(3, 7, new int[] {8}, new float[] {0.5f, -1f}, new float[] {0.125f},
         new float[] {0.25f}));
     deltas.add(new ShardOutput.PoolDelta(3, 2, new int[] {5, 8}, new float[] {1, 1, 1, 1}, new float[] {1, 1},
