@@ -59,8 +59,7 @@ public final class SyntheticKg {
         long perCommunity = Math.max(1, entities / communities);
         Column head = org.apache.spark.sql.functions.least(
                 floor(pow(uniform(seed, "head"), 2.5).multiply(entities)).cast("long"), lit(entities - 1));
-        Column relation = org.apache.spark.sql.functions.least(
-                floor(pow(uniform(seed, "relation"), 2.0).multiply(relations)).cast("long"), lit((long) relations - 1));
+        Column relation = zipfRelation(seed, relations);
         Column offset = org.apache.spark.sql.functions.pmod(xxhash64(lit(seed), lit("offset"), col("relation")),
                 lit((long) communities));
         Column targetCommunity = org.apache.spark.sql.functions.pmod(
@@ -76,12 +75,17 @@ public final class SyntheticKg {
                 .select(col("head").cast("int"), col("relation").cast("int"), col("tail").cast("int"), col("id"));
     }
 
+    /** floor(R * u^2) for a seeded uniform u, clamped into [0, R): relations with Zipf-like frequencies. */
+    private static Column zipfRelation(long seed, int relations) {
+        return org.apache.spark.sql.functions.least(
+                floor(pow(uniform(seed, "relation"), 2.0).multiply(relations)).cast("long"), lit((long) relations - 1));
+    }
+
     /** Typed variant (see the class comment): relation r leads from community domain(r) to range(r). */
     public static Dataset<Row> typed(SparkSession spark, long triples, long entities, int relations,
             int communities, long seed) {
         long perCommunity = Math.max(1, entities / communities);
-        Column relation = org.apache.spark.sql.functions.least(
-                floor(pow(uniform(seed, "relation"), 2.0).multiply(relations)).cast("long"), lit((long) relations - 1));
+        Column relation = zipfRelation(seed, relations);
         Column domain = org.apache.spark.sql.functions.pmod(xxhash64(lit(seed), lit("domain"), col("relation")),
                 lit((long) communities));
         Column range = org.apache.spark.sql.functions.pmod(xxhash64(lit(seed), lit("range"), col("relation")),

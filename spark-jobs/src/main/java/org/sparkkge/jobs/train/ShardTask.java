@@ -180,9 +180,8 @@ public final class ShardTask {
       ShardOutput.PoolDelta d = mine.get(k);
       for (int i = 0; i < d.ids().length; i++) {
         int row = rows[k][i];
-        double own = d.startAdagrad()[i] + d.adagrad()[i];
-        double all = d.startAdagrad()[i] + increments[row];
-        double scale = all > 0 ? Math.sqrt(Math.min(1.0, own / all)) : 1.0;
+        double scale = StratifiedRounds.sequentialStepScale(d.startAdagrad()[i] + d.adagrad()[i],
+            d.startAdagrad()[i] + increments[row]);
         for (int j = 0; j < dim; j++) values[row * dim + j] += (float) (scale * d.values()[i * dim + j]);
       }
     }

@@ -297,16 +297,22 @@ final class StratifiedRounds implements RoundRunner {
       float[] after = s.relations();
       float[] afterAccumulators = s.relationAdagrad();
       for (int r = 0; r < accumulators.length; r++) {
-        double all = accumulators[r];
-        double mine = afterAccumulators[r];
-        // sqrt(mine / all) <= 1: the task's own accumulator never exceeds the merged one
-        double scale = all > 0 ? Math.sqrt(Math.min(1.0, mine / all)) : 1.0;
+        double scale = sequentialStepScale(afterAccumulators[r], accumulators[r]);
         for (int j = r * width; j < (r + 1) * width; j++) {
           relations[j] += (float) (scale * (after[j] - before[j]));
         }
       }
     }
     return new SharedParams(current.numRelations(), current.relationDim(), relations, accumulators, List.of());
+  }
+
+  /**
+   * sqrt(own / merged): the factor that turns a task's change to a row, made with its own Adagrad
+   * accumulator {@code own}, into the step it would have made with the merged accumulator (every
+   * task's increments counted); at most 1, and 1 for a row no accumulator has grown yet.
+   */
+  static double sequentialStepScale(double own, double merged) {
+    return merged > 0 ? Math.sqrt(Math.min(1.0, own / merged)) : 1.0;
   }
 
   private static void addDifference(float[] into, float[] after, float[] before) {

@@ -133,42 +133,42 @@ class StandaloneClusterIT {
   void trainingSurvivesAKilledExecutorWithTheSameResult() throws Exception {
     assertNotNull(clusterOutput, "the fault-free cluster run (test 1) did not complete; nothing to retrain from");
     assertTrue(registeredStages().contains("train"), "no train stage registered: " + registeredStages());
-
-    // Reuse the graph stages of the fault-free run and train again on the cluster. Only train is
-    // compared: export and evaluate are functions of its output, and test 1 already compares them
-    // between the cluster and the local run.
-    Path out = itDir.resolve("out-kill");
-    copyRecursively(clusterOutput, out);
-    SparkSubmitDriver driver = SparkSubmitDriver.start(sparkHome, appJar, repoRoot, cluster.masterUrl(),
-        runArgsOverwrite("train", out), itDir.resolve("driver-kill-train.log"));
-    KillDuringTraining kill = new KillDuringTraining(driver, cluster);
-    int exit;
-    try {
-      kill.watch(RUN_TIMEOUT);
-      exit = driver.await(RUN_TIMEOUT, cluster::logTails);
-    } finally {
-      driver.kill();
-    }
-    assertEquals(0, exit, () -> "train after the executor kill failed\n" + Logs.tail(driver.log(), 80) + cluster.logTails());
-    assertTrue(kill.landed(), () -> "no shard-training task was lost to the kill: " + kill.summary());
-    System.out.println("executor kill: " + kill.summary());
-
-    List<String> compared = compareOutputs(out, clusterOutput, List.of("train"), "killed-executor run vs cluster run");
-    System.out.println("killed-executor run == fault-free cluster run:\n  " + String.join("\n  ", compared));
+    // Only train is compared: export and evaluate are functions of its output, and test 1 already
+    // compares them between the cluster and the local run.
+    rerunWithAKill("train", "no shard-training task was lost to the kill",
+        driver -> new KillDuringTraining(driver, cluster));
   }
 
   @Test
   @Order(3)
   void tokenizeSurvivesAKilledExecutorWithTheSameTokens() throws Exception {
     assertNotNull(clusterOutput, "the fault-free cluster run (test 1) did not complete; nothing to tokenize again");
-    // The graph stages of the fault-free run, tokenize again on the cluster; an executor is killed once
-    // GraphX's PageRank (the first Pregel program of tokenize) is past its first reliable checkpoint
-    // (every 10 supersteps), so its lost partitions must come back from the checkpoint, not the lineage.
-    Path out = itDir.resolve("out-kill-tokenize");
+    // An executor is killed once GraphX's PageRank (the first Pregel program of tokenize) is past its
+    // first reliable checkpoint (every 10 supersteps), so its lost partitions must come back from the
+    // checkpoint, not the lineage.
+    rerunWithAKill("tokenize", "no executor was lost to the kill", driver -> new KillDuringPregel(driver, cluster, 15));
+  }
+
+  /** Kills an executor while a stage runs; landed once the driver reports the loss. */
+  interface ExecutorKill {
+    void watch(Duration timeout) throws Exception;
+
+    boolean landed();
+
+    String summary();
+  }
+
+  /**
+   * Runs {@code stage} again on the cluster over a copy of the fault-free run's output, with an
+   * executor killed by the given watcher; the stage must complete with the same datasets.
+   */
+  private void rerunWithAKill(String stage, String notLanded,
+      java.util.function.Function<SparkSubmitDriver, ExecutorKill> watcher) throws Exception {
+    Path out = itDir.resolve("out-kill-" + stage);
     copyRecursively(clusterOutput, out);
     SparkSubmitDriver driver = SparkSubmitDriver.start(sparkHome, appJar, repoRoot, cluster.masterUrl(),
-        runArgsOverwrite("tokenize", out), itDir.resolve("driver-kill-tokenize.log"));
-    KillDuringPregel kill = new KillDuringPregel(driver, cluster, 15);
+        runArgsOverwrite(stage, out), itDir.resolve("driver-kill-" + stage + ".log"));
+    ExecutorKill kill = watcher.apply(driver);
     int exit;
     try {
       kill.watch(RUN_TIMEOUT);
@@ -176,11 +176,11 @@ class StandaloneClusterIT {
     } finally {
       driver.kill();
     }
-    assertEquals(0, exit, () -> "tokenize after the executor kill failed\n" + Logs.tail(driver.log(), 80) + cluster.logTails());
-    assertTrue(kill.landed(), () -> "no executor was lost to the kill: " + kill.summary());
-    System.out.println("executor kill during tokenize: " + kill.summary());
-    List<String> compared = compareOutputs(out, clusterOutput, List.of("tokenize"), "killed-executor tokenize vs cluster run");
-    System.out.println("killed-executor tokenize == fault-free cluster run:\n  " + String.join("\n  ", compared));
+    assertEquals(0, exit, () -> stage + " after the executor kill failed\n" + Logs.tail(driver.log(), 80) + cluster.logTails());
+    assertTrue(kill.landed(), () -> notLanded + ": " + kill.summary());
+    System.out.println("executor kill during " + stage + ": " + kill.summary());
+    List<String> compared = compareOutputs(out, clusterOutput, List.of(stage), "killed-executor " + stage + " vs cluster run");
+    System.out.println("killed-executor " + stage + " == fault-free cluster run:\n  " + String.join("\n  ", compared));
   }
 
   /**
@@ -188,7 +188,7 @@ class StandaloneClusterIT {
    * superstep, kills (SIGKILL) the executor that started the latest task; the kill has landed when
    * the driver reports that executor lost.
    */
-  static final class KillDuringPregel {
+  static final class KillDuringPregel implements ExecutorKill {
     private static final Pattern SUPERSTEP = Pattern.compile("Pregel finished iteration (\\d+)");
     private static final Pattern STARTED = Pattern.compile("Starting task \\S+ in stage \\S+ \\(TID \\d+\\) \\([^,]*,\\s*executor (\\S+?),");
 
@@ -207,7 +207,8 @@ class StandaloneClusterIT {
       this.afterSuperstep = afterSuperstep;
     }
 
-    void watch(Duration timeout) throws Exception {
+    @Override
+    public void watch(Duration timeout) throws Exception {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (driver.isAlive() && System.nanoTime() < deadline && !landed) {
         for (String line : driver.newLines()) {
@@ -239,11 +240,13 @@ class StandaloneClusterIT {
       }
     }
 
-    boolean landed() {
+    @Override
+    public boolean landed() {
       return landed;
     }
 
-    String summary() {
+    @Override
+    public String summary() {
       return killed == null ? "no kill (last Pregel superstep seen: " + superstep + ")"
           : "killed executor " + killed + (landed ? "; " + lostLine : "; the driver did not report it lost");
     }
@@ -255,7 +258,7 @@ class StandaloneClusterIT {
    * such task took in the previous round. If the task ended before the kill, it tries again in the
    * next round.
    */
-  static final class KillDuringTraining {
+  static final class KillDuringTraining implements ExecutorKill {
     private static final Pattern ROUND = Pattern.compile("train: round (\\d+) of (\\d+)");
     // The job of a training sub-round: a StratifiedRounds job with one partition per task (P = 2).
     private static final Pattern TRAIN_JOB =
@@ -286,7 +289,8 @@ class StandaloneClusterIT {
     }
 
     /** Returns when the kill landed or the driver ended. */
-    void watch(Duration timeout) throws Exception {
+    @Override
+    public void watch(Duration timeout) throws Exception {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (driver.isAlive() && System.nanoTime() < deadline && !landed) {
         for (String line : driver.newLines()) {
@@ -351,11 +355,13 @@ class StandaloneClusterIT {
       }
     }
 
-    boolean landed() {
+    @Override
+    public boolean landed() {
       return landed;
     }
 
-    String summary() {
+    @Override
+    public String summary() {
       return "training stages " + trainingStages + ", shortest training task per round " + shortestTaskMillisByRound + " ms; "
           + (attempts.isEmpty() ? "no kill attempted (round reached: " + round + ")" : String.join("; ", attempts));
     }
