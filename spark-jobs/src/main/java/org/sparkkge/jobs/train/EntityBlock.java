@@ -92,60 +92,23 @@ public final class EntityBlock implements Serializable {
   @Serial
   private void writeObject(ObjectOutputStream out) throws IOException {
     out.defaultWriteObject();
-    out.writeInt(ids.length);
-    byte[] buffer = new byte[CHUNK * 4];
-    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(buffer);
-    for (int from = 0; from < ids.length; from += CHUNK) {
-      int n = Math.min(CHUNK, ids.length - from);
-      bytes.clear();
-      bytes.asIntBuffer().put(ids, from, n);
-      out.write(buffer, 0, n * 4);
-    }
-    writeFloats(out, values, offset, ids.length * dim, buffer);
-    writeFloats(out, adagrad, 0, ids.length, buffer);
-  }
-
-  // bulk copies through a byte buffer: ObjectOutputStream's per-float calls are several times slower
-  private static final int CHUNK = 1 << 16;
-
-  private static void writeFloats(ObjectOutputStream out, float[] from, int at, int count, byte[] buffer)
-      throws IOException {
-    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(buffer);
-    for (int done = 0; done < count; done += CHUNK) {
-      int n = Math.min(CHUNK, count - done);
-      bytes.clear();
-      bytes.asFloatBuffer().put(from, at + done, n);
-      out.write(buffer, 0, n * 4);
-    }
-  }
-
-  private static void readFloats(ObjectInputStream in, float[] into, byte[] buffer) throws IOException {
-    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(buffer);
-    for (int done = 0; done < into.length; done += CHUNK) {
-      int n = Math.min(CHUNK, into.length - done);
-      in.readFully(buffer, 0, n * 4);
-      bytes.clear();
-      bytes.asFloatBuffer().get(into, done, n);
-    }
+    BulkArrays arrays = new BulkArrays();
+    arrays.writeInts(out, ids);
+    arrays.writeFloats(out, values, offset, ids.length * dim);
+    arrays.writeFloats(out, adagrad);
   }
 
   @Serial
   private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
     in.defaultReadObject();
-    int rows = in.readInt();
-    byte[] buffer = new byte[CHUNK * 4];
-    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(buffer);
-    ids = new int[rows];
-    for (int from = 0; from < rows; from += CHUNK) {
-      int n = Math.min(CHUNK, rows - from);
-      in.readFully(buffer, 0, n * 4);
-      bytes.clear();
-      bytes.asIntBuffer().get(ids, from, n);
-    }
-    values = new float[floats(rows, dim, "entity block " + partition)];
-    readFloats(in, values, buffer);
+    BulkArrays arrays = new BulkArrays();
+    ids = arrays.readInts(in);
+    values = arrays.readFloats(in);
     offset = 0;
-    adagrad = new float[rows];
-    readFloats(in, adagrad, buffer);
+    adagrad = arrays.readFloats(in);
+    if (values.length != (long) ids.length * dim || adagrad.length != ids.length) {
+      throw new java.io.InvalidObjectException("entity block " + partition + ": " + ids.length + " ids, "
+          + values.length + " floats at dim " + dim + ", " + adagrad.length + " accumulators");
+    }
   }
 }

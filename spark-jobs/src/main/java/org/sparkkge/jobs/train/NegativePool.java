@@ -83,6 +83,11 @@ public record NegativePool(int dim, int[] ids, float[] values, float[] adagrad) 
     return new NegativePool(dim, ids, values, adagrad);
   }
 
+  @java.io.Serial
+  private Object writeReplace() {
+    return new BulkArrays.NegativePoolForm(this);
+  }
+
   @Override
   public String toString() {
     return "NegativePool[" + ids.length + " rows, dim " + dim + ", ids " + Arrays.toString(

@@ -29,6 +29,11 @@ public sealed interface ShardOutput extends Serializable {
    * accumulator {@code startAdagrad[i]} the task received with the pool.
    */
   record PoolDelta(int partition, int shard, int[] ids, float[] values, float[] adagrad, float[] startAdagrad)
-      implements ShardOutput {}
+      implements ShardOutput {
+    @java.io.Serial
+    private Object writeReplace() {
+      return new BulkArrays.PoolDeltaForm(this);
+    }
+  }
 
 }

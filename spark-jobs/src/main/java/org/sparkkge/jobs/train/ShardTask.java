@@ -88,6 +88,10 @@ public final class ShardTask {
     if (triples.hasNext()) {
       throw new IllegalStateException("task " + task + " of sub-round " + subRound + " received two triple units");
     }
+    if (unit != null && (unit.subRound() != subRound || unit.task() != task)) {
+      throw new IllegalStateException("task " + task + " of sub-round " + subRound + " received the triples of task "
+          + unit.task() + " of sub-round " + unit.subRound());
+    }
     int shardIndex = subRound * schedule.tasksPerSubRound() + task;
     int dim = in.options().core().dim();
     int rows = a.rows() + b.rows();
@@ -178,11 +182,16 @@ public final class ShardTask {
     }
     for (int k = 0; k < mine.size(); k++) {
       ShardOutput.PoolDelta d = mine.get(k);
-      for (int i = 0; i < d.ids().length; i++) {
-        int row = rows[k][i];
-        double scale = StratifiedRounds.sequentialStepScale(d.startAdagrad()[i] + d.adagrad()[i],
-            d.startAdagrad()[i] + increments[row]);
-        for (int j = 0; j < dim; j++) values[row * dim + j] += (float) (scale * d.values()[i * dim + j]);
+      float[] moves = d.values();
+      float[] start = d.startAdagrad();
+      float[] own = d.adagrad();
+      int[] target = rows[k];
+      for (int i = 0; i < target.length; i++) {
+        int row = target[i];
+        double scale = StratifiedRounds.sequentialStepScale(start[i] + own[i], start[i] + increments[row]);
+        int to = row * dim;
+        int from = i * dim;
+        for (int j = 0; j < dim; j++) values[to + j] += (float) (scale * moves[from + j]);
       }
     }
     return new EntityBlock(block.partition(), dim, block.ids(), values, 0, adagrad);
@@ -209,8 +218,10 @@ public final class ShardTask {
       for (int i = 0; i < locals.size(); i++) {
         int local = locals.get(i);
         ids[i] = pool.ids()[foreign[local - ownedRows]];
+        int to = i * dim;
+        int from = local * dim;
         for (int j = 0; j < dim; j++) {
-          values[i * dim + j] = after[local * dim + j] - before[local * dim + j];
+          values[to + j] = after[from + j] - before[from + j];
         }
         adagrad[i] = adagradAfter[local] - adagradBefore[local];
         startAdagrad[i] = adagradBefore[local];

@@ -1,5 +1,6 @@
 package org.sparkkge.jobs.train;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -13,6 +14,7 @@ import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.PartitionPruningRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -20,6 +22,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkkge.jobs.progress.ProgressReporter;
 import scala.Tuple2;
+import scala.runtime.AbstractFunction1;
 
 /**
  * Shallow-mode rounds on the {@link StratifiedSchedule}: a round is B - 1 sub-rounds; in each, B/2 tasks
@@ -68,8 +71,9 @@ final class StratifiedRounds implements RoundRunner {
       int relationDim) {
     StratifiedSchedule s = schedule;
     int tasks = s.tasksPerSubRound();
-    int unitPartitions = Math.max(1, Math.min(s.subRounds() * tasks,
-        spark.sparkContext().defaultParallelism() * 4));
+    // Spark partition u holds unit u (sub-round u / tasks, task u % tasks): a sub-round's tasks read
+    // their triples through a narrow dependency on `tasks` consecutive partitions, no shuffle per sub-round
+    int unitPartitions = s.subRounds() * tasks;
     JavaPairRDD<Integer, TaskTriples> units = triples.select("head", "relation", "tail").javaRDD()
         .mapToPair(r -> {
           int h = r.getInt(0);
@@ -168,10 +172,7 @@ final class StratifiedRounds implements RoundRunner {
         JavaPairRDD<Integer, ShardOutput> carriedByTask = carried
             .mapToPair(o -> new Tuple2<>(s.taskOf(subRound, partitionOf(o)), o))
             .partitionBy(new HashPartitioner(tasks));
-        JavaPairRDD<Integer, TaskTriples> triplesByTask = units
-            .filter(e -> e._1() == subRound)
-            .mapToPair(e -> new Tuple2<>(e._2().task(), e._2()))
-            .partitionBy(new HashPartitioner(tasks));
+        JavaRDD<Tuple2<Integer, TaskTriples>> triplesByTask = unitsOf(units, subRound, tasks);
         JavaRDD<ShardOutput> outputs = carriedByTask.zipPartitions(triplesByTask,
                 (Iterator<Tuple2<Integer, ShardOutput>> b, Iterator<Tuple2<Integer, TaskTriples>> t) -> {
                   List<ShardOutput> owned = new ArrayList<>();
@@ -240,6 +241,33 @@ final class StratifiedRounds implements RoundRunner {
     details.put("largest_task_entity_rows", largestTaskRows());
     details.put("per_sub_round", perSubRound);
     return new RoundResult(current, all, null, details);
+  }
+
+  /**
+   * The units of sub-round {@code subRound}, partition i holding task i's (one unit, or none when its
+   * buckets are empty): partitions [subRound * tasks, (subRound + 1) * tasks) of {@code units}, read in place.
+   */
+  private static JavaRDD<Tuple2<Integer, TaskTriples>> unitsOf(JavaPairRDD<Integer, TaskTriples> units,
+      int subRound, int tasks) {
+    return JavaRDD.fromRDD(PartitionPruningRDD.create(units.rdd(), new PartitionRange(subRound * tasks,
+        (subRound + 1) * tasks)), units.classTag());
+  }
+
+  /** Spark partitions [from, to), as PartitionPruningRDD's filter (serialisable: it travels with the RDD). */
+  private static final class PartitionRange extends AbstractFunction1<Object, Object> implements Serializable {
+    private final int from;
+    private final int to;
+
+    PartitionRange(int from, int to) {
+      this.from = from;
+      this.to = to;
+    }
+
+    @Override
+    public Object apply(Object index) {
+      int i = (Integer) index;
+      return i >= from && i < to;
+    }
   }
 
   /** Rows each partition contributes to the negative pool: train.negative-pool rows spread over B. */
@@ -379,7 +407,7 @@ final class StratifiedRounds implements RoundRunner {
           }
           return block == null ? java.util.Collections.emptyIterator() : rows(ShardTask.withDeltas(block, deltas));
         });
-    spark.createDataFrame(rows, EntityTables.SCHEMA).write().option("compression", compression).parquet(path);
+    EntityTables.writer(spark.createDataFrame(rows, EntityTables.SCHEMA), compression).parquet(path);
   }
 
   // static, so that the task closures capture no driver-side object

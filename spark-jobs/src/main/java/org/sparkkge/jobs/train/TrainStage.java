@@ -384,7 +384,7 @@ public final class TrainStage implements Stage {
     context.addDatasets(List.of(FINAL), staging -> {
       Path dir = new Path(staging, FINAL);
       if (!options.nodePiece()) {
-        spark.read().parquet(checkpoints.entities(rounds)).write().option("compression", compression)
+        EntityTables.writer(spark.read().parquet(checkpoints.entities(rounds)), compression)
             .parquet(new Path(dir, Checkpoints.ENTITIES).toString());
       }
       spark.read().parquet(checkpoints.shared(rounds)).coalesce(1).write().option("compression", compression)

@@ -48,14 +48,7 @@ class StratifiedTrainingTest {
   void blocksSerialiseOnlyTheirSliceAndDeltasAddUpInSourceOrder() throws Exception {
     float[] table = {9, 9, 1, 2, 3, 4, 9};
     EntityBlock block = new EntityBlock(3, 2, new int[] {5, 8}, table, 2, new float[] {0.5f, 0.25f});
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(block);
-    }
-    EntityBlock copy;
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
-      copy = (EntityBlock) in.readObject();
-    }
+    EntityBlock copy = (EntityBlock) roundTrip(block);
     assertEquals(3, copy.partition());
     assertArrayEquals(new int[] {5, 8}, copy.ids());
     assertArrayEquals(new float[] {1, 2}, copy.row(0));
@@ -78,6 +71,43 @@ class StratifiedTrainingTest {
     assertEquals(1.5f, updated.adagrad(0));
     assertEquals(1.375f, updated.adagrad(1));
     assertArrayEquals(new float[] {1, 2}, block.row(0), "the input block is not changed");
+  }
+
+  @Test
+  void poolDeltasAndPoolsSerialiseInBulkAndReadBackEqual() throws Exception {
+    // 70,000 floats: more than one chunk of the bulk copy
+    float[] moves = new float[70_000];
+    for (int i = 0; i < moves.length; i++) moves[i] = i * 0.5f - 7;
+    int[] ids = new int[35_000];
+    for (int i = 0; i < ids.length; i++) ids[i] = 3 * i + 1;
+    float[] adagrad = new float[ids.length];
+    java.util.Arrays.fill(adagrad, 0.75f);
+    ShardOutput.PoolDelta delta = new ShardOutput.PoolDelta(6, 41, ids, moves, adagrad, new float[ids.length]);
+    ShardOutput.PoolDelta deltaCopy = (ShardOutput.PoolDelta) roundTrip(delta);
+    assertEquals(6, deltaCopy.partition());
+    assertEquals(41, deltaCopy.shard());
+    assertArrayEquals(ids, deltaCopy.ids());
+    assertArrayEquals(moves, deltaCopy.values());
+    assertArrayEquals(adagrad, deltaCopy.adagrad());
+    assertArrayEquals(new float[ids.length], deltaCopy.startAdagrad());
+
+    NegativePool pool = new NegativePool(2, ids, moves, adagrad);
+    NegativePool poolCopy = (NegativePool) roundTrip(pool);
+    assertEquals(2, poolCopy.dim());
+    assertArrayEquals(ids, poolCopy.ids());
+    assertArrayEquals(moves, poolCopy.values());
+    assertArrayEquals(adagrad, poolCopy.adagrad());
+    assertEquals(0, ((NegativePool) roundTrip(NegativePool.EMPTY)).rows());
+  }
+
+  private static Object roundTrip(Object value) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(value);
+    }
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      return in.readObject();
+    }
   }
 
   private Path train(int shards, String name) throws Exception {

@@ -1,0 +1,140 @@
+package org.sparkkge.jobs.train;
+
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.nio.ByteBuffer;
+
+/**
+ * int and float arrays through Java serialisation as bulk byte copies. ObjectOutputStream writes a
+ * float[] one value at a time, several times slower: entity rows cross a shuffle, a task result or a
+ * broadcast in every sub-round of the stratified schedule.
+ */
+final class BulkArrays {
+  private static final int CHUNK = 1 << 16;
+
+  private final byte[] buffer = new byte[CHUNK * 4];
+  private final ByteBuffer bytes = ByteBuffer.wrap(buffer);
+
+  void writeInts(ObjectOutputStream out, int[] from) throws IOException {
+    out.writeInt(from.length);
+    for (int done = 0; done < from.length; done += CHUNK) {
+      int n = Math.min(CHUNK, from.length - done);
+      bytes.clear();
+      bytes.asIntBuffer().put(from, done, n);
+      out.write(buffer, 0, n * 4);
+    }
+  }
+
+  /** {@code count} floats of {@code from} starting at {@code at}, with their count. */
+  void writeFloats(ObjectOutputStream out, float[] from, int at, int count) throws IOException {
+    out.writeInt(count);
+    for (int done = 0; done < count; done += CHUNK) {
+      int n = Math.min(CHUNK, count - done);
+      bytes.clear();
+      bytes.asFloatBuffer().put(from, at + done, n);
+      out.write(buffer, 0, n * 4);
+    }
+  }
+
+  void writeFloats(ObjectOutputStream out, float[] from) throws IOException {
+    writeFloats(out, from, 0, from.length);
+  }
+
+  int[] readInts(ObjectInputStream in) throws IOException {
+    int[] into = new int[checkedLength(in.readInt())];
+    for (int done = 0; done < into.length; done += CHUNK) {
+      int n = Math.min(CHUNK, into.length - done);
+      in.readFully(buffer, 0, n * 4);
+      bytes.clear();
+      bytes.asIntBuffer().get(into, done, n);
+    }
+    return into;
+  }
+
+  float[] readFloats(ObjectInputStream in) throws IOException {
+    float[] into = new float[checkedLength(in.readInt())];
+    for (int done = 0; done < into.length; done += CHUNK) {
+      int n = Math.min(CHUNK, into.length - done);
+      in.readFully(buffer, 0, n * 4);
+      bytes.clear();
+      bytes.asFloatBuffer().get(into, done, n);
+    }
+    return into;
+  }
+
+  private static int checkedLength(int length) throws IOException {
+    if (length < 0) {
+      throw new java.io.StreamCorruptedException("negative array length " + length);
+    }
+    return length;
+  }
+
+  /** The serialised form of a {@link ShardOutput.PoolDelta} (records ignore writeObject, not writeReplace). */
+  static final class PoolDeltaForm implements java.io.Serializable {
+    @java.io.Serial
+    private static final long serialVersionUID = 1L;
+    private transient ShardOutput.PoolDelta delta;
+
+    PoolDeltaForm(ShardOutput.PoolDelta delta) {
+      this.delta = delta;
+    }
+
+    @java.io.Serial
+    private void writeObject(ObjectOutputStream out) throws IOException {
+      BulkArrays arrays = new BulkArrays();
+      out.writeInt(delta.partition());
+      out.writeInt(delta.shard());
+      arrays.writeInts(out, delta.ids());
+      arrays.writeFloats(out, delta.values());
+      arrays.writeFloats(out, delta.adagrad());
+      arrays.writeFloats(out, delta.startAdagrad());
+    }
+
+    @java.io.Serial
+    private void readObject(ObjectInputStream in) throws IOException {
+      BulkArrays arrays = new BulkArrays();
+      int partition = in.readInt();
+      int shard = in.readInt();
+      delta = new ShardOutput.PoolDelta(partition, shard, arrays.readInts(in), arrays.readFloats(in),
+          arrays.readFloats(in), arrays.readFloats(in));
+    }
+
+    @java.io.Serial
+    private Object readResolve() {
+      return delta;
+    }
+  }
+
+  /** The serialised form of a {@link NegativePool}. */
+  static final class NegativePoolForm implements java.io.Serializable {
+    @java.io.Serial
+    private static final long serialVersionUID = 1L;
+    private transient NegativePool pool;
+
+    NegativePoolForm(NegativePool pool) {
+      this.pool = pool;
+    }
+
+    @java.io.Serial
+    private void writeObject(ObjectOutputStream out) throws IOException {
+      BulkArrays arrays = new BulkArrays();
+      out.writeInt(pool.dim());
+      arrays.writeInts(out, pool.ids());
+      arrays.writeFloats(out, pool.values());
+      arrays.writeFloats(out, pool.adagrad());
+    }
+
+    @java.io.Serial
+    private void readObject(ObjectInputStream in) throws IOException {
+      BulkArrays arrays = new BulkArrays();
+      int dim = in.readInt();
+      pool = new NegativePool(dim, arrays.readInts(in), arrays.readFloats(in), arrays.readFloats(in));
+    }
+
+    @java.io.Serial
+    private Object readResolve() {
+      return pool;
+    }
+  }
+}
