@@ -17,24 +17,12 @@ final class BulkArrays {
   private final ByteBuffer bytes = ByteBuffer.wrap(buffer);
 
   void writeInts(ObjectOutputStream out, int[] from) throws IOException {
-    out.writeInt(from.length);
-    for (int done = 0; done < from.length; done += CHUNK) {
-      int n = Math.min(CHUNK, from.length - done);
-      bytes.clear();
-      bytes.asIntBuffer().put(from, done, n);
-      out.write(buffer, 0, n * 4);
-    }
+    write(out, from.length, (chunk, done, n) -> chunk.asIntBuffer().put(from, done, n));
   }
 
   /** {@code count} floats of {@code from} starting at {@code at}, with their count. */
   void writeFloats(ObjectOutputStream out, float[] from, int at, int count) throws IOException {
-    out.writeInt(count);
-    for (int done = 0; done < count; done += CHUNK) {
-      int n = Math.min(CHUNK, count - done);
-      bytes.clear();
-      bytes.asFloatBuffer().put(from, at + done, n);
-      out.write(buffer, 0, n * 4);
-    }
+    write(out, count, (chunk, done, n) -> chunk.asFloatBuffer().put(from, at + done, n));
   }
 
   void writeFloats(ObjectOutputStream out, float[] from) throws IOException {
@@ -43,24 +31,38 @@ final class BulkArrays {
 
   int[] readInts(ObjectInputStream in) throws IOException {
     int[] into = new int[checkedLength(in.readInt())];
-    for (int done = 0; done < into.length; done += CHUNK) {
-      int n = Math.min(CHUNK, into.length - done);
-      in.readFully(buffer, 0, n * 4);
-      bytes.clear();
-      bytes.asIntBuffer().get(into, done, n);
-    }
+    read(in, into.length, (chunk, done, n) -> chunk.asIntBuffer().get(into, done, n));
     return into;
   }
 
   float[] readFloats(ObjectInputStream in) throws IOException {
     float[] into = new float[checkedLength(in.readInt())];
-    for (int done = 0; done < into.length; done += CHUNK) {
-      int n = Math.min(CHUNK, into.length - done);
+    read(in, into.length, (chunk, done, n) -> chunk.asFloatBuffer().get(into, done, n));
+    return into;
+  }
+
+  /** Copies values [done, done + n) of an array into or out of a chunk of the byte buffer. */
+  private interface ChunkCopy {
+    void copy(ByteBuffer chunk, int done, int n);
+  }
+
+  private void write(ObjectOutputStream out, int count, ChunkCopy put) throws IOException {
+    out.writeInt(count);
+    for (int done = 0; done < count; done += CHUNK) {
+      int n = Math.min(CHUNK, count - done);
+      bytes.clear();
+      put.copy(bytes, done, n);
+      out.write(buffer, 0, n * 4);
+    }
+  }
+
+  private void read(ObjectInputStream in, int count, ChunkCopy get) throws IOException {
+    for (int done = 0; done < count; done += CHUNK) {
+      int n = Math.min(CHUNK, count - done);
       in.readFully(buffer, 0, n * 4);
       bytes.clear();
-      bytes.asFloatBuffer().get(into, done, n);
+      get.copy(bytes, done, n);
     }
-    return into;
   }
 
   private static int checkedLength(int length) throws IOException {
