@@ -2,6 +2,7 @@ package org.sparkkge.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.List;
 import org.sparkkge.core.DenseTensor;
 import org.sparkkge.core.ModelParameters;
@@ -10,11 +11,29 @@ import org.sparkkge.core.ModelParameters;
 final class LookupEntities implements EntitySource {
     private final RowTable table;
     private final float lr;
+    /** 1 per trainable row, 0 per frozen one; null = every row trainable. */
+    private final NDArray trainable;
     private NDArray leaf;
 
     LookupEntities(NDManager manager, ModelParameters start, float lr) {
+        this(manager, start, lr, null);
+    }
+
+    /** Only the rows with {@code trainable[id]} change (null = all of them). */
+    LookupEntities(NDManager manager, ModelParameters start, float lr, boolean[] trainable) {
         this.table = new RowTable(manager, start.entities(), start.entityAdagrad(), start.numEntities(), start.dim());
         this.lr = lr;
+        if (trainable == null) {
+            this.trainable = null;
+        } else {
+            if (trainable.length != start.numEntities()) {
+                throw new IllegalArgumentException("trainable mask has " + trainable.length + " entries for "
+                        + start.numEntities() + " entities");
+            }
+            float[] mask = new float[trainable.length];
+            for (int i = 0; i < mask.length; i++) mask[i] = trainable[i] ? 1f : 0f;
+            this.trainable = manager.create(mask);
+        }
     }
 
     @Override
@@ -29,7 +48,7 @@ final class LookupEntities implements EntitySource {
 
     @Override
     public void update(NDArray uniqueIds, long step) {
-        table.applyAdagrad(uniqueIds, lr);
+        table.applyAdagrad(uniqueIds, lr, trainable == null ? null : trainable.get(new NDIndex("{}", uniqueIds)));
         leaf = null;
     }
 

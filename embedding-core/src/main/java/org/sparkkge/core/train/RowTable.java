@@ -32,7 +32,15 @@ final class RowTable {
 
     /** Row-wise Adagrad on the gathered rows: acc += mean(g^2); row -= lr * g / sqrt(acc). Scatters back. */
     void applyAdagrad(NDArray rowIds, float lr) {
-        NDArray grad = leaf.getGradient();
+        applyAdagrad(rowIds, lr, null);
+    }
+
+    /**
+     * The same, with each gathered row's gradient times {@code rowMask} (1 = trainable, 0 = frozen: such
+     * a row and its accumulator keep their values exactly); null = every row trainable.
+     */
+    void applyAdagrad(NDArray rowIds, float lr, NDArray rowMask) {
+        NDArray grad = rowMask == null ? leaf.getGradient() : leaf.getGradient().mul(rowMask.expandDims(1));
         NDIndex rows = new NDIndex("{}", rowIds);
         NDArray acc = accumulator.get(rows).add(grad.square().mean(new int[] {1}));
         accumulator.set(rows, acc);

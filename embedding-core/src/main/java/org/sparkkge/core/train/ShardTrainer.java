@@ -52,7 +52,21 @@ public final class ShardTrainer {
             throw new IllegalArgumentException("parameters hold a NodePiece encoder: call train(..., NodePieceTokens)");
         }
         return run(shard, start, config, device,
-                manager -> new LookupEntities(manager, start, config.lr()));
+                manager -> new LookupEntities(manager, start, config.lr()), false);
+    }
+
+    /**
+     * Shallow training of the entity rows marked {@code trainable} only: every other entity row (they
+     * still score as answers and negatives) and every relation keep their values exactly. Used to fit
+     * entities placed after training (the k-core's periphery) against a frozen trained model.
+     */
+    public static TrainResult fitEntities(TripleArrays shard, ModelParameters start, boolean[] trainable,
+            TrainConfig config, Device device) {
+        if (start.encoded()) {
+            throw new IllegalArgumentException("parameters hold a NodePiece encoder: only shallow rows can be fitted");
+        }
+        return run(shard, start, config, device,
+                manager -> new LookupEntities(manager, start, config.lr(), trainable), true);
     }
 
     /** NodePiece training: entity rows come from the encoder applied to each entity's tokens. */
@@ -66,11 +80,12 @@ public final class ShardTrainer {
                     + " entities, parameters " + start.numEntities());
         }
         return run(shard, start, config, device,
-                manager -> new org.sparkkge.core.nodepiece.NodePieceEntities(manager, start, tokens, config.denseLr()));
+                manager -> new org.sparkkge.core.nodepiece.NodePieceEntities(manager, start, tokens, config.denseLr()),
+                false);
     }
 
     private static TrainResult run(TripleArrays shard, ModelParameters start, TrainConfig config, Device device,
-            Function<NDManager, EntitySource> sourceFactory) {
+            Function<NDManager, EntitySource> sourceFactory, boolean frozenRelations) {
         long began = System.nanoTime();
         if (!config.model().equals(start.model()) || config.dim() != start.dim()) {
             throw new IllegalArgumentException("config says model " + config.model() + " dim " + config.dim()
@@ -120,8 +135,8 @@ public final class ShardTrainer {
                     StepBatch batch = StepBatch.prepare(shard, order, from, size, config, numEntities, random,
                             entityLocal, relationLocal);
                     phaseNanos[0] += System.nanoTime() - stepStart;
-                    float loss = step(manager, model, entities, relations, batch, config, start.dim(),
-                            start.relationDim(), steps, phaseNanos);
+                    float loss = step(manager, model, entities, relations, frozenRelations, batch, config,
+                            start.dim(), start.relationDim(), steps, phaseNanos);
                     if (!Float.isFinite(loss)) {
                         throw new TrainingDivergedException("training diverged: loss " + loss + " at step " + steps
                                 + " (epoch " + epoch + "); lower train.lr or train.init-scale");
@@ -162,7 +177,8 @@ public final class ShardTrainer {
 
     /** One optimizer step. Returns the loss. */
     private static float step(NDManager manager, ScoringModel model, EntitySource entities, RowTable relations,
-            StepBatch b, TrainConfig config, int dim, int relationDim, long stepIndex, long[] phaseNanos) {
+            boolean frozenRelations, StepBatch b, TrainConfig config, int dim, int relationDim, long stepIndex,
+            long[] phaseNanos) {
         long began = System.nanoTime();
         // libtorch's grad mode is per thread and starts enabled in threads DJL did not initialise (e.g. a
         // Spark task thread): with it on, the optimizer's in-place row updates would be recorded in a graph.
@@ -206,7 +222,7 @@ public final class ShardTrainer {
             }
             long updateStart = System.nanoTime();
             entities.update(entityIds, stepIndex + 1);
-            relations.applyAdagrad(relationIds, config.lr());
+            if (!frozenRelations) relations.applyAdagrad(relationIds, config.lr());
             phaseNanos[3] += System.nanoTime() - updateStart;
             return lossValue;
         }

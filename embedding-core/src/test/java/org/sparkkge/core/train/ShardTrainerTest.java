@@ -231,4 +231,76 @@ class ShardTrainerTest {
                 () -> ShardTrainer.train(bad, start, small().build(), Device.cpu()));
         assertTrue(e.getMessage().contains("entity id outside"), e.getMessage());
     }
+
+    /**
+     * Ten UMLS entities lose their trained rows (fresh random ones instead, as a placed entity starts
+     * from an estimate); fitting only those rows on their training triples, everything else frozen,
+     * brings their held-out test triples back near the fully trained ranking, while every other entity
+     * row, every relation and the frozen rows' Adagrad state stay bit for bit as they were.
+     */
+    @Test
+    void fitEntitiesTrainsOnlyTheMarkedRowsAndRecoversTheirRanks() {
+        TrainConfig config = small().epochs(20).build();
+        ModelParameters trained = train(UMLS.train(), config).params();
+        int[] degree = new int[UMLS.numEntities()];
+        for (int i = 0; i < UMLS.train().size(); i++) {
+            degree[UMLS.train().heads()[i]]++;
+            degree[UMLS.train().tails()[i]]++;
+        }
+        // ten entities of middling degree: enough edges to fit, not the hubs every query scores
+        Integer[] byDegree = new Integer[degree.length];
+        for (int i = 0; i < byDegree.length; i++) byDegree[i] = i;
+        Arrays.sort(byDegree, (a, b) -> degree[a] != degree[b] ? Integer.compare(degree[a], degree[b]) : a - b);
+        boolean[] held = new boolean[degree.length];
+        for (int i = 0; i < 10; i++) held[byDegree[degree.length / 2 + i]] = true;
+
+        ModelParameters fresh = ModelParameters.initialize(config.toBuilder().seed(99).build(), UMLS.numEntities(),
+                UMLS.numRelations());
+        float[] rows = trained.entities().clone();
+        float[] adagrad = trained.entityAdagrad().clone();
+        for (int e = 0; e < held.length; e++) {
+            if (held[e]) {
+                System.arraycopy(fresh.entities(), e * config.dim(), rows, e * config.dim(), config.dim());
+                adagrad[e] = 0;
+            }
+        }
+        ModelParameters start = new ModelParameters(trained.model(), trained.numEntities(), trained.numRelations(),
+                trained.dim(), trained.relationDim(), rows, trained.relations(), adagrad, trained.relationAdagrad(),
+                List.of());
+        TripleArrays edges = touching(UMLS.train(), held);
+        TrainResult fit = ShardTrainer.fitEntities(edges, start, held, config.toBuilder().epochs(30).build(),
+                Device.cpu());
+
+        assertArrayEquals(start.relations(), fit.params().relations(), "relations are frozen");
+        assertArrayEquals(start.relationAdagrad(), fit.params().relationAdagrad());
+        for (int e = 0; e < held.length; e++) {
+            if (held[e]) {
+                assertFalse(Arrays.equals(start.entityRow(e), fit.params().entityRow(e)), "fitted row " + e);
+            } else {
+                assertArrayEquals(start.entityRow(e), fit.params().entityRow(e), "frozen row " + e);
+                assertEquals(start.entityAdagrad()[e], fit.params().entityAdagrad()[e]);
+            }
+        }
+        TripleArrays test = touching(UMLS.test(), held);
+        TripleArrays known = TripleArrays.concat(UMLS.train(), UMLS.valid(), UMLS.test());
+        double before = mrr(start, test, known);
+        double after = mrr(fit.params(), test, known);
+        double full = mrr(trained, test, known);
+        System.out.printf("fitEntities: %d test triples touching 10 refitted entities: MRR random rows %.4f, "
+                + "fitted %.4f, trained with everything %.4f%n", test.size(), before, after, full);
+        assertTrue(test.size() >= 20, "test triples touching the held entities: " + test.size());
+        assertTrue(after > before + 0.2, "fitting must recover the ranking: " + before + " -> " + after);
+        assertTrue(after > 0.8 * full, "fitted " + after + " against fully trained " + full);
+    }
+
+    private static TripleArrays touching(TripleArrays triples, boolean[] entities) {
+        int[] positions = java.util.stream.IntStream.range(0, triples.size())
+                .filter(i -> entities[triples.heads()[i]] || entities[triples.tails()[i]]).toArray();
+        return triples.select(positions);
+    }
+
+    private static double mrr(ModelParameters params, TripleArrays test, TripleArrays known) {
+        return org.sparkkge.core.eval.LinkPredictionEvaluator.evaluate(params, test, known, 0, 256, 1, Device.cpu())
+                .realistic().mrr();
+    }
 }
