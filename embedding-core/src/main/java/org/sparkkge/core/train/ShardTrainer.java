@@ -51,7 +51,7 @@ public final class ShardTrainer {
         if (start.encoded()) {
             throw new IllegalArgumentException("parameters hold a NodePiece encoder: call train(..., NodePieceTokens)");
         }
-        return run(shard, start, config, device,
+        return run(shard, null, start, config, device,
                 manager -> new LookupEntities(manager, start, config.lr()), false);
     }
 
@@ -59,13 +59,19 @@ public final class ShardTrainer {
      * Shallow training of the entity rows marked {@code trainable} only: every other entity row (they
      * still score as answers and negatives) and every relation keep their values exactly. Used to fit
      * entities placed after training (the k-core's periphery) against a frozen trained model.
+     *
+     * @param tripleWeights each triple's weight in the loss (null = 1 each): a sample of triples can
+     *     stand for the whole set they were drawn from
      */
-    public static TrainResult fitEntities(TripleArrays shard, ModelParameters start, boolean[] trainable,
-            TrainConfig config, Device device) {
+    public static TrainResult fitEntities(TripleArrays shard, float[] tripleWeights, ModelParameters start,
+            boolean[] trainable, TrainConfig config, Device device) {
         if (start.encoded()) {
             throw new IllegalArgumentException("parameters hold a NodePiece encoder: only shallow rows can be fitted");
         }
-        return run(shard, start, config, device,
+        if (tripleWeights != null && tripleWeights.length != shard.size()) {
+            throw new IllegalArgumentException(tripleWeights.length + " triple weights for " + shard.size() + " triples");
+        }
+        return run(shard, tripleWeights, start, config, device,
                 manager -> new LookupEntities(manager, start, config.lr(), trainable), true);
     }
 
@@ -79,12 +85,13 @@ public final class ShardTrainer {
             throw new IllegalArgumentException("token table covers " + tokens.numEntities()
                     + " entities, parameters " + start.numEntities());
         }
-        return run(shard, start, config, device,
+        return run(shard, null, start, config, device,
                 manager -> new org.sparkkge.core.nodepiece.NodePieceEntities(manager, start, tokens, config.denseLr()),
                 false);
     }
 
-    private static TrainResult run(TripleArrays shard, ModelParameters start, TrainConfig config, Device device,
+    private static TrainResult run(TripleArrays shard, float[] tripleWeights, ModelParameters start,
+            TrainConfig config, Device device,
             Function<NDManager, EntitySource> sourceFactory, boolean frozenRelations) {
         long began = System.nanoTime();
         if (!config.model().equals(start.model()) || config.dim() != start.dim()) {
@@ -132,7 +139,7 @@ public final class ShardTrainer {
                     long stepStart = System.nanoTime();
                     long cpuStart = threadTimes.getCurrentThreadCpuTime();
                     int size = Math.min(config.batchSize(), n - from);
-                    StepBatch batch = StepBatch.prepare(shard, order, from, size, config, numEntities, random,
+                    StepBatch batch = StepBatch.prepare(shard, tripleWeights, order, from, size, config, numEntities, random,
                             entityLocal, relationLocal);
                     phaseNanos[0] += System.nanoTime() - stepStart;
                     float loss = step(manager, model, entities, relations, frozenRelations, batch, config,

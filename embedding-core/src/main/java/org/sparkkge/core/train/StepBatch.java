@@ -51,6 +51,12 @@ final class StepBatch {
      */
     static StepBatch prepare(TripleArrays shard, int[] order, int from, int count, TrainConfig config,
             int numEntities, Random random, int[] entityLocal, int[] relationLocalScratch) {
+        return prepare(shard, null, order, from, count, config, numEntities, random, entityLocal, relationLocalScratch);
+    }
+
+    /** The same with a weight per triple of {@code shard} in the loss ({@code tripleWeights} null = 1 each). */
+    static StepBatch prepare(TripleArrays shard, float[] tripleWeights, int[] order, int from, int count,
+            TrainConfig config, int numEntities, Random random, int[] entityLocal, int[] relationLocalScratch) {
         StepBatch b = new StepBatch();
         int c = config.effectiveChunkSize();
         int k = (count + c - 1) / c;
@@ -66,7 +72,7 @@ final class StepBatch {
         for (int i = 0; i < padded; i++) {
             boolean real = i < count;
             triple[i] = order[from + (real ? i : 0)];
-            b.weights[i] = real ? 1f : 0f;
+            b.weights[i] = !real ? 0f : tripleWeights == null ? 1f : tripleWeights[triple[i]];
         }
         int[] uniqueE = new int[b.allEntities ? numEntities : Math.min(numEntities, 2 * padded + k * b.uniformNegatives)];
         int[] nE = {0};

@@ -268,7 +268,7 @@ class ShardTrainerTest {
                 trained.dim(), trained.relationDim(), rows, trained.relations(), adagrad, trained.relationAdagrad(),
                 List.of());
         TripleArrays edges = touching(UMLS.train(), held);
-        TrainResult fit = ShardTrainer.fitEntities(edges, start, held, config.toBuilder().epochs(30).build(),
+        TrainResult fit = ShardTrainer.fitEntities(edges, null, start, held, config.toBuilder().epochs(30).build(),
                 Device.cpu());
 
         assertArrayEquals(start.relations(), fit.params().relations(), "relations are frozen");

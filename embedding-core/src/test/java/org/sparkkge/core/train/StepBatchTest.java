@@ -1,6 +1,7 @@
 package org.sparkkge.core.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -105,5 +106,24 @@ class StepBatchTest {
         long[] copy = values.clone();
         Arrays.sort(copy);
         return copy;
+    }
+
+    /** Each positive's loss weight is its triple's weight, taken through the step's order; padding weighs 0. */
+    @Test
+    void tripleWeightsFollowTheirTriplesThroughTheOrderAndPaddingWeighsNothing() {
+        TripleArrays shard = graph();
+        float[] weights = new float[shard.size()];
+        for (int i = 0; i < weights.length; i++) weights[i] = 0.5f + i;
+        int[] order = new int[shard.size()];
+        for (int i = 0; i < order.length; i++) order[i] = order.length - 1 - i;
+        int[] entityLocal = new int[ENTITIES];
+        Arrays.fill(entityLocal, -1);
+        int[] relationLocal = new int[3];
+        Arrays.fill(relationLocal, -1);
+        StepBatch b = StepBatch.prepare(shard, weights, order, 3, 15, config().build(), ENTITIES, new Random(9),
+                entityLocal, relationLocal);
+        assertEquals(20, b.weights.length, "15 positives in chunks of 10");
+        for (int i = 0; i < 15; i++) assertEquals(weights[order[3 + i]], b.weights[i], "positive " + i);
+        for (int i = 15; i < 20; i++) assertEquals(0f, b.weights[i], "padding " + i);
     }
 }

@@ -22,6 +22,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.sparkkge.jobs.UsageException;
 import org.sparkkge.jobs.io.OutputDirectory;
 import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageContext;
@@ -29,6 +30,7 @@ import org.sparkkge.jobs.train.EntityRow;
 import org.sparkkge.jobs.train.EntityTables;
 import org.sparkkge.jobs.train.SharedParams;
 import org.sparkkge.jobs.train.StatsFile;
+import org.sparkkge.jobs.train.TrainOptions;
 import org.sparkkge.jobs.train.TrainStage;
 import scala.Tuple2;
 
@@ -71,6 +73,10 @@ public final class ExportStage implements Stage {
           + "; use --overwrite to replace them");
     }
     TrainStage.requireDataset(output, TrainStage.NAME, TrainStage.FINAL);
+    int fitEpochs = context.config().getInt("reduce.fit-epochs");
+    if (fitEpochs < 0) {
+      throw new UsageException("reduce.fit-epochs must be >= 0 (0 = no periphery fit), got " + fitEpochs);
+    }
     String compression = context.config().getString("output.compression");
     String modelDir = output.resolve(TrainStage.FINAL).toString();
     JsonNode trained;
@@ -90,12 +96,14 @@ public final class ExportStage implements Stage {
         .select(col("head").as("id")).union(spark.read().parquet(output.resolve(TrainStage.PARTITIONED).toString())
             .select(col("tail").as("id"))).distinct();
     JavaPairRDD<Integer, Boolean> trainedSet = trainedIds.javaRDD().mapToPair(r -> new Tuple2<>(r.getInt(0), true));
-    JavaPairRDD<Integer, float[]> known = EntityTables.read(spark, modelDir + "/entities")
+    JavaPairRDD<Integer, EntityRow> trainedRows = EntityTables.read(spark, modelDir + "/entities")
         .join(trainedSet)
-        .mapValues(v -> v._1().values())
+        .mapValues(Tuple2::_1)
         .persist(StorageLevel.MEMORY_AND_DISK());
-    List<JavaPairRDD<Integer, float[]>> toRelease = new ArrayList<>();
-    toRelease.add(known);
+    JavaPairRDD<Integer, float[]> known = trainedRows.mapValues(EntityRow::values);
+    List<JavaPairRDD<Integer, ?>> toRelease = new ArrayList<>();
+    toRelease.add(trainedRows);
+    PeripheryFit.Result fitResult = null;
     try {
       long trainedCount = known.count();
       JavaRDD<Row> rows = known.map(e -> RowFactory.create(e._1(), e._2(), "trained", 0));
@@ -117,6 +125,7 @@ public final class ExportStage implements Stage {
       }
       Broadcast<Propagation> rule = jsc.broadcast(propagation);
       JavaPairRDD<Integer, float[]> embedded = known;
+      List<JavaPairRDD<Integer, float[]>> placedLayers = new ArrayList<>();
       List<Long> layers = new ArrayList<>();
       for (int layer = 1; ; layer++) {
         JavaPairRDD<Integer, float[]> current = embedded;
@@ -140,8 +149,29 @@ public final class ExportStage implements Stage {
         layers.add(count);
         int distance = layer;
         rows = rows.union(next.map(e -> RowFactory.create(e._1(), e._2(), PROPAGATED, distance)));
+        placedLayers.add(next);
         embedded = current.union(next).persist(StorageLevel.MEMORY_AND_DISK());
         toRelease.add(embedded);
+      }
+      Map<String, Object> fit = null;
+      if (fitEpochs > 0 && !layers.isEmpty()) {
+        context.progress().step("fitting the " + layers.stream().mapToLong(Long::longValue).sum()
+            + " placed entities for " + fitEpochs + " epoch(s), trained rows and relations frozen");
+        JavaPairRDD<Integer, float[]> placed = placedLayers.get(0);
+        for (JavaPairRDD<Integer, float[]> layer : placedLayers.subList(1, placedLayers.size())) {
+          placed = placed.union(layer);
+        }
+        // placed rows start with the trained rows' mean Adagrad state: steps the size trained rows take now
+        double meanAdagrad = trainedRows.values().mapToDouble(EntityRow::adagrad).mean();
+        PeripheryFit.Result fitted = PeripheryFit.run(jsc, known, placed, edges, shared, model, dim,
+            (float) meanAdagrad, TrainOptions.from(context.config()), fitEpochs);
+        fitResult = fitted;
+        fit = fitted.stats();
+        rows = rows.mapToPair(r -> new Tuple2<>(r.getInt(0), r))
+            .leftOuterJoin(fitted.fitted())
+            .map(x -> x._2()._2().isPresent()
+                ? RowFactory.create(x._1(), x._2()._2().get(), x._2()._1().getString(2), x._2()._1().getInt(3))
+                : x._2()._1());
       }
       edges.unpersist(false);
 
@@ -161,12 +191,16 @@ public final class ExportStage implements Stage {
       stats.put("entities_propagated", layers.stream().mapToLong(Long::longValue).sum());
       stats.put("propagation_layers", layers);
       stats.put("propagation_rule", propagation.rule());
+      stats.put("periphery_fit", fit == null ? Map.of("epochs", 0) : fit);
       Map<String, Object> modelInfo = StatsFile.json().convertValue(trained, LinkedHashMap.class);
       modelInfo.put("entity_embeddings", "entity_embeddings/: id INT, name STRING, embedding ARRAY<FLOAT>[dim], "
           + "core_number INT (null without the reduce stage), source trained|propagated|encoded, distance INT "
           + "(0 trained, k = propagated in layer k, -1 = unreachable: mean trained vector)");
       modelInfo.put("relation_embeddings", "relation_embeddings/: id INT, name STRING, embedding ARRAY<FLOAT>[relation_dim]");
-      modelInfo.put("periphery", propagation.rule() + "; unreachable entities get the mean trained vector");
+      modelInfo.put("periphery", propagation.rule()
+          + (fit == null ? "" : "; then fitted for " + fitEpochs + " epoch(s) on the training triples that touch them, "
+              + "trained rows and relations frozen (reduce.fit-epochs)")
+          + "; unreachable entities get the mean trained vector");
 
       context.addDatasets(List.of(ENTITY_EMBEDDINGS, RELATION_EMBEDDINGS, MODEL_JSON, METRICS_JSON), staging -> {
         entityEmbeddings.write().option("compression", compression)
@@ -191,8 +225,11 @@ public final class ExportStage implements Stage {
           trainedCount, stats.get("entities_propagated"), layers.size(), stats.get("entities_unreachable_mean_vector"));
       context.out().flush();
     } finally {
-      for (JavaPairRDD<Integer, float[]> rdd : toRelease) {
+      for (JavaPairRDD<Integer, ?> rdd : toRelease) {
         rdd.unpersist(false);
+      }
+      if (fitResult != null) {
+        fitResult.close();
       }
     }
   }

@@ -302,7 +302,7 @@ public final class ShardTask {
    * the tasks of one executor train at the same time, so libtorch's default, every core of the machine
    * for each task, would oversubscribe them.
    */
-  static TrainConfig withTaskThreads(TrainConfig config) {
+  public static TrainConfig withTaskThreads(TrainConfig config) {
     if (config.threads() > 0) {
       return config;
     }

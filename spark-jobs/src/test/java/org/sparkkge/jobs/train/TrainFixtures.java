@@ -97,7 +97,7 @@ public final class TrainFixtures {
         });
   }
 
-  static void copy(Path from, Path to) throws IOException {
+  public static void copy(Path from, Path to) throws IOException {
     try (Stream<Path> files = Files.walk(from)) {
       for (Path p : (Iterable<Path>) files::iterator) {
         Path target = to.resolve(from.relativize(p).toString());
