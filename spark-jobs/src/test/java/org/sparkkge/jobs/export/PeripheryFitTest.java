@@ -52,7 +52,7 @@ class PeripheryFitTest {
         "--set", "train.batch-negatives=50", "--set", "train.lr=0.1"};
     export(placedOnly, model);
     List<String> fitArgs = new ArrayList<>(List.of(model));
-    fitArgs.addAll(List.of("--set", "reduce.fit-epochs=20"));
+    fitArgs.addAll(List.of("--set", "reduce.fit-epochs=10"));
     export(fitted, fitArgs.toArray(new String[0]));
 
     Map<Integer, float[]> before = vectors(placedOnly);
@@ -68,7 +68,7 @@ class PeripheryFitTest {
     assertEquals(relations(placedOnly), relations(fitted), "relations frozen");
 
     JsonNode fit = Files2.json(fitted.resolve("stats.json")).get("export").get("periphery_fit");
-    assertEquals(20, fit.get("epochs").asInt());
+    assertEquals(10, fit.get("epochs").asInt());
     assertEquals(PLACED.length, fit.get("entities_fitted").asInt());
     TripleArrays edges = TrainFixtures.triples(fitted, "train");
     int tasks = fit.get("tasks").asInt();
@@ -88,7 +88,7 @@ class PeripheryFitTest {
     assertTrue(context > expected / 2 && context < expected * 2, "about as many trained triples as context: " + context);
     assertTrue(fit.get("mean_loss_last_epoch").asDouble() < fit.get("mean_loss_first_epoch").asDouble(), fit.toString());
     assertEquals(0, Files2.json(placedOnly.resolve("stats.json")).get("export").get("periphery_fit").get("epochs").asInt());
-    assertTrue(Files2.json(fitted.resolve("model.json")).get("periphery").asText().contains("fitted for 20 epoch(s)"));
+    assertTrue(Files2.json(fitted.resolve("model.json")).get("periphery").asText().contains("fitted for 10 epoch(s)"));
 
     // filtered MRR of the test triples by region, ranked in-process (EvaluateStageTest checks that
     // evaluate's by_region agrees with this reference)
