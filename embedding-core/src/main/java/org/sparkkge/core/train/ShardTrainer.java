@@ -139,8 +139,8 @@ public final class ShardTrainer {
                     long stepStart = System.nanoTime();
                     long cpuStart = threadTimes.getCurrentThreadCpuTime();
                     int size = Math.min(config.batchSize(), n - from);
-                    StepBatch batch = StepBatch.prepare(shard, tripleWeights, order, from, size, config, numEntities, random,
-                            entityLocal, relationLocal);
+                    StepBatch batch = StepBatch.prepare(shard, tripleWeights, order, from, size, config,
+                            numEntities, random, entityLocal, relationLocal);
                     phaseNanos[0] += System.nanoTime() - stepStart;
                     float loss = step(manager, model, entities, relations, frozenRelations, batch, config,
                             start.dim(), start.relationDim(), steps, phaseNanos);

@@ -33,9 +33,9 @@ import scala.Tuple2;
  * entities, its share of a weighted sample of trained triples (context: their queries rank the placed
  * rows among their negatives), the rows of every entity those triples touch (frozen unless the task
  * owns the entity) and a seeded sample of trained rows ({@code train.negative-pool}) as further
- * negatives: its memory is the rows of its triples plus the pool, never the table. A triple between placed entities of two tasks is
- * fitted in both, each task seeing the other's placed row as it was before the fit. Only the pool and
- * one summary per task reach the driver.
+ * negatives: its memory is the rows of its triples plus the pool, never the table. A triple between
+ * placed entities of two tasks is fitted in both, each task seeing the other's placed row as it was
+ * before the fit. Only the pool and one summary per task reach the driver.
  */
 final class PeripheryFit {
   /**
@@ -206,8 +206,8 @@ final class PeripheryFit {
         shared.relations(), adagrad, shared.relationAdagrad(), List.of());
     TrainConfig config = ShardTask.withTaskThreads(options.core().toBuilder().model(model).dim(dim).epochs(epochs)
         .maxSteps(0).seed(Seeds.of(options.core().seed(), 0, task)).build());
-    TrainResult result = ShardTrainer.fitEntities(new TripleArrays(heads, rels, tails), tripleWeights, start, trainable, config,
-        Devices.forCurrentTask());
+    TrainResult result = ShardTrainer.fitEntities(new TripleArrays(heads, rels, tails), tripleWeights, start,
+        trainable, config, Devices.forCurrentTask());
     int[] fittedIds = new int[fitted];
     float[] fittedRows = new float[Math.multiplyExact(fitted, dim)];
     for (int at = 0, k = 0; at < n; at++) {
