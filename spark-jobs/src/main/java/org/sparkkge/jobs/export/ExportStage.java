@@ -125,7 +125,7 @@ public final class ExportStage implements Stage {
       }
       Broadcast<Propagation> rule = jsc.broadcast(propagation);
       JavaPairRDD<Integer, float[]> embedded = known;
-      List<JavaPairRDD<Integer, float[]>> placedLayers = new ArrayList<>();
+      List<JavaPairRDD<Integer, Tuple2<float[], Integer>>> placedLayers = new ArrayList<>();
       List<Long> layers = new ArrayList<>();
       for (int layer = 1; ; layer++) {
         JavaPairRDD<Integer, float[]> current = embedded;
@@ -148,31 +148,27 @@ public final class ExportStage implements Stage {
         }
         layers.add(count);
         int distance = layer;
-        rows = rows.union(next.map(e -> RowFactory.create(e._1(), e._2(), PROPAGATED, distance)));
-        placedLayers.add(next);
+        placedLayers.add(next.mapValues(v -> new Tuple2<>(v, distance)));
         embedded = current.union(next).persist(StorageLevel.MEMORY_AND_DISK());
         toRelease.add(embedded);
       }
+      @SuppressWarnings("unchecked")
+      JavaPairRDD<Integer, Tuple2<float[], Integer>> placed = placedLayers.isEmpty()
+          ? JavaPairRDD.fromJavaRDD(jsc.emptyRDD())
+          : jsc.union(placedLayers.toArray(new JavaPairRDD[0]));
       Map<String, Object> fit = null;
       if (fitEpochs > 0 && !layers.isEmpty()) {
         context.progress().step("fitting the " + layers.stream().mapToLong(Long::longValue).sum()
             + " placed entities for " + fitEpochs + " epoch(s), trained rows and relations frozen");
-        JavaPairRDD<Integer, float[]> placed = placedLayers.get(0);
-        for (JavaPairRDD<Integer, float[]> layer : placedLayers.subList(1, placedLayers.size())) {
-          placed = placed.union(layer);
-        }
         // placed rows start with the trained rows' mean Adagrad state: steps the size trained rows take now
         double meanAdagrad = trainedRows.values().mapToDouble(EntityRow::adagrad).mean();
-        PeripheryFit.Result fitted = PeripheryFit.run(jsc, known, placed, edges, shared, model, dim,
+        fitResult = PeripheryFit.run(jsc, known, placed.mapValues(Tuple2::_1), edges, shared, model, dim,
             (float) meanAdagrad, TrainOptions.from(context.config()), fitEpochs);
-        fitResult = fitted;
-        fit = fitted.stats();
-        rows = rows.mapToPair(r -> new Tuple2<>(r.getInt(0), r))
-            .leftOuterJoin(fitted.fitted())
-            .map(x -> x._2()._2().isPresent()
-                ? RowFactory.create(x._1(), x._2()._2().get(), x._2()._1().getString(2), x._2()._1().getInt(3))
-                : x._2()._1());
+        fit = fitResult.stats();
+        // only the placed rows meet the fitted ones: the trained table is not shuffled again
+        placed = placed.join(fitResult.fitted()).mapValues(v -> new Tuple2<>(v._2(), v._1()._2()));
       }
+      rows = rows.union(placed.map(e -> RowFactory.create(e._1(), e._2()._1(), PROPAGATED, e._2()._2())));
       edges.unpersist(false);
 
       float[] mean = meanVector(known, dim, trainedCount);

@@ -81,11 +81,11 @@ final class PeripheryFit {
     long began = System.nanoTime();
     int tasks = Math.max(1, jsc.defaultParallelism());
     JavaPairRDD<Integer, Integer> owner = placed.mapToPair(e -> new Tuple2<>(e._1(), taskOf(e._1(), tasks)));
-    JavaRDD<Edge> touching = edges.mapToPair(e -> new Tuple2<>(e[0], e)).join(owner)
+    JavaRDD<Edge> touching = edges
+        .flatMapToPair(e -> List.of(new Tuple2<>(e[0], e), new Tuple2<>(e[2], e)).iterator())
+        .join(owner)
         .map(x -> new Edge(x._2()._2(), x._2()._1()[0], x._2()._1()[1], x._2()._1()[2], 1f))
-        .union(edges.mapToPair(e -> new Tuple2<>(e[2], e)).join(owner)
-            .map(x -> new Edge(x._2()._2(), x._2()._1()[0], x._2()._1()[1], x._2()._1()[2], 1f)))
-        .distinct() // a triple between two placed entities of one task is fitted once there
+        .distinct() // a triple between two placed entities of one task (or a self-loop) is fitted once there
         .persist(StorageLevel.MEMORY_AND_DISK());
     long touchingCount = touching.count();
     // As many trained triples (both ends trained), spread over the tasks and weighted to stand for all of
@@ -155,7 +155,15 @@ final class PeripheryFit {
     Map<Integer, Integer> local = new HashMap<>();
     List<float[]> values = new ArrayList<>();
     List<Boolean> owned = new ArrayList<>();
-    for (TaskRow row : needed) {
+    // shuffles deliver rows and triples in no fixed order: sort them so a rerun fits the same way
+    List<TaskRow> sortedRows = new ArrayList<>();
+    needed.forEach(sortedRows::add);
+    sortedRows.sort(java.util.Comparator.comparingInt(TaskRow::id));
+    List<Edge> sortedEdges = new ArrayList<>();
+    edges.forEach(sortedEdges::add);
+    sortedEdges.sort(java.util.Comparator.comparingInt(Edge::head).thenComparingInt(Edge::relation)
+        .thenComparingInt(Edge::tail).thenComparingDouble(Edge::weight));
+    for (TaskRow row : sortedRows) {
       local.put(row.id(), values.size());
       values.add(row.values());
       owned.add(row.owned());
@@ -168,7 +176,7 @@ final class PeripheryFit {
     }
     List<int[]> triples = new ArrayList<>();
     List<Float> weights = new ArrayList<>();
-    for (Edge e : edges) {
+    for (Edge e : sortedEdges) {
       triples.add(new int[] {local.get(e.head()), e.relation(), local.get(e.tail())});
       weights.add(e.weight());
     }
