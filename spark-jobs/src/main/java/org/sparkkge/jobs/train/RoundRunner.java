@@ -1,5 +1,7 @@
 package org.sparkkge.jobs.train;
 
+import org.apache.spark.api.java.JavaRDD;
+
 /** One way of training a round on Spark: the averaged shards, or the stratified schedule. */
 interface RoundRunner extends AutoCloseable {
 
@@ -15,6 +17,14 @@ interface RoundRunner extends AutoCloseable {
    * NodePiece mode), for the memory check.
    */
   long largestTaskTableRows();
+
+  /**
+   * Shallow mode: the ids of the entity table, every entity of the triples trained on (after reduce.k > 0
+   * the core's); null in NodePiece mode, which has no entity table.
+   */
+  default JavaRDD<Integer> tableIds() {
+    return null;
+  }
 
   /** NodePiece mode: the token tables' shapes (initialisation and validation need them); null otherwise. */
   default TokenTables tokenTables() {

@@ -45,10 +45,11 @@ final class StratifiedRounds implements RoundRunner {
   private final int relationDim;
   private final long[] partitionRows;
   private final JavaPairRDD<Integer, TaskTriples> units;
+  private final JavaRDD<Integer> tableIds;
 
   private StratifiedRounds(SparkSession spark, StratifiedSchedule schedule, TrainOptions options,
       Checkpoints checkpoints, String compression, ProgressReporter progress, int numRelations, int relationDim,
-      long[] partitionRows, JavaPairRDD<Integer, TaskTriples> units) {
+      long[] partitionRows, JavaPairRDD<Integer, TaskTriples> units, JavaRDD<Integer> tableIds) {
     this.spark = spark;
     this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     this.schedule = schedule;
@@ -60,13 +61,14 @@ final class StratifiedRounds implements RoundRunner {
     this.relationDim = relationDim;
     this.partitionRows = partitionRows;
     this.units = units;
+    this.tableIds = tableIds;
   }
 
   /**
    * Buckets {@code triples} (head, relation, tail) into the schedule's (sub-round, task) units, persisted
    * for the run. Only B counts reach the driver.
    */
-  static StratifiedRounds open(SparkSession spark, Dataset<Row> triples, int numEntities, StratifiedSchedule schedule,
+  static StratifiedRounds open(SparkSession spark, Dataset<Row> triples, StratifiedSchedule schedule,
       TrainOptions options, Checkpoints checkpoints, String compression, ProgressReporter progress, int numRelations,
       int relationDim) {
     StratifiedSchedule s = schedule;
@@ -91,11 +93,16 @@ final class StratifiedRounds implements RoundRunner {
           return new Tuple2<>(sub, TaskTriples.sorted(sub, e._1() % tasks, list));
         })
         .persist(StorageLevel.MEMORY_AND_DISK());
+    // the table holds the entities of the triples trained on, not every id: after reduce.k > 0 the
+    // periphery has no row until export places it
+    JavaRDD<Integer> tableIds = triples.select("head", "tail").javaRDD()
+        .flatMap(r -> List.of(r.getInt(0), r.getInt(1)).iterator())
+        .distinct()
+        .persist(StorageLevel.MEMORY_AND_DISK());
     long[] rows = new long[s.partitions()];
-    spark.range(numEntities).javaRDD().map(id -> s.partitionOf((int) (long) id)).countByValue()
-        .forEach((partition, count) -> rows[partition] = count);
+    tableIds.map(id -> s.partitionOf(id)).countByValue().forEach((partition, count) -> rows[partition] = count);
     return new StratifiedRounds(spark, schedule, options, checkpoints, compression, progress, numRelations,
-        relationDim, rows, units);
+        relationDim, rows, units, tableIds);
   }
 
   /** Entity rows of the largest task: the two largest-together partitions (every pair meets in some task). */
@@ -131,6 +138,7 @@ final class StratifiedRounds implements RoundRunner {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("schedule", TrainOptions.STRATIFIED);
     m.put("entity_partitions", schedule.partitions());
+    m.put("entity_table_rows", java.util.Arrays.stream(partitionRows).sum());
     m.put("entity_partition_rows", java.util.Arrays.stream(partitionRows).boxed().toList());
     m.put("largest_task_entity_rows", largestTaskRows());
     m.put("negative_pool_rows", largestTaskTableRows() - largestTaskRows());
@@ -453,6 +461,12 @@ final class StratifiedRounds implements RoundRunner {
   @Override
   public void close() {
     units.unpersist(false);
+    tableIds.unpersist(false);
+  }
+
+  @Override
+  public JavaRDD<Integer> tableIds() {
+    return tableIds;
   }
 
   /** Entity id to its partition of the schedule (Spark partition p holds entity partition p). */

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -102,7 +103,7 @@ public final class TrainStage implements Stage {
         context.progress().log("train: resuming after round " + startRound + " of " + rounds);
       } else {
         startRound = 0;
-        sharedParams = initialize(spark, checkpoints, options, numEntities, numRelations, relationDim, shards,
+        sharedParams = initialize(spark, checkpoints, options, runner.tableIds(), numRelations, relationDim, shards,
             compression, tokenDesc);
       }
 
@@ -189,7 +190,7 @@ public final class TrainStage implements Stage {
       context.progress().step(String.format(Locale.ROOT,
           "bucketing triples/partitioned for %d entity partitions (%d tasks per sub-round)", schedule.partitions(),
           schedule.tasksPerSubRound()));
-      return StratifiedRounds.open(spark, partitioned, numEntities, schedule, options, checkpoints, compression,
+      return StratifiedRounds.open(spark, partitioned, schedule, options, checkpoints, compression,
           context.progress(), numRelations, relationDim);
     }
     requireDataset(output, "tokenize", "tokens");
@@ -241,7 +242,7 @@ public final class TrainStage implements Stage {
       String compression, Map<String, Object> validationInfo) {}
 
   private static SharedParams initialize(SparkSession spark, Checkpoints checkpoints, TrainOptions options,
-      int numEntities, int numRelations, int relationDim, int shards, String compression, TokenTables tokens)
+      JavaRDD<Integer> tableIds, int numRelations, int relationDim, int shards, String compression, TokenTables tokens)
       throws Exception {
     checkpoints.prepare(0);
     SharedParams shared;
@@ -262,8 +263,8 @@ public final class TrainStage implements Stage {
     long seed = options.core().seed();
     int dim = options.core().dim();
     float scale = options.core().initScale();
-    JavaPairRDD<Integer, EntityRow> table = spark.range(numEntities).javaRDD()
-        .mapToPair(id -> new Tuple2<>((int) (long) id, EntityTables.initialRow(seed, (int) (long) id, dim, scale)));
+    JavaPairRDD<Integer, EntityRow> table = tableIds
+        .mapToPair(id -> new Tuple2<>(id, EntityTables.initialRow(seed, id, dim, scale)));
     EntityTables.write(spark, table, checkpoints.entities(0), compression);
     shared.write(spark, checkpoints.shared(0), compression);
     checkpoints.complete(0, initialMetadata(options, shards));

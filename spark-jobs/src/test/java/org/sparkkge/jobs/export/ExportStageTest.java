@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,6 +47,13 @@ class ExportStageTest {
     args.addAll(List.of("--set", "train.model=" + modelName, "--set", "train.dim=16", "--set", "train.loss=margin"));
     Cli.Result train = Cli.run(args.toArray(new String[0]));
     assertEquals(0, train.exitCode(), train.toString());
+    // the trained table holds the entities of the triples trained on: none of the three left out
+    List<Integer> tableIds = SharedSpark.get().read().parquet(dir.resolve("model/final/entities").toString())
+        .select("id").as(Encoders.INT()).collectAsList();
+    assertEquals(135 - LEFT_OUT.size(), tableIds.size());
+    assertTrue(tableIds.stream().noneMatch(LEFT_OUT::contains), tableIds.toString());
+    assertEquals(135 - LEFT_OUT.size(),
+        Files2.json(dir.resolve("stats.json")).get("train").get("entity_table_rows").asInt());
     Cli.Result export = Cli.run("export", "--output", dir.toString());
     assertEquals(0, export.exitCode(), export.toString());
 
