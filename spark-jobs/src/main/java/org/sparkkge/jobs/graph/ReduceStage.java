@@ -56,16 +56,59 @@ public final class ReduceStage implements Stage {
 
   @Override
   public void validate(Config config) {
-    k(config);
+    choice(config);
   }
 
-  static int k(Config config) {
-    try {
-      int k = config.getInt("reduce.k");
-      if (k < 0) {
-        throw new UsageException("reduce.k must be >= 0 (0 = no reduction), got " + k);
+  /**
+   * reduce.k as given: a fixed k, or (auto) the largest k whose core keeps at least reduce.min-triple-share
+   * of the training triples, chosen once the core numbers are known.
+   */
+  record KChoice(int fixedK, double minTripleShare) {
+    boolean auto() {
+      return fixedK < 0;
+    }
+
+    /** The k to use for the graph measured by {@code sizes}. */
+    int resolve(KCoreStats sizes) {
+      if (!auto()) {
+        return fixedK;
       }
-      return k;
+      for (int level = sizes.maxCore(); level >= 1; level--) {
+        if (sizes.level(level).tripleShare() >= minTripleShare) {
+          return level;
+        }
+      }
+      return 0;
+    }
+
+    String describe() {
+      return auto()
+          ? String.format(Locale.ROOT, "auto: the largest k whose core keeps >= %s of the training triples"
+              + " (reduce.min-triple-share)", minTripleShare)
+          : "fixed (reduce.k)";
+    }
+  }
+
+  static KChoice choice(Config config) {
+    try {
+      double share = config.getDouble("reduce.min-triple-share");
+      if (!(share > 0 && share <= 1)) {
+        throw new UsageException("reduce.min-triple-share must be in (0, 1], got " + share);
+      }
+      String given = config.getString("reduce.k").trim();
+      if (given.equalsIgnoreCase("auto")) {
+        return new KChoice(-1, share);
+      }
+      int k;
+      try {
+        k = Integer.parseInt(given);
+      } catch (NumberFormatException e) {
+        throw new UsageException("reduce.k must be an integer >= 0 (0 = no reduction) or auto, got '" + given + "'");
+      }
+      if (k < 0) {
+        throw new UsageException("reduce.k must be >= 0 (0 = no reduction) or auto, got " + k);
+      }
+      return new KChoice(k, share);
     } catch (ConfigException e) {
       throw new UsageException("invalid configuration: " + e.getMessage(), e);
     }
@@ -73,18 +116,18 @@ public final class ReduceStage implements Stage {
 
   @Override
   public void run(StageContext context) throws Exception {
-    int k = k(context.config());
+    KChoice k = choice(context.config());
     GraphDatasets.require(context, TRAIN, IngestStage.NAME);
     GraphDatasets.refuseExisting(context, DATASETS);
     Dataset<Row> train = GraphDatasets.read(context, TRAIN);
 
     StageMarker marker = context.addDatasets(DATASETS, staging -> write(context, train, k, staging));
     GraphDatasets.addStatsSection(context.output(), NAME, marker.counts());
-    report(context, marker.counts());
+    report(context, k, marker.counts());
   }
 
   /** Writes the stage's datasets under {@code staging}; returns the stage's statistics. */
-  private static Map<String, Object> write(StageContext context, Dataset<Row> train, int k, Path staging)
+  private static Map<String, Object> write(StageContext context, Dataset<Row> train, KChoice choice, Path staging)
       throws Exception {
     // One GraphX graph for both Pregel programs; their checkpoints go under the staging
     // directory, which the commit removes.
@@ -99,6 +142,7 @@ public final class ReduceStage implements Stage {
 
       context.progress().step("measuring the k-cores for every k");
       KCoreStats sizes = KCore.stats(train, cores);
+      int k = choice.resolve(sizes);
       if (k > sizes.maxCore()) {
         throw new PipelineException(
             String.format(
@@ -126,14 +170,14 @@ public final class ReduceStage implements Stage {
           GraphDatasets.writeAndReread(context, periphery, new Path(staging, PERIPHERY));
 
       context.progress().step("computing statistics");
-      return stats(k, sizes, coreTriples.count(), writtenPeriphery);
+      return stats(k, choice, sizes, coreTriples.count(), writtenPeriphery);
     } finally {
       graph.release();
     }
   }
 
   private static Map<String, Object> stats(
-      int k, KCoreStats sizes, long coreTriples, Dataset<Row> periphery) {
+      int k, KChoice choice, KCoreStats sizes, long coreTriples, Dataset<Row> periphery) {
     KCoreStats.Level chosen = sizes.level(k);
     if (chosen.triples() != coreTriples) {
       throw new IllegalStateException(
@@ -141,6 +185,7 @@ public final class ReduceStage implements Stage {
     }
     Map<String, Object> stats = new LinkedHashMap<>();
     stats.put("k", k);
+    stats.put("k_rule", choice.describe());
     stats.put("entities", sizes.totalEntities());
     stats.put("triples", sizes.totalTriples());
     stats.put("max_core_number", sizes.maxCore());
@@ -189,9 +234,13 @@ public final class ReduceStage implements Stage {
   }
 
   @SuppressWarnings("unchecked")
-  private static void report(StageContext context, Map<String, Object> stats) {
+  private static void report(StageContext context, KChoice choice, Map<String, Object> stats) {
     Map<String, Object> core = (Map<String, Object>) stats.get("core");
     Map<String, Object> periphery = (Map<String, Object>) stats.get("periphery");
+    if (choice.auto()) {
+      context.out().printf(Locale.ROOT, "reduce: reduce.k = auto chose k = %d (%s)%n", stats.get("k"),
+          choice.describe());
+    }
     context
         .out()
         .printf(

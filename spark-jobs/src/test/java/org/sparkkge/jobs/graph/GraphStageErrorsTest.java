@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkkge.jobs.Cli;
@@ -76,11 +77,46 @@ class GraphStageErrorsTest {
   }
 
   @Test
+  void autoKTakesTheLargestCoreThatKeepsTheTripleShare() {
+    // the triangle a-b-c (core number 2) and the edge c-d (d: core number 1): the 2-core keeps 3 of 4 triples
+    Path train = Files2.write(tmp.resolve("train.tsv"), "a\tr\tb\nb\tr\tc\nc\ts\ta\nc\tr\td\n");
+    Path out = tmp.resolve("auto");
+    Cli.Result ingest = Cli.run("ingest", "--train", train.toString(), "--output", out.toString());
+    assertEquals(0, ingest.exitCode(), ingest.toString());
+
+    Cli.Result twoCore = Cli.run("reduce", "--output", out.toString(), "--set", "reduce.k=auto",
+        "--set", "reduce.min-triple-share=0.75");
+    assertEquals(0, twoCore.exitCode(), twoCore.toString());
+    JsonNode section = Files2.json(out.resolve("stats.json")).get("reduce");
+    assertEquals(2, section.get("k").asInt());
+    assertEquals(3, section.get("core").get("triples").asLong());
+    assertEquals(1, section.get("periphery").get("entities").asLong());
+    assertTrue(section.get("k_rule").asText().contains("auto: the largest k whose core keeps >= 0.75"), section.toString());
+    assertTrue(twoCore.out().contains("reduce: reduce.k = auto chose k = 2"), twoCore.toString());
+    assertEquals(List.of("0 0 1", "1 0 2", "2 1 0"), GraphTestData.triples(out, "triples/core"));
+
+    Cli.Result oneCore = Cli.run("reduce", "--output", out.toString(), "--overwrite", "--set", "reduce.k=auto",
+        "--set", "reduce.min-triple-share=0.76");
+    assertEquals(0, oneCore.exitCode(), oneCore.toString());
+    section = Files2.json(out.resolve("stats.json")).get("reduce");
+    assertEquals(1, section.get("k").asInt(), "the 2-core keeps 0.75 < 0.76 of the triples");
+    assertEquals(4, section.get("core").get("triples").asLong());
+    assertEquals(0, section.get("periphery").get("entities").asLong());
+  }
+
+  @Test
   void badSettingsAreUsageErrors() {
     Path out = tmp.resolve("never");
     Cli.Result negative = Cli.run("reduce", "--output", out.toString(), "--set", "reduce.k=-1");
     assertEquals(2, negative.exitCode(), negative.toString());
     assertTrue(negative.err().contains("reduce.k must be >= 0"), negative.toString());
+    Cli.Result word = Cli.run("reduce", "--output", out.toString(), "--set", "reduce.k=most");
+    assertEquals(2, word.exitCode(), word.toString());
+    assertTrue(word.err().contains("reduce.k must be an integer >= 0 (0 = no reduction) or auto, got 'most'"), word.toString());
+    Cli.Result share = Cli.run("reduce", "--output", out.toString(), "--set", "reduce.k=auto",
+        "--set", "reduce.min-triple-share=0");
+    assertEquals(2, share.exitCode(), share.toString());
+    assertTrue(share.err().contains("reduce.min-triple-share must be in (0, 1], got 0.0"), share.toString());
     Cli.Result mix =
         Cli.run("tokenize", "--output", out.toString(), "--set", "tokenize.mix.degree=0.9");
     assertEquals(2, mix.exitCode(), mix.toString());
