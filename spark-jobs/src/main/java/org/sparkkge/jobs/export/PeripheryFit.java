@@ -2,11 +2,14 @@ package org.sparkkge.jobs.export;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.HashPartitioner;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -18,6 +21,7 @@ import org.sparkkge.core.TrainResult;
 import org.sparkkge.core.TripleArrays;
 import org.sparkkge.core.train.ShardTrainer;
 import org.sparkkge.jobs.train.Devices;
+import org.sparkkge.jobs.train.MemoryEstimate;
 import org.sparkkge.jobs.train.Seeds;
 import org.sparkkge.jobs.train.SharedParams;
 import org.sparkkge.jobs.train.ShardTask;
@@ -47,9 +51,17 @@ final class PeripheryFit {
   /** A row a task needs: {@code owned} rows are fitted there, the others stay frozen. */
   record TaskRow(int id, float[] values, boolean owned) implements Serializable {}
 
-  /** One task's fitted rows (ids and row-major values) and what it did. */
-  record TaskResult(int task, int[] ids, float[] rows, long triples, int tableRows, double firstEpochLoss,
-      double lastEpochLoss, double seconds) implements Serializable {}
+  /**
+   * One task's fitted rows (ids and row-major values; empty in the summary the driver gets) and what it
+   * did.
+   */
+  record TaskResult(int task, int[] ids, float[] rows, int rowsFitted, long triples, int tableRows,
+      double firstEpochLoss, double lastEpochLoss, double seconds) implements Serializable {
+    TaskResult summary() {
+      return new TaskResult(task, new int[0], new float[0], rowsFitted, triples, tableRows, firstEpochLoss,
+          lastEpochLoss, seconds);
+    }
+  }
 
   /**
    * The fitted rows (id, row) of the placed entities, with the stats; closing it releases the cached
@@ -113,10 +125,21 @@ final class PeripheryFit {
           .distinct()
           .join(table)
           .mapToPair(x -> new Tuple2<>(x._2()._1(), new TaskRow(x._1(), x._2()._2()._1(),
-              x._2()._2()._2() && taskOf(x._1(), tasks) == x._2()._1())));
+              x._2()._2()._2() && taskOf(x._1(), tasks) == x._2()._1())))
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      cached.add(JavaRDD.fromRDD(rows.rdd(), rows.classTag()));
       long seed = options.core().seed();
       List<Tuple2<Integer, float[]>> poolRows = options.negativePoolRows() == 0 ? List.of()
           : known.takeSample(false, options.negativePoolRows(), Seeds.ofPool(seed, 0, -1));
+      // refuse before training when the largest task cannot hold its rows (one count per task reaches the driver)
+      long largestTaskRows = rows.countByKey().values().stream().mapToLong(Long::longValue).max().orElse(0)
+          + poolRows.size();
+      MemoryEstimate estimate = memoryEstimate(jsc, options, dim, largestTaskRows,
+          (long) shared.numRelations() * shared.relationDim(), tasks);
+      estimate.check("export: the periphery fit tasks (reduce.fit-epochs)", List.of(
+          "more tasks (spark.default.parallelism, now " + tasks + ") so each fits fewer placed entities",
+          "a smaller train.negative-pool (now " + options.negativePoolRows() + ")",
+          "reduce.fit-epochs = 0 (placement only)"));
       Broadcast<List<Tuple2<Integer, float[]>>> pool = jsc.broadcast(new ArrayList<>(poolRows));
       broadcasts.add(pool);
       Broadcast<SharedParams> relations = jsc.broadcast(shared);
@@ -127,8 +150,7 @@ final class PeripheryFit {
               startAdagrad, options, epochs))
           .persist(StorageLevel.MEMORY_AND_DISK());
       cached.add(results);
-      List<TaskResult> summaries = results.map(r -> new TaskResult(r.task(), new int[0], new float[0], r.triples(),
-          r.tableRows(), r.firstEpochLoss(), r.lastEpochLoss(), r.seconds())).collect();
+      List<TaskResult> summaries = results.map(TaskResult::summary).collect();
       JavaPairRDD<Integer, float[]> fitted = results.flatMapToPair(r -> {
         List<Tuple2<Integer, float[]>> out = new ArrayList<>(r.ids().length);
         for (int i = 0; i < r.ids().length; i++) {
@@ -138,10 +160,8 @@ final class PeripheryFit {
         }
         return out.iterator();
       });
-      long fittedCount = fitted.count();
-      return new Result(fitted, stats(epochs, poolRows.size(), fittedCount, touchingCount, contextCount, weight,
-          summaries,
-          (System.nanoTime() - began) / 1e9), cached, broadcasts);
+      return new Result(fitted, stats(epochs, poolRows.size(), touchingCount, contextCount, weight, summaries,
+          estimate, (System.nanoTime() - began) / 1e9), cached, broadcasts);
     } catch (RuntimeException e) {
       new Result(null, null, cached, broadcasts).close();
       throw e;
@@ -158,10 +178,10 @@ final class PeripheryFit {
     // shuffles deliver rows and triples in no fixed order: sort them so a rerun fits the same way
     List<TaskRow> sortedRows = new ArrayList<>();
     needed.forEach(sortedRows::add);
-    sortedRows.sort(java.util.Comparator.comparingInt(TaskRow::id));
+    sortedRows.sort(Comparator.comparingInt(TaskRow::id));
     List<Edge> sortedEdges = new ArrayList<>();
     edges.forEach(sortedEdges::add);
-    sortedEdges.sort(java.util.Comparator.comparingInt(Edge::head).thenComparingInt(Edge::relation)
+    sortedEdges.sort(Comparator.comparingInt(Edge::head).thenComparingInt(Edge::relation)
         .thenComparingInt(Edge::tail).thenComparingDouble(Edge::weight));
     for (TaskRow row : sortedRows) {
       local.put(row.id(), values.size());
@@ -182,7 +202,7 @@ final class PeripheryFit {
     }
     int n = values.size();
     if (!owned.contains(true)) { // context triples only: nothing of this task's to fit
-      return new TaskResult(task, new int[0], new float[0], 0, n, Double.NaN, Double.NaN,
+      return new TaskResult(task, new int[0], new float[0], 0, 0, n, Double.NaN, Double.NaN,
           (System.nanoTime() - began) / 1e9);
     }
     float[] table = new float[Math.multiplyExact(n, dim)];
@@ -209,7 +229,7 @@ final class PeripheryFit {
       tails[i] = triples.get(i)[2];
     }
     float[] adagrad = new float[n];
-    java.util.Arrays.fill(adagrad, startAdagrad);
+    Arrays.fill(adagrad, startAdagrad);
     ModelParameters start = new ModelParameters(model, n, shared.numRelations(), dim, shared.relationDim(), table,
         shared.relations(), adagrad, shared.relationAdagrad(), List.of());
     TrainConfig config = ShardTask.withTaskThreads(options.core().toBuilder().model(model).dim(dim).epochs(epochs)
@@ -226,18 +246,29 @@ final class PeripheryFit {
       }
     }
     double[] losses = result.stats().epochMeanLoss();
-    return new TaskResult(task, fittedIds, fittedRows, heads.length, n, losses[0], losses[losses.length - 1],
+    return new TaskResult(task, fittedIds, fittedRows, fitted, heads.length, n, losses[0], losses[losses.length - 1],
         (System.nanoTime() - began) / 1e9);
   }
 
-  private static Map<String, Object> stats(int epochs, int poolRows, long fitted, long touching, long context,
-      float weight, List<TaskResult> results,
-      double seconds) {
+  private static MemoryEstimate memoryEstimate(JavaSparkContext jsc, TrainOptions options, int dim, long rows,
+      long sharedFloats, int tasks) {
+    SparkConf conf = jsc.getConf();
+    long executorBytes = MemoryEstimate.executorMemory(conf, options.executorMemoryBytes());
+    TrainConfig step = options.core().toBuilder().dim(dim).build();
+    return new MemoryEstimate(rows, dim, sharedFloats, MemoryEstimate.stepFloats(step, rows),
+        MemoryEstimate.concurrentTasks(conf, jsc.defaultParallelism(), tasks), executorBytes,
+        options.memoryFraction(), MemoryEstimate.overheadMemory(conf, executorBytes));
+  }
+
+  private static Map<String, Object> stats(int epochs, int poolRows, long touching, long context, float weight,
+      List<TaskResult> results, MemoryEstimate estimate, double seconds) {
+    long fitted = 0;
     long triples = 0;
     double first = 0;
     double last = 0;
     int largest = 0;
     for (TaskResult r : results) {
+      fitted += r.rowsFitted();
       if (r.triples() == 0) {
         continue;
       }
@@ -255,6 +286,7 @@ final class PeripheryFit {
     m.put("context_weight", weight);
     m.put("negative_pool_rows", poolRows);
     m.put("largest_task_rows", largest);
+    m.put("memory_estimate_bytes_per_task", estimate.perTaskBytes());
     m.put("mean_loss_first_epoch", triples == 0 ? null : first / triples);
     m.put("mean_loss_last_epoch", triples == 0 ? null : last / triples);
     m.put("seconds", seconds);

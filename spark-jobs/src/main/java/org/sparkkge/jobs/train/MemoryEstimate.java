@@ -49,22 +49,8 @@ public record MemoryEstimate(long rowsPerTask, int dim, long sharedFloats, long 
         && (overheadBytes <= 0 || offHeapBytesPerTask() * concurrentTasks <= overheadBytes);
   }
 
-  /** Refuses the run with the numbers and what to change. */
+  /** Refuses the training run with the numbers and what to change. */
   public void check(int shards, boolean nodePiece) {
-    if (fits()) {
-      return;
-    }
-    StringBuilder why = new StringBuilder(String.format(Locale.ROOT,
-        "train: the training tasks do not fit in executor memory: each of the %d task(s) an executor runs at once "
-            + "holds %,d entity rows at dim %d (%s on the heap, %s off-heap in libtorch, step working memory and "
-            + "%,d shared floats included); the heap budget is %s (train.memory.fraction %.2f of %s)",
-        concurrentTasks, rowsPerTask, dim, human(heapBytesPerTask()), human(offHeapBytesPerTask()), sharedFloats,
-        human(budgetBytes()), fraction, human(executorBytes)));
-    if (overheadBytes > 0) {
-      why.append(String.format(Locale.ROOT, ", the off-heap budget %s (spark.executor.memoryOverhead)",
-          human(overheadBytes)));
-    }
-    why.append(". Options: ");
     List<String> options = new ArrayList<>();
     if (!nodePiece) {
       options.add("more entity partitions (train.entity-partitions, or partition.shards, now " + shards
@@ -72,10 +58,32 @@ public record MemoryEstimate(long rowsPerTask, int dim, long sharedFloats, long 
       options.add("train.mode = nodepiece (parameters independent of the number of entities)");
     }
     options.add(String.format(Locale.ROOT, "a lower train.dim (now %d)", dim));
-    options.add("fewer concurrent tasks per executor (spark.task.cpus)");
-    options.add("more executor memory (spark.executor.memory, spark.executor.memoryOverhead, "
+    check("train: the training tasks", options);
+  }
+
+  /**
+   * Refuses with the numbers when the tasks named by {@code tasks} (e.g. "train: the training tasks") do
+   * not fit; {@code options} are the stage's own ways out, before the ones every stage shares.
+   */
+  public void check(String tasks, List<String> options) {
+    if (fits()) {
+      return;
+    }
+    StringBuilder why = new StringBuilder(String.format(Locale.ROOT,
+        "%s do not fit in executor memory: each of the %d task(s) an executor runs at once "
+            + "holds %,d entity rows at dim %d (%s on the heap, %s off-heap in libtorch, step working memory and "
+            + "%,d shared floats included); the heap budget is %s (train.memory.fraction %.2f of %s)",
+        tasks, concurrentTasks, rowsPerTask, dim, human(heapBytesPerTask()), human(offHeapBytesPerTask()),
+        sharedFloats, human(budgetBytes()), fraction, human(executorBytes)));
+    if (overheadBytes > 0) {
+      why.append(String.format(Locale.ROOT, ", the off-heap budget %s (spark.executor.memoryOverhead)",
+          human(overheadBytes)));
+    }
+    List<String> all = new ArrayList<>(options);
+    all.add("fewer concurrent tasks per executor (spark.task.cpus)");
+    all.add("more executor memory (spark.executor.memory, spark.executor.memoryOverhead, "
         + "train.memory.executor-bytes)");
-    why.append(String.join("; ", options)).append('.');
+    why.append(". Options: ").append(String.join("; ", all)).append('.');
     throw new PipelineException(why.toString());
   }
 
@@ -123,7 +131,7 @@ public record MemoryEstimate(long rowsPerTask, int dim, long sharedFloats, long 
     return Math.max(1, Math.min(slots, tasks));
   }
 
-  static String human(long bytes) {
+  public static String human(long bytes) {
     if (bytes >= 1L << 30) return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
     if (bytes >= 1L << 20) return String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
     return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);

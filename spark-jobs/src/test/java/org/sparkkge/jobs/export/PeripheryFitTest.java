@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,6 +104,22 @@ class PeripheryFitTest {
     // the fitted rows must not crowd the trained answers out of the core's rankings
     assertTrue(mrrAfter[1] > mrrBefore[1] - 0.01, "core " + mrrBefore[1] + " -> " + mrrAfter[1]);
     assertTrue(mrrAfter[0] > mrrBefore[0], "all " + mrrBefore[0] + " -> " + mrrAfter[0]);
+
+    // a fit whose tasks cannot hold their rows is refused before training, the earlier export left in place
+    List<String> tight = new ArrayList<>(List.of("export", "--output", fitted.toString(), "--overwrite"));
+    tight.addAll(fitArgs);
+    tight.addAll(List.of("--set", "train.memory.executor-bytes=16k"));
+    Cli.Result refused = Cli.run(tight.toArray(new String[0]));
+    assertEquals(1, refused.exitCode(), refused.toString());
+    assertTrue(refused.err().contains("export: the periphery fit tasks (reduce.fit-epochs) do not fit in executor memory"),
+        refused.toString());
+    Matcher held = Pattern.compile("holds (\\d+) entity rows at dim 16").matcher(refused.err());
+    assertTrue(held.find(), refused.err());
+    assertTrue(Integer.parseInt(held.group(1)) >= fit.get("largest_task_rows").asInt(), refused.err());
+    assertTrue(refused.err().contains("reduce.fit-epochs = 0 (placement only)"), refused.err());
+    assertTrue(fit.get("memory_estimate_bytes_per_task").asLong() > 0, fit.toString());
+    Map<Integer, float[]> kept = vectors(fitted);
+    after.forEach((id, v) -> assertArrayEquals(v, kept.get(id), "row " + id + " of the earlier export"));
   }
 
   /** Filtered MRR of all test triples, of those with both ends trained, and of those touching a placed one. */
