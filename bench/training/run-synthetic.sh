@@ -5,6 +5,7 @@
 # peak RSS of the JVM, filtered test MRR, the largest task's entity rows, and the filtered MRR of a
 # popularity ranking of the same test triples (what a model that learned nothing structural scores).
 # Usage: bench/training/run-synthetic.sh TRIPLES EPOCHS SHARDS...   e.g. run-synthetic.sh 1000000 1 1 8
+#   With no SHARDS it only generates the graph (train/, valid/, test/ as Parquet) and prints its folder.
 # Env: BENCH_WORK (default /tmp/kge-bench-synthetic), BENCH_HEAP (driver heap, default 8g),
 #      BENCH_ENTITIES_PER_TRIPLE (default 0.1), BENCH_RELATIONS (default 500), BENCH_COMMUNITIES
 #      (default 100), BENCH_STRUCTURE (typed, the default: each relation has a domain and a range community;
@@ -39,6 +40,10 @@ if [[ ! -f "$DATA/meta.txt" ]]; then
   # shellcheck disable=SC2086
   java -Xmx"$HEAP" $OPENS $LOG4J -cp "$CP" org.sparkkge.bench.partitioner.SyntheticKg "$TRIPLES" "$DATA" 1 \
     "${BENCH_ENTITIES_PER_TRIPLE:-0.1}" "${BENCH_RELATIONS:-500}" "${BENCH_COMMUNITIES:-100}" "${BENCH_HELD_OUT:-10000}" "$STRUCTURE"
+fi
+if [[ $# -eq 0 ]]; then
+  echo "$DATA"
+  exit 0
 fi
 # BENCH_SETTINGS: extra --set options; later settings win
 # shellcheck disable=SC2206
