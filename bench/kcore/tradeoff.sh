@@ -44,12 +44,12 @@ stats = json.load(open(out + "/stats.json"))
 metrics = json.load(open(out + "/metrics.json"))
 model = json.load(open(out + "/model.json"))
 red, train, exp, ev = stats["reduce"], stats["train"], stats["export"], metrics["evaluation"]
-rows, width = train["entities"], model["dim"]  # an entity row holds dim floats (ComplEx: dim/2 complex)
+rows, width = train["entity_table_rows"], model["dim"]  # a row holds dim floats (ComplEx: dim/2 complex)
 region = ev.get("by_region", {})
 def mrr(name):
     return f"{region[name]['mrr']:.4f}" if name in region else ""
 fit_s = exp["periphery_fit"].get("seconds") if fit else None
-print(f"| {k} | {fit} | {red['core']['entities']:,} / {red['entities']:,} | {red['core']['triples']:,} / {red['triples']:,} "
+print(f"| {k} | {fit} | {rows:,} / {red['entities']:,} | {red['core']['triples']:,} / {red['triples']:,} "
       f"| {train['train_seconds_this_run']:.0f} | {rows * (width + 1) * 4 / 2**20:.1f} | {ev['filtered_mrr']:.4f} "
       f"| {mrr('core')} | {mrr('periphery')} | {'' if fit_s is None else f'{fit_s:.0f}'} |")
 PY
