@@ -131,7 +131,7 @@ public record MemoryEstimate(long rowsPerTask, int dim, long sharedFloats, long 
     return Math.max(1, Math.min(slots, tasks));
   }
 
-  public static String human(long bytes) {
+  static String human(long bytes) {
     if (bytes >= 1L << 30) return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
     if (bytes >= 1L << 20) return String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
     return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
