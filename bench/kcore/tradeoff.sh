@@ -8,8 +8,9 @@
 # Usage: bench/kcore/tradeoff.sh DATA "K..." FIT_EPOCHS
 #   DATA holds train/valid/test as text (train.txt.gz ...) or Parquet folders (train/ ...: the
 #   partitioner's SyntheticKg); e.g. bench/kcore/tradeoff.sh ../shared/datasets/codex-s "0 2 3 5 10 20" 5
-# Env: BENCH_WORK (default /tmp/kge-bench-kcore/<data name>), BENCH_SETTINGS (--set options after the
-#   defaults below; later settings win), BENCH_HEAP (driver heap, default 8g).
+# Env: BENCH_WORK (default /tmp/kge-bench-kcore/<data name>), BENCH_CONFIG (a configuration file, e.g.
+#   conf/examples/fb15k-237.conf, in place of the short-training defaults below), BENCH_SETTINGS (--set
+#   options after those; later settings win), BENCH_HEAP (driver heap, default 8g).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DATA="$(cd "$1" && pwd)"
@@ -24,12 +25,17 @@ if [[ -d "$DATA/train" ]]; then
 else
   INPUTS=(--train "$DATA/train.txt.gz" --valid "$DATA/valid.txt.gz" --test "$DATA/test.txt.gz")
 fi
+if [[ -n "${BENCH_CONFIG:-}" ]]; then
+  MODEL=(--config "$BENCH_CONFIG" --set partition.shards=2 --set train.validation.every-rounds=0)
+else
+  MODEL=(--set train.model=complex --set train.dim=100 --set train.batch-size=1000 --set train.chunk-size=50
+    --set train.negatives=200 --set train.batch-negatives=50 --set train.lr=0.1 --set train.seed=1
+    --set train.threads=1 --set train.epochs=5 --set train.round-fraction=1.0 --set partition.shards=2
+    --set train.validation.every-rounds=0)
+fi
 # BENCH_SETTINGS is an option list: split on purpose
 # shellcheck disable=SC2206
-MODEL=(--set train.model=complex --set train.dim=100 --set train.batch-size=1000 --set train.chunk-size=50
-  --set train.negatives=200 --set train.batch-negatives=50 --set train.lr=0.1 --set train.seed=1
-  --set train.threads=1 --set train.epochs=5 --set train.round-fraction=1.0 --set partition.shards=2
-  --set train.validation.every-rounds=0 ${BENCH_SETTINGS:-})
+MODEL+=(${BENCH_SETTINGS:-})
 
 stage() { # STAGE OUT [args...]: one CLI stage, its log appended to OUT.log
   local name="$1" out="$2"; shift 2
@@ -55,7 +61,7 @@ print(f"| {k} | {fit} | {rows:,} / {red['entities']:,} | {red['core']['triples']
 PY
 }
 
-echo "== $(date -u +%FT%TZ), $(git rev-parse --short HEAD), $DATA, k = ${KS[*]}, fit epochs $FIT, ${BENCH_SETTINGS:-}"
+echo "== $(date -u +%FT%TZ), $(git rev-parse --short HEAD), $DATA, k = ${KS[*]}, fit epochs $FIT, ${BENCH_CONFIG:-} ${BENCH_SETTINGS:-}"
 echo "| k | fit epochs | entities trained | triples trained | train s | entity table MiB | MRR all | core | periphery | fit s |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 BASE="$WORK/ingested"
