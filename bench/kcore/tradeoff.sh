@@ -53,7 +53,7 @@ red, train, exp, ev = stats["reduce"], stats["train"], stats["export"], metrics[
 rows, width = train["entity_table_rows"], model["dim"]  # a row holds dim floats (ComplEx: dim/2 complex)
 region = ev.get("by_region", {})
 def mrr(name):
-    return f"{region[name]['mrr']:.4f}" if name in region else ""
+    return f"{region[name]['mrr']:.4f}" if "mrr" in region.get(name, {}) else ""  # no mrr: no triples
 fit_s = exp["periphery_fit"].get("seconds") if fit else None
 print(f"| {k} | {fit} | {rows:,} / {red['entities']:,} | {red['core']['triples']:,} / {red['triples']:,} "
       f"| {train['train_seconds_this_run']:.0f} | {rows * (width + 1) * 4 / 2**20:.1f} | {ev['filtered_mrr']:.4f} "
