@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -96,8 +97,12 @@ public final class ExportStage implements Stage {
         .select(col("head").as("id")).union(spark.read().parquet(output.resolve(TrainStage.PARTITIONED).toString())
             .select(col("tail").as("id"))).distinct();
     JavaPairRDD<Integer, Boolean> trainedSet = trainedIds.javaRDD().mapToPair(r -> new Tuple2<>(r.getInt(0), true));
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    // the rows, the edges and every propagation layer share one partitioner: a layer's joins then shuffle
+    // only its new estimates, and the unions keep the partition count instead of adding them up
+    HashPartitioner byId = new HashPartitioner(jsc.defaultParallelism());
     JavaPairRDD<Integer, EntityRow> trainedRows = EntityTables.read(spark, modelDir + "/entities")
-        .join(trainedSet)
+        .join(trainedSet, byId)
         .mapValues(Tuple2::_1)
         .persist(StorageLevel.MEMORY_AND_DISK());
     JavaPairRDD<Integer, float[]> known = trainedRows.mapValues(EntityRow::values);
@@ -109,13 +114,16 @@ public final class ExportStage implements Stage {
       JavaRDD<Row> rows = known.map(e -> RowFactory.create(e._1(), e._2(), "trained", 0));
 
       context.progress().step("propagating embeddings to entities outside the trained set");
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       JavaRDD<int[]> edges = spark.read().parquet(output.resolve("triples/train").toString())
           .select("head", "relation", "tail").javaRDD()
           .map(r -> new int[] {r.getInt(0), r.getInt(1), r.getInt(2)})
           .persist(StorageLevel.MEMORY_AND_DISK());
-      JavaPairRDD<Integer, int[]> byHead = edges.mapToPair(e -> new Tuple2<>(e[0], e));
-      JavaPairRDD<Integer, int[]> byTail = edges.mapToPair(e -> new Tuple2<>(e[2], e));
+      JavaPairRDD<Integer, int[]> byHead = edges.mapToPair(e -> new Tuple2<>(e[0], e)).partitionBy(byId)
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      JavaPairRDD<Integer, int[]> byTail = edges.mapToPair(e -> new Tuple2<>(e[2], e)).partitionBy(byId)
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      toRelease.add(byHead);
+      toRelease.add(byTail);
       Propagation propagation = new Propagation(model, dim, shared.relationDim(), shared.relations(), 0);
       if (propagation.bilinear()) {
         // the placed length comes from the trained triples, scored with the same rule
@@ -137,8 +145,8 @@ public final class ExportStage implements Stage {
             .mapToPair(x -> new Tuple2<>(x._2()._1()[0],
                 new Tuple2<>(rule.value().estimate(x._2()._2(), x._2()._1()[1], false), 1L)));
         JavaPairRDD<Integer, float[]> next = fromHeads.union(fromTails)
-            .subtractByKey(current)
-            .reduceByKey((a, b) -> new Tuple2<>(add(a._1(), b._1()), a._2() + b._2()))
+            .reduceByKey(byId, (a, b) -> new Tuple2<>(add(a._1(), b._1()), a._2() + b._2()))
+            .subtractByKey(current, byId)
             .mapValues(v -> rule.value().combine(v._1(), v._2()))
             .persist(StorageLevel.MEMORY_AND_DISK());
         toRelease.add(next);
