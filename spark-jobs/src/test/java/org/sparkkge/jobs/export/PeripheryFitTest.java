@@ -52,7 +52,9 @@ class PeripheryFitTest {
     String[] model = {"--set", "train.model=complex_reciprocal", "--set", "train.dim=16", "--set", "train.seed=1",
         "--set", "train.batch-size=500", "--set", "train.chunk-size=50", "--set", "train.negatives=100",
         "--set", "train.batch-negatives=50", "--set", "train.lr=0.1"};
-    export(placedOnly, model);
+    List<String> placementArgs = new ArrayList<>(List.of(model));
+    placementArgs.addAll(List.of("--set", "reduce.fit-epochs=0"));
+    export(placedOnly, placementArgs.toArray(new String[0]));
     List<String> fitArgs = new ArrayList<>(List.of(model));
     fitArgs.addAll(List.of("--set", "reduce.fit-epochs=10"));
     export(fitted, fitArgs.toArray(new String[0]));
