@@ -93,17 +93,13 @@ public final class ExportStage implements Stage {
     }
 
     context.progress().step("reading the trained entity table");
-    Dataset<Row> trainedIds = spark.read().parquet(output.resolve(TrainStage.PARTITIONED).toString())
-        .select(col("head").as("id")).union(spark.read().parquet(output.resolve(TrainStage.PARTITIONED).toString())
-            .select(col("tail").as("id"))).distinct();
-    JavaPairRDD<Integer, Boolean> trainedSet = trainedIds.javaRDD().mapToPair(r -> new Tuple2<>(r.getInt(0), true));
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     // the rows, the edges and every propagation layer share one partitioner: a layer's joins then shuffle
     // only its new estimates, and the unions keep the partition count instead of adding them up
     HashPartitioner byId = new HashPartitioner(jsc.defaultParallelism());
+    // the trained table holds exactly the entities of triples/partitioned (the train stage builds it so)
     JavaPairRDD<Integer, EntityRow> trainedRows = EntityTables.read(spark, modelDir + "/entities")
-        .join(trainedSet, byId)
-        .mapValues(Tuple2::_1)
+        .partitionBy(byId)
         .persist(StorageLevel.MEMORY_AND_DISK());
     JavaPairRDD<Integer, float[]> known = trainedRows.mapValues(EntityRow::values);
     List<JavaPairRDD<Integer, ?>> toRelease = new ArrayList<>();

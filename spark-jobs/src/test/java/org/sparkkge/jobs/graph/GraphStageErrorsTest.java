@@ -31,12 +31,18 @@ class GraphStageErrorsTest {
     }
   }
 
-  @Test
-  void localityWithoutTokensNamesTheTokenizeStageAndZeroKKeepsEveryTriple() {
+  /** The triangle a-b-c (core number 2) and the edge c-d (d: core number 1), ingested into {@code name}. */
+  private Path ingestedTriangleWithTail(String name) {
     Path train = Files2.write(tmp.resolve("train.tsv"), "a\tr\tb\nb\tr\tc\nc\ts\ta\nc\tr\td\n");
-    Path out = tmp.resolve("out");
+    Path out = tmp.resolve(name);
     Cli.Result ingest = Cli.run("ingest", "--train", train.toString(), "--output", out.toString());
     assertEquals(0, ingest.exitCode(), ingest.toString());
+    return out;
+  }
+
+  @Test
+  void localityWithoutTokensNamesTheTokenizeStageAndZeroKKeepsEveryTriple() {
+    Path out = ingestedTriangleWithTail("out");
 
     Cli.Result locality = Cli.run("partition", "--output", out.toString(), "--set", "partition.strategy=locality");
     assertEquals(1, locality.exitCode(), locality.toString());
@@ -78,11 +84,8 @@ class GraphStageErrorsTest {
 
   @Test
   void autoKTakesTheLargestCoreThatKeepsTheTripleShare() {
-    // the triangle a-b-c (core number 2) and the edge c-d (d: core number 1): the 2-core keeps 3 of 4 triples
-    Path train = Files2.write(tmp.resolve("train.tsv"), "a\tr\tb\nb\tr\tc\nc\ts\ta\nc\tr\td\n");
-    Path out = tmp.resolve("auto");
-    Cli.Result ingest = Cli.run("ingest", "--train", train.toString(), "--output", out.toString());
-    assertEquals(0, ingest.exitCode(), ingest.toString());
+    // the 2-core keeps 3 of the 4 triples
+    Path out = ingestedTriangleWithTail("auto");
 
     Cli.Result twoCore = Cli.run("reduce", "--output", out.toString(), "--set", "reduce.k=auto",
         "--set", "reduce.min-triple-share=0.75");
