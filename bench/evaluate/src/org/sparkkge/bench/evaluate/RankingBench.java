@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -15,9 +15,9 @@ import org.apache.spark.storage.StorageLevel;
 import org.sparkkge.core.eval.EvaluationResult;
 import org.sparkkge.core.model.ScoringModel;
 import org.sparkkge.core.model.ScoringModels;
-import org.sparkkge.jobs.evaluate.DistributedRanking;
-import org.sparkkge.jobs.evaluate.EvaluateStage;
 import org.sparkkge.jobs.io.OutputDirectory;
+import org.sparkkge.jobs.ranking.DistributedRanking;
+import org.sparkkge.jobs.ranking.RankingConfig;
 import scala.Tuple2;
 
 /**
@@ -79,7 +79,7 @@ public final class RankingBench {
     double baselineSeconds = 0;
     // one untimed warm-up (JIT, DJL native library load)
     try (DistributedRanking ranking = DistributedRanking.prepare(spark, test.limit(200),
-        EvaluateStage.knownTriples(spark, output), numEntities, numRelations,
+        RankingConfig.knownTriples(spark, output), numEntities, numRelations,
         new DistributedRanking.Settings(matrix, groups, 256), "bench")) {
       ranking.rank(modelName, dim, relationDim, relations, rows, true);
     }
@@ -88,7 +88,7 @@ public final class RankingBench {
       long shuffledBefore = shuffled.get();
       long started = System.nanoTime();
       DistributedRanking.Outcome outcome;
-      try (DistributedRanking ranking = DistributedRanking.prepare(spark, test, EvaluateStage.knownTriples(spark, output),
+      try (DistributedRanking ranking = DistributedRanking.prepare(spark, test, RankingConfig.knownTriples(spark, output),
           numEntities, numRelations, new DistributedRanking.Settings(plan[0], groups, 256), "bench")) {
         outcome = ranking.rank(modelName, dim, relationDim, relations, rows, plan[1] == 1);
       }

@@ -30,7 +30,7 @@ class CliUsageTest {
     Cli.Result result = Cli.run();
     assertEquals(2, result.exitCode(), result.toString());
     String stages =
-        org.sparkkge.jobs.stage.StageRegistry.pipeline().stream()
+        org.sparkkge.jobs.cli.StageRegistry.pipeline().stream()
             .map(org.sparkkge.jobs.stage.Stage::name)
             .collect(java.util.stream.Collectors.joining(", "));
     assertTrue(stages.startsWith("ingest"), stages);

@@ -1,6 +1,7 @@
 package org.sparkkge.jobs.cli;
 
 import java.util.List;
+import org.sparkkge.jobs.progress.Streams;
 import org.sparkkge.jobs.stage.Stage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Mixin;
 final class InputStageCommand extends StageCommand {
   @Mixin InputOptions inputOptions;
 
-  InputStageCommand(List<Stage> stages, Main.Streams streams) {
+  InputStageCommand(List<Stage> stages, Streams streams) {
     super(stages, streams);
   }
 

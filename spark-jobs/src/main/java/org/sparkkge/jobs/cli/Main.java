@@ -5,13 +5,13 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.sparkkge.jobs.progress.Streams;
 import org.sparkkge.jobs.stage.Stage;
-import org.sparkkge.jobs.stage.StageRegistry;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * Entry point of bin/spark-kge and of spark-submit ({@code --class org.sparkkge.jobs.cli.Main}).
@@ -26,9 +26,6 @@ import picocli.CommandLine.Spec;
     synopsisSubcommandLabel = "STAGE",
     description = "Knowledge-graph embeddings on Apache Spark. Run one stage, or the whole pipeline with run.")
 public final class Main implements Callable<Integer> {
-  /** Where a run prints: stdout for the configuration and summaries, stderr for progress and errors. */
-  public record Streams(PrintStream out, PrintStream err) {}
-
   @Spec CommandSpec spec;
 
   @Override

@@ -2,6 +2,7 @@ package org.sparkkge.jobs.cli;
 
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.sparkkge.jobs.progress.Streams;
 import org.sparkkge.jobs.stage.Stage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,9 +13,9 @@ class StageCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
 
   private final List<Stage> stages;
-  private final Main.Streams streams;
+  private final Streams streams;
 
-  StageCommand(List<Stage> stages, Main.Streams streams) {
+  StageCommand(List<Stage> stages, Streams streams) {
     this.stages = stages;
     this.streams = streams;
   }

@@ -9,11 +9,14 @@ import org.sparkkge.jobs.UsageException;
 import org.sparkkge.jobs.config.ConfigLoader;
 import org.sparkkge.jobs.config.SecretMasker;
 import org.sparkkge.jobs.io.HadoopPaths;
+import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
 import org.sparkkge.jobs.progress.ProgressReporter;
+import org.sparkkge.jobs.progress.Streams;
 import org.sparkkge.jobs.spark.SparkSessions;
 import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageContext;
+import org.sparkkge.jobs.stage.StagePreconditions;
 
 /**
  * Runs stages for one command: configuration, Spark session, output directory, progress, and
@@ -24,9 +27,9 @@ final class StageExecutor {
   static final int FAILURE = 1;
   static final int USAGE = 2;
 
-  private final Main.Streams streams;
+  private final Streams streams;
 
-  StageExecutor(Main.Streams streams) {
+  StageExecutor(Streams streams) {
     this.streams = streams;
   }
 
@@ -61,7 +64,7 @@ final class StageExecutor {
           + ", output " + HadoopPaths.display(output.path()));
       for (Stage stage : stages) {
         current = stage.name();
-        if (common.resume && stages.size() > 1 && !current.equals("train") && output.isStageComplete(current)) {
+        if (common.resume && stages.size() > 1 && !current.equals(Layout.TRAIN) && output.isStageComplete(current)) {
           // run --resume: stages that completed before the interruption are kept as they are
           progress.log(current + ": complete, kept (--resume)");
           continue;
@@ -69,6 +72,7 @@ final class StageExecutor {
         progress.stage(current);
         long started = System.nanoTime();
         progress.log(current + ": started");
+        StagePreconditions.check(stage, config, output, common.overwrite);
         stage.run(new StageContext(current, session.spark(), config, output, common.overwrite, progress, streams.out()));
         progress.log(String.format(Locale.ROOT, "%s: done in %.1f s", current, (System.nanoTime() - started) / 1e9));
       }

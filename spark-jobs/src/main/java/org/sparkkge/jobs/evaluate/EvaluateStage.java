@@ -8,7 +8,6 @@ import static org.apache.spark.sql.functions.when;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,14 +27,16 @@ import org.apache.spark.sql.types.StructType;
 import org.sparkkge.core.eval.EvaluationResult;
 import org.sparkkge.core.eval.RankMetrics;
 import org.sparkkge.jobs.PipelineException;
-import org.sparkkge.jobs.UsageException;
-import org.sparkkge.jobs.export.ExportStage;
+import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
+import org.sparkkge.jobs.io.StatsFile;
+import org.sparkkge.jobs.ranking.DistributedRanking;
+import org.sparkkge.jobs.ranking.RankingConfig;
+import org.sparkkge.jobs.ranking.UnseenTriples;
+import org.sparkkge.jobs.stage.Requirement;
 import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageContext;
 import org.sparkkge.jobs.train.SharedParams;
-import org.sparkkge.jobs.train.StatsFile;
-import org.sparkkge.jobs.train.TrainStage;
 import scala.Tuple2;
 
 /**
@@ -48,17 +49,9 @@ import scala.Tuple2;
  * counted ({@code filtered_nonfinite_true_scores}).
  */
 public final class EvaluateStage implements Stage {
-  public static final String NAME = "evaluate";
-  public static final String PER_RELATION = "evaluation/per_relation";
+  public static final String NAME = Layout.EVALUATE;
   static final int CORE_REGION = 0;
   static final int PERIPHERY_REGION = 1;
-
-  record Settings(String split, long broadcastBudgetBytes, int queryGroups, int batchSize,
-      UnseenTriples.Policy unseen) {
-    DistributedRanking.Settings ranking() {
-      return new DistributedRanking.Settings(broadcastBudgetBytes, queryGroups, batchSize);
-    }
-  }
 
   @Override
   public String name() {
@@ -72,7 +65,20 @@ public final class EvaluateStage implements Stage {
 
   @Override
   public void validate(Config config) {
-    settings(config);
+    RankingConfig.of(config);
+  }
+
+  @Override
+  public List<Requirement> requires(Config config) {
+    String split = RankingConfig.of(config).split();
+    return List.of(Requirement.of(Layout.ENTITY_EMBEDDINGS),
+        Requirement.because(Layout.triples(split), "evaluate.split = " + split + ": ingest writes it when input." + split
+            + " is given"));
+  }
+
+  @Override
+  public List<String> produces(Config config) {
+    return List.of(Layout.METRICS_JSON, Layout.PER_RELATION);
   }
 
   /**
@@ -112,51 +118,24 @@ public final class EvaluateStage implements Stage {
     return m;
   }
 
-  static Settings settings(Config config) {
-    try {
-      String split = config.getString("evaluate.split");
-      if (!split.equals("test") && !split.equals("valid")) {
-        throw new UsageException("evaluate.split must be test or valid, got '" + split + "'");
-      }
-      long budget = config.getBytes("evaluate.broadcast-budget-bytes");
-      int groups = config.getInt("evaluate.query-groups");
-      int batch = config.getInt("evaluate.batch-size");
-      if (budget <= 0 || groups < 0 || batch <= 0) {
-        throw new UsageException("evaluate: broadcast-budget-bytes and batch-size must be > 0, query-groups >= 0");
-      }
-      return new Settings(split, budget, groups, batch, unseenPolicy(config));
-    } catch (ConfigException e) {
-      throw new UsageException("invalid evaluate configuration: " + e.getMessage(), e);
-    }
-  }
-
   @Override
   public void run(StageContext context) throws Exception {
-    Settings settings = settings(context.config());
+    RankingConfig settings = RankingConfig.of(context.config());
     SparkSession spark = context.spark();
     OutputDirectory output = context.output();
-    if (output.isStageComplete(NAME) && !context.overwrite()) {
-      throw new org.sparkkge.jobs.PipelineException(NAME + ": its outputs already exist in " + output.path()
-          + "; use --overwrite to replace them");
-    }
-    TrainStage.requireDataset(output, ExportStage.NAME, ExportStage.ENTITY_EMBEDDINGS);
-    String splitPath = "triples/" + settings.split();
-    if (!output.fileSystem().exists(output.resolve(splitPath))) {
-      throw new PipelineException("evaluate: missing dataset " + splitPath + " (written by the ingest stage when "
-          + "input." + settings.split() + " is given)");
-    }
+    String splitPath = Layout.triples(settings.split());
     String compression = context.config().getString("output.compression");
     JsonNode model;
-    try (InputStream in = output.fileSystem().open(output.resolve(ExportStage.MODEL_JSON))) {
+    try (InputStream in = output.fileSystem().open(output.resolve(Layout.MODEL_JSON))) {
       model = StatsFile.json().readTree(in);
     }
     String modelName = model.get("model").asText();
     int dim = model.get("dim").asInt();
 
-    Dataset<Row> embeddings = spark.read().parquet(output.resolve(ExportStage.ENTITY_EMBEDDINGS).toString());
+    Dataset<Row> embeddings = spark.read().parquet(output.resolve(Layout.ENTITY_EMBEDDINGS).toString());
     Row maxId = embeddings.agg(max(col("id"))).first();
     int numEntities = maxId.getInt(0) + 1;
-    List<Row> relationRows = spark.read().parquet(output.resolve(ExportStage.RELATION_EMBEDDINGS).toString())
+    List<Row> relationRows = spark.read().parquet(output.resolve(Layout.RELATION_EMBEDDINGS).toString())
         .select("id", "name", "embedding").collectAsList();
     int numRelations = relationRows.stream().mapToInt(r -> r.getInt(0)).max().orElse(-1) + 1;
     int relationDim = relationRows.get(0).getList(2).size();
@@ -169,19 +148,19 @@ public final class EvaluateStage implements Stage {
     JavaPairRDD<Integer, float[]> entityRows = embeddings.select("id", "embedding").javaRDD()
         .mapToPair(r -> new Tuple2<>(r.getInt(0), SharedParams.toFloats(r.getList(1))));
     Dataset<Row> test = spark.read().parquet(output.resolve(splitPath).toString());
-    Dataset<Row> train = spark.read().parquet(output.resolve("triples/train").toString());
+    Dataset<Row> train = spark.read().parquet(output.resolve(Layout.TRAIN_TRIPLES).toString());
     context.progress().step("counting " + settings.split() + " triples with an entity or relation not in train");
     long unseen = UnseenTriples.count(test, train);
     Dataset<Row> ranked = settings.unseen() == UnseenTriples.Policy.DROP ? UnseenTriples.seenOnly(test, train) : test;
     // embeddings written without a source column (by other tools) have no placed entities to split off
     Dataset<Row> periphery = Arrays.asList(embeddings.columns()).contains("source")
-        ? embeddings.filter(col("source").equalTo(ExportStage.PROPAGATED)).select("id") : null;
+        ? embeddings.filter(col("source").equalTo(Layout.SOURCE_PROPAGATED)).select("id") : null;
     boolean hasPeriphery = periphery != null && !periphery.isEmpty();
     if (hasPeriphery) {
       ranked = withRegion(ranked, periphery);
     }
     DistributedRanking.Outcome outcome;
-    try (DistributedRanking ranking = DistributedRanking.prepare(spark, ranked, knownTriples(spark, output), numEntities,
+    try (DistributedRanking ranking = DistributedRanking.prepare(spark, ranked, RankingConfig.knownTriples(spark, output), numEntities,
         numRelations, settings.ranking(), "evaluate: " + splitPath)) {
       long matrixBytes = (long) numEntities * dim * 4;
       context.progress().step(String.format(Locale.ROOT, "ranking %s queries (entity matrix %,d bytes, %s %,d bytes)",
@@ -190,7 +169,7 @@ public final class EvaluateStage implements Stage {
       outcome = ranking.rank(modelName, dim, relationDim, relations, entityRows, true);
     } catch (PipelineException e) {
       throw DistributedRanking.withNames(e, "evaluate: " + splitPath, embeddings,
-          spark.read().parquet(output.resolve(ExportStage.RELATION_EMBEDDINGS).toString()));
+          spark.read().parquet(output.resolve(Layout.RELATION_EMBEDDINGS).toString()));
     }
     if (outcome.triples() == 0) {
       throw new PipelineException("evaluate: " + splitPath + " holds no triples" + (unseen == 0 ? ""
@@ -203,7 +182,7 @@ public final class EvaluateStage implements Stage {
     overall.put("split", settings.split());
     overall.put("protocol", "filtered ranking against all entities, both directions; realistic rank = mean of "
         + "optimistic and pessimistic rank; known triples = train + valid + test");
-    overall.putAll(unseenFigures(settings.unseen(), unseen));
+    overall.putAll(RankingConfig.unseenFigures(settings.unseen(), unseen));
     overall.putAll(result.asMap());
     if (hasPeriphery) {
       overall.put("by_region", byRegion(outcome.perRegion()));
@@ -229,16 +208,16 @@ public final class EvaluateStage implements Stage {
 
     Map<String, Object> stats = new LinkedHashMap<>(overall);
     stats.putAll(outcome.describe());
-    context.addDatasets(List.of(ExportStage.METRICS_JSON, PER_RELATION), staging -> {
+    context.addDatasets(List.of(Layout.METRICS_JSON, Layout.PER_RELATION), staging -> {
       spark.createDataFrame(relationMetricRows, perRelationSchema).coalesce(1).write()
-          .option("compression", compression).parquet(new Path(staging, PER_RELATION).toString());
-      JsonNode previous = readJson(output, ExportStage.METRICS_JSON);
+          .option("compression", compression).parquet(new Path(staging, Layout.PER_RELATION).toString());
+      JsonNode previous = readJson(output, Layout.METRICS_JSON);
       ObjectNode metrics = previous instanceof ObjectNode o ? o : StatsFile.json().createObjectNode();
       metrics.set("evaluation", StatsFile.json().valueToTree(evaluation));
-      StatsFile.write(output.fileSystem(), new Path(staging, ExportStage.METRICS_JSON), metrics);
+      StatsFile.write(output.fileSystem(), new Path(staging, Layout.METRICS_JSON), metrics);
       return stats;
     });
-    StatsFile.putSection(output, "stats.json", NAME, stats);
+    StatsFile.putSection(output, Layout.STATS_JSON, NAME, stats);
     context.out().println("evaluate: " + settings.split() + " " + result + " (" + outcome.path() + ", "
         + outcome.blocks() + " entity block" + (outcome.blocks() == 1 ? "" : "s") + ")");
     context.out().println(String.format(Locale.ROOT, "evaluate: %,d %s triples with an entity or relation not in train %s"
@@ -261,42 +240,5 @@ public final class EvaluateStage implements Stage {
     try (InputStream in = output.fileSystem().open(path)) {
       return StatsFile.json().readTree(in);
     }
-  }
-
-  /** Every known true triple (train + valid + test, those that exist): what filtered ranking filters. */
-  public static Dataset<Row> knownTriples(SparkSession spark, OutputDirectory output) throws java.io.IOException {
-    Dataset<Row> known = null;
-    for (String split : List.of("train", "valid", "test")) {
-      if (output.fileSystem().exists(output.resolve("triples/" + split))) {
-        Dataset<Row> part = spark.read().parquet(output.resolve("triples/" + split).toString())
-            .select("head", "relation", "tail");
-        known = known == null ? part : known.union(part);
-      }
-    }
-    return known;
-  }
-
-  /** evaluate.unseen: what ranking does with triples whose entity or relation is not in train. */
-  public static UnseenTriples.Policy unseenPolicy(Config config) {
-    String value = config.getString("evaluate.unseen").trim().toLowerCase(Locale.ROOT);
-    return switch (value) {
-      case "drop" -> UnseenTriples.Policy.DROP;
-      case "rank" -> UnseenTriples.Policy.RANK;
-      default -> throw new UsageException("evaluate.unseen must be drop or rank, got '" + value + "'");
-    };
-  }
-
-  /** The figures of evaluate.unseen for metrics.json and stats.json. */
-  public static Map<String, Object> unseenFigures(UnseenTriples.Policy policy, long unseen) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("unseen_policy", policy.name().toLowerCase(Locale.ROOT));
-    m.put("unseen_triples_dropped", policy == UnseenTriples.Policy.DROP ? unseen : 0L);
-    m.put("unseen_triples_ranked", policy == UnseenTriples.Policy.RANK ? unseen : 0L);
-    return m;
-  }
-
-  /** The evaluate.* ranking settings (also used by training's per-round validation). */
-  public static DistributedRanking.Settings rankingSettings(Config config) {
-    return settings(config).ranking();
   }
 }

@@ -4,6 +4,8 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,15 +26,16 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkkge.jobs.UsageException;
+import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
+import org.sparkkge.jobs.io.StatsFile;
+import org.sparkkge.jobs.stage.Requirement;
 import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageContext;
 import org.sparkkge.jobs.train.EntityRow;
 import org.sparkkge.jobs.train.EntityTables;
 import org.sparkkge.jobs.train.SharedParams;
-import org.sparkkge.jobs.train.StatsFile;
 import org.sparkkge.jobs.train.TrainOptions;
-import org.sparkkge.jobs.train.TrainStage;
 import scala.Tuple2;
 
 /**
@@ -42,13 +45,8 @@ import scala.Tuple2;
  * alone) and metrics.json.
  */
 public final class ExportStage implements Stage {
-  public static final String NAME = "export";
-  public static final String ENTITY_EMBEDDINGS = "entity_embeddings";
-  public static final String RELATION_EMBEDDINGS = "relation_embeddings";
-  public static final String MODEL_JSON = "model.json";
-  public static final String METRICS_JSON = "metrics.json";
+  public static final String NAME = Layout.EXPORT;
   /** entity_embeddings source of an entity placed from its neighbours instead of trained. */
-  public static final String PROPAGATED = "propagated";
   public static final StructType ENTITY_SCHEMA = new StructType()
       .add("id", DataTypes.IntegerType, false)
       .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false)
@@ -66,27 +64,43 @@ public final class ExportStage implements Stage {
   }
 
   @Override
-  public void run(StageContext context) throws Exception {
-    SparkSession spark = context.spark();
-    OutputDirectory output = context.output();
-    if (output.isStageComplete(NAME) && !context.overwrite()) {
-      throw new org.sparkkge.jobs.PipelineException(NAME + ": its outputs already exist in " + output.path()
-          + "; use --overwrite to replace them");
+  public List<Requirement> requires(Config config) {
+    return List.of(Requirement.of(Layout.FINAL_MODEL));
+  }
+
+  @Override
+  public List<String> produces(Config config) {
+    return List.of(Layout.ENTITY_EMBEDDINGS, Layout.RELATION_EMBEDDINGS, Layout.MODEL_JSON, Layout.METRICS_JSON,
+        Layout.NODEPIECE_VOCABULARY, Layout.NODEPIECE_ENCODER, Layout.NEW_ENTITY_EMBEDDINGS);
+  }
+
+  @Override
+  public void validate(Config config) {
+    int fitEpochs;
+    try {
+      fitEpochs = config.getInt("reduce.fit-epochs");
+    } catch (ConfigException e) {
+      throw new UsageException("invalid configuration: " + e.getMessage(), e);
     }
-    TrainStage.requireDataset(output, TrainStage.NAME, TrainStage.FINAL);
-    int fitEpochs = context.config().getInt("reduce.fit-epochs");
     if (fitEpochs < 0) {
       throw new UsageException("reduce.fit-epochs must be >= 0 (0 = no periphery fit), got " + fitEpochs);
     }
+  }
+
+  @Override
+  public void run(StageContext context) throws Exception {
+    SparkSession spark = context.spark();
+    OutputDirectory output = context.output();
+    int fitEpochs = context.config().getInt("reduce.fit-epochs");
     String compression = context.config().getString("output.compression");
-    String modelDir = output.resolve(TrainStage.FINAL).toString();
+    String modelDir = output.resolve(Layout.FINAL_MODEL).toString();
     JsonNode trained;
-    try (InputStream in = output.fileSystem().open(new Path(modelDir, MODEL_JSON))) {
+    try (InputStream in = output.fileSystem().open(new Path(modelDir, Layout.MODEL_JSON))) {
       trained = StatsFile.json().readTree(in);
     }
     String model = trained.get("model").asText();
     int dim = trained.get("dim").asInt();
-    SharedParams shared = SharedParams.read(spark, modelDir + "/shared");
+    SharedParams shared = SharedParams.read(spark, Layout.model(modelDir, Layout.MODEL_SHARED));
     if ("nodepiece".equals(trained.path("mode").asText())) {
       new NodePieceExport(context, trained, shared, compression).run();
       return;
@@ -98,7 +112,7 @@ public final class ExportStage implements Stage {
     // only its new estimates, and the unions keep the partition count instead of adding them up
     HashPartitioner byId = new HashPartitioner(jsc.defaultParallelism());
     // the trained table holds exactly the entities of triples/partitioned (the train stage builds it so)
-    JavaPairRDD<Integer, EntityRow> trainedRows = EntityTables.read(spark, modelDir + "/entities")
+    JavaPairRDD<Integer, EntityRow> trainedRows = EntityTables.read(spark, Layout.model(modelDir, Layout.MODEL_ENTITIES))
         .partitionBy(byId)
         .persist(StorageLevel.MEMORY_AND_DISK());
     JavaPairRDD<Integer, float[]> known = trainedRows.mapValues(EntityRow::values);
@@ -110,7 +124,7 @@ public final class ExportStage implements Stage {
       JavaRDD<Row> rows = known.map(e -> RowFactory.create(e._1(), e._2(), "trained", 0));
 
       context.progress().step("propagating embeddings to entities outside the trained set");
-      JavaRDD<int[]> edges = spark.read().parquet(output.resolve("triples/train").toString())
+      JavaRDD<int[]> edges = spark.read().parquet(output.resolve(Layout.TRAIN_TRIPLES).toString())
           .select("head", "relation", "tail").javaRDD()
           .map(r -> new int[] {r.getInt(0), r.getInt(1), r.getInt(2)})
           .persist(StorageLevel.MEMORY_AND_DISK());
@@ -172,15 +186,15 @@ public final class ExportStage implements Stage {
         // only the placed rows meet the fitted ones: the trained table is not shuffled again
         placed = placed.join(fitResult.fitted()).mapValues(v -> new Tuple2<>(v._2(), v._1()._2()));
       }
-      rows = rows.union(placed.map(e -> RowFactory.create(e._1(), e._2()._1(), PROPAGATED, e._2()._2())));
+      rows = rows.union(placed.map(e -> RowFactory.create(e._1(), e._2()._1(), Layout.SOURCE_PROPAGATED, e._2()._2())));
       edges.unpersist(false);
 
       float[] mean = meanVector(known, dim, trainedCount);
-      Dataset<Row> entities = spark.read().parquet(output.resolve("entities").toString());
+      Dataset<Row> entities = spark.read().parquet(output.resolve(Layout.ENTITIES).toString());
       Dataset<Row> embeddedRows = spark.createDataFrame(rows, ENTITY_SCHEMA);
       Dataset<Row> unreachable = spark.createDataFrame(
           entities.select("id").join(embeddedRows.select("id"), "id", "left_anti").javaRDD()
-              .map(r -> RowFactory.create(r.getInt(0), mean, PROPAGATED, -1)),
+              .map(r -> RowFactory.create(r.getInt(0), mean, Layout.SOURCE_PROPAGATED, -1)),
           ENTITY_SCHEMA);
       Dataset<Row> entityEmbeddings = entityEmbeddings(spark, output, embeddedRows.unionByName(unreachable), entities);
 
@@ -193,34 +207,34 @@ public final class ExportStage implements Stage {
       stats.put("propagation_rule", propagation.rule());
       stats.put("periphery_fit", fit == null ? Map.of("epochs", 0) : fit);
       Map<String, Object> modelInfo = StatsFile.json().convertValue(trained, LinkedHashMap.class);
-      modelInfo.put("entity_embeddings", "entity_embeddings/: id INT, name STRING, embedding ARRAY<FLOAT>[dim], "
+      modelInfo.put(Layout.ENTITY_EMBEDDINGS, Layout.ENTITY_EMBEDDINGS + "/: id INT, name STRING, embedding ARRAY<FLOAT>[dim], "
           + "core_number INT (null without the reduce stage), source trained|propagated|encoded, distance INT "
           + "(0 trained, k = propagated in layer k, -1 = unreachable: mean trained vector)");
-      modelInfo.put("relation_embeddings", "relation_embeddings/: id INT, name STRING, embedding ARRAY<FLOAT>[relation_dim]");
+      modelInfo.put(Layout.RELATION_EMBEDDINGS, Layout.RELATION_EMBEDDINGS + "/: id INT, name STRING, embedding ARRAY<FLOAT>[relation_dim]");
       modelInfo.put("periphery", propagation.rule()
           + (fit == null ? "" : "; then fitted for " + fitEpochs + " epoch(s) on the training triples that touch them, "
               + "trained rows and relations frozen (reduce.fit-epochs)")
           + "; unreachable entities get the mean trained vector");
 
-      context.addDatasets(List.of(ENTITY_EMBEDDINGS, RELATION_EMBEDDINGS, MODEL_JSON, METRICS_JSON), staging -> {
+      context.addDatasets(List.of(Layout.ENTITY_EMBEDDINGS, Layout.RELATION_EMBEDDINGS, Layout.MODEL_JSON, Layout.METRICS_JSON), staging -> {
         entityEmbeddings.write().option("compression", compression)
-            .parquet(new Path(staging, ENTITY_EMBEDDINGS).toString());
-        long unreachableCount = spark.read().parquet(new Path(staging, ENTITY_EMBEDDINGS).toString())
+            .parquet(new Path(staging, Layout.ENTITY_EMBEDDINGS).toString());
+        long unreachableCount = spark.read().parquet(new Path(staging, Layout.ENTITY_EMBEDDINGS).toString())
             .filter(col("distance").equalTo(-1)).count();
         stats.put("entities_unreachable_mean_vector", unreachableCount);
-        writeRelations(spark, output, shared, new Path(staging, RELATION_EMBEDDINGS).toString(), compression);
+        writeRelations(spark, output, shared, new Path(staging, Layout.RELATION_EMBEDDINGS).toString(), compression);
         var fs = output.fileSystem();
-        StatsFile.write(fs, new Path(staging, MODEL_JSON), modelInfo);
+        StatsFile.write(fs, new Path(staging, Layout.MODEL_JSON), modelInfo);
         Map<String, Object> metrics = new LinkedHashMap<>();
-        JsonNode trainStats = readSection(output, "stats.json", TrainStage.NAME);
+        JsonNode trainStats = readSection(output, Layout.STATS_JSON, Layout.TRAIN);
         if (trainStats != null) {
           metrics.put("train", trainStats);
         }
         metrics.put("export", stats);
-        StatsFile.write(fs, new Path(staging, METRICS_JSON), metrics);
+        StatsFile.write(fs, new Path(staging, Layout.METRICS_JSON), metrics);
         return stats;
       });
-      StatsFile.putSection(output, "stats.json", NAME, stats);
+      StatsFile.putSection(output, Layout.STATS_JSON, NAME, stats);
       context.out().printf(Locale.ROOT, "export: %,d entities trained, %,d propagated in %d layer(s), %,d unreachable (mean vector)%n",
           trainedCount, stats.get("entities_propagated"), layers.size(), stats.get("entities_unreachable_mean_vector"));
       context.out().flush();
@@ -245,7 +259,7 @@ public final class ExportStage implements Stage {
     }
     StructType schema = new StructType().add("id", DataTypes.IntegerType, false)
         .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
-    Dataset<Row> names = spark.read().parquet(output.resolve("relations").toString());
+    Dataset<Row> names = spark.read().parquet(output.resolve(Layout.RELATIONS).toString());
     spark.createDataFrame(rows, schema).join(names, "id").select("id", "name", "embedding").coalesce(1)
         .write().option("compression", compression).parquet(path);
   }
@@ -303,9 +317,9 @@ public final class ExportStage implements Stage {
   static Dataset<Row> entityEmbeddings(SparkSession spark, OutputDirectory output, Dataset<Row> embedded,
       Dataset<Row> entities) throws java.io.IOException {
     Dataset<Row> withNames = embedded.join(entities, "id");
-    boolean reduced = output.isStageComplete("reduce") && output.fileSystem().exists(output.resolve("core_numbers"));
+    boolean reduced = output.isStageComplete(Layout.REDUCE) && output.fileSystem().exists(output.resolve(Layout.CORE_NUMBERS));
     Dataset<Row> withCores = reduced
-        ? withNames.join(spark.read().parquet(output.resolve("core_numbers").toString()), new String[] {"id"}, "left")
+        ? withNames.join(spark.read().parquet(output.resolve(Layout.CORE_NUMBERS).toString()), new String[] {"id"}, "left")
         : withNames.withColumn("core_number", lit(null).cast(DataTypes.IntegerType));
     return withCores.select(col("id"), col("name"), col("embedding"),
         col("core_number").cast(DataTypes.IntegerType).as("core_number"), col("source"), col("distance"));

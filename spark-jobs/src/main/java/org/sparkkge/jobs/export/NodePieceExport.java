@@ -21,14 +21,16 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkkge.core.DenseTensor;
 import org.sparkkge.core.nodepiece.NodePieceEncoder;
+import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
+import org.sparkkge.jobs.io.StatsFile;
+import org.sparkkge.jobs.stage.Requirement;
 import org.sparkkge.jobs.stage.StageContext;
+import org.sparkkge.jobs.stage.StagePreconditions;
+import org.sparkkge.jobs.train.NodePieceEncoding;
 import org.sparkkge.jobs.train.SharedParams;
-import org.sparkkge.jobs.train.StatsFile;
 import org.sparkkge.jobs.train.TensorData;
 import org.sparkkge.jobs.train.TokenTables;
-import org.sparkkge.jobs.train.NodePieceEncoding;
-import org.sparkkge.jobs.train.TrainStage;
 
 /**
  * Export in NodePiece mode: every entity of the token table is encoded by the trained encoder on the
@@ -36,9 +38,6 @@ import org.sparkkge.jobs.train.TrainStage;
  * embeddings (nodepiece_vocabulary) and the encoder weights (nodepiece_encoder).
  */
 final class NodePieceExport {
-  static final String VOCABULARY = "nodepiece_vocabulary";
-  static final String ENCODER = "nodepiece_encoder";
-  static final String NEW_ENTITIES = "new_entity_embeddings";
   private final StageContext context;
   private final JsonNode trained;
   private final SharedParams shared;
@@ -54,16 +53,16 @@ final class NodePieceExport {
   void run() throws Exception {
     SparkSession spark = context.spark();
     OutputDirectory output = context.output();
-    TrainStage.requireDataset(output, "tokenize", "tokens");
-    Dataset<Row> tokens = spark.read().parquet(output.resolve("tokens").toString())
+    StagePreconditions.require(context.stage(), output, Requirement.because(Layout.TOKENS, "the trained model is NodePiece"));
+    Dataset<Row> tokens = spark.read().parquet(output.resolve(Layout.TOKENS).toString())
         .select("id", "anchors", "distances", "relations");
-    Dataset<Row> vocab = spark.read().parquet(output.resolve("vocab").toString());
+    Dataset<Row> vocab = spark.read().parquet(output.resolve(Layout.VOCAB).toString());
     TokenTables desc = TokenTables.describe(tokens, vocab, shared.numRelations());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<List<TensorData>> weights = jsc.broadcast(TensorData.of(shared.encoder()));
     context.progress().step("encoding every entity from its NodePiece tokens");
     JavaRDD<Row> encoded = encode(tokens.javaRDD(), desc, weights);
-    Dataset<Row> entities = spark.read().parquet(output.resolve("entities").toString());
+    Dataset<Row> entities = spark.read().parquet(output.resolve(Layout.ENTITIES).toString());
     Dataset<Row> entityEmbeddings = ExportStage.entityEmbeddings(spark, output,
         spark.createDataFrame(encoded, ExportStage.ENTITY_SCHEMA), entities);
 
@@ -80,9 +79,9 @@ final class NodePieceExport {
     stats.put("shallow_parameters", trained.get("entities").asLong() * trained.get("dim").asInt()
         + shared.relations().length);
     Map<String, Object> modelInfo = StatsFile.json().convertValue(trained, LinkedHashMap.class);
-    modelInfo.put("entity_embeddings", "entity_embeddings/: id INT, name STRING, embedding ARRAY<FLOAT>[dim], "
+    modelInfo.put(Layout.ENTITY_EMBEDDINGS, Layout.ENTITY_EMBEDDINGS + "/: id INT, name STRING, embedding ARRAY<FLOAT>[dim], "
         + "core_number INT (null without the reduce stage), source = encoded, distance INT (0)");
-    modelInfo.put("relation_embeddings", "relation_embeddings/: id INT, name STRING, embedding ARRAY<FLOAT>[relation_dim]");
+    modelInfo.put(Layout.RELATION_EMBEDDINGS, Layout.RELATION_EMBEDDINGS + "/: id INT, name STRING, embedding ARRAY<FLOAT>[relation_dim]");
     modelInfo.put("encoder", "NodePiece (Galkin et al. 2022): entity = MLP(concat over k anchors of "
         + "(anchor_embedding[anchor] + distance_embedding[min(distance, max_distance)]), then over m relation tokens "
         + "relation_token_embedding[token]); MLP = W2 . relu(W1 x + b1) + b2; padding (-1) uses the last row of "
@@ -93,36 +92,36 @@ final class NodePieceExport {
     String newTriples = context.config().getString("export.new-triples").trim();
     Dataset<Row> inductive = newTriples.isEmpty() ? null
         : inductive(spark, output, tokens, entities, desc, weights, newTriples);
-    List<String> datasets = new ArrayList<>(List.of(ExportStage.ENTITY_EMBEDDINGS, ExportStage.RELATION_EMBEDDINGS,
-        VOCABULARY, ENCODER, ExportStage.MODEL_JSON, ExportStage.METRICS_JSON));
+    List<String> datasets = new ArrayList<>(List.of(Layout.ENTITY_EMBEDDINGS, Layout.RELATION_EMBEDDINGS,
+        Layout.NODEPIECE_VOCABULARY, Layout.NODEPIECE_ENCODER, Layout.MODEL_JSON, Layout.METRICS_JSON));
     if (inductive != null) {
-      datasets.add(NEW_ENTITIES);
+      datasets.add(Layout.NEW_ENTITY_EMBEDDINGS);
     }
     context.addDatasets(datasets, staging -> {
       if (inductive != null) {
-        inductive.write().option("compression", compression).parquet(new Path(staging, NEW_ENTITIES).toString());
+        inductive.write().option("compression", compression).parquet(new Path(staging, Layout.NEW_ENTITY_EMBEDDINGS).toString());
         stats.put("new_entities_encoded",
-            spark.read().parquet(new Path(staging, NEW_ENTITIES).toString()).count());
+            spark.read().parquet(new Path(staging, Layout.NEW_ENTITY_EMBEDDINGS).toString()).count());
       }
       entityEmbeddings.write().option("compression", compression)
-          .parquet(new Path(staging, ExportStage.ENTITY_EMBEDDINGS).toString());
-      stats.put("entities_encoded", spark.read().parquet(new Path(staging, ExportStage.ENTITY_EMBEDDINGS).toString()).count());
-      ExportStage.writeRelations(spark, output, shared, new Path(staging, ExportStage.RELATION_EMBEDDINGS).toString(),
+          .parquet(new Path(staging, Layout.ENTITY_EMBEDDINGS).toString());
+      stats.put("entities_encoded", spark.read().parquet(new Path(staging, Layout.ENTITY_EMBEDDINGS).toString()).count());
+      ExportStage.writeRelations(spark, output, shared, new Path(staging, Layout.RELATION_EMBEDDINGS).toString(),
           compression);
-      writeVocabulary(spark, vocab, new Path(staging, VOCABULARY).toString());
+      writeVocabulary(spark, vocab, new Path(staging, Layout.NODEPIECE_VOCABULARY).toString());
       new SharedParams(shared.numRelations(), shared.relationDim(), shared.relations(), shared.relationAdagrad(),
-          shared.encoder()).write(spark, new Path(staging, ENCODER).toString(), compression);
-      StatsFile.write(output.fileSystem(), new Path(staging, ExportStage.MODEL_JSON), modelInfo);
+          shared.encoder()).write(spark, new Path(staging, Layout.NODEPIECE_ENCODER).toString(), compression);
+      StatsFile.write(output.fileSystem(), new Path(staging, Layout.MODEL_JSON), modelInfo);
       Map<String, Object> metrics = new LinkedHashMap<>();
-      JsonNode trainStats = ExportStage.readSection(output, "stats.json", TrainStage.NAME);
+      JsonNode trainStats = ExportStage.readSection(output, Layout.STATS_JSON, Layout.TRAIN);
       if (trainStats != null) {
         metrics.put("train", trainStats);
       }
       metrics.put("export", stats);
-      StatsFile.write(output.fileSystem(), new Path(staging, ExportStage.METRICS_JSON), metrics);
+      StatsFile.write(output.fileSystem(), new Path(staging, Layout.METRICS_JSON), metrics);
       return stats;
     });
-    StatsFile.putSection(output, "stats.json", ExportStage.NAME, stats);
+    StatsFile.putSection(output, Layout.STATS_JSON, Layout.EXPORT, stats);
     context.out().printf(Locale.ROOT,
         "export: %,d entities encoded (NodePiece, %,d parameters; the same model as a shallow table: %,d)%n",
         stats.get("entities_encoded"), stats.get("parameters"), stats.get("shallow_parameters"));
@@ -139,7 +138,7 @@ final class NodePieceExport {
   private Dataset<Row> inductive(SparkSession spark, OutputDirectory output, Dataset<Row> tokens,
       Dataset<Row> entities, TokenTables desc, Broadcast<List<TensorData>> weights, String path) {
     Dataset<Row> raw = spark.read().option("sep", "\t").csv(path).toDF("head_name", "relation_name", "tail_name");
-    Dataset<Row> relations = spark.read().parquet(output.resolve("relations").toString());
+    Dataset<Row> relations = spark.read().parquet(output.resolve(Layout.RELATIONS).toString());
     List<Row> unknownRelations = raw.join(relations, raw.col("relation_name").equalTo(relations.col("name")), "left_anti")
         .select("relation_name").limit(1).collectAsList();
     if (!unknownRelations.isEmpty()) {
@@ -151,7 +150,7 @@ final class NodePieceExport {
         .distinct().join(entities, new String[] {"name"}, "left_anti").orderBy("name");
     JavaRDD<Row> numbered = names.javaRDD().zipWithIndex()
         .map(p -> RowFactory.create((int) (known + p._2()), p._1().getString(0)));
-    Dataset<Row> added = spark.createDataFrame(numbered, org.sparkkge.jobs.ingest.IngestStage.DICTIONARY_SCHEMA);
+    Dataset<Row> added = spark.createDataFrame(numbered, Layout.DICTIONARY_SCHEMA);
     Dataset<Row> allNames = entities.unionByName(added);
     Dataset<Row> heads = allNames.select(col("id").as("head"), col("name").as("head_name"));
     Dataset<Row> tails = allNames.select(col("id").as("tail"), col("name").as("tail_name"));

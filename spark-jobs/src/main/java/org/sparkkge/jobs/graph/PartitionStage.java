@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,8 +14,10 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.sparkkge.jobs.UsageException;
-import org.sparkkge.jobs.ingest.IngestStage;
+import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.StageMarker;
+import org.sparkkge.jobs.io.StatsFile;
+import org.sparkkge.jobs.stage.Requirement;
 import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageContext;
 import org.sparkkge.partitioner.EdgePartitioner;
@@ -27,9 +30,8 @@ import org.sparkkge.partitioner.PartitionQuality;
  * few shards and Parquet min/max statistics let a reader of one shard skip the others.
  */
 public final class PartitionStage implements Stage {
-  public static final String NAME = "partition";
-  public static final String PARTITIONED = "triples/partitioned";
-  public static final List<String> DATASETS = List.of(PARTITIONED);
+  public static final String NAME = Layout.PARTITION;
+  public static final List<String> DATASETS = List.of(Layout.PARTITIONED_TRIPLES);
 
   /** partition.* settings; shards = 0 means the default of {@link DefaultShards}. */
   record Settings(int shards, EdgePartitioner.Strategy strategy, long seed) {}
@@ -42,6 +44,21 @@ public final class PartitionStage implements Stage {
   @Override
   public String summary() {
     return "Split the (core) training triples into shards: random, bucket2d or locality; report balance.";
+  }
+
+  @Override
+  public List<Requirement> requires(Config config) {
+    List<Requirement> required = new ArrayList<>(List.of(Requirement.of(Layout.TRAIN_TRIPLES)));
+    if (settings(config).strategy() == EdgePartitioner.Strategy.LOCALITY) {
+      required.add(Requirement.because(Layout.TOKENS,
+          "partition.strategy = locality groups triples by the head's nearest anchor; random and bucket2d need no tokens"));
+    }
+    return required;
+  }
+
+  @Override
+  public List<String> produces(Config config) {
+    return DATASETS;
   }
 
   @Override
@@ -70,22 +87,10 @@ public final class PartitionStage implements Stage {
   @Override
   public void run(StageContext context) throws Exception {
     Settings settings = settings(context.config());
-    GraphDatasets.require(context, ReduceStage.TRAIN, IngestStage.NAME);
-    boolean reduced = context.output().isStageComplete(ReduceStage.NAME);
-    String input = reduced ? ReduceStage.CORE_TRIPLES : ReduceStage.TRAIN;
-    if (reduced) {
-      GraphDatasets.require(context, ReduceStage.CORE_TRIPLES, ReduceStage.NAME);
-    }
-    Dataset<Row> tokens = null;
-    if (settings.strategy() == EdgePartitioner.Strategy.LOCALITY) {
-      GraphDatasets.require(
-          context,
-          TokenizeStage.TOKENS,
-          TokenizeStage.NAME,
-          " (partition.strategy = locality groups triples by the head's nearest anchor; random and bucket2d need no tokens)");
-      tokens = GraphDatasets.read(context, TokenizeStage.TOKENS);
-    }
-    GraphDatasets.refuseExisting(context, DATASETS);
+    boolean reduced = context.output().isStageComplete(Layout.REDUCE);
+    String input = reduced ? Layout.CORE_TRIPLES : Layout.TRAIN_TRIPLES;
+    Dataset<Row> tokens = settings.strategy() == EdgePartitioner.Strategy.LOCALITY
+        ? GraphDatasets.read(context, Layout.TOKENS) : null;
 
     DefaultShards defaults = DefaultShards.of(context.spark().sparkContext());
     int shards = settings.shards() > 0 ? settings.shards() : defaults.shards();
@@ -104,7 +109,7 @@ public final class PartitionStage implements Stage {
                       .repartitionByRange(shards, col("shard"))
                       .sortWithinPartitions("shard");
               Dataset<Row> written =
-                  GraphDatasets.writeAndReread(context, partitioned, new Path(staging, PARTITIONED));
+                  GraphDatasets.writeAndReread(context, partitioned, new Path(staging, Layout.PARTITIONED_TRIPLES));
               context.progress().step("measuring partition quality");
               PartitionQuality quality = EdgePartitioner.quality(written, shards, strategy);
               Map<String, Object> stats = new LinkedHashMap<>();
@@ -122,7 +127,7 @@ public final class PartitionStage implements Stage {
               stats.put("shard_sizes", Arrays.stream(quality.shardSizes()).boxed().toList());
               return stats;
             });
-    GraphDatasets.addStatsSection(context.output(), NAME, marker.counts());
+    StatsFile.putSection(context.output(), Layout.STATS_JSON, NAME, marker.counts());
     Map<String, Object> stats = marker.counts();
     context
         .out()

@@ -16,8 +16,10 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.UsageException;
-import org.sparkkge.jobs.ingest.IngestStage;
+import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.StageMarker;
+import org.sparkkge.jobs.io.StatsFile;
+import org.sparkkge.jobs.stage.Requirement;
 import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageContext;
 import org.sparkkge.partitioner.KCore;
@@ -32,17 +34,13 @@ import org.sparkkge.partitioner.UndirectedGraph;
  * histograms reach the driver.
  */
 public final class ReduceStage implements Stage {
-  public static final String NAME = "reduce";
-  public static final String CORE_NUMBERS = "core_numbers";
-  public static final String CORE_TRIPLES = "triples/core";
-  public static final String PERIPHERY = "periphery";
-  public static final List<String> DATASETS = List.of(CORE_NUMBERS, CORE_TRIPLES, PERIPHERY);
+  public static final String NAME = Layout.REDUCE;
+  public static final List<String> DATASETS = List.of(Layout.CORE_NUMBERS, Layout.CORE_TRIPLES, Layout.PERIPHERY);
   public static final StructType PERIPHERY_SCHEMA =
       new StructType()
           .add("id", DataTypes.IntegerType, false)
           .add("distance", DataTypes.IntegerType, false);
 
-  static final String TRAIN = "triples/train";
 
   @Override
   public String name() {
@@ -52,6 +50,16 @@ public final class ReduceStage implements Stage {
   @Override
   public String summary() {
     return "k-core decomposition of the training graph: core numbers, core triples (reduce.k), periphery distances.";
+  }
+
+  @Override
+  public List<Requirement> requires(Config config) {
+    return List.of(Requirement.of(Layout.TRAIN_TRIPLES));
+  }
+
+  @Override
+  public List<String> produces(Config config) {
+    return DATASETS;
   }
 
   @Override
@@ -117,12 +125,10 @@ public final class ReduceStage implements Stage {
   @Override
   public void run(StageContext context) throws Exception {
     KChoice k = choice(context.config());
-    GraphDatasets.require(context, TRAIN, IngestStage.NAME);
-    GraphDatasets.refuseExisting(context, DATASETS);
-    Dataset<Row> train = GraphDatasets.read(context, TRAIN);
+    Dataset<Row> train = GraphDatasets.read(context, Layout.TRAIN_TRIPLES);
 
     StageMarker marker = context.addDatasets(DATASETS, staging -> write(context, train, k, staging));
-    GraphDatasets.addStatsSection(context.output(), NAME, marker.counts());
+    StatsFile.putSection(context.output(), Layout.STATS_JSON, NAME, marker.counts());
     report(context, k, marker.counts());
   }
 
@@ -138,7 +144,7 @@ public final class ReduceStage implements Stage {
           GraphDatasets.writeAndReread(
               context,
               GraphDatasets.withPregelCheckpoints(context, staging, () -> KCore.coreNumbers(graph, train, 0)),
-              new Path(staging, CORE_NUMBERS));
+              new Path(staging, Layout.CORE_NUMBERS));
 
       context.progress().step("measuring the k-cores for every k");
       KCoreStats sizes = KCore.stats(train, cores);
@@ -157,7 +163,7 @@ public final class ReduceStage implements Stage {
       context.progress().step(k == 0 ? "copying triples/train to triples/core (reduce.k = 0)" : "writing the " + k + "-core triples");
       Dataset<Row> coreTriples =
           GraphDatasets.writeAndReread(
-              context, KCore.reduce(train, cores, k), new Path(staging, CORE_TRIPLES));
+              context, KCore.reduce(train, cores, k), new Path(staging, Layout.CORE_TRIPLES));
 
       context.progress().step("periphery: BFS distances from the core");
       Dataset<Row> periphery =
@@ -167,7 +173,7 @@ public final class ReduceStage implements Stage {
                   .filter(col("core_number").lt(k))
                   .select(col("id"), col("layer").as("distance"));
       Dataset<Row> writtenPeriphery =
-          GraphDatasets.writeAndReread(context, periphery, new Path(staging, PERIPHERY));
+          GraphDatasets.writeAndReread(context, periphery, new Path(staging, Layout.PERIPHERY));
 
       context.progress().step("computing statistics");
       return stats(k, choice, sizes, coreTriples.count(), writtenPeriphery);
@@ -181,7 +187,7 @@ public final class ReduceStage implements Stage {
     KCoreStats.Level chosen = sizes.level(k);
     if (chosen.triples() != coreTriples) {
       throw new IllegalStateException(
-          "triples/core holds " + coreTriples + " triples but the k-core histogram counts " + chosen.triples());
+          Layout.CORE_TRIPLES + " holds " + coreTriples + " triples but the k-core histogram counts " + chosen.triples());
     }
     Map<String, Object> stats = new LinkedHashMap<>();
     stats.put("k", k);

@@ -24,8 +24,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.UsageException;
-import org.sparkkge.jobs.ingest.IngestStage;
+import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.StageMarker;
+import org.sparkkge.jobs.io.StatsFile;
+import org.sparkkge.jobs.stage.Requirement;
 import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageContext;
 import org.sparkkge.partitioner.Anchors;
@@ -39,10 +41,8 @@ import org.sparkkge.partitioner.TokenizeConfig;
  * Every entity of {@code entities} gets a row; entities without training edges get padding only.
  */
 public final class TokenizeStage implements Stage {
-  public static final String NAME = "tokenize";
-  public static final String TOKENS = "tokens";
-  public static final String VOCAB = "vocab";
-  public static final List<String> DATASETS = List.of(TOKENS, VOCAB);
+  public static final String NAME = Layout.TOKENIZE;
+  public static final List<String> DATASETS = List.of(Layout.TOKENS, Layout.VOCAB);
 
   @Override
   public String name() {
@@ -52,6 +52,16 @@ public final class TokenizeStage implements Stage {
   @Override
   public String summary() {
     return "NodePiece tokens: nearest anchors with hop distances and relation tokens for every entity.";
+  }
+
+  @Override
+  public List<Requirement> requires(Config config) {
+    return List.of(Requirement.of(Layout.TRAIN_TRIPLES));
+  }
+
+  @Override
+  public List<String> produces(Config config) {
+    return DATASETS;
   }
 
   @Override
@@ -109,11 +119,9 @@ public final class TokenizeStage implements Stage {
   @Override
   public void run(StageContext context) throws Exception {
     TokenizeConfig settings = settings(context.config());
-    GraphDatasets.require(context, ReduceStage.TRAIN, IngestStage.NAME);
-    GraphDatasets.refuseExisting(context, DATASETS);
-    Dataset<Row> train = GraphDatasets.read(context, ReduceStage.TRAIN);
-    long entities = GraphDatasets.read(context, "entities").count();
-    long relations = GraphDatasets.read(context, "relations").count();
+    Dataset<Row> train = GraphDatasets.read(context, Layout.TRAIN_TRIPLES);
+    long entities = GraphDatasets.read(context, Layout.ENTITIES).count();
+    long relations = GraphDatasets.read(context, Layout.RELATIONS).count();
 
     // Anchor candidates are the entities with at least one non-loop training edge. A graph with fewer
     // of them than tokenize.anchors (a small graph under the default 1000) uses all of them, loudly;
@@ -146,13 +154,13 @@ public final class TokenizeStage implements Stage {
               }
               context.progress().step("writing tokens");
               Dataset<Row> tokens =
-                  GraphDatasets.writeAndReread(context, tokenization.tokens(), new Path(staging, TOKENS));
+                  GraphDatasets.writeAndReread(context, tokenization.tokens(), new Path(staging, Layout.TOKENS));
               Dataset<Row> vocab =
-                  GraphDatasets.writeAndReread(context, tokenization.vocab(), new Path(staging, VOCAB));
+                  GraphDatasets.writeAndReread(context, tokenization.vocab(), new Path(staging, Layout.VOCAB));
               context.progress().step("computing statistics");
               return stats(settings, tokenization, tokens, vocab.count());
             });
-    GraphDatasets.addStatsSection(context.output(), NAME, marker.counts());
+    StatsFile.putSection(context.output(), Layout.STATS_JSON, NAME, marker.counts());
     report(context, marker.counts());
   }
 

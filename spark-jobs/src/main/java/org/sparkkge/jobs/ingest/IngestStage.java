@@ -28,13 +28,12 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkkge.jobs.PipelineException;
-import org.sparkkge.jobs.evaluate.EvaluateStage;
-import org.sparkkge.jobs.evaluate.UnseenTriples;
 import org.sparkkge.jobs.io.HadoopPaths;
+import org.sparkkge.jobs.io.Layout;
+import org.sparkkge.jobs.ranking.RankingConfig;
+import org.sparkkge.jobs.ranking.UnseenTriples;
 import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageContext;
 import scala.jdk.javaapi.CollectionConverters;
@@ -47,11 +46,8 @@ import scala.jdk.javaapi.CollectionConverters;
  * the valid/test entities, relations and triples that train does not have (unseen_*).
  */
 public final class IngestStage implements Stage {
-  public static final String NAME = "ingest";
+  public static final String NAME = Layout.INGEST;
   public static final List<String> SPLITS = List.of("train", "valid", "test");
-  public static final StructType DICTIONARY_SCHEMA =
-      new StructType().add("id", DataTypes.IntegerType, false).add("name", DataTypes.StringType, false);
-
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   @Override
@@ -65,6 +61,11 @@ public final class IngestStage implements Stage {
   }
 
   @Override
+  public boolean createsOutput() {
+    return true;
+  }
+
+  @Override
   public boolean readsInputs() {
     return true;
   }
@@ -72,14 +73,13 @@ public final class IngestStage implements Stage {
   @Override
   public void validate(com.typesafe.config.Config config) {
     IngestOptions.from(config);
-    EvaluateStage.unseenPolicy(config); // ingest reports what evaluate.unseen will do
+    RankingConfig.unseenPolicy(config); // ingest reports what evaluate.unseen will do
   }
 
   @Override
   public void run(StageContext context) throws Exception {
     IngestOptions options = IngestOptions.from(context.config());
     SparkSession spark = context.spark();
-    context.output().checkWritable(context.overwrite()); // refuse before hours of reading
     Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
 
     Map<String, Path> inputs = new LinkedHashMap<>();
@@ -317,8 +317,8 @@ public final class IngestStage implements Stage {
     }
 
     context.progress().step("building the entity and relation dictionaries");
-    Path entitiesPath = new Path(staging, "entities");
-    Path relationsPath = new Path(staging, "relations");
+    Path entitiesPath = new Path(staging, Layout.ENTITIES);
+    Path relationsPath = new Path(staging, Layout.RELATIONS);
     Dataset<Row> entityNames =
         all.select(col("head").as("name")).union(all.select(col("tail").as("name"))).distinct();
     writeDictionary(spark, entityNames, entitiesPath, compression);
@@ -331,7 +331,7 @@ public final class IngestStage implements Stage {
     for (Map.Entry<String, Dataset<Row>> entry : triples.entrySet()) {
       String split = entry.getKey();
       context.progress().step("encoding " + split);
-      Path target = new Path(staging, "triples/" + split);
+      Path target = new Path(staging, Layout.triples(split));
       encode(entry.getValue(), entities, relations)
           .distinct()
           .write()
@@ -355,7 +355,7 @@ public final class IngestStage implements Stage {
     long rejected = lineCounts.values().stream().mapToLong(c -> c.get("rejected")).sum();
     if (options.onError() == IngestOptions.OnError.SKIP) {
       context.progress().step("writing " + rejected + " rejected lines");
-      writeRejects(parsed, new Path(staging, "rejects"), options.rejectsFormat());
+      writeRejects(parsed, new Path(staging, Layout.REJECTS), options.rejectsFormat());
     }
 
     context.progress().step("computing statistics");
@@ -380,12 +380,12 @@ public final class IngestStage implements Stage {
       trainDegrees.unpersist();
     }
 
-    Path statsPath = new Path(staging, "stats.json");
+    Path statsPath = new Path(staging, Layout.STATS_JSON);
     try (OutputStream out = statsPath.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(statsPath)) {
       out.write(JSON.writeValueAsBytes(stats));
       out.write('\n');
     }
-    report(context, stats, rejected, options, EvaluateStage.unseenPolicy(context.config()));
+    report(context, stats, rejected, options, RankingConfig.unseenPolicy(context.config()));
     return stats;
   }
 
@@ -403,7 +403,7 @@ public final class IngestStage implements Stage {
                   }
                   return RowFactory.create((int) (long) pair._2(), pair._1().getString(0));
                 });
-    spark.createDataFrame(indexed, DICTIONARY_SCHEMA).write().option("compression", compression).parquet(target.toString());
+    spark.createDataFrame(indexed, Layout.DICTIONARY_SCHEMA).write().option("compression", compression).parquet(target.toString());
   }
 
   private static Dataset<Row> encode(Dataset<Row> triples, Dataset<Row> entities, Dataset<Row> relations) {

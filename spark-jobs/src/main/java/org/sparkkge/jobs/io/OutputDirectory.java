@@ -1,5 +1,10 @@
 package org.sparkkge.jobs.io;
 
+import static org.sparkkge.jobs.io.Layout.CONFIG;
+import static org.sparkkge.jobs.io.Layout.MANIFEST;
+import static org.sparkkge.jobs.io.Layout.SUCCESS;
+import static org.sparkkge.jobs.io.Layout.TEMPORARY;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -34,12 +39,6 @@ import org.sparkkge.jobs.PipelineException;
  * </ul>
  */
 public final class OutputDirectory {
-  public static final String SUCCESS = "_SUCCESS";
-  public static final String STAGES = "_stages";
-  public static final String TEMPORARY = "_temporary";
-  public static final String MANIFEST = "manifest.json";
-  public static final String CONFIG = "config.conf";
-
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final FileSystem fs;
@@ -66,7 +65,7 @@ public final class OutputDirectory {
     return fs;
   }
 
-  /** DIR/relative, e.g. resolve("triples/train"). */
+  /** DIR/relative, e.g. resolve(Layout.TRAIN_TRIPLES). */
   public Path resolve(String relative) {
     return new Path(path, relative);
   }
@@ -104,7 +103,7 @@ public final class OutputDirectory {
   }
 
   public Path stageMarkerPath(String stage) {
-    return new Path(resolve(STAGES), stage + ".json");
+    return resolve(Layout.stageMarker(stage));
   }
 
   /** Fails unless the directory may be (re)created: absent, empty, or overwrite requested. */
@@ -132,7 +131,7 @@ public final class OutputDirectory {
     try {
       Map<String, Object> counts = writer.write(temporary);
       StageMarker marker = new StageMarker(stage, started, Instant.now(), counts);
-      writeJson(new Path(new Path(temporary, STAGES), stage + ".json"), marker.toJsonMap());
+      writeJson(new Path(temporary, Layout.stageMarker(stage)), marker.toJsonMap());
       writeManifest(temporary, run, marker);
       writeText(new Path(temporary, CONFIG), run.maskedHocon());
 

@@ -13,6 +13,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.sparkkge.jobs.PipelineException;
+import org.sparkkge.jobs.io.Layout;
 
 /**
  * The export stage's outputs loaded into memory for terminal queries: DIR/model.json (model, dim),
@@ -20,9 +21,6 @@ import org.sparkkge.jobs.PipelineException;
  * embedding). Entities and relations are kept as flat row-major float tables.
  */
 public final class ExportedEmbeddings {
-  public static final String MODEL_JSON = "model.json";
-  public static final String ENTITIES = "entity_embeddings";
-  public static final String RELATIONS = "relation_embeddings";
 
   private final String dir;
   private final TripleScorer scorer;
@@ -57,7 +55,7 @@ public final class ExportedEmbeddings {
 
   public static ExportedEmbeddings load(String dir, Configuration conf) {
     Path root = new Path(dir);
-    Path modelFile = new Path(root, MODEL_JSON);
+    Path modelFile = new Path(root, Layout.MODEL_JSON);
     JsonNode model;
     try {
       FileSystem fs = modelFile.getFileSystem(conf);
@@ -83,11 +81,11 @@ public final class ExportedEmbeddings {
     }
     List<Integer> cores = new ArrayList<>();
     List<String> sources = new ArrayList<>();
-    Table entities = readTable(new Path(root, ENTITIES), conf, dim, (row, file, n) -> {
+    Table entities = readTable(new Path(root, Layout.ENTITY_EMBEDDINGS), conf, dim, (row, file, n) -> {
       cores.add(ParquetTable.present(row, "core_number") ? row.getInteger("core_number", 0) : -1);
       sources.add(ParquetTable.present(row, "source") ? row.getString("source", 0) : "");
     });
-    Table relations = readTable(new Path(root, RELATIONS), conf, scorer.relationWidth(), (row, file, n) -> {});
+    Table relations = readTable(new Path(root, Layout.RELATION_EMBEDDINGS), conf, scorer.relationWidth(), (row, file, n) -> {});
     return new ExportedEmbeddings(dir, scorer, dim, entities, relations,
         cores.stream().mapToInt(Integer::intValue).toArray(), sources.toArray(String[]::new));
   }
@@ -156,7 +154,7 @@ public final class ExportedEmbeddings {
 
   /** Accepts a name, or "#ID" for an id. */
   private int entityRow(String entity) {
-    return row(entities, entity, "entity", ENTITIES);
+    return row(entities, entity, "entity", Layout.ENTITY_EMBEDDINGS);
   }
 
   private int row(Table table, String key, String what, String dataset) {
@@ -195,7 +193,7 @@ public final class ExportedEmbeddings {
   /** Link prediction (head, relation, ?): the n best tails by the model's score, every entity a candidate. */
   public List<Hit> predictTails(String head, String relation, int n) {
     int h = entityRow(head);
-    int r = row(relations, relation, "relation", RELATIONS);
+    int r = row(relations, relation, "relation", Layout.RELATION_EMBEDDINGS);
     TopN top = new TopN(n);
     for (int t = 0; t < entities.rows(); t++) {
       top.offer(t, entities.ids()[t], scorer.score(entities.values(), h, relations.values(), r, t));
@@ -205,7 +203,7 @@ public final class ExportedEmbeddings {
 
   /** The model's score of one triple. */
   public double score(String head, String relation, String tail) {
-    return scorer.score(entities.values(), entityRow(head), relations.values(), row(relations, relation, "relation", RELATIONS),
+    return scorer.score(entities.values(), entityRow(head), relations.values(), row(relations, relation, "relation", Layout.RELATION_EMBEDDINGS),
         entityRow(tail));
   }
 

@@ -4,11 +4,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.sparkkge.jobs.PipelineException;
-import org.sparkkge.jobs.cli.Main;
-import picocli.CommandLine;
+import org.sparkkge.jobs.progress.Streams;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code spark-kge neighbors}: nearest neighbours of an entity, or link prediction for (head, relation, ?),
@@ -52,14 +52,14 @@ public final class NeighborsCommand implements Callable<Integer> {
   @Option(names = "--top", paramLabel = "N", defaultValue = "10", description = "Number of answers (default ${DEFAULT-VALUE}).")
   int top;
 
-  private final Main.Streams streams;
+  private final Streams streams;
 
-  public NeighborsCommand(Main.Streams streams) {
+  public NeighborsCommand(Streams streams) {
     this.streams = streams;
   }
 
-  /** The subcommand for Main's CommandLine. */
-  public static CommandLine commandLine(Main.Streams streams) {
+  /** The subcommand, for the CLI's CommandLine. */
+  public static CommandLine commandLine(Streams streams) {
     return new CommandLine(new NeighborsCommand(streams));
   }
 

@@ -15,6 +15,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.sparkkge.jobs.PipelineException;
+import org.sparkkge.jobs.io.Layout;
 
 /**
  * DIR/report.html: one self-contained page (inline CSS, JavaScript and data; nothing fetched from the
@@ -30,7 +31,6 @@ import org.sparkkge.jobs.PipelineException;
  * class, which is what the Airflow DAG's report task does).
  */
 public final class RunReport {
-  public static final String FILE = "report.html";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private RunReport() {}
@@ -54,14 +54,14 @@ public final class RunReport {
     Path root = new Path(dir);
     try {
       FileSystem fs = root.getFileSystem(conf);
-      JsonNode stats = read(fs, new Path(root, "stats.json"));
-      JsonNode metrics = read(fs, new Path(root, "metrics.json"));
+      JsonNode stats = read(fs, new Path(root, Layout.STATS_JSON));
+      JsonNode metrics = read(fs, new Path(root, Layout.METRICS_JSON));
       if (stats == null) {
-        throw new PipelineException("report: " + new Path(root, "stats.json") + " not found (run at least the ingest stage)");
+        throw new PipelineException("report: " + new Path(root, Layout.STATS_JSON) + " not found (run at least the ingest stage)");
       }
       String html = render(root.toString(), stats, metrics);
-      Path target = new Path(root, FILE);
-      Path temporary = new Path(root, "." + FILE + ".tmp");
+      Path target = new Path(root, Layout.REPORT_HTML);
+      Path temporary = new Path(root, "." + Layout.REPORT_HTML + ".tmp");
       try (OutputStream out = fs.create(temporary, true)) {
         out.write(html.getBytes(StandardCharsets.UTF_8));
       }
@@ -71,7 +71,7 @@ public final class RunReport {
       }
       return target;
     } catch (IOException e) {
-      throw new PipelineException("report: cannot write " + new Path(root, FILE) + ": " + e.getMessage(), e);
+      throw new PipelineException("report: cannot write " + new Path(root, Layout.REPORT_HTML) + ": " + e.getMessage(), e);
     }
   }
 

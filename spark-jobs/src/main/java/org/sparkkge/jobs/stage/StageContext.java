@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.sparkkge.jobs.io.OutputDirectory;
 import org.sparkkge.jobs.io.RunInfo;
@@ -89,26 +88,5 @@ public final class StageContext {
   /** Location of a dataset inside the output directory, for Spark readers and writers. */
   public String dataset(String relative) {
     return output.resolve(relative).toString();
-  }
-
-  /**
-   * Fails with a clear message unless {@code stage} completed in the output directory (its marker
-   * exists), e.g. {@code requireStage("ingest")} before reading triples/train.
-   */
-  public void requireStage(String required) throws java.io.IOException {
-    if (!output.isStageComplete(required)) {
-      throw new org.sparkkge.jobs.PipelineException(
-          stage + ": output directory " + org.sparkkge.jobs.io.HadoopPaths.display(output.path())
-              + " has no completed " + required + " stage (run bin/spark-kge " + required + " into it first)");
-    }
-  }
-
-  /** Convenience for counts maps. */
-  public static Map<String, Object> counts(Object... keyValues) {
-    Map<String, Object> map = new java.util.LinkedHashMap<>();
-    for (int i = 0; i + 1 < keyValues.length; i += 2) {
-      map.put((String) keyValues[i], keyValues[i + 1]);
-    }
-    return map;
   }
 }

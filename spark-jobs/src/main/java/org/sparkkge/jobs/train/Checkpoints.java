@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
 
 /**
@@ -20,11 +20,6 @@ import org.sparkkge.jobs.io.OutputDirectory;
  * _COMPLETE is a crash leftover: ignored by {@link #latestComplete()} and replaced when rewritten.
  */
 public final class Checkpoints {
-  public static final String ROOT = "model/checkpoints";
-  public static final String COMPLETE = "_COMPLETE";
-  public static final String ENTITIES = "entities";
-  public static final String SHARED = "shared";
-  public static final String METADATA = "round.json";
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final OutputDirectory output;
@@ -36,23 +31,23 @@ public final class Checkpoints {
   }
 
   public Path root() {
-    return output.resolve(ROOT);
+    return output.resolve(Layout.CHECKPOINTS);
   }
 
   public Path round(int round) {
-    return new Path(root(), String.format(Locale.ROOT, "round-%05d", round));
+    return output.resolve(Layout.checkpoint(round));
   }
 
   public String entities(int round) {
-    return new Path(round(round), ENTITIES).toString();
+    return new Path(round(round), Layout.MODEL_ENTITIES).toString();
   }
 
   public String shared(int round) {
-    return new Path(round(round), SHARED).toString();
+    return new Path(round(round), Layout.MODEL_SHARED).toString();
   }
 
   public boolean isComplete(int round) throws IOException {
-    return fs.exists(new Path(round(round), COMPLETE));
+    return fs.exists(new Path(round(round), Layout.ROUND_COMPLETE));
   }
 
   /** The highest round with a _COMPLETE marker. */
@@ -62,10 +57,9 @@ public final class Checkpoints {
     }
     int best = -1;
     for (FileStatus status : fs.listStatus(root())) {
-      String name = status.getPath().getName();
-      if (status.isDirectory() && name.matches("round-\\d{5,}")
-          && fs.exists(new Path(status.getPath(), COMPLETE))) {
-        best = Math.max(best, Integer.parseInt(name.substring("round-".length())));
+      int round = Layout.checkpointRound(status.getPath().getName());
+      if (status.isDirectory() && round >= 0 && fs.exists(new Path(status.getPath(), Layout.ROUND_COMPLETE))) {
+        best = Math.max(best, round);
       }
     }
     return best < 0 ? OptionalInt.empty() : OptionalInt.of(best);
@@ -92,15 +86,15 @@ public final class Checkpoints {
   /** Writes round.json, then _COMPLETE: the checkpoint counts from this moment on. */
   public void complete(int round, Map<String, Object> metadata) throws IOException {
     Path dir = round(round);
-    try (OutputStream out = fs.create(new Path(dir, METADATA), true)) {
+    try (OutputStream out = fs.create(new Path(dir, Layout.ROUND_METADATA), true)) {
       out.write(JSON.writeValueAsBytes(metadata));
     }
-    fs.create(new Path(dir, COMPLETE), true).close();
+    fs.create(new Path(dir, Layout.ROUND_COMPLETE), true).close();
   }
 
   @SuppressWarnings("unchecked")
   public Map<String, Object> metadata(int round) throws IOException {
-    try (InputStream in = fs.open(new Path(round(round), METADATA))) {
+    try (InputStream in = fs.open(new Path(round(round), Layout.ROUND_METADATA))) {
       return JSON.readValue(in, Map.class);
     }
   }

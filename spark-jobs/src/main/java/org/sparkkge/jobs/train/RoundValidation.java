@@ -16,10 +16,11 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparkkge.jobs.PipelineException;
-import org.sparkkge.jobs.evaluate.DistributedRanking;
-import org.sparkkge.jobs.evaluate.EvaluateStage;
-import org.sparkkge.jobs.evaluate.UnseenTriples;
+import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
+import org.sparkkge.jobs.ranking.DistributedRanking;
+import org.sparkkge.jobs.ranking.RankingConfig;
+import org.sparkkge.jobs.ranking.UnseenTriples;
 import org.sparkkge.jobs.stage.StageContext;
 
 /**
@@ -32,7 +33,6 @@ import org.sparkkge.jobs.stage.StageContext;
  * ranked as evaluate.unseen says. It only reads the checkpoint: training results do not change.
  */
 final class RoundValidation implements AutoCloseable {
-  static final String VALID = "triples/valid";
 
   private final DistributedRanking ranking;
   private final long triples;
@@ -62,8 +62,8 @@ final class RoundValidation implements AutoCloseable {
     if (options.validationEveryRounds() == 0) {
       return "off (train.validation.every-rounds = 0)";
     }
-    if (!output.fileSystem().exists(output.resolve(VALID))) {
-      return "no " + VALID + " (ingest without input.valid)";
+    if (!output.fileSystem().exists(output.resolve(Layout.VALID_TRIPLES))) {
+      return "no " + Layout.VALID_TRIPLES + " (ingest without input.valid)";
     }
     return null;
   }
@@ -73,11 +73,11 @@ final class RoundValidation implements AutoCloseable {
       TokenTables tokenTables) throws IOException {
     SparkSession spark = context.spark();
     OutputDirectory output = context.output();
-    Dataset<Row> valid = spark.read().parquet(output.resolve(VALID).toString()).select("head", "relation", "tail");
+    Dataset<Row> valid = spark.read().parquet(output.resolve(Layout.VALID_TRIPLES).toString()).select("head", "relation", "tail");
     // evaluate.unseen as in the evaluate stage: drop leaves the triples with an entity or relation that is
     // not in triples/train out (counted over all of triples/valid, before the subset); rank keeps them
-    Dataset<Row> train = spark.read().parquet(output.resolve("triples/train").toString());
-    UnseenTriples.Policy policy = EvaluateStage.unseenPolicy(context.config());
+    Dataset<Row> train = spark.read().parquet(output.resolve(Layout.TRAIN_TRIPLES).toString());
+    UnseenTriples.Policy policy = RankingConfig.unseenPolicy(context.config());
     long dropped = 0;
     if (policy == UnseenTriples.Policy.DROP) {
       dropped = UnseenTriples.count(valid, train);
@@ -88,22 +88,22 @@ final class RoundValidation implements AutoCloseable {
       valid = valid.orderBy(xxhash64(lit(options.core().seed()), col("head"), col("relation"), col("tail")),
           col("head"), col("relation"), col("tail")).limit(options.validationMaxTriples());
     }
-    DistributedRanking ranking = DistributedRanking.prepare(spark, valid, EvaluateStage.knownTriples(spark, output),
-        numEntities, numRelations, EvaluateStage.rankingSettings(context.config()), "train: validation on " + VALID);
+    DistributedRanking ranking = DistributedRanking.prepare(spark, valid, RankingConfig.knownTriples(spark, output),
+        numEntities, numRelations, RankingConfig.of(context.config()).ranking(), "train: validation on " + Layout.VALID_TRIPLES);
     long triples = ranking.triples();
     long unseenRanked = policy == UnseenTriples.Policy.RANK ? UnseenTriples.count(valid, train) : 0;
     Map<String, Object> unseen =
-        EvaluateStage.unseenFigures(policy, policy == UnseenTriples.Policy.DROP ? dropped : unseenRanked);
+        RankingConfig.unseenFigures(policy, policy == UnseenTriples.Policy.DROP ? dropped : unseenRanked);
     Dataset<Row> tokens = options.nodePiece()
-        ? spark.read().parquet(output.resolve("tokens").toString()).select("id", "anchors", "distances", "relations")
+        ? spark.read().parquet(output.resolve(Layout.TOKENS).toString()).select("id", "anchors", "distances", "relations")
         : null;
     context.progress().log(String.format(Locale.ROOT, "train: validation on %,d triples of %s after every %d round(s)"
-        + " (%,d with an entity or relation not in train %s: evaluate.unseen = %s)", triples, VALID,
+        + " (%,d with an entity or relation not in train %s: evaluate.unseen = %s)", triples, Layout.VALID_TRIPLES,
         options.validationEveryRounds(), policy == UnseenTriples.Policy.DROP ? dropped : unseenRanked,
         policy == UnseenTriples.Policy.DROP ? "left out" : "ranked", policy.name().toLowerCase(Locale.ROOT)));
     return new RoundValidation(ranking, triples, unseen, options, tokens, tokenTables,
-        spark.read().parquet(output.resolve("entities").toString()),
-        spark.read().parquet(output.resolve("relations").toString()));
+        spark.read().parquet(output.resolve(Layout.ENTITIES).toString()),
+        spark.read().parquet(output.resolve(Layout.RELATIONS).toString()));
   }
 
   /** Ranks the valid subset with the parameters of {@code round}; the fields for its round.json. */

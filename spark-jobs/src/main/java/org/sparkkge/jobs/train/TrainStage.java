@@ -3,6 +3,7 @@ package org.sparkkge.jobs.train;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.max;
 
+import com.typesafe.config.Config;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +19,10 @@ import org.apache.spark.sql.SparkSession;
 import org.sparkkge.core.model.ScoringModel;
 import org.sparkkge.core.model.ScoringModels;
 import org.sparkkge.jobs.PipelineException;
+import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
+import org.sparkkge.jobs.io.StatsFile;
+import org.sparkkge.jobs.stage.Requirement;
 import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageContext;
 import scala.Tuple2;
@@ -33,9 +37,7 @@ import scala.Tuple2;
  * complete; the last becomes model/final.
  */
 public final class TrainStage implements Stage {
-  public static final String NAME = "train";
-  public static final String PARTITIONED = "triples/partitioned";
-  public static final String FINAL = "model/final";
+  public static final String NAME = Layout.TRAIN;
 
   @Override
   public String name() {
@@ -48,8 +50,30 @@ public final class TrainStage implements Stage {
   }
 
   @Override
-  public void validate(com.typesafe.config.Config config) {
+  public void validate(Config config) {
     TrainOptions.from(config);
+  }
+
+  @Override
+  public List<Requirement> requires(Config config) {
+    return TrainOptions.from(config).nodePiece()
+        ? List.of(Requirement.of(Layout.PARTITIONED_TRIPLES), Requirement.because(Layout.TOKENS, "train.mode = nodepiece"))
+        : List.of(Requirement.of(Layout.PARTITIONED_TRIPLES));
+  }
+
+  @Override
+  public List<String> produces(Config config) {
+    return List.of(Layout.FINAL_MODEL);
+  }
+
+  @Override
+  public boolean continuesEarlierRun(Config config) {
+    return TrainOptions.from(config).resume();
+  }
+
+  @Override
+  public String rerunHint() {
+    return " or --resume to continue its checkpoints";
   }
 
   @Override
@@ -58,14 +82,9 @@ public final class TrainStage implements Stage {
     SparkSession spark = context.spark();
     OutputDirectory output = context.output();
     String compression = context.config().getString("output.compression");
-    requireDataset(output, "partition", PARTITIONED);
     Checkpoints checkpoints = new Checkpoints(output);
     boolean resume = options.resume();
     if (!resume) {
-      if (output.isStageComplete(NAME) && !context.overwrite()) {
-        throw new PipelineException("train: " + output.resolve(FINAL)
-            + " already exists; use --overwrite to train again or --resume to continue its checkpoints");
-      }
       if (checkpoints.anyExist()) {
         if (!context.overwrite()) {
           throw new PipelineException("train: checkpoints of an earlier run exist in " + checkpoints.root()
@@ -75,13 +94,13 @@ public final class TrainStage implements Stage {
       }
     }
 
-    int numEntities = maxIdPlusOne(spark, output, "entities");
-    int numRelations = maxIdPlusOne(spark, output, "relations");
-    Dataset<Row> partitioned = spark.read().parquet(output.resolve(PARTITIONED).toString());
+    int numEntities = maxIdPlusOne(spark, output, Layout.ENTITIES);
+    int numRelations = maxIdPlusOne(spark, output, Layout.RELATIONS);
+    Dataset<Row> partitioned = spark.read().parquet(output.resolve(Layout.PARTITIONED_TRIPLES).toString());
     Row maxShard = partitioned.agg(max(col("shard"))).first();
     int shards = maxShard.isNullAt(0) ? 0 : maxShard.getInt(0) + 1;
     if (shards == 0) {
-      throw new PipelineException("train: " + PARTITIONED + " holds no triples");
+      throw new PipelineException("train: " + Layout.PARTITIONED_TRIPLES + " holds no triples");
     }
     ScoringModel model = ScoringModels.byName(options.core().model());
     int relationDim = model.relationWidth(options.core().dim());
@@ -193,11 +212,10 @@ public final class TrainStage implements Stage {
       return StratifiedRounds.open(spark, partitioned, schedule, options, checkpoints, compression,
           context.progress(), numRelations, relationDim);
     }
-    requireDataset(output, "tokenize", "tokens");
     context.progress().step("grouping triples/partitioned into " + shards + " shards with their NodePiece tokens");
-    Dataset<Row> tokens = spark.read().parquet(output.resolve("tokens").toString()).select("id", "anchors",
+    Dataset<Row> tokens = spark.read().parquet(output.resolve(Layout.TOKENS).toString()).select("id", "anchors",
         "distances", "relations");
-    TokenTables tokenDesc = TokenTables.describe(tokens, spark.read().parquet(output.resolve("vocab").toString()),
+    TokenTables tokenDesc = TokenTables.describe(tokens, spark.read().parquet(output.resolve(Layout.VOCAB).toString()),
         numRelations);
     return AveragedRounds.open(spark, partitioned, shards, numEntities, numRelations, relationDim, tokens, tokenDesc);
   }
@@ -382,19 +400,19 @@ public final class TrainStage implements Stage {
     stats.put("round_valid_mrr", validCurve);
     stats.put("validation", facts.validationInfo());
 
-    context.addDatasets(List.of(FINAL), staging -> {
-      Path dir = new Path(staging, FINAL);
+    context.addDatasets(List.of(Layout.FINAL_MODEL), staging -> {
+      Path dir = new Path(staging, Layout.FINAL_MODEL);
       if (!options.nodePiece()) {
         EntityTables.writer(spark.read().parquet(checkpoints.entities(rounds)), compression)
-            .parquet(new Path(dir, Checkpoints.ENTITIES).toString());
+            .parquet(new Path(dir, Layout.MODEL_ENTITIES).toString());
       }
       spark.read().parquet(checkpoints.shared(rounds)).coalesce(1).write().option("compression", compression)
-          .parquet(new Path(dir, Checkpoints.SHARED).toString());
-      StatsFile.write(dir.getFileSystem(spark.sparkContext().hadoopConfiguration()), new Path(dir, "model.json"),
+          .parquet(new Path(dir, Layout.MODEL_SHARED).toString());
+      StatsFile.write(dir.getFileSystem(spark.sparkContext().hadoopConfiguration()), new Path(dir, Layout.MODEL_INFO),
           modelInfo);
       return stats;
     });
-    StatsFile.putSection(context.output(), "stats.json", NAME, stats);
+    StatsFile.putSection(context.output(), Layout.STATS_JSON, NAME, stats);
     context.out().printf(Locale.ROOT, "train: %s %s dim %d, %d rounds on %d shards, final mean loss %.4f%n",
         options.mode(), options.core().model(), options.core().dim(), rounds, shards,
         ((Number) last.get("mean_loss")).doubleValue());
@@ -411,14 +429,6 @@ public final class TrainStage implements Stage {
       m.put("skipped", skipped);
     }
     return m;
-  }
-
-  /** Fails naming the dataset and the stage that writes it unless that stage completed. */
-  public static void requireDataset(OutputDirectory output, String stage, String dataset) throws Exception {
-    if (!output.isStageComplete(stage) || !output.fileSystem().exists(output.resolve(dataset))) {
-      throw new PipelineException("missing dataset " + dataset + " in " + output.path() + " (written by the "
-          + stage + " stage): run `spark-kge " + stage + "` first");
-    }
   }
 
   static int maxIdPlusOne(SparkSession spark, OutputDirectory output, String dataset) {

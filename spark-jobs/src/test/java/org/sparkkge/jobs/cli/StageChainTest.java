@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +20,9 @@ import org.sparkkge.jobs.Cli;
 import org.sparkkge.jobs.Files2;
 import org.sparkkge.jobs.SharedSpark;
 import org.sparkkge.jobs.ingest.IngestStage;
+import org.sparkkge.jobs.io.Layout;
+import org.sparkkge.jobs.progress.Streams;
+import org.sparkkge.jobs.stage.Requirement;
 import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageContext;
 
@@ -39,11 +43,20 @@ class StageChainTest {
     }
 
     @Override
+    public List<Requirement> requires(Config config) {
+      return List.of(Requirement.of(Layout.TRAIN_TRIPLES));
+    }
+
+    @Override
+    public List<String> produces(Config config) {
+      return List.of("histogram/relations");
+    }
+
+    @Override
     public void run(StageContext context) throws Exception {
-      context.requireStage("ingest");
-      Dataset<Row> train = context.spark().read().parquet(context.dataset("triples/train"));
+      Dataset<Row> train = context.spark().read().parquet(context.dataset(Layout.TRAIN_TRIPLES));
       context.addDatasets(
-          List.of("histogram/relations"),
+          produces(context.config()),
           staging -> {
             train.groupBy("relation").count().write().parquet(staging + "/histogram/relations");
             return Map.of("relations", train.select("relation").distinct().count());
@@ -56,7 +69,7 @@ class StageChainTest {
     common.output = output;
     Path data = Cli.repoRoot().resolve("data/nations");
     SharedSpark.get();
-    return new StageExecutor(new Main.Streams(new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8)))
+    return new StageExecutor(new Streams(new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8)))
         .execute(stages, common, List.of("input.train=" + data.resolve("train.txt.gz")));
   }
 
@@ -68,7 +81,7 @@ class StageChainTest {
     int early = execute(List.of(new RelationHistogramStage()), out.toString(), err);
     assertEquals(1, early, err.toString(StandardCharsets.UTF_8));
     assertTrue(
-        err.toString(StandardCharsets.UTF_8).contains("histogram: output directory " + out + " has no completed ingest stage (run bin/spark-kge ingest into it first)"),
+        err.toString(StandardCharsets.UTF_8).contains("histogram: missing dataset triples/train in " + out + " (written by the ingest stage): run `spark-kge ingest --output " + out + "` first"),
         err.toString(StandardCharsets.UTF_8));
 
     int code = execute(List.of(new IngestStage(), new RelationHistogramStage()), out.toString(), err);
@@ -83,5 +96,13 @@ class StageChainTest {
     }
     assertEquals(1592, total);
     assertTrue(!Files.exists(out.resolve("_temporary")));
+
+    // The runner, not the stage, refuses to replace a completed run without --overwrite.
+    ByteArrayOutputStream again = new ByteArrayOutputStream();
+    assertEquals(1, execute(List.of(new RelationHistogramStage()), out.toString(), again));
+    assertTrue(
+        again.toString(StandardCharsets.UTF_8).contains("histogram: " + out
+            + " already holds histogram/relations from an earlier histogram run (use --overwrite to replace it)"),
+        again.toString(StandardCharsets.UTF_8));
   }
 }

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.sparkkge.jobs.cli.StageRegistry;
 import org.sparkkge.jobs.stage.Stage;
-import org.sparkkge.jobs.stage.StageRegistry;
 
 /**
  * The pipeline on a real Spark standalone cluster (one master, two workers, each its own JVM on

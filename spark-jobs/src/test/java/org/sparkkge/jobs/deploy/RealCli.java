@@ -6,10 +6,11 @@ import java.lang.reflect.Method;
 import java.util.List;
 import org.sparkkge.jobs.cli.CommonOptions;
 import org.sparkkge.jobs.cli.Main;
-import picocli.CommandLine;
+import org.sparkkge.jobs.progress.Streams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine;
 
 /** Parses (never runs) a spark-kge command line with the CLI's own picocli model. */
 final class RealCli {
@@ -22,10 +23,10 @@ final class RealCli {
   private RealCli() {}
 
   static CommandLine mainCommandLine() throws ReflectiveOperationException {
-    Method factory = Main.class.getDeclaredMethod("commandLine", Main.Streams.class);
+    Method factory = Main.class.getDeclaredMethod("commandLine", Streams.class);
     factory.setAccessible(true);
     PrintStream sink = new PrintStream(new ByteArrayOutputStream());
-    return (CommandLine) factory.invoke(null, new Main.Streams(sink, sink));
+    return (CommandLine) factory.invoke(null, new Streams(sink, sink));
   }
 
   static boolean registered(String stage) throws ReflectiveOperationException {

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkkge.jobs.Cli;
 import org.sparkkge.jobs.Files2;
+import org.sparkkge.jobs.cli.StageRegistry;
 import org.sparkkge.jobs.stage.Stage;
-import org.sparkkge.jobs.stage.StageRegistry;
 
 /**
  * {@code run} (ingest, reduce, tokenize, partition, then the later stages) on a hand-made graph whose core numbers, periphery

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkkge.jobs.Cli;
 import org.sparkkge.jobs.Files2;
+import org.sparkkge.jobs.cli.StageRegistry;
 import org.sparkkge.jobs.stage.Stage;
-import org.sparkkge.jobs.stage.StageRegistry;
 
 /**
  * ingest, reduce, tokenize and partition on the bundled UMLS graph, one CLI command each; every

@@ -1,4 +1,4 @@
-package org.sparkkge.jobs.evaluate;
+package org.sparkkge.jobs.ranking;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.greatest;

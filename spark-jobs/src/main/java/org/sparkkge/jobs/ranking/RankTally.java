@@ -1,4 +1,4 @@
-package org.sparkkge.jobs.evaluate;
+package org.sparkkge.jobs.ranking;
 
 import java.io.Serializable;
 import java.util.Map;

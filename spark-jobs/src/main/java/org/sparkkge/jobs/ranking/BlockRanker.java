@@ -1,4 +1,4 @@
-package org.sparkkge.jobs.evaluate;
+package org.sparkkge.jobs.ranking;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;

@@ -1,4 +1,4 @@
-package org.sparkkge.jobs.evaluate;
+package org.sparkkge.jobs.ranking;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -88,7 +88,7 @@ class DistributedRankingTest {
     }
 
     Map<String, EvaluationResult> broadcast = new java.util.HashMap<>();
-    try (DistributedRanking ranking = DistributedRanking.prepare(spark, testSet, EvaluateStage.knownTriples(spark, output),
+    try (DistributedRanking ranking = DistributedRanking.prepare(spark, testSet, RankingConfig.knownTriples(spark, output),
         numEntities, numRelations, new DistributedRanking.Settings(numEntities * rowBytes, 3, 64), "test")) {
       for (Case c : cases) {
         DistributedRanking.Outcome outcome = ranking.rank(c.model(), dim, c.relationDim(), c.relations(), c.rows(), true);
@@ -107,7 +107,7 @@ class DistributedRankingTest {
     int[][] shapes = {{numEntities, 2, 1, 50}, {20, 4, 7, 50}, {34, 3, 4, 7}};
     for (int[] shape : shapes) {
       try (DistributedRanking ranking = DistributedRanking.prepare(spark, testSet,
-          EvaluateStage.knownTriples(spark, output), numEntities, numRelations,
+          RankingConfig.knownTriples(spark, output), numEntities, numRelations,
           new DistributedRanking.Settings(shape[0] * rowBytes, shape[1], shape[3]), "test")) {
         for (Case c : cases) {
           DistributedRanking.Outcome blockwise = ranking.rank(c.model(), dim, c.relationDim(), c.relations(), c.rows(),
@@ -171,7 +171,7 @@ class DistributedRankingTest {
     long[][] shapes = {{numEntities, 1}, {numEntities, 0}, {20, 1}};
     for (long[] shape : shapes) {
       try (DistributedRanking ranking = DistributedRanking.prepare(spark, testSet,
-          EvaluateStage.knownTriples(spark, output), numEntities, numRelations,
+          RankingConfig.knownTriples(spark, output), numEntities, numRelations,
           new DistributedRanking.Settings(shape[0] * dim * 4L, 3, 50), "test")) {
         PipelineException e = assertThrows(PipelineException.class,
             () -> ranking.rank("distmult", dim, dim, relations, rows, shape[1] == 1));
@@ -251,7 +251,7 @@ class DistributedRankingTest {
     JavaPairRDD<Integer, float[]> rows = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelizePairs(list, 3);
     for (boolean broadcast : new boolean[] {true, false}) {
       try (DistributedRanking ranking = DistributedRanking.prepare(spark, testSet,
-          EvaluateStage.knownTriples(spark, output), 135, 46, new DistributedRanking.Settings(1 << 20, 2, 50), "test")) {
+          RankingConfig.knownTriples(spark, output), 135, 46, new DistributedRanking.Settings(1 << 20, 2, 50), "test")) {
         PipelineException e = assertThrows(PipelineException.class,
             () -> ranking.rank("distmult", 4, 4, new float[46 * 4], rows, broadcast));
         assertEquals(broadcast ? "test: entity 9 has an embedding of 3 floats, expected 4 (model distmult)"

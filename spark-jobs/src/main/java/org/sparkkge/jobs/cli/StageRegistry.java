@@ -1,13 +1,14 @@
-package org.sparkkge.jobs.stage;
+package org.sparkkge.jobs.cli;
 
 import java.util.List;
 import java.util.Optional;
+import org.sparkkge.jobs.evaluate.EvaluateStage;
+import org.sparkkge.jobs.export.ExportStage;
 import org.sparkkge.jobs.graph.PartitionStage;
 import org.sparkkge.jobs.graph.ReduceStage;
 import org.sparkkge.jobs.graph.TokenizeStage;
 import org.sparkkge.jobs.ingest.IngestStage;
-import org.sparkkge.jobs.evaluate.EvaluateStage;
-import org.sparkkge.jobs.export.ExportStage;
+import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.train.TrainStage;
 
 /** The pipeline's stages in execution order; {@code run} executes all of them. */

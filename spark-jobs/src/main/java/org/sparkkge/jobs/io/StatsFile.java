@@ -1,4 +1,4 @@
-package org.sparkkge.jobs.train;
+package org.sparkkge.jobs.io;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.util.UUID;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.sparkkge.jobs.io.OutputDirectory;
 
 /** Read-add-replace of one top-level section of a JSON file in DIR (stats.json, metrics.json). */
 public final class StatsFile {
@@ -27,7 +26,7 @@ public final class StatsFile {
     write(fs, target, root);
   }
 
-  static ObjectNode read(FileSystem fs, Path target) throws IOException {
+  public static ObjectNode read(FileSystem fs, Path target) throws IOException {
     if (!fs.exists(target)) {
       return JSON.createObjectNode();
     }

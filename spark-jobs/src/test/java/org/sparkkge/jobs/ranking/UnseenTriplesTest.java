@@ -1,4 +1,4 @@
-package org.sparkkge.jobs.evaluate;
+package org.sparkkge.jobs.ranking;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
