@@ -35,24 +35,21 @@ import org.sparkkge.core.nodepiece.NodePieceTokens;
  * alone. Same seed, same result.
  */
 public final class ShardTrainer {
-    /** Observes the training's device manager after every step (tests check native memory stays flat). */
-    static volatile java.util.function.Consumer<NDManager> afterStepObserver;
-
-    /** Called in every step while the graph is being recorded (tests make two trainings meet there). */
-    static volatile Runnable insideAutogradObserver;
-
-    /** Tests set it to score large chunks by concatenating scores too, to compare both paths. */
-    static volatile boolean concatenateScoresAlways;
-
     private ShardTrainer() {}
 
     /** Shallow (lookup-table) training. The input parameters are not modified. */
     public static TrainResult train(TripleArrays shard, ModelParameters start, TrainConfig config, Device device) {
+        return train(shard, start, config, device, TrainHooks.NONE);
+    }
+
+    /** Shallow training, instrumented by {@code hooks}. */
+    public static TrainResult train(TripleArrays shard, ModelParameters start, TrainConfig config, Device device,
+            TrainHooks hooks) {
         if (start.encoded()) {
             throw new IllegalArgumentException("parameters hold a NodePiece encoder: call train(..., NodePieceTokens)");
         }
         return run(shard, null, start, config, device,
-                manager -> new LookupEntities(manager, start, config.lr()), false);
+                manager -> new LookupEntities(manager, start, config.lr()), false, hooks);
     }
 
     /**
@@ -72,12 +69,18 @@ public final class ShardTrainer {
             throw new IllegalArgumentException(tripleWeights.length + " triple weights for " + shard.size() + " triples");
         }
         return run(shard, tripleWeights, start, config, device,
-                manager -> new LookupEntities(manager, start, config.lr(), trainable), true);
+                manager -> new LookupEntities(manager, start, config.lr(), trainable), true, TrainHooks.NONE);
     }
 
     /** NodePiece training: entity rows come from the encoder applied to each entity's tokens. */
     public static TrainResult train(TripleArrays shard, ModelParameters start, TrainConfig config, Device device,
             NodePieceTokens tokens) {
+        return train(shard, start, config, device, tokens, TrainHooks.NONE);
+    }
+
+    /** NodePiece training, instrumented by {@code hooks}. */
+    public static TrainResult train(TripleArrays shard, ModelParameters start, TrainConfig config, Device device,
+            NodePieceTokens tokens, TrainHooks hooks) {
         if (!start.encoded()) {
             throw new IllegalArgumentException("parameters hold no NodePiece encoder weights");
         }
@@ -87,12 +90,12 @@ public final class ShardTrainer {
         }
         return run(shard, null, start, config, device,
                 manager -> new org.sparkkge.core.nodepiece.NodePieceEntities(manager, start, tokens, config.denseLr()),
-                false);
+                false, hooks);
     }
 
     private static TrainResult run(TripleArrays shard, float[] tripleWeights, ModelParameters start,
             TrainConfig config, Device device,
-            Function<NDManager, EntitySource> sourceFactory, boolean frozenRelations) {
+            Function<NDManager, EntitySource> sourceFactory, boolean frozenRelations, TrainHooks hooks) {
         long began = System.nanoTime();
         if (!config.model().equals(start.model()) || config.dim() != start.dim()) {
             throw new IllegalArgumentException("config says model " + config.model() + " dim " + config.dim()
@@ -142,7 +145,7 @@ public final class ShardTrainer {
                     StepBatch batch = StepBatch.prepare(shard, tripleWeights, order, from, size, config,
                             numEntities, random, entityLocal, relationLocal);
                     phaseNanos[0] += System.nanoTime() - stepStart;
-                    float loss = step(manager, model, entities, relations, frozenRelations, batch, config,
+                    float loss = step(manager, model, entities, relations, frozenRelations, batch, config, hooks,
                             start.dim(), start.relationDim(), steps, phaseNanos);
                     if (!Float.isFinite(loss)) {
                         throw new TrainingDivergedException("training diverged: loss " + loss + " at step " + steps
@@ -150,8 +153,7 @@ public final class ShardTrainer {
                     }
                     stepNanos += System.nanoTime() - stepStart;
                     stepCpuNanos += threadTimes.getCurrentThreadCpuTime() - cpuStart;
-                    java.util.function.Consumer<NDManager> observer = afterStepObserver;
-                    if (observer != null) observer.accept(manager);
+                    hooks.afterStep(manager);
                     for (int id : batch.uniqueEntities) touchCounts[id]++;
                     if (steps == 0) firstLoss = loss;
                     lastLoss = loss;
@@ -184,7 +186,8 @@ public final class ShardTrainer {
 
     /** One optimizer step. Returns the loss. */
     private static float step(NDManager manager, ScoringModel model, EntitySource entities, RowTable relations,
-            boolean frozenRelations, StepBatch b, TrainConfig config, int dim, int relationDim, long stepIndex,
+            boolean frozenRelations, StepBatch b, TrainConfig config, TrainHooks hooks, int dim, int relationDim,
+            long stepIndex,
             long[] phaseNanos) {
         long began = System.nanoTime();
         // libtorch's grad mode is per thread and starts enabled in threads DJL did not initialise (e.g. a
@@ -201,8 +204,7 @@ public final class ShardTrainer {
             NDArray weights = manager.create(b.weights, new Shape(k, c));
             float lossValue;
             try (ThreadAutograd autograd = new ThreadAutograd()) {
-                Runnable observer = insideAutogradObserver;
-                if (observer != null) observer.run();
+                hooks.insideAutograd();
                 NDArray entityRows = entities.rows();
                 NDArray h = rows(manager, entityRows, b.headLocal).reshape(k, c, dim);
                 NDArray t = rows(manager, entityRows, b.tailLocal).reshape(k, c, dim);
@@ -216,7 +218,7 @@ public final class ShardTrainer {
                     loss = Losses.oneVsAll(tails[0], tails[1], weights)
                             .add(Losses.oneVsAll(heads[0], heads[1], weights));
                 } else {
-                    loss = sampledLoss(manager, model, entityRows, h, r, t, weights, b, config, dim);
+                    loss = sampledLoss(manager, model, entityRows, h, r, t, weights, b, config, dim, hooks.concatenateScores());
                 }
                 if (config.regWeight() > 0 && !"none".equals(config.regularizer())) {
                     loss = loss.add(regularization(config.regularizer(), h, r, t, weights).mul(of(h, config.regWeight())));
@@ -237,12 +239,12 @@ public final class ShardTrainer {
 
     /** Loss over sampled shared negatives (uniform and batch), both directions. */
     private static NDArray sampledLoss(NDManager manager, ScoringModel model, NDArray entityRows, NDArray h,
-            NDArray r, NDArray t, NDArray weights, StepBatch b, TrainConfig config, int dim) {
+            NDArray r, NDArray t, NDArray weights, StepBatch b, TrainConfig config, int dim, boolean concatenateScores) {
         int k = b.chunks;
         // candidate blocks per direction, in score order (uniform negatives, then batch negatives)
         List<NDArray> tailBlocks = new ArrayList<>(2);
         List<NDArray> headBlocks = new ArrayList<>(2);
-        if (b.uniformNegatives > 0 && b.batchNegatives > 0 && b.chunkSize > dim && !concatenateScoresAlways) {
+        if (b.uniformNegatives > 0 && b.batchNegatives > 0 && b.chunkSize > dim && !concatenateScores) {
             // Large chunks: copying the candidate rows (k x M x dim) is cheaper than concatenating the
             // scores (k x c x M), so each direction scores one gathered candidate block.
             int m = b.uniformNegatives + b.batchNegatives;

@@ -111,8 +111,8 @@ class NodePieceTest {
         List<Integer> live = new ArrayList<>();
         TrainConfig shortRun = config.toBuilder().epochs(3).build();
         ModelParameters start = NodePieceEncoder.initialize(shortRun, tokens, umls.numRelations());
-        TrainResult a = TrainerProbe.withLiveArrayCounts(live,
-                () -> ShardTrainer.train(umls.train(), start, shortRun, Device.cpu(), tokens));
+        TrainResult a = ShardTrainer.train(umls.train(), start, shortRun, Device.cpu(), tokens,
+                TrainerProbe.liveArrayCounts(live));
         // 7 encoder weights + 14 Adam moments + relation table and its accumulators
         assertEquals(List.of(23), live.stream().distinct().toList());
         TrainResult b = ShardTrainer.train(umls.train(), start, shortRun, Device.cpu(), tokens);

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import ai.djl.ndarray.BaseNDManager;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,8 +35,12 @@ class ShardTrainerTest {
     }
 
     static TrainResult train(TripleArrays shard, TrainConfig config) {
+        return train(shard, config, TrainHooks.NONE);
+    }
+
+    static TrainResult train(TripleArrays shard, TrainConfig config, TrainHooks hooks) {
         ModelParameters start = ModelParameters.initialize(config, UMLS.numEntities(), UMLS.numRelations());
-        return ShardTrainer.train(shard, start, config, Device.cpu());
+        return ShardTrainer.train(shard, start, config, Device.cpu(), hooks);
     }
 
     @Test
@@ -76,13 +79,16 @@ class ShardTrainerTest {
         CyclicBarrier bothInside = new CyclicBarrier(2);
         AtomicInteger met = new AtomicInteger();
         ThreadLocal<int[]> stepsSeen = ThreadLocal.withInitial(() -> new int[1]);
-        ShardTrainer.insideAutogradObserver = () -> {
-            if (stepsSeen.get()[0]++ < meetings) {
-                try {
-                    bothInside.await(60, TimeUnit.SECONDS);
-                    met.incrementAndGet();
-                } catch (Exception e) {
-                    throw new IllegalStateException("the other training never reached its recording section", e);
+        TrainHooks meet = new TrainHooks() {
+            @Override
+            public void insideAutograd() {
+                if (stepsSeen.get()[0]++ < meetings) {
+                    try {
+                        bothInside.await(60, TimeUnit.SECONDS);
+                        met.incrementAndGet();
+                    } catch (Exception e) {
+                        throw new IllegalStateException("the other training never reached its recording section", e);
+                    }
                 }
             }
         };
@@ -91,10 +97,10 @@ class ShardTrainerTest {
             CountDownLatch start = new CountDownLatch(1);
             List<Callable<TrainResult>> jobs = List.of(() -> {
                 start.await();
-                return train(shardA, configA);
+                return train(shardA, configA, meet);
             }, () -> {
                 start.await();
-                return train(shardB, configB);
+                return train(shardB, configB, meet);
             });
             List<Future<TrainResult>> futures = new ArrayList<>();
             for (Callable<TrainResult> job : jobs) futures.add(pool.submit(job));
@@ -109,7 +115,6 @@ class ShardTrainerTest {
             assertArrayEquals(aloneB.params().entities(), concurrentB.params().entities());
             assertArrayEquals(aloneB.params().relations(), concurrentB.params().relations());
         } finally {
-            ShardTrainer.insideAutogradObserver = null;
             pool.shutdownNow();
         }
     }
@@ -117,20 +122,15 @@ class ShardTrainerTest {
     @Test
     void nativeArraysDoNotAccumulateAcrossSteps() {
         List<Integer> live = new ArrayList<>();
-        ShardTrainer.afterStepObserver = m -> live.add(((BaseNDManager) m).getManagedArrays().size());
-        try {
-            for (String loss : List.of("softmax", "adversarial")) {
-                live.clear();
-                TrainConfig config = small().loss(loss).batchSize(100).epochs(2).regularizer("n3").regWeight(1e-3f).build();
-                TrainResult r = train(UMLS.train(), config);
-                assertEquals(r.stats().steps(), live.size());
-                assertTrue(live.size() > 100);
-                // only the persistent tables (entity + relation values and accumulators) stay alive
-                assertEquals(4, live.stream().mapToInt(Integer::intValue).max().getAsInt(), live.toString());
-                assertEquals(4, live.stream().mapToInt(Integer::intValue).min().getAsInt(), live.toString());
-            }
-        } finally {
-            ShardTrainer.afterStepObserver = null;
+        for (String loss : List.of("softmax", "adversarial")) {
+            live.clear();
+            TrainConfig config = small().loss(loss).batchSize(100).epochs(2).regularizer("n3").regWeight(1e-3f).build();
+            TrainResult r = train(UMLS.train(), config, TrainerProbe.liveArrayCounts(live));
+            assertEquals(r.stats().steps(), live.size());
+            assertTrue(live.size() > 100);
+            // only the persistent tables (entity + relation values and accumulators) stay alive
+            assertEquals(4, live.stream().mapToInt(Integer::intValue).max().getAsInt(), live.toString());
+            assertEquals(4, live.stream().mapToInt(Integer::intValue).min().getAsInt(), live.toString());
         }
     }
 
@@ -203,13 +203,12 @@ class ShardTrainerTest {
             TrainConfig config = small().chunkSize(100).batchNegatives(20).epochs(2).removeAccidentalHits(removeHits)
                     .build();
             TrainResult gathered = train(UMLS.train(), config);
-            TrainResult concatenated;
-            ShardTrainer.concatenateScoresAlways = true;
-            try {
-                concatenated = train(UMLS.train(), config);
-            } finally {
-                ShardTrainer.concatenateScoresAlways = false;
-            }
+            TrainResult concatenated = train(UMLS.train(), config, new TrainHooks() {
+                @Override
+                public boolean concatenateScores() {
+                    return true;
+                }
+            });
             assertEquals(concatenated.stats().firstStepLoss(), gathered.stats().firstStepLoss(), 1e-5);
             assertArrayEquals(concatenated.stats().epochMeanLoss(), gathered.stats().epochMeanLoss(), 1e-4);
             float[] a = concatenated.params().entities();

@@ -1,19 +1,19 @@
 package org.sparkkge.core.train;
 
 import ai.djl.ndarray.BaseNDManager;
+import ai.djl.ndarray.NDManager;
 import java.util.List;
-import java.util.function.Supplier;
 
-/** Test helper: records the number of live arrays of the trainer's manager after every step. */
+/** Test helper: hooks that record the number of live arrays of the trainer's manager after every step. */
 public final class TrainerProbe {
     private TrainerProbe() {}
 
-    public static <T> T withLiveArrayCounts(List<Integer> counts, Supplier<T> training) {
-        ShardTrainer.afterStepObserver = m -> counts.add(((BaseNDManager) m).getManagedArrays().size());
-        try {
-            return training.get();
-        } finally {
-            ShardTrainer.afterStepObserver = null;
-        }
+    public static TrainHooks liveArrayCounts(List<Integer> counts) {
+        return new TrainHooks() {
+            @Override
+            public void afterStep(NDManager manager) {
+                counts.add(((BaseNDManager) manager).getManagedArrays().size());
+            }
+        };
     }
 }
