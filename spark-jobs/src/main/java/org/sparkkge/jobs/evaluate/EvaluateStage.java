@@ -27,6 +27,7 @@ import org.apache.spark.sql.types.StructType;
 import org.sparkkge.core.eval.EvaluationResult;
 import org.sparkkge.core.eval.RankMetrics;
 import org.sparkkge.jobs.PipelineException;
+import org.sparkkge.jobs.io.Json;
 import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
 import org.sparkkge.jobs.io.StatsFile;
@@ -127,7 +128,7 @@ public final class EvaluateStage implements Stage {
     String compression = context.config().getString("output.compression");
     JsonNode model;
     try (InputStream in = output.fileSystem().open(output.resolve(Layout.MODEL_JSON))) {
-      model = StatsFile.json().readTree(in);
+      model = Json.mapper().readTree(in);
     }
     String modelName = model.get("model").asText();
     int dim = model.get("dim").asInt();
@@ -212,8 +213,8 @@ public final class EvaluateStage implements Stage {
       spark.createDataFrame(relationMetricRows, perRelationSchema).coalesce(1).write()
           .option("compression", compression).parquet(new Path(staging, Layout.PER_RELATION).toString());
       JsonNode previous = readJson(output, Layout.METRICS_JSON);
-      ObjectNode metrics = previous instanceof ObjectNode o ? o : StatsFile.json().createObjectNode();
-      metrics.set("evaluation", StatsFile.json().valueToTree(evaluation));
+      ObjectNode metrics = previous instanceof ObjectNode o ? o : Json.mapper().createObjectNode();
+      metrics.set("evaluation", Json.mapper().valueToTree(evaluation));
       StatsFile.write(output.fileSystem(), new Path(staging, Layout.METRICS_JSON), metrics);
       return stats;
     });
@@ -238,7 +239,7 @@ public final class EvaluateStage implements Stage {
       return null;
     }
     try (InputStream in = output.fileSystem().open(path)) {
-      return StatsFile.json().readTree(in);
+      return Json.mapper().readTree(in);
     }
   }
 }

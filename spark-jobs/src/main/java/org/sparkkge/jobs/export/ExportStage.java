@@ -26,6 +26,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkkge.jobs.UsageException;
+import org.sparkkge.jobs.io.Json;
 import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
 import org.sparkkge.jobs.io.StatsFile;
@@ -96,7 +97,7 @@ public final class ExportStage implements Stage {
     String modelDir = output.resolve(Layout.FINAL_MODEL).toString();
     JsonNode trained;
     try (InputStream in = output.fileSystem().open(new Path(modelDir, Layout.MODEL_JSON))) {
-      trained = StatsFile.json().readTree(in);
+      trained = Json.mapper().readTree(in);
     }
     String model = trained.get("model").asText();
     int dim = trained.get("dim").asInt();
@@ -206,7 +207,7 @@ public final class ExportStage implements Stage {
       stats.put("propagation_layers", layers);
       stats.put("propagation_rule", propagation.rule());
       stats.put("periphery_fit", fit == null ? Map.of("epochs", 0) : fit);
-      Map<String, Object> modelInfo = StatsFile.json().convertValue(trained, LinkedHashMap.class);
+      Map<String, Object> modelInfo = Json.mapper().convertValue(trained, LinkedHashMap.class);
       modelInfo.put(Layout.ENTITY_EMBEDDINGS, Layout.ENTITY_EMBEDDINGS + "/: id INT, name STRING, embedding ARRAY<FLOAT>[dim], "
           + "core_number INT (null without the reduce stage), source trained|propagated|encoded, distance INT "
           + "(0 trained, k = propagated in layer k, -1 = unreachable: mean trained vector)");
@@ -270,7 +271,7 @@ public final class ExportStage implements Stage {
       return null;
     }
     try (InputStream in = output.fileSystem().open(path)) {
-      return StatsFile.json().readTree(in).get(section);
+      return Json.mapper().readTree(in).get(section);
     }
   }
 

@@ -21,6 +21,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkkge.core.DenseTensor;
 import org.sparkkge.core.nodepiece.NodePieceEncoder;
+import org.sparkkge.jobs.io.Json;
 import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
 import org.sparkkge.jobs.io.StatsFile;
@@ -78,7 +79,7 @@ final class NodePieceExport {
     // what the same model costs as a lookup table (train.mode = shallow), for comparison
     stats.put("shallow_parameters", trained.get("entities").asLong() * trained.get("dim").asInt()
         + shared.relations().length);
-    Map<String, Object> modelInfo = StatsFile.json().convertValue(trained, LinkedHashMap.class);
+    Map<String, Object> modelInfo = Json.mapper().convertValue(trained, LinkedHashMap.class);
     modelInfo.put(Layout.ENTITY_EMBEDDINGS, Layout.ENTITY_EMBEDDINGS + "/: id INT, name STRING, embedding ARRAY<FLOAT>[dim], "
         + "core_number INT (null without the reduce stage), source = encoded, distance INT (0)");
     modelInfo.put(Layout.RELATION_EMBEDDINGS, Layout.RELATION_EMBEDDINGS + "/: id INT, name STRING, embedding ARRAY<FLOAT>[relation_dim]");

@@ -12,8 +12,6 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.percentile_approx;
 import static org.apache.spark.sql.functions.when;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,6 +29,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.io.HadoopPaths;
+import org.sparkkge.jobs.io.Json;
 import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.ranking.RankingConfig;
 import org.sparkkge.jobs.ranking.UnseenTriples;
@@ -48,7 +47,6 @@ import scala.jdk.javaapi.CollectionConverters;
 public final class IngestStage implements Stage {
   public static final String NAME = Layout.INGEST;
   public static final List<String> SPLITS = List.of("train", "valid", "test");
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   @Override
   public String name() {
@@ -382,7 +380,7 @@ public final class IngestStage implements Stage {
 
     Path statsPath = new Path(staging, Layout.STATS_JSON);
     try (OutputStream out = statsPath.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(statsPath)) {
-      out.write(JSON.writeValueAsBytes(stats));
+      out.write(Json.mapper().writeValueAsBytes(stats));
       out.write('\n');
     }
     report(context, stats, rejected, options, RankingConfig.unseenPolicy(context.config()));

@@ -6,8 +6,6 @@ import static org.sparkkge.jobs.io.Layout.SUCCESS;
 import static org.sparkkge.jobs.io.Layout.TEMPORARY;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +21,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.sparkkge.jobs.PipelineException;
+import org.sparkkge.jobs.io.Json;
 
 /**
  * The output directory protocol (docs/outputs.md), on any Hadoop FileSystem.
@@ -39,7 +38,6 @@ import org.sparkkge.jobs.PipelineException;
  * </ul>
  */
 public final class OutputDirectory {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final FileSystem fs;
   private final Path path;
@@ -98,7 +96,7 @@ public final class OutputDirectory {
       return Optional.empty();
     }
     try (InputStream in = fs.open(marker)) {
-      return Optional.of(JSON.readTree(in));
+      return Optional.of(Json.mapper().readTree(in));
     }
   }
 
@@ -209,19 +207,19 @@ public final class OutputDirectory {
     ObjectNode manifest;
     if (fs.exists(manifestPath)) {
       try (InputStream in = fs.open(manifestPath)) {
-        manifest = (ObjectNode) JSON.readTree(in);
+        manifest = (ObjectNode) Json.mapper().readTree(in);
       }
     } else {
-      manifest = JSON.createObjectNode();
+      manifest = Json.mapper().createObjectNode();
     }
     manifest.put("spark_kge_version", run.build().version());
     manifest.put("git_revision", run.build().gitRevision());
     manifest.put("spark_version", run.sparkVersion());
     manifest.put("java_version", run.javaVersion());
     manifest.put("updated", marker.finished().toString());
-    manifest.set("configuration", JSON.readTree(run.maskedJson()));
-    ObjectNode stages = manifest.has("stages") ? (ObjectNode) manifest.get("stages") : JSON.createObjectNode();
-    stages.set(marker.stage(), JSON.valueToTree(marker.toJsonMap()));
+    manifest.set("configuration", Json.mapper().readTree(run.maskedJson()));
+    ObjectNode stages = manifest.has("stages") ? (ObjectNode) manifest.get("stages") : Json.mapper().createObjectNode();
+    stages.set(marker.stage(), Json.mapper().valueToTree(marker.toJsonMap()));
     manifest.set("stages", stages);
     writeJson(manifestPath, manifest);
   }
@@ -242,7 +240,7 @@ public final class OutputDirectory {
   }
 
   private void writeJson(Path target, Object value) throws IOException {
-    writeText(target, JSON.writeValueAsString(value) + "\n");
+    writeText(target, Json.mapper().writeValueAsString(value) + "\n");
   }
 
   private void deleteQuietly(Path p) {

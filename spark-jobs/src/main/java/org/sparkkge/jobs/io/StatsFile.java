@@ -1,7 +1,5 @@
 package org.sparkkge.jobs.io;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +10,6 @@ import org.apache.hadoop.fs.Path;
 
 /** Read-add-replace of one top-level section of a JSON file in DIR (stats.json, metrics.json). */
 public final class StatsFile {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private StatsFile() {}
 
@@ -22,16 +19,16 @@ public final class StatsFile {
     FileSystem fs = output.fileSystem();
     Path target = output.resolve(file);
     ObjectNode root = read(fs, target);
-    root.set(section, JSON.valueToTree(value));
+    root.set(section, Json.mapper().valueToTree(value));
     write(fs, target, root);
   }
 
   public static ObjectNode read(FileSystem fs, Path target) throws IOException {
     if (!fs.exists(target)) {
-      return JSON.createObjectNode();
+      return Json.mapper().createObjectNode();
     }
     try (InputStream in = fs.open(target)) {
-      return (ObjectNode) JSON.readTree(in);
+      return (ObjectNode) Json.mapper().readTree(in);
     }
   }
 
@@ -39,7 +36,7 @@ public final class StatsFile {
   public static void write(FileSystem fs, Path target, Object root) throws IOException {
     Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
     try (OutputStream out = fs.create(temporary, true)) {
-      out.write(JSON.writeValueAsBytes(root));
+      out.write(Json.mapper().writeValueAsBytes(root));
       out.write('\n');
     }
     if (fs.exists(target) && !fs.delete(target, false)) {
@@ -48,9 +45,5 @@ public final class StatsFile {
     if (!fs.rename(temporary, target)) {
       throw new IOException("cannot rename " + temporary + " to " + target);
     }
-  }
-
-  public static ObjectMapper json() {
-    return JSON;
   }
 }

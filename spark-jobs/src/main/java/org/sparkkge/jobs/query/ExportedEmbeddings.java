@@ -1,7 +1,6 @@
 package org.sparkkge.jobs.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -13,6 +12,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.sparkkge.jobs.PipelineException;
+import org.sparkkge.jobs.io.Json;
 import org.sparkkge.jobs.io.Layout;
 
 /**
@@ -64,7 +64,7 @@ public final class ExportedEmbeddings {
             + "(bin/spark-kge export --output " + dir + ")");
       }
       try (InputStream in = fs.open(modelFile)) {
-        model = new ObjectMapper().readTree(in);
+        model = Json.mapper().readTree(in);
       }
     } catch (IOException e) {
       throw new PipelineException("neighbors: " + modelFile + ": cannot read: " + e.getMessage(), e);

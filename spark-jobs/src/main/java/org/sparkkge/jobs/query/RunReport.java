@@ -1,7 +1,6 @@
 package org.sparkkge.jobs.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,6 +14,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.sparkkge.jobs.PipelineException;
+import org.sparkkge.jobs.io.Json;
 import org.sparkkge.jobs.io.Layout;
 
 /**
@@ -31,7 +31,6 @@ import org.sparkkge.jobs.io.Layout;
  * class, which is what the Airflow DAG's report task does).
  */
 public final class RunReport {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private RunReport() {}
 
@@ -80,7 +79,7 @@ public final class RunReport {
       return null;
     }
     try (InputStream in = fs.open(file)) {
-      return JSON.readTree(in);
+      return Json.mapper().readTree(in);
     } catch (IOException e) {
       throw new PipelineException("report: " + file + ": not valid JSON: " + e.getMessage(), e);
     }
@@ -171,7 +170,7 @@ public final class RunReport {
 
   static String render(String dir, JsonNode stats, JsonNode metrics) throws IOException {
     // "</" inside a script element would end it early
-    String data = JSON.writeValueAsString(data(dir, stats, metrics)).replace("</", "<\\/");
+    String data = Json.compact(data(dir, stats, metrics)).replace("</", "<\\/");
     return TEMPLATE.replace("@TITLE@", escape(dir)).replace("@DATA@", data);
   }
 

@@ -1,7 +1,5 @@
 package org.sparkkge.jobs.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,6 +8,7 @@ import java.util.OptionalInt;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.sparkkge.jobs.io.Json;
 import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
 
@@ -20,7 +19,6 @@ import org.sparkkge.jobs.io.OutputDirectory;
  * _COMPLETE is a crash leftover: ignored by {@link #latestComplete()} and replaced when rewritten.
  */
 public final class Checkpoints {
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final OutputDirectory output;
   private final FileSystem fs;
@@ -44,10 +42,6 @@ public final class Checkpoints {
 
   public String shared(int round) {
     return new Path(round(round), Layout.MODEL_SHARED).toString();
-  }
-
-  public boolean isComplete(int round) throws IOException {
-    return fs.exists(new Path(round(round), Layout.ROUND_COMPLETE));
   }
 
   /** The highest round with a _COMPLETE marker. */
@@ -87,7 +81,7 @@ public final class Checkpoints {
   public void complete(int round, Map<String, Object> metadata) throws IOException {
     Path dir = round(round);
     try (OutputStream out = fs.create(new Path(dir, Layout.ROUND_METADATA), true)) {
-      out.write(JSON.writeValueAsBytes(metadata));
+      out.write(Json.mapper().writeValueAsBytes(metadata));
     }
     fs.create(new Path(dir, Layout.ROUND_COMPLETE), true).close();
   }
@@ -95,7 +89,7 @@ public final class Checkpoints {
   @SuppressWarnings("unchecked")
   public Map<String, Object> metadata(int round) throws IOException {
     try (InputStream in = fs.open(new Path(round(round), Layout.ROUND_METADATA))) {
-      return JSON.readValue(in, Map.class);
+      return Json.mapper().readValue(in, Map.class);
     }
   }
 }

@@ -19,6 +19,7 @@ import org.apache.spark.sql.SparkSession;
 import org.sparkkge.core.model.ScoringModel;
 import org.sparkkge.core.model.ScoringModels;
 import org.sparkkge.jobs.PipelineException;
+import org.sparkkge.jobs.io.Json;
 import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
 import org.sparkkge.jobs.io.StatsFile;
@@ -306,7 +307,7 @@ public final class TrainStage implements Stage {
     Map<String, Object> now = options.identity();
     // compared as JSON text: numbers read back from JSON may come as Integer where the run has Long
     if (identity == null
-        || !Checkpoints.JSON.writeValueAsString(identity).equals(Checkpoints.JSON.writeValueAsString(now))
+        || !Json.mapper().writeValueAsString(identity).equals(Json.mapper().writeValueAsString(now))
         || ((Number) meta.get("shards")).intValue() != shards) {
       throw new PipelineException("train: --resume: the checkpoint of round " + round + " was made with "
           + identity + " and " + meta.get("shards") + " shards; this run has " + now + " and " + shards
