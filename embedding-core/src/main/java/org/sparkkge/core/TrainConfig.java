@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.sparkkge.core.loss.LossFunctions;
+import org.sparkkge.core.loss.Regularizers;
 import org.sparkkge.core.model.ScoringModels;
 
 /**
@@ -50,8 +52,8 @@ public record TrainConfig(String model, int dim, float lr, float denseLr, int ba
         long maxSteps, long seed, int threads, float initScale) {
 
     public static final Set<String> SAMPLERS = Set.of("chunked", "uniform", "all");
-    public static final Set<String> LOSSES = Set.of("softmax", "margin", "logistic", "adversarial");
-    public static final Set<String> REGULARIZERS = Set.of("none", "n3", "l2");
+    public static final Set<String> LOSSES = LossFunctions.names();
+    public static final Set<String> REGULARIZERS = Regularizers.names();
 
     /** HOCON keys under {@code train.} with their defaults, in documentation order. */
     public static final Map<String, String> KEYS = defaultsAsMap();

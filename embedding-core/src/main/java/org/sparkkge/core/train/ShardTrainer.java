@@ -14,11 +14,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.sparkkge.core.ModelParameters;
 import org.sparkkge.core.TrainConfig;
 import org.sparkkge.core.TrainResult;
 import org.sparkkge.core.TrainStats;
 import org.sparkkge.core.TripleArrays;
+import org.sparkkge.core.loss.Regularizers;
 import org.sparkkge.core.model.ScoringModel;
 import org.sparkkge.core.model.ScoringModels;
 import org.sparkkge.core.nodepiece.NodePieceTokens;
@@ -220,7 +222,7 @@ public final class ShardTrainer {
                 } else {
                     loss = sampledLoss(manager, model, entityRows, h, r, t, weights, b, config, dim, hooks.concatenateScores());
                 }
-                if (config.regWeight() > 0 && !"none".equals(config.regularizer())) {
+                if (config.regWeight() > 0 && !Regularizers.NONE.equals(config.regularizer())) {
                     loss = loss.add(regularization(config.regularizer(), h, r, t, weights).mul(of(h, config.regWeight())));
                 }
                 lossValue = loss.getFloat();
@@ -301,9 +303,10 @@ public final class ShardTrainer {
 
     /** N3 (sum |x|^3) or L2 (sum x^2) of the positive triples' rows, weighted mean over positives. */
     private static NDArray regularization(String kind, NDArray h, NDArray r, NDArray t, NDArray weights) {
+        UnaryOperator<NDArray> penalty = Regularizers.penalty(kind);
         NDArray sum = null;
         for (NDArray x : new NDArray[] {h, r, t}) {
-            NDArray term = "n3".equals(kind) ? x.abs().mul(x.square()) : x.square();
+            NDArray term = penalty.apply(x);
             NDArray s = term.sum(new int[] {-1});
             sum = sum == null ? s : sum.add(s);
         }
