@@ -27,12 +27,17 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every bad-input case fails with "ingest: FILE:LINE: REASON", or is written to rejects with skip. */
+/**
+ * Every bad-input case fails with "ingest: FILE:LINE: REASON", or is written to rejects with skip.
+ */
 class BadInputTest {
   @TempDir Path tmp;
 
   private Cli.Result ingest(Path train, String... extra) {
-    List<String> args = new ArrayList<>(List.of("ingest", "--train", train.toString(), "--output", tmp.resolve("out").toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "ingest", "--train", train.toString(), "--output", tmp.resolve("out").toString()));
     args.addAll(List.of(extra));
     return Cli.run(args.toArray(String[]::new));
   }
@@ -40,7 +45,8 @@ class BadInputTest {
   private void assertFails(Cli.Result result, String message) {
     assertEquals(1, result.exitCode(), result.toString());
     assertTrue(result.err().contains(message + "\n"), "expected <" + message + ">\n" + result);
-    assertFalse(Files.exists(tmp.resolve("out")), "a failed ingest must not leave an output directory");
+    assertFalse(
+        Files.exists(tmp.resolve("out")), "a failed ingest must not leave an output directory");
   }
 
   @Test
@@ -59,7 +65,14 @@ class BadInputTest {
   void emptyFieldInGzipCsvNamesTheConfiguredColumn() {
     Path train = Files2.write(tmp.resolve("train.csv.gz"), "h,r,t\na,r,b\n\"b,1\",r,\"\"\n");
     assertFails(
-        ingest(train, "--set", "ingest.format=csv", "--set", "ingest.header=true", "--set", "ingest.columns=[tail,relation,head]"),
+        ingest(
+            train,
+            "--set",
+            "ingest.format=csv",
+            "--set",
+            "ingest.header=true",
+            "--set",
+            "ingest.columns=[tail,relation,head]"),
         "ingest: " + train + ":3: empty head field (field 3)");
   }
 
@@ -75,13 +88,15 @@ class BadInputTest {
   @Test
   void emptyInput() {
     Path train = Files2.write(tmp.resolve("train.tsv"), "");
-    assertFails(ingest(train), "ingest: " + train + ": no triples in the training input (empty input)");
+    assertFails(
+        ingest(train), "ingest: " + train + ": no triples in the training input (empty input)");
   }
 
   @Test
   void emptyDirectoryIsEmptyInput() throws Exception {
     Path train = Files.createDirectories(tmp.resolve("parts"));
-    assertFails(ingest(train), "ingest: " + train + ": no triples in the training input (empty input)");
+    assertFails(
+        ingest(train), "ingest: " + train + ": no triples in the training input (empty input)");
   }
 
   @Test
@@ -96,7 +111,9 @@ class BadInputTest {
   void badLineInValidNamesTheValidFile() {
     Path train = Files2.write(tmp.resolve("train.tsv"), "a\tr\tb\n");
     Path valid = Files2.write(tmp.resolve("valid.tsv"), "a\tr\tb\n\n\na r b\n");
-    assertFails(ingest(train, "--valid", valid.toString()), "ingest: " + valid + ":4: expected 3 fields, found 1");
+    assertFails(
+        ingest(train, "--valid", valid.toString()),
+        "ingest: " + valid + ":4: expected 3 fields, found 1");
   }
 
   /** Line numbers stay exact when a file is split over several tasks; the first bad line wins. */
@@ -104,7 +121,11 @@ class BadInputTest {
   void lineNumbersAcrossSplitsAndParts() {
     StringBuilder big = new StringBuilder();
     for (int line = 1; line <= 20_000; line++) {
-      big.append(line == 9_000 || line == 15_000 ? "bad line" : "e" + line + "\tr" + (line % 7) + "\te" + (line + 1)).append('\n');
+      big.append(
+              line == 9_000 || line == 15_000
+                  ? "bad line"
+                  : "e" + line + "\tr" + (line % 7) + "\te" + (line + 1))
+          .append('\n');
     }
     Path parts = tmp.resolve("parts");
     Files2.write(parts.resolve("part-00000.tsv"), "x\ty\tz\n");
@@ -125,19 +146,25 @@ class BadInputTest {
     Path valid = Files2.write(tmp.resolve("valid.tsv"), "a\tr\td\ta\n");
     Cli.Result result = ingest(train, "--valid", valid.toString(), "--set", "ingest.on-error=skip");
     assertEquals(0, result.exitCode(), result.toString());
-    assertTrue(result.out().contains("ingest: 4 rejected lines written to rejects/ (json)"), result.toString());
+    assertTrue(
+        result.out().contains("ingest: 4 rejected lines written to rejects/ (json)"),
+        result.toString());
 
     Path out = tmp.resolve("out");
     List<JsonNode> rejects = new ArrayList<>();
     ObjectMapper json = new ObjectMapper();
     try (Stream<Path> files = Files.list(out.resolve("rejects"))) {
-      for (Path part : files.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList()) {
+      for (Path part :
+          files.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList()) {
         for (String line : Files.readAllLines(part)) {
           rejects.add(json.readTree(line));
         }
       }
     }
-    rejects.sort((x, y) -> (x.get("split").asText() + x.get("line").asLong()).compareTo(y.get("split").asText() + y.get("line").asLong()));
+    rejects.sort(
+        (x, y) ->
+            (x.get("split").asText() + x.get("line").asLong())
+                .compareTo(y.get("split").asText() + y.get("line").asLong()));
     assertEquals(4, rejects.size(), rejects.toString());
     assertReject(rejects.get(0), "train", train, 3, "expected 3 fields, found 2", "b\tr");
     assertReject(rejects.get(1), "train", train, 5, "empty relation field (field 2)", "c\t\td");
@@ -177,17 +204,20 @@ class BadInputTest {
   private Observed ingestObserved(String train, String... extra) {
     SparkContext sc = SharedSpark.get().sparkContext();
     AtomicInteger failed = new AtomicInteger();
-    SparkListener listener = new SparkListener() {
-      @Override
-      public void onTaskEnd(SparkListenerTaskEnd end) {
-        if (!(end.reason() instanceof Success$)) {
-          failed.incrementAndGet();
-        }
-      }
-    };
+    SparkListener listener =
+        new SparkListener() {
+          @Override
+          public void onTaskEnd(SparkListenerTaskEnd end) {
+            if (!(end.reason() instanceof Success$)) {
+              failed.incrementAndGet();
+            }
+          }
+        };
     sc.addSparkListener(listener);
     try {
-      List<String> args = new ArrayList<>(List.of("ingest", "--train", train, "--output", tmp.resolve("out").toString()));
+      List<String> args =
+          new ArrayList<>(
+              List.of("ingest", "--train", train, "--output", tmp.resolve("out").toString()));
       args.addAll(List.of(extra));
       Cli.Result result = Cli.run(args.toArray(String[]::new));
       sc.listenerBus().waitUntilEmpty(60_000);
@@ -200,14 +230,21 @@ class BadInputTest {
   }
 
   /**
-   * The failure is the one line given (exit 1, no output) and nothing else is reported: no stack trace,
-   * and no task failed (so a cluster's spark.task.maxFailures = 4 does not read the file four times).
+   * The failure is the one line given (exit 1, no output) and nothing else is reported: no stack
+   * trace, and no task failed (so a cluster's spark.task.maxFailures = 4 does not read the file
+   * four times).
    */
   private void assertReadFailure(Observed observed, String message) {
     assertFails(observed.result(), message);
     String err = observed.result().err();
-    assertFalse(err.contains("\tat ") || err.contains("Exception in") || err.contains("failed:"), err);
-    assertEquals(1, err.lines().filter(l -> l.contains("cannot read") || l.contains("unexpected error")).count(), err);
+    assertFalse(
+        err.contains("\tat ") || err.contains("Exception in") || err.contains("failed:"), err);
+    assertEquals(
+        1,
+        err.lines()
+            .filter(l -> l.contains("cannot read") || l.contains("unexpected error"))
+            .count(),
+        err);
     assertEquals(0, observed.failedTasks(), "failed task attempts\n" + observed.result());
   }
 
@@ -215,28 +252,52 @@ class BadInputTest {
   void truncatedGzip() throws Exception {
     StringBuilder text = new StringBuilder();
     for (int i = 0; i < 20_000; i++) {
-      text.append('e').append(i).append("\tr").append(i % 5).append("\te").append(i + 1).append('\n');
+      text.append('e')
+          .append(i)
+          .append("\tr")
+          .append(i % 5)
+          .append("\te")
+          .append(i + 1)
+          .append('\n');
     }
     byte[] gzip = Files.readAllBytes(Files2.write(tmp.resolve("whole.tsv.gz"), text.toString()));
     byte[] truncated = Arrays.copyOf(gzip, gzip.length / 2);
     Path train = Files.write(tmp.resolve("train.tsv.gz"), truncated);
     long line = completeLines(truncated) + 1; // the line being read when the data ended
     assertTrue(line > 1000 && line < 20_000, "truncated in the middle: line " + line);
-    assertReadFailure(ingestObserved(train.toString()), "ingest: " + train + ":" + line
-        + ": cannot read: corrupt or truncated compressed file (EOFException: Unexpected end of input stream)");
+    assertReadFailure(
+        ingestObserved(train.toString()),
+        "ingest: "
+            + train
+            + ":"
+            + line
+            + ": cannot read: corrupt or truncated compressed file (EOFException: Unexpected end of input stream)");
     // the same with ingest.on-error = skip: an unreadable rest of a file is not a bad line to skip
-    assertReadFailure(ingestObserved(train.toString(), "--set", "ingest.on-error=skip"), "ingest: " + train + ":" + line
-        + ": cannot read: corrupt or truncated compressed file (EOFException: Unexpected end of input stream)");
+    assertReadFailure(
+        ingestObserved(train.toString(), "--set", "ingest.on-error=skip"),
+        "ingest: "
+            + train
+            + ":"
+            + line
+            + ": cannot read: corrupt or truncated compressed file (EOFException: Unexpected end of input stream)");
   }
 
   /** A .gz file that is not gzip data at all fails at its first line. */
   @Test
   void notGzipAtAll() throws Exception {
-    Path fake = Files.write(tmp.resolve("fake.tsv.gz"), "a\tr\tb\n".getBytes(StandardCharsets.UTF_8));
+    Path fake =
+        Files.write(tmp.resolve("fake.tsv.gz"), "a\tr\tb\n".getBytes(StandardCharsets.UTF_8));
     Observed observed = ingestObserved(fake.toString());
     String prefix = "ingest: " + fake + ":1: cannot read: corrupt or truncated compressed file (";
-    String line = observed.result().err().lines().filter(l -> l.startsWith(prefix)).findFirst()
-        .orElseThrow(() -> new AssertionError("expected <" + prefix + "...>\n" + observed.result()));
+    String line =
+        observed
+            .result()
+            .err()
+            .lines()
+            .filter(l -> l.startsWith(prefix))
+            .findFirst()
+            .orElseThrow(
+                () -> new AssertionError("expected <" + prefix + "...>\n" + observed.result()));
     assertReadFailure(observed, line);
   }
 
@@ -244,8 +305,13 @@ class BadInputTest {
   void unreadableFile() {
     FaultyFileSystem.register();
     Path file = Files2.write(tmp.resolve("unreadable-train.tsv"), "a\tr\tb\n");
-    assertReadFailure(ingestObserved(FaultyFileSystem.uri(file)), "ingest: " + FaultyFileSystem.display(file)
-        + ": cannot read: FileNotFoundException: " + file + " (Permission denied)");
+    assertReadFailure(
+        ingestObserved(FaultyFileSystem.uri(file)),
+        "ingest: "
+            + FaultyFileSystem.display(file)
+            + ": cannot read: FileNotFoundException: "
+            + file
+            + " (Permission denied)");
 
     // a file read in several splits: the line-count pass meets it first
     StringBuilder big = new StringBuilder();
@@ -253,8 +319,12 @@ class BadInputTest {
       big.append("e").append(line).append("\tr\te").append(line + 1).append('\n');
     }
     Path split = Files2.write(tmp.resolve("unreadable-big.tsv"), big.toString());
-    assertReadFailure(ingestObserved(FaultyFileSystem.uri(split), "--set", "ingest.max-split-bytes=16k"),
-        "ingest: " + FaultyFileSystem.display(split) + ": cannot read: FileNotFoundException: " + split
+    assertReadFailure(
+        ingestObserved(FaultyFileSystem.uri(split), "--set", "ingest.max-split-bytes=16k"),
+        "ingest: "
+            + FaultyFileSystem.display(split)
+            + ": cannot read: FileNotFoundException: "
+            + split
             + " (Permission denied)");
   }
 
@@ -264,11 +334,17 @@ class BadInputTest {
     FaultyFileSystem.register();
     String lines = "a\tr\tb\nb\tr\tc\nc\tr\td\nd\tr\te\n"; // 6 bytes a line: lines 1 and 2 are read
     Path ioError = Files2.write(tmp.resolve("ioerror.tsv"), lines);
-    assertReadFailure(ingestObserved(FaultyFileSystem.uri(ioError)),
-        "ingest: " + FaultyFileSystem.display(ioError) + ":3: cannot read: IOException: Input/output error");
+    assertReadFailure(
+        ingestObserved(FaultyFileSystem.uri(ioError)),
+        "ingest: "
+            + FaultyFileSystem.display(ioError)
+            + ":3: cannot read: IOException: Input/output error");
     Path bug = Files2.write(tmp.resolve("bug.tsv"), lines);
-    assertReadFailure(ingestObserved(FaultyFileSystem.uri(bug)), "ingest: " + FaultyFileSystem.display(bug)
-        + ":3: unexpected error while reading: IllegalStateException: decoder bug at byte 12");
+    assertReadFailure(
+        ingestObserved(FaultyFileSystem.uri(bug)),
+        "ingest: "
+            + FaultyFileSystem.display(bug)
+            + ":3: unexpected error while reading: IllegalStateException: decoder bug at byte 12");
   }
 
   /**
@@ -278,24 +354,38 @@ class BadInputTest {
   @Test
   void corruptParquet() throws Exception {
     Path input = tmp.resolve("train.parquet");
-    SharedSpark.get().createDataFrame(List.of(org.apache.spark.sql.RowFactory.create("a", "r", "b")),
-            new org.apache.spark.sql.types.StructType().add("head", "string").add("relation", "string").add("tail", "string"))
-        .coalesce(1).write().parquet(input.toString());
+    SharedSpark.get()
+        .createDataFrame(
+            List.of(org.apache.spark.sql.RowFactory.create("a", "r", "b")),
+            new org.apache.spark.sql.types.StructType()
+                .add("head", "string")
+                .add("relation", "string")
+                .add("tail", "string"))
+        .coalesce(1)
+        .write()
+        .parquet(input.toString());
     Path part;
     try (Stream<Path> files = Files.list(input)) {
-      part = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+      part =
+          files
+              .filter(p -> p.getFileName().toString().endsWith(".parquet"))
+              .findFirst()
+              .orElseThrow();
     }
     byte[] bytes = Files.readAllBytes(part);
     Files.write(part, Arrays.copyOf(bytes, bytes.length - 10)); // the footer's end is cut off
     Files.deleteIfExists(part.resolveSibling("." + part.getFileName() + ".crc"));
     Cli.Result result = ingest(input);
     String prefix = "ingest: " + part + ": cannot read Parquet: ";
-    assertTrue(result.err().lines().anyMatch(l -> l.startsWith(prefix)), "expected <" + prefix + "...>\n" + result);
+    assertTrue(
+        result.err().lines().anyMatch(l -> l.startsWith(prefix)),
+        "expected <" + prefix + "...>\n" + result);
     assertFails(result, result.err().lines().filter(l -> l.startsWith(prefix)).findFirst().get());
     assertFalse(result.err().contains("\tat "), result.toString());
   }
 
-  private static void assertReject(JsonNode reject, String split, Path file, long line, String reason, String text) {
+  private static void assertReject(
+      JsonNode reject, String split, Path file, long line, String reason, String text) {
     assertEquals(split, reject.get("split").asText(), reject.toString());
     assertEquals(file.toString(), reject.get("file").asText(), reject.toString());
     assertEquals(line, reject.get("line").asLong(), reject.toString());

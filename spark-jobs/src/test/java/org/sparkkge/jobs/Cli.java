@@ -24,7 +24,9 @@ public final class Cli {
     return runWithoutSpark(args);
   }
 
-  /** Runs the CLI in this JVM without starting Spark first (commands such as neighbors need none). */
+  /**
+   * Runs the CLI in this JVM without starting Spark first (commands such as neighbors need none).
+   */
   public static Result runWithoutSpark(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -33,18 +35,26 @@ public final class Cli {
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
       code = Main.execute(args, o, e);
     }
-    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   /**
-   * {@code ingest} of a dataset folder's train.txt.gz, valid.txt.gz and test.txt.gz into {@code out};
-   * fails the test unless it exits 0.
+   * {@code ingest} of a dataset folder's train.txt.gz, valid.txt.gz and test.txt.gz into {@code
+   * out}; fails the test unless it exits 0.
    */
   public static Result ingest(Path data, Path out) {
-    Result result = run("ingest", "--output", out.toString(),
-        "--train", data.resolve("train.txt.gz").toString(),
-        "--valid", data.resolve("valid.txt.gz").toString(),
-        "--test", data.resolve("test.txt.gz").toString());
+    Result result =
+        run(
+            "ingest",
+            "--output",
+            out.toString(),
+            "--train",
+            data.resolve("train.txt.gz").toString(),
+            "--valid",
+            data.resolve("valid.txt.gz").toString(),
+            "--test",
+            data.resolve("test.txt.gz").toString());
     if (result.exitCode() != 0) {
       throw new AssertionError("ingest of " + data + " failed: " + result);
     }
@@ -55,11 +65,15 @@ public final class Cli {
   public static Path dataset(String name) {
     String root = System.getProperty("kge.repo.root");
     if (root == null) {
-      throw new IllegalStateException("system property kge.repo.root is not set (Surefire sets it to the repository root)");
+      throw new IllegalStateException(
+          "system property kge.repo.root is not set (Surefire sets it to the repository root)");
     }
     Path dir = Path.of(root, "..", "shared", "datasets", name).normalize();
     if (!Files.isDirectory(dir)) {
-      throw new IllegalStateException("dataset folder missing: " + dir + " (expected ../shared/datasets beside the repository)");
+      throw new IllegalStateException(
+          "dataset folder missing: "
+              + dir
+              + " (expected ../shared/datasets beside the repository)");
     }
     return dir;
   }

@@ -34,7 +34,8 @@ class CliUsageTest {
             .map(org.sparkkge.jobs.stage.Stage::name)
             .collect(java.util.stream.Collectors.joining(", "));
     assertTrue(stages.startsWith("ingest"), stages);
-    assertTrue(result.err().contains("missing a stage: one of " + stages + ", run"), result.toString());
+    assertTrue(
+        result.err().contains("missing a stage: one of " + stages + ", run"), result.toString());
   }
 
   @Test
@@ -52,8 +53,19 @@ class CliUsageTest {
     for (String stage : new String[] {"ingest", "run"}) {
       Cli.Result result = Cli.run(stage, "--help");
       assertEquals(0, result.exitCode(), result.toString());
-      for (String option : new String[] {"--config", "--output", "--set", "--overwrite", "--master", "--train", "--valid", "--test"}) {
-        assertTrue(result.out().contains(option), stage + " --help lacks " + option + "\n" + result);
+      for (String option :
+          new String[] {
+            "--config",
+            "--output",
+            "--set",
+            "--overwrite",
+            "--master",
+            "--train",
+            "--valid",
+            "--test"
+          }) {
+        assertTrue(
+            result.out().contains(option), stage + " --help lacks " + option + "\n" + result);
       }
     }
   }
@@ -61,10 +73,20 @@ class CliUsageTest {
   @Test
   void unknownConfigurationKeyIsAUsageError() {
     Cli.Result result =
-        Cli.run("ingest", "--train", "x", "--output", tmp.resolve("o").toString(), "--set", "ingest.on-eror=skip");
+        Cli.run(
+            "ingest",
+            "--train",
+            "x",
+            "--output",
+            tmp.resolve("o").toString(),
+            "--set",
+            "ingest.on-eror=skip");
     assertEquals(2, result.exitCode(), result.toString());
     assertTrue(
-        result.err().contains("spark-kge: unknown configuration key ingest.on-eror in --set ingest.on-eror=skip"),
+        result
+            .err()
+            .contains(
+                "spark-kge: unknown configuration key ingest.on-eror in --set ingest.on-eror=skip"),
         result.toString());
     assertFalse(tmp.resolve("o").toFile().exists());
   }
@@ -72,23 +94,37 @@ class CliUsageTest {
   @Test
   void badChoiceIsAUsageError() {
     Cli.Result result =
-        Cli.run("ingest", "--train", "x", "--output", tmp.resolve("o").toString(), "--set", "ingest.on-error=ignore");
+        Cli.run(
+            "ingest",
+            "--train",
+            "x",
+            "--output",
+            tmp.resolve("o").toString(),
+            "--set",
+            "ingest.on-error=ignore");
     assertEquals(2, result.exitCode(), result.toString());
-    assertTrue(result.err().contains("ingest.on-error must be one of fail, skip, got 'ignore'"), result.toString());
+    assertTrue(
+        result.err().contains("ingest.on-error must be one of fail, skip, got 'ignore'"),
+        result.toString());
   }
 
   @Test
   void missingTrainIsAUsageError() {
     Cli.Result result = Cli.run("ingest", "--output", tmp.resolve("o").toString());
     assertEquals(2, result.exitCode(), result.toString());
-    assertTrue(result.err().contains("no training input: give --train PATH or set input.train"), result.toString());
+    assertTrue(
+        result.err().contains("no training input: give --train PATH or set input.train"),
+        result.toString());
   }
 
   @Test
   void missingInputFileIsAFailure() {
     Path missing = tmp.resolve("nope.tsv");
-    Cli.Result result = Cli.run("ingest", "--train", missing.toString(), "--output", tmp.resolve("o").toString());
+    Cli.Result result =
+        Cli.run("ingest", "--train", missing.toString(), "--output", tmp.resolve("o").toString());
     assertEquals(1, result.exitCode(), result.toString());
-    assertTrue(result.err().contains("ingest: " + missing + ": no such file or directory (input.train)"), result.toString());
+    assertTrue(
+        result.err().contains("ingest: " + missing + ": no such file or directory (input.train)"),
+        result.toString());
   }
 }

@@ -11,16 +11,18 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
 
 /**
  * The local file system under the scheme {@code faulty:}, with files that fail the way real ones do
- * (tests run as root, so a chmod'ed file stays readable): a file whose name contains
- * {@code unreadable} cannot be opened (as the local file system reports a file without read
- * permission); one whose name contains {@code ioerror} fails with an IOException after its first
- * {@link #GOOD_BYTES} bytes (a disk read error), {@code bug} with an IllegalStateException there.
+ * (tests run as root, so a chmod'ed file stays readable): a file whose name contains {@code
+ * unreadable} cannot be opened (as the local file system reports a file without read permission);
+ * one whose name contains {@code ioerror} fails with an IOException after its first {@link
+ * #GOOD_BYTES} bytes (a disk read error), {@code bug} with an IllegalStateException there.
  */
 public final class FaultyFileSystem extends RawLocalFileSystem {
   public static final String SCHEME = "faulty";
   public static final int GOOD_BYTES = 12;
 
-  /** Makes {@code faulty:} paths readable by the shared session (its tasks copy this configuration). */
+  /**
+   * Makes {@code faulty:} paths readable by the shared session (its tasks copy this configuration).
+   */
   public static void register() {
     Configuration conf = SharedSpark.get().sparkContext().hadoopConfiguration();
     conf.set("fs." + SCHEME + ".impl", FaultyFileSystem.class.getName());
@@ -32,7 +34,10 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
     return SCHEME + "://" + file.toAbsolutePath();
   }
 
-  /** How the ingest stage names such a file in its messages (Hadoop's qualified form of the listed file). */
+  /**
+   * How the ingest stage names such a file in its messages (Hadoop's qualified form of the listed
+   * file).
+   */
   public static String display(java.nio.file.Path file) {
     return SCHEME + ":" + file.toAbsolutePath();
   }

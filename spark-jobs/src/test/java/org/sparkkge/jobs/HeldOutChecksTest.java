@@ -22,9 +22,14 @@ class HeldOutChecksTest {
   @TempDir Path tmp;
 
   static final String TRAIN = "a\tr\tb\nb\tr\tc\nc\ts\ta\n";
+
   /** Line 1: unseen entity d; line 2: a training triple. */
   static final String VALID = "d\tr\ta\na\tr\tb\n";
-  /** Line 2 (and 5 again): a training triple; 3: unseen relation t; 4: unseen entities e, f and relation u. */
+
+  /**
+   * Line 2 (and 5 again): a training triple; 3: unseen relation t; 4: unseen entities e, f and
+   * relation u.
+   */
   static final String TEST = "c\tr\ta\nb\tr\tc\na\tt\tc\ne\tu\tf\nb\tr\tc\n";
 
   private Path valid;
@@ -33,8 +38,18 @@ class HeldOutChecksTest {
     Path train = Files2.write(tmp.resolve("train.tsv"), TRAIN);
     valid = Files2.write(tmp.resolve("valid.tsv"), VALID);
     Path test = Files2.write(tmp.resolve("test.tsv"), TEST);
-    List<String> args = new ArrayList<>(List.of("ingest", "--train", train.toString(), "--valid", valid.toString(),
-        "--test", test.toString(), "--output", tmp.resolve("out").toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "ingest",
+                "--train",
+                train.toString(),
+                "--valid",
+                valid.toString(),
+                "--test",
+                test.toString(),
+                "--output",
+                tmp.resolve("out").toString()));
     args.addAll(List.of(extra));
     return Cli.run(args.toArray(String[]::new));
   }
@@ -50,17 +65,26 @@ class HeldOutChecksTest {
     spark.read().parquet(out.resolve("entities").toString()).createOrReplaceTempView("e");
     spark.read().parquet(out.resolve("relations").toString()).createOrReplaceTempView("r");
     spark.read().parquet(out.resolve("triples/" + split).toString()).createOrReplaceTempView("t");
-    return spark.sql("SELECT concat(h.name, ' ', r.name, ' ', x.name) FROM t JOIN e h ON t.head = h.id "
-            + "JOIN r ON t.relation = r.id JOIN e x ON t.tail = x.id")
-        .collectAsList().stream().map(row -> row.getString(0)).sorted().collect(Collectors.toList());
+    return spark
+        .sql(
+            "SELECT concat(h.name, ' ', r.name, ' ', x.name) FROM t JOIN e h ON t.head = h.id "
+                + "JOIN r ON t.relation = r.id JOIN e x ON t.tail = x.id")
+        .collectAsList()
+        .stream()
+        .map(row -> row.getString(0))
+        .sorted()
+        .collect(Collectors.toList());
   }
 
   @Test
   void leakageWarnKeepsAndCounts() {
     Cli.Result result = ingest();
     assertEquals(0, result.exitCode(), result.toString());
-    assertTrue(result.out().contains(
-        "ingest: warning: 2 valid/test triples also occur in train (valid 1, test 1): kept (ingest.leakage = warn)\n"),
+    assertTrue(
+        result
+            .out()
+            .contains(
+                "ingest: warning: 2 valid/test triples also occur in train (valid 1, test 1): kept (ingest.leakage = warn)\n"),
         result.toString());
     JsonNode stats = stats();
     JsonNode leakage = stats.get("leakage");
@@ -81,8 +105,11 @@ class HeldOutChecksTest {
   void leakageDropRemovesFromValidAndTest() {
     Cli.Result result = ingest("--set", "ingest.leakage=drop");
     assertEquals(0, result.exitCode(), result.toString());
-    assertTrue(result.out().contains(
-        "ingest: 2 valid/test triples also occur in train (valid 1, test 1): removed from valid/test (ingest.leakage = drop)\n"),
+    assertTrue(
+        result
+            .out()
+            .contains(
+                "ingest: 2 valid/test triples also occur in train (valid 1, test 1): removed from valid/test (ingest.leakage = drop)\n"),
         result.toString());
     JsonNode stats = stats();
     assertEquals("drop", stats.get("leakage").get("policy").asText());
@@ -106,20 +133,38 @@ class HeldOutChecksTest {
   void leakageFailStopsWithCountAndExample() {
     Cli.Result result = ingest("--set", "ingest.leakage=fail");
     assertEquals(1, result.exitCode(), result.toString());
-    assertTrue(result.err().contains("ingest: " + valid + ":2: triple (a, r, b) also occurs in the training input; "
-        + "2 valid/test triples do (valid 1, test 1); ingest.leakage = fail\n"), result.toString());
+    assertTrue(
+        result
+            .err()
+            .contains(
+                "ingest: "
+                    + valid
+                    + ":2: triple (a, r, b) also occurs in the training input; "
+                    + "2 valid/test triples do (valid 1, test 1); ingest.leakage = fail\n"),
+        result.toString());
     assertFalse(result.err().contains("\tat "), result.toString());
-    assertFalse(Files.exists(tmp.resolve("out")), "a failed ingest must not leave an output directory");
+    assertFalse(
+        Files.exists(tmp.resolve("out")), "a failed ingest must not leave an output directory");
   }
 
   @Test
   void leakageFailPassesWithoutLeakage() {
     Path train = Files2.write(tmp.resolve("train.tsv"), TRAIN);
     Path test = Files2.write(tmp.resolve("test.tsv"), "c\tr\ta\n");
-    Cli.Result result = Cli.run("ingest", "--train", train.toString(), "--test", test.toString(), "--output",
-        tmp.resolve("out").toString(), "--set", "ingest.leakage=fail");
+    Cli.Result result =
+        Cli.run(
+            "ingest",
+            "--train",
+            train.toString(),
+            "--test",
+            test.toString(),
+            "--output",
+            tmp.resolve("out").toString(),
+            "--set",
+            "ingest.leakage=fail");
     assertEquals(0, result.exitCode(), result.toString());
-    assertTrue(result.out().contains("ingest: no valid/test triple occurs in train\n"), result.toString());
+    assertTrue(
+        result.out().contains("ingest: no valid/test triple occurs in train\n"), result.toString());
     assertEquals(0, stats().get("leakage").get("test_triples").asLong());
     assertFalse(stats().get("leakage").has("valid_triples"), "no valid split");
   }
@@ -142,7 +187,12 @@ class HeldOutChecksTest {
     assertEquals(2, triples.get("test_triples").asLong());
     assertEquals(6, stats.get("entities").asLong());
     assertEquals(4, stats.get("relations").asLong());
-    assertTrue(result.out().contains("ingest: not in train: 3 entities and 2 relations of valid/test; triples with one: "
-        + "valid 1, test 2 (the evaluate stage leaves them out: evaluate.unseen = drop)\n"), result.toString());
+    assertTrue(
+        result
+            .out()
+            .contains(
+                "ingest: not in train: 3 entities and 2 relations of valid/test; triples with one: "
+                    + "valid 1, test 2 (the evaluate stage leaves them out: evaluate.unseen = drop)\n"),
+        result.toString());
   }
 }

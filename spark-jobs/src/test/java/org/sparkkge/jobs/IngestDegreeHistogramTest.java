@@ -19,7 +19,10 @@ import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** stats.json's train_degree_histogram equals a brute-force count over the bundled UMLS training file. */
+/**
+ * stats.json's train_degree_histogram equals a brute-force count over the bundled UMLS training
+ * file.
+ */
 class IngestDegreeHistogramTest {
   @TempDir Path tmp;
 
@@ -34,7 +37,9 @@ class IngestDegreeHistogramTest {
     Set<String> triples = new LinkedHashSet<>();
     try (BufferedReader in =
         new BufferedReader(
-            new InputStreamReader(new GZIPInputStream(Files.newInputStream(data.resolve("train.txt.gz"))), StandardCharsets.UTF_8))) {
+            new InputStreamReader(
+                new GZIPInputStream(Files.newInputStream(data.resolve("train.txt.gz"))),
+                StandardCharsets.UTF_8))) {
       for (String line = in.readLine(); line != null; line = in.readLine()) {
         if (!line.isEmpty()) {
           triples.add(line);
@@ -62,17 +67,24 @@ class IngestDegreeHistogramTest {
     List<List<Long>> actual = new ArrayList<>();
     long sum = 0;
     for (JsonNode bucket : histogram) {
-      actual.add(List.of(bucket.get("from").asLong(), bucket.get("to").asLong(), bucket.get("entities").asLong()));
+      actual.add(
+          List.of(
+              bucket.get("from").asLong(),
+              bucket.get("to").asLong(),
+              bucket.get("entities").asLong()));
       sum += bucket.get("entities").asLong();
     }
     assertEquals(expected, actual);
     assertEquals(List.of(1L, 1L), actual.get(0).subList(0, 2), "bins start at degree 1");
     assertEquals(List.of(2L, 3L), actual.get(1).subList(0, 2));
 
-    // Every entity with degree >= 1 is in exactly one bin; degree-0 (valid/test only) entities are not.
+    // Every entity with degree >= 1 is in exactly one bin; degree-0 (valid/test only) entities are
+    // not.
     assertEquals(degree.size(), sum);
     assertEquals(stats.get("train_degree").get("entities").asLong(), sum);
-    assertEquals(stats.get("entities").asLong() - stats.get("unseen_entities").get("entities").asLong(), sum);
+    assertEquals(
+        stats.get("entities").asLong() - stats.get("unseen_entities").get("entities").asLong(),
+        sum);
     assertEquals(maxDegree, stats.get("train_degree").get("max").asLong());
   }
 }

@@ -20,7 +20,10 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** CSV with quotes and a header, N-Triples literal policies, Parquet input, duplicates, unseen entities. */
+/**
+ * CSV with quotes and a header, N-Triples literal policies, Parquet input, duplicates, unseen
+ * entities.
+ */
 class IngestFormatsTest {
   @TempDir Path tmp;
 
@@ -38,7 +41,8 @@ class IngestFormatsTest {
     entities.createOrReplaceTempView("e");
     relations.createOrReplaceTempView("r");
     return spark
-        .sql("SELECT concat(h.name, '|', r.name, '|', x.name) FROM t JOIN e h ON t.head = h.id JOIN r ON t.relation = r.id JOIN e x ON t.tail = x.id")
+        .sql(
+            "SELECT concat(h.name, '|', r.name, '|', x.name) FROM t JOIN e h ON t.head = h.id JOIN r ON t.relation = r.id JOIN e x ON t.tail = x.id")
         .collectAsList()
         .stream()
         .map(row -> row.getString(0))
@@ -48,7 +52,8 @@ class IngestFormatsTest {
 
   private Map<Integer, String> dictionary(String name) {
     Map<Integer, String> map = new TreeMap<>();
-    for (Row row : SharedSpark.get().read().parquet(out().resolve(name).toString()).collectAsList()) {
+    for (Row row :
+        SharedSpark.get().read().parquet(out().resolve(name).toString()).collectAsList()) {
       map.put(row.getInt(0), row.getString(1));
     }
     return map;
@@ -56,15 +61,34 @@ class IngestFormatsTest {
 
   @Test
   void csvWithHeaderQuotesAndColumnOrder() {
-    Path train = Files2.write(tmp.resolve("train.csv"), "tail,head,relation\n\"b, Inc.\",a,likes\n\"say \"\"hi\"\"\",b,says\nb,a,likes\n");
+    Path train =
+        Files2.write(
+            tmp.resolve("train.csv"),
+            "tail,head,relation\n\"b, Inc.\",a,likes\n\"say \"\"hi\"\"\",b,says\nb,a,likes\n");
     Cli.Result result =
-        Cli.run("ingest", "--train", train.toString(), "--output", out().toString(),
-            "--set", "ingest.format=csv", "--set", "ingest.header=true", "--set", "ingest.columns=[tail, head, relation]");
+        Cli.run(
+            "ingest",
+            "--train",
+            train.toString(),
+            "--output",
+            out().toString(),
+            "--set",
+            "ingest.format=csv",
+            "--set",
+            "ingest.header=true",
+            "--set",
+            "ingest.columns=[tail, head, relation]");
     assertEquals(0, result.exitCode(), result.toString());
     assertEquals(List.of("a|likes|b", "a|likes|b, Inc.", "b|says|say \"hi\""), triples("train"));
     assertEquals(Map.of(0, "a", 1, "b", 2, "b, Inc.", 3, "say \"hi\""), dictionary("entities"));
     assertEquals(Map.of(0, "likes", 1, "says"), dictionary("relations"));
-    assertEquals(1, Files2.json(out().resolve("stats.json")).get("splits").get("train").get("ignored_lines").asLong());
+    assertEquals(
+        1,
+        Files2.json(out().resolve("stats.json"))
+            .get("splits")
+            .get("train")
+            .get("ignored_lines")
+            .asLong());
   }
 
   @Test
@@ -72,7 +96,16 @@ class IngestFormatsTest {
     Path train = Files2.write(tmp.resolve("train.txt"), "a;r;b\na;r;b\na;r;b\nb;r;c\n");
     Path test = Files2.write(tmp.resolve("test.txt"), "a;r;d\na;r;d\nd;s;e\nc;r;a\n");
     Cli.Result result =
-        Cli.run("ingest", "--train", train.toString(), "--test", test.toString(), "--output", out().toString(), "--set", "ingest.delimiter=;");
+        Cli.run(
+            "ingest",
+            "--train",
+            train.toString(),
+            "--test",
+            test.toString(),
+            "--output",
+            out().toString(),
+            "--set",
+            "ingest.delimiter=;");
     assertEquals(0, result.exitCode(), result.toString());
     JsonNode stats = Files2.json(out().resolve("stats.json"));
     assertEquals(2, stats.get("splits").get("train").get("duplicates_removed").asLong());
@@ -105,9 +138,19 @@ class IngestFormatsTest {
   @Test
   void nTriplesDropsLiteralsByDefaultAndCountsThem() {
     Path train = Files2write("train.nt", NTRIPLES);
-    Cli.Result result = Cli.run("ingest", "--train", train.toString(), "--output", out().toString(), "--set", "ingest.format=ntriples");
+    Cli.Result result =
+        Cli.run(
+            "ingest",
+            "--train",
+            train.toString(),
+            "--output",
+            out().toString(),
+            "--set",
+            "ingest.format=ntriples");
     assertEquals(0, result.exitCode(), result.toString());
-    assertEquals(List.of("_:n1|http://x/knows|http://x/a", "http://x/a|http://x/knows|http://x/b"), triples("train"));
+    assertEquals(
+        List.of("_:n1|http://x/knows|http://x/a", "http://x/a|http://x/knows|http://x/b"),
+        triples("train"));
     JsonNode split = Files2.json(out().resolve("stats.json")).get("splits").get("train");
     assertEquals(2, split.get("literal_triples_dropped").asLong());
     assertEquals(2, split.get("ignored_lines").asLong());
@@ -117,64 +160,167 @@ class IngestFormatsTest {
   void nTriplesLiteralsAsEntities() {
     Path train = Files2write("train.nt", NTRIPLES);
     Cli.Result result =
-        Cli.run("ingest", "--train", train.toString(), "--output", out().toString(), "--set", "ingest.format=ntriples", "--set", "ingest.ntriples.literals=entity");
+        Cli.run(
+            "ingest",
+            "--train",
+            train.toString(),
+            "--output",
+            out().toString(),
+            "--set",
+            "ingest.format=ntriples",
+            "--set",
+            "ingest.ntriples.literals=entity");
     assertEquals(0, result.exitCode(), result.toString());
-    assertTrue(triples("train").contains("http://x/a|http://x/name|\"A \\\"quoted\\\" name\"@en"), triples("train").toString());
-    assertTrue(triples("train").contains("http://x/b|http://x/age|\"42\"^^<http://www.w3.org/2001/XMLSchema#int>"));
+    assertTrue(
+        triples("train").contains("http://x/a|http://x/name|\"A \\\"quoted\\\" name\"@en"),
+        triples("train").toString());
+    assertTrue(
+        triples("train")
+            .contains("http://x/b|http://x/age|\"42\"^^<http://www.w3.org/2001/XMLSchema#int>"));
   }
 
   @Test
   void nTriplesLiteralsRejected() {
     Path train = Files2write("train.nt", NTRIPLES);
     Cli.Result result =
-        Cli.run("ingest", "--train", train.toString(), "--output", out().toString(), "--set", "ingest.format=ntriples", "--set", "ingest.ntriples.literals=reject");
+        Cli.run(
+            "ingest",
+            "--train",
+            train.toString(),
+            "--output",
+            out().toString(),
+            "--set",
+            "ingest.format=ntriples",
+            "--set",
+            "ingest.ntriples.literals=reject");
     assertEquals(1, result.exitCode(), result.toString());
-    assertTrue(result.err().contains("ingest: " + train + ":5: literal object (ingest.ntriples.literals = reject)\n"), result.toString());
+    assertTrue(
+        result
+            .err()
+            .contains(
+                "ingest: " + train + ":5: literal object (ingest.ntriples.literals = reject)\n"),
+        result.toString());
   }
 
   @Test
   void malformedNTriples() {
-    Path train = Files2write("train.nt", "<http://x/a> <http://x/knows> <http://x/b> .\n<http://x/a> <http://x/knows> <http://x/b>\n");
-    Cli.Result result = Cli.run("ingest", "--train", train.toString(), "--output", out().toString(), "--set", "ingest.format=ntriples");
+    Path train =
+        Files2write(
+            "train.nt",
+            "<http://x/a> <http://x/knows> <http://x/b> .\n<http://x/a> <http://x/knows> <http://x/b>\n");
+    Cli.Result result =
+        Cli.run(
+            "ingest",
+            "--train",
+            train.toString(),
+            "--output",
+            out().toString(),
+            "--set",
+            "ingest.format=ntriples");
     assertEquals(1, result.exitCode(), result.toString());
-    assertTrue(result.err().contains("ingest: " + train + ":2: malformed N-Triples: missing the final '.'\n"), result.toString());
+    assertTrue(
+        result
+            .err()
+            .contains("ingest: " + train + ":2: malformed N-Triples: missing the final '.'\n"),
+        result.toString());
   }
 
   @Test
   void parquetInputWithConfiguredColumns() throws Exception {
     SparkSession spark = SharedSpark.get();
     StructType schema =
-        new StructType().add("s", DataTypes.StringType).add("p", DataTypes.IntegerType).add("o", DataTypes.StringType);
+        new StructType()
+            .add("s", DataTypes.StringType)
+            .add("p", DataTypes.IntegerType)
+            .add("o", DataTypes.StringType);
     Path input = tmp.resolve("in.parquet");
-    spark.createDataFrame(List.of(RowFactory.create("a", 7, "b"), RowFactory.create("b", 7, "c"), RowFactory.create("b", 7, "c")), schema)
-        .coalesce(1).write().parquet(input.toString());
+    spark
+        .createDataFrame(
+            List.of(
+                RowFactory.create("a", 7, "b"),
+                RowFactory.create("b", 7, "c"),
+                RowFactory.create("b", 7, "c")),
+            schema)
+        .coalesce(1)
+        .write()
+        .parquet(input.toString());
     Cli.Result result =
-        Cli.run("ingest", "--train", input.toString(), "--output", out().toString(), "--set", "ingest.format=parquet",
-            "--set", "ingest.parquet.head-column=s", "--set", "ingest.parquet.relation-column=p", "--set", "ingest.parquet.tail-column=o");
+        Cli.run(
+            "ingest",
+            "--train",
+            input.toString(),
+            "--output",
+            out().toString(),
+            "--set",
+            "ingest.format=parquet",
+            "--set",
+            "ingest.parquet.head-column=s",
+            "--set",
+            "ingest.parquet.relation-column=p",
+            "--set",
+            "ingest.parquet.tail-column=o");
     assertEquals(0, result.exitCode(), result.toString());
     assertEquals(List.of("a|7|b", "b|7|c"), triples("train"));
-    assertEquals(1, Files2.json(out().resolve("stats.json")).get("splits").get("train").get("duplicates_removed").asLong());
+    assertEquals(
+        1,
+        Files2.json(out().resolve("stats.json"))
+            .get("splits")
+            .get("train")
+            .get("duplicates_removed")
+            .asLong());
 
     Path bad = tmp.resolve("bad.parquet");
-    spark.createDataFrame(List.of(RowFactory.create("a", 7, "b"), RowFactory.create("b", 7, null)), schema)
-        .coalesce(1).write().parquet(bad.toString());
+    spark
+        .createDataFrame(
+            List.of(RowFactory.create("a", 7, "b"), RowFactory.create("b", 7, null)), schema)
+        .coalesce(1)
+        .write()
+        .parquet(bad.toString());
     Path part;
     try (var files = Files.list(bad)) {
       part = files.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow();
     }
     Cli.Result failed =
-        Cli.run("ingest", "--train", bad.toString(), "--output", tmp.resolve("out2").toString(), "--set", "ingest.format=parquet",
-            "--set", "ingest.parquet.head-column=s", "--set", "ingest.parquet.relation-column=p", "--set", "ingest.parquet.tail-column=o");
+        Cli.run(
+            "ingest",
+            "--train",
+            bad.toString(),
+            "--output",
+            tmp.resolve("out2").toString(),
+            "--set",
+            "ingest.format=parquet",
+            "--set",
+            "ingest.parquet.head-column=s",
+            "--set",
+            "ingest.parquet.relation-column=p",
+            "--set",
+            "ingest.parquet.tail-column=o");
     assertEquals(1, failed.exitCode(), failed.toString());
-    assertTrue(failed.err().contains("ingest: " + part + ": empty tail field (column o)\n"), failed.toString());
+    assertTrue(
+        failed.err().contains("ingest: " + part + ": empty tail field (column o)\n"),
+        failed.toString());
 
     Cli.Result missingColumn =
-        Cli.run("ingest", "--train", bad.toString(), "--output", tmp.resolve("out3").toString(), "--set", "ingest.format=parquet");
+        Cli.run(
+            "ingest",
+            "--train",
+            bad.toString(),
+            "--output",
+            tmp.resolve("out3").toString(),
+            "--set",
+            "ingest.format=parquet");
     assertEquals(1, missingColumn.exitCode(), missingColumn.toString());
-    assertTrue(missingColumn.err().contains("ingest: " + bad + ": no column 'head' (columns: s, p, o; see ingest.parquet.*)"), missingColumn.toString());
+    assertTrue(
+        missingColumn
+            .err()
+            .contains(
+                "ingest: " + bad + ": no column 'head' (columns: s, p, o; see ingest.parquet.*)"),
+        missingColumn.toString());
   }
 
-  /** One triple (a, r, b) in the syntax of a format; only that format's parser reads it as a triple. */
+  /**
+   * One triple (a, r, b) in the syntax of a format; only that format's parser reads it as a triple.
+   */
   private static String triple(String format, String a, String r, String b) {
     return switch (format) {
       case "ntriples" -> "<http://x/" + a + "> <http://x/" + r + "> <http://x/" + b + "> .\n";
@@ -185,84 +331,128 @@ class IngestFormatsTest {
 
   private void writeParquet(Path dir, String a, String r, String b) {
     SparkSession spark = SharedSpark.get();
-    StructType schema = new StructType().add("head", DataTypes.StringType).add("relation", DataTypes.StringType)
-        .add("tail", DataTypes.StringType);
-    spark.createDataFrame(List.of(RowFactory.create(a, r, b)), schema).coalesce(1).write().parquet(dir.toString());
+    StructType schema =
+        new StructType()
+            .add("head", DataTypes.StringType)
+            .add("relation", DataTypes.StringType)
+            .add("tail", DataTypes.StringType);
+    spark
+        .createDataFrame(List.of(RowFactory.create(a, r, b)), schema)
+        .coalesce(1)
+        .write()
+        .parquet(dir.toString());
   }
 
   private JsonNode ingestAuto(Path train, Path valid, Path test, String... extra) {
-    List<String> args = new java.util.ArrayList<>(List.of("ingest", "--train", train.toString(), "--valid",
-        valid.toString(), "--test", test.toString(), "--output", out().toString(), "--overwrite"));
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "ingest",
+                "--train",
+                train.toString(),
+                "--valid",
+                valid.toString(),
+                "--test",
+                test.toString(),
+                "--output",
+                out().toString(),
+                "--overwrite"));
     args.addAll(List.of(extra));
     Cli.Result result = Cli.run(args.toArray(String[]::new));
     assertEquals(0, result.exitCode(), result.toString());
     JsonNode splits = Files2.json(out().resolve("stats.json")).get("splits");
     for (String split : List.of("train", "valid", "test")) {
-      assertEquals(1, splits.get(split).get("triples").asLong(), split + " read as one triple: " + result);
+      assertEquals(
+          1, splits.get(split).get("triples").asLong(), split + " read as one triple: " + result);
       assertEquals(0, splits.get(split).get("rejected").asLong(), split + ": " + result);
     }
     return splits;
   }
 
   private static List<String> formats(JsonNode splits) {
-    return List.of(splits.get("train").get("format").asText(), splits.get("valid").get("format").asText(),
+    return List.of(
+        splits.get("train").get("format").asText(),
+        splits.get("valid").get("format").asText(),
         splits.get("test").get("format").asText());
   }
 
-  /** ingest.format = auto (the default): every split's format from its extension, even when they differ. */
+  /**
+   * ingest.format = auto (the default): every split's format from its extension, even when they
+   * differ.
+   */
   @Test
   void formatFromTheExtension() {
-    JsonNode first = ingestAuto(
-        Files2write("a.nt.gz", triple("ntriples", "a", "r", "b")),
-        Files2write("b.csv", triple("csv", "b", "r", "c")),
-        Files2write("c.tsv.gz", triple("tsv", "c", "r", "a")));
+    JsonNode first =
+        ingestAuto(
+            Files2write("a.nt.gz", triple("ntriples", "a", "r", "b")),
+            Files2write("b.csv", triple("csv", "b", "r", "c")),
+            Files2write("c.tsv.gz", triple("tsv", "c", "r", "a")));
     assertEquals(List.of("ntriples", "csv", "tsv"), formats(first));
     assertEquals(List.of("c|r|a"), triples("test"));
 
-    JsonNode second = ingestAuto(
-        Files2write("d.TXT", triple("tsv", "a", "r", "b")),
-        Files2write("e.csv.gz", triple("csv", "b", "r", "c")),
-        Files2write("f.nt", triple("ntriples", "c", "r", "a")));
+    JsonNode second =
+        ingestAuto(
+            Files2write("d.TXT", triple("tsv", "a", "r", "b")),
+            Files2write("e.csv.gz", triple("csv", "b", "r", "c")),
+            Files2write("f.nt", triple("ntriples", "c", "r", "a")));
     assertEquals(List.of("tsv", "csv", "ntriples"), formats(second));
     assertEquals(List.of("http://x/c|http://x/r|http://x/a"), triples("test"));
 
     Path named = tmp.resolve("g.parquet");
     writeParquet(named, "a", "r", "b");
-    Path parts = tmp.resolve("parts"); // a directory without extension: its part-*.parquet files decide
+    Path parts =
+        tmp.resolve("parts"); // a directory without extension: its part-*.parquet files decide
     writeParquet(parts, "b", "r", "c");
-    JsonNode third = ingestAuto(named, parts, Files2write("h.txt.gz", triple("tsv", "c", "r", "a")));
+    JsonNode third =
+        ingestAuto(named, parts, Files2write("h.txt.gz", triple("tsv", "c", "r", "a")));
     assertEquals(List.of("parquet", "parquet", "tsv"), formats(third));
     assertEquals(List.of("b|r|c"), triples("valid"));
 
     // an unknown extension is read as tsv; an explicit ingest.format wins over any extension
-    JsonNode fourth = ingestAuto(
-        Files2write("i.dat", triple("tsv", "a", "r", "b")),
-        Files2write("j.csv", triple("tsv", "b", "r", "c")),
-        Files2write("k.nt", triple("tsv", "c", "r", "a")), "--set", "ingest.format=tsv");
+    JsonNode fourth =
+        ingestAuto(
+            Files2write("i.dat", triple("tsv", "a", "r", "b")),
+            Files2write("j.csv", triple("tsv", "b", "r", "c")),
+            Files2write("k.nt", triple("tsv", "c", "r", "a")),
+            "--set",
+            "ingest.format=tsv");
     assertEquals(List.of("tsv", "tsv", "tsv"), formats(fourth));
     assertEquals(List.of("c|r|a"), triples("test"));
-    Cli.Result unknown = Cli.run("ingest", "--train", tmp.resolve("i.dat").toString(), "--output", out().toString(),
-        "--overwrite");
+    Cli.Result unknown =
+        Cli.run(
+            "ingest",
+            "--train",
+            tmp.resolve("i.dat").toString(),
+            "--output",
+            out().toString(),
+            "--overwrite");
     assertEquals(0, unknown.exitCode(), unknown.toString());
-    assertTrue(unknown.err().contains("as tsv (no known extension (ingest.format = auto): tsv)"), unknown.toString());
+    assertTrue(
+        unknown.err().contains("as tsv (no known extension (ingest.format = auto): tsv)"),
+        unknown.toString());
   }
 
   @Test
   void extensionToFormat() {
-    Map<String, org.sparkkge.jobs.ingest.IngestOptions.Format> expected = new TreeMap<>(Map.of(
-        "x.nt", org.sparkkge.jobs.ingest.IngestOptions.Format.NTRIPLES,
-        "x.NT.GZ", org.sparkkge.jobs.ingest.IngestOptions.Format.NTRIPLES,
-        "x.parquet", org.sparkkge.jobs.ingest.IngestOptions.Format.PARQUET,
-        "part-00000-1.snappy.parquet", org.sparkkge.jobs.ingest.IngestOptions.Format.PARQUET,
-        "x.tsv", org.sparkkge.jobs.ingest.IngestOptions.Format.TSV,
-        "x.tsv.gz", org.sparkkge.jobs.ingest.IngestOptions.Format.TSV,
-        "x.txt", org.sparkkge.jobs.ingest.IngestOptions.Format.TSV,
-        "x.txt.gz", org.sparkkge.jobs.ingest.IngestOptions.Format.TSV,
-        "x.csv", org.sparkkge.jobs.ingest.IngestOptions.Format.CSV,
-        "x.csv.gz", org.sparkkge.jobs.ingest.IngestOptions.Format.CSV));
-    expected.forEach((name, format) ->
-        assertEquals(format, org.sparkkge.jobs.ingest.IngestOptions.fromName(name), name));
-    for (String unknown : List.of("x", "x.gz", "x.dat", "x.json", "part-00000", "x.nt.bz2", "x.parquet.gz")) {
+    Map<String, org.sparkkge.jobs.ingest.IngestOptions.Format> expected =
+        new TreeMap<>(
+            Map.of(
+                "x.nt", org.sparkkge.jobs.ingest.IngestOptions.Format.NTRIPLES,
+                "x.NT.GZ", org.sparkkge.jobs.ingest.IngestOptions.Format.NTRIPLES,
+                "x.parquet", org.sparkkge.jobs.ingest.IngestOptions.Format.PARQUET,
+                "part-00000-1.snappy.parquet",
+                    org.sparkkge.jobs.ingest.IngestOptions.Format.PARQUET,
+                "x.tsv", org.sparkkge.jobs.ingest.IngestOptions.Format.TSV,
+                "x.tsv.gz", org.sparkkge.jobs.ingest.IngestOptions.Format.TSV,
+                "x.txt", org.sparkkge.jobs.ingest.IngestOptions.Format.TSV,
+                "x.txt.gz", org.sparkkge.jobs.ingest.IngestOptions.Format.TSV,
+                "x.csv", org.sparkkge.jobs.ingest.IngestOptions.Format.CSV,
+                "x.csv.gz", org.sparkkge.jobs.ingest.IngestOptions.Format.CSV));
+    expected.forEach(
+        (name, format) ->
+            assertEquals(format, org.sparkkge.jobs.ingest.IngestOptions.fromName(name), name));
+    for (String unknown :
+        List.of("x", "x.gz", "x.dat", "x.json", "part-00000", "x.nt.bz2", "x.parquet.gz")) {
       assertEquals(null, org.sparkkge.jobs.ingest.IngestOptions.fromName(unknown), unknown);
     }
   }

@@ -23,8 +23,10 @@ import org.junit.jupiter.api.Test;
  * sources: imports and qualified names of org.sparkkge.jobs classes.
  */
 class PackageDependenciesTest {
-  private static final Path SOURCES = Cli.repoRoot().resolve("spark-jobs/src/main/java/org/sparkkge/jobs");
-  private static final Pattern REFERENCE = Pattern.compile("org\\.sparkkge\\.jobs\\.([a-z]+)\\.([A-Z]\\w*)");
+  private static final Path SOURCES =
+      Cli.repoRoot().resolve("spark-jobs/src/main/java/org/sparkkge/jobs");
+  private static final Pattern REFERENCE =
+      Pattern.compile("org\\.sparkkge\\.jobs\\.([a-z]+)\\.([A-Z]\\w*)");
 
   /** package -> (used package -> the classes used from it). */
   static Map<String, Map<String, Set<String>>> dependencies() throws IOException {
@@ -50,7 +52,9 @@ class PackageDependenciesTest {
   @Test
   void packagesFormNoCycle() throws IOException {
     Map<String, Map<String, Set<String>>> graph = dependencies();
-    assertTrue(graph.keySet().containsAll(List.of("cli", "train", "evaluate", "export", "io", "stage")), graph.keySet().toString());
+    assertTrue(
+        graph.keySet().containsAll(List.of("cli", "train", "evaluate", "export", "io", "stage")),
+        graph.keySet().toString());
     List<String> cycles = new ArrayList<>();
     for (String start : graph.keySet()) {
       findCycle(graph, start, new ArrayList<>(List.of(start)), cycles);
@@ -61,21 +65,34 @@ class PackageDependenciesTest {
   @Test
   void noStageUsesAnotherStagesClass() throws IOException {
     List<String> violations = new ArrayList<>();
-    dependencies().forEach((from, uses) -> {
-      if (!from.equals("cli")) {
-        uses.forEach((to, classes) -> classes.stream().filter(c -> c.endsWith("Stage") && !c.equals("Stage"))
-            .forEach(c -> violations.add(from + " -> " + to + "." + c)));
-      }
-    });
+    dependencies()
+        .forEach(
+            (from, uses) -> {
+              if (!from.equals("cli")) {
+                uses.forEach(
+                    (to, classes) ->
+                        classes.stream()
+                            .filter(c -> c.endsWith("Stage") && !c.equals("Stage"))
+                            .forEach(c -> violations.add(from + " -> " + to + "." + c)));
+              }
+            });
     assertEquals(List.of(), violations);
   }
 
-  /** Depth-first search for a path back to {@code path.get(0)}; records each cycle once (from its smallest package). */
-  private static void findCycle(Map<String, Map<String, Set<String>>> graph, String start, List<String> path, List<String> cycles) {
+  /**
+   * Depth-first search for a path back to {@code path.get(0)}; records each cycle once (from its
+   * smallest package).
+   */
+  private static void findCycle(
+      Map<String, Map<String, Set<String>>> graph,
+      String start,
+      List<String> path,
+      List<String> cycles) {
     String last = path.get(path.size() - 1);
     for (String next : graph.getOrDefault(last, Map.of()).keySet()) {
       if (next.equals(start)) {
-        cycles.add(String.join(" -> ", path) + " -> " + start + " (" + graph.get(last).get(next) + ")");
+        cycles.add(
+            String.join(" -> ", path) + " -> " + start + " (" + graph.get(last).get(next) + ")");
       } else if (next.compareTo(start) > 0 && !path.contains(next)) {
         path.add(next);
         findCycle(graph, start, path, cycles);

@@ -35,7 +35,14 @@ class PublishedDatasetsIngestTest {
     check("wn18rr", 86_835, 3_034, 3_134, 40_943, 11, 420);
   }
 
-  private void check(String name, long train, long valid, long test, long entities, long relations, long heldOutMentioningUnseen)
+  private void check(
+      String name,
+      long train,
+      long valid,
+      long test,
+      long entities,
+      long relations,
+      long heldOutMentioningUnseen)
       throws Exception {
     Path data = Cli.dataset(name);
     Path out = tmp.resolve(name);
@@ -54,10 +61,16 @@ class PublishedDatasetsIngestTest {
     }
     JsonNode unseen = stats.get("unseen_entities");
     assertEquals(
-        heldOutMentioningUnseen, unseen.get("valid_triples").asLong() + unseen.get("test_triples").asLong(), unseen.toString());
+        heldOutMentioningUnseen,
+        unseen.get("valid_triples").asLong() + unseen.get("test_triples").asLong(),
+        unseen.toString());
     JsonNode degree = stats.get("train_degree");
-    assertEquals(entities - unseen.get("entities").asLong(), degree.get("entities").asLong(), degree.toString());
-    assertEquals(2.0 * train / degree.get("entities").asLong(), degree.get("mean").asDouble(), 1e-9);
+    assertEquals(
+        entities - unseen.get("entities").asLong(),
+        degree.get("entities").asLong(),
+        degree.toString());
+    assertEquals(
+        2.0 * train / degree.get("entities").asLong(), degree.get("mean").asDouble(), 1e-9);
 
     try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
         Statement sql = duck.createStatement()) {
@@ -66,19 +79,55 @@ class PublishedDatasetsIngestTest {
       assertEquals(train, single(sql, "SELECT count(*) FROM " + parquet(out, "triples/train")));
       assertEquals(valid, single(sql, "SELECT count(*) FROM " + parquet(out, "triples/valid")));
       assertEquals(test, single(sql, "SELECT count(*) FROM " + parquet(out, "triples/test")));
-      assertEquals(entities, single(sql, "SELECT count(DISTINCT id) FROM " + ents + " WHERE id BETWEEN 0 AND " + (entities - 1)));
+      assertEquals(
+          entities,
+          single(
+              sql,
+              "SELECT count(DISTINCT id) FROM "
+                  + ents
+                  + " WHERE id BETWEEN 0 AND "
+                  + (entities - 1)));
       assertEquals(entities, single(sql, "SELECT count(DISTINCT name) FROM " + ents));
-      assertEquals(relations, single(sql, "SELECT count(DISTINCT id) FROM " + rels + " WHERE id BETWEEN 0 AND " + (relations - 1)));
+      assertEquals(
+          relations,
+          single(
+              sql,
+              "SELECT count(DISTINCT id) FROM "
+                  + rels
+                  + " WHERE id BETWEEN 0 AND "
+                  + (relations - 1)));
       // ids follow the sorted names
-      assertEquals(0, single(sql, "SELECT count(*) FROM (SELECT id, row_number() OVER (ORDER BY name) - 1 AS rank FROM " + ents + ") WHERE id <> rank"));
+      assertEquals(
+          0,
+          single(
+              sql,
+              "SELECT count(*) FROM (SELECT id, row_number() OVER (ORDER BY name) - 1 AS rank FROM "
+                  + ents
+                  + ") WHERE id <> rank"));
       // no triple refers to an id outside the dictionaries
-      assertEquals(0, single(sql, "SELECT count(*) FROM " + parquet(out, "triples/test") + " t ANTI JOIN " + ents + " e ON t.head = e.id"));
+      assertEquals(
+          0,
+          single(
+              sql,
+              "SELECT count(*) FROM "
+                  + parquet(out, "triples/test")
+                  + " t ANTI JOIN "
+                  + ents
+                  + " e ON t.head = e.id"));
 
       String[] first = firstLine(data.resolve("train.txt.gz")).split("\t");
       String join =
-          "SELECT count(*) FROM " + parquet(out, "triples/train") + " t"
-              + " JOIN " + ents + " h ON t.head = h.id JOIN " + rels + " r ON t.relation = r.id"
-              + " JOIN " + ents + " e ON t.tail = e.id WHERE h.name = ? AND r.name = ? AND e.name = ?";
+          "SELECT count(*) FROM "
+              + parquet(out, "triples/train")
+              + " t"
+              + " JOIN "
+              + ents
+              + " h ON t.head = h.id JOIN "
+              + rels
+              + " r ON t.relation = r.id"
+              + " JOIN "
+              + ents
+              + " e ON t.tail = e.id WHERE h.name = ? AND r.name = ? AND e.name = ?";
       try (PreparedStatement spot = duck.prepareStatement(join)) {
         spot.setString(1, first[0]);
         spot.setString(2, first[1]);
@@ -104,7 +153,9 @@ class PublishedDatasetsIngestTest {
 
   private static String firstLine(Path gz) throws Exception {
     try (BufferedReader reader =
-        new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(gz)), StandardCharsets.UTF_8))) {
+        new BufferedReader(
+            new InputStreamReader(
+                new GZIPInputStream(Files.newInputStream(gz)), StandardCharsets.UTF_8))) {
       return reader.readLine();
     }
   }

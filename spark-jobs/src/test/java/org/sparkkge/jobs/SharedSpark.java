@@ -16,7 +16,8 @@ public final class SharedSpark {
               .appName("spark-kge-tests")
               .config("spark.ui.enabled", "false")
               .config("spark.sql.shuffle.partitions", "4")
-              // As the CLI's own sessions (SparkSessions): the graph stages' Pregel programs checkpoint.
+              // As the CLI's own sessions (SparkSessions): the graph stages' Pregel programs
+              // checkpoint.
               .config(
                   org.sparkkge.partitioner.PregelCheckpoints.INTERVAL_KEY,
                   String.valueOf(org.sparkkge.partitioner.PregelCheckpoints.DEFAULT_INTERVAL))

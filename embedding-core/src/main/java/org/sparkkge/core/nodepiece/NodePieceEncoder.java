@@ -23,135 +23,152 @@ import org.sparkkge.core.train.ShardTrainer;
 /**
  * NodePiece entity encoder: (anchor embedding + distance embedding) for each of the k anchors and a
  * relation-token embedding for each of the m relation tokens, flattened to (k+m)*dim and passed
- * through a 2-layer MLP (ReLU) into the entity row. Padding tokens (-1) use the last row of their table.
- * Weights are {@link DenseTensor}s named {@value #ANCHORS}, {@value #DISTANCES}, {@value #RELATIONS},
- * {@value #W1}, {@value #B1}, {@value #W2}, {@value #B2}.
+ * through a 2-layer MLP (ReLU) into the entity row. Padding tokens (-1) use the last row of their
+ * table. Weights are {@link DenseTensor}s named {@value #ANCHORS}, {@value #DISTANCES}, {@value
+ * #RELATIONS}, {@value #W1}, {@value #B1}, {@value #W2}, {@value #B2}.
  */
 public final class NodePieceEncoder {
-    public static final String ANCHORS = "anchor_embedding";
-    public static final String DISTANCES = "distance_embedding";
-    public static final String RELATIONS = "relation_token_embedding";
-    public static final String W1 = "mlp_w1";
-    public static final String B1 = "mlp_b1";
-    public static final String W2 = "mlp_w2";
-    public static final String B2 = "mlp_b2";
+  public static final String ANCHORS = "anchor_embedding";
+  public static final String DISTANCES = "distance_embedding";
+  public static final String RELATIONS = "relation_token_embedding";
+  public static final String W1 = "mlp_w1";
+  public static final String B1 = "mlp_b1";
+  public static final String W2 = "mlp_w2";
+  public static final String B2 = "mlp_b2";
 
-    private NodePieceEncoder() {}
+  private NodePieceEncoder() {}
 
-    /**
-     * Fresh NodePiece parameters: encoder weights from the token vocabulary, relation table of the
-     * scoring model, no entity table.
-     */
-    public static ModelParameters initialize(TrainConfig config, NodePieceTokens tokens, int numRelations) {
-        int dim = config.dim();
-        int hidden = dim;
-        Random random = new Random(config.seed() ^ 0x9E3779B97F4A7C15L);
-        List<DenseTensor> w = new ArrayList<>();
-        w.add(uniform(ANCHORS, new int[] {tokens.numAnchors() + 1, dim}, 0.5f, random));
-        w.add(uniform(DISTANCES, new int[] {tokens.maxDistance() + 2, dim}, 0.5f, random));
-        w.add(uniform(RELATIONS, new int[] {tokens.numRelationTokens() + 1, dim}, 0.5f, random));
-        int in = (tokens.anchorsPerEntity() + tokens.relationsPerEntity()) * dim;
-        w.add(uniform(W1, new int[] {in, hidden}, (float) Math.sqrt(6.0 / (in + hidden)), random));
-        w.add(new DenseTensor(B1, new int[] {hidden}, new float[hidden]));
-        w.add(uniform(W2, new int[] {hidden, dim}, (float) Math.sqrt(6.0 / (hidden + dim)), random));
-        w.add(new DenseTensor(B2, new int[] {dim}, new float[dim]));
-        ScoringModel m = ScoringModels.byName(config.model());
-        int rdim = m.relationWidth(dim);
-        float[] relations = new float[numRelations * rdim];
-        m.initRelations(relations, dim, random, config.initScale());
-        return new ModelParameters(m.name(), tokens.numEntities(), numRelations, dim, rdim, new float[0], relations,
-                new float[0], new float[numRelations], w);
-    }
+  /**
+   * Fresh NodePiece parameters: encoder weights from the token vocabulary, relation table of the
+   * scoring model, no entity table.
+   */
+  public static ModelParameters initialize(
+      TrainConfig config, NodePieceTokens tokens, int numRelations) {
+    int dim = config.dim();
+    int hidden = dim;
+    Random random = new Random(config.seed() ^ 0x9E3779B97F4A7C15L);
+    List<DenseTensor> w = new ArrayList<>();
+    w.add(uniform(ANCHORS, new int[] {tokens.numAnchors() + 1, dim}, 0.5f, random));
+    w.add(uniform(DISTANCES, new int[] {tokens.maxDistance() + 2, dim}, 0.5f, random));
+    w.add(uniform(RELATIONS, new int[] {tokens.numRelationTokens() + 1, dim}, 0.5f, random));
+    int in = (tokens.anchorsPerEntity() + tokens.relationsPerEntity()) * dim;
+    w.add(uniform(W1, new int[] {in, hidden}, (float) Math.sqrt(6.0 / (in + hidden)), random));
+    w.add(new DenseTensor(B1, new int[] {hidden}, new float[hidden]));
+    w.add(uniform(W2, new int[] {hidden, dim}, (float) Math.sqrt(6.0 / (hidden + dim)), random));
+    w.add(new DenseTensor(B2, new int[] {dim}, new float[dim]));
+    ScoringModel m = ScoringModels.byName(config.model());
+    int rdim = m.relationWidth(dim);
+    float[] relations = new float[numRelations * rdim];
+    m.initRelations(relations, dim, random, config.initScale());
+    return new ModelParameters(
+        m.name(),
+        tokens.numEntities(),
+        numRelations,
+        dim,
+        rdim,
+        new float[0],
+        relations,
+        new float[0],
+        new float[numRelations],
+        w);
+  }
 
-    private static DenseTensor uniform(String name, int[] shape, float scale, Random random) {
-        int n = 1;
-        for (int s : shape) n *= s;
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = (random.nextFloat() * 2f - 1f) * scale;
-        return new DenseTensor(name, shape, v);
-    }
+  private static DenseTensor uniform(String name, int[] shape, float scale, Random random) {
+    int n = 1;
+    for (int s : shape) n *= s;
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) v[i] = (random.nextFloat() * 2f - 1f) * scale;
+    return new DenseTensor(name, shape, v);
+  }
 
-    /**
-     * Entity rows (row-major, tokens.numEntities() x dim) for every entity of the token table, which
-     * may describe entities never seen in training (inductive use).
-     */
-    public static float[] encodeAll(List<DenseTensor> weights, NodePieceTokens tokens, Device device) {
-        int blockSize = 4096;
-        int dim = byName(weights).get(B2).shape()[0];
-        float[] out = new float[tokens.numEntities() * dim];
-        try (NDManager manager = NDManager.newBaseManager(device)) {
-            Map<String, NDArray> w = new TreeMap<>();
-            for (DenseTensor t : weights) w.put(t.name(), manager.create(t.values(), new Shape(t.longShape())));
-            for (int from = 0; from < tokens.numEntities(); from += blockSize) {
-                int to = Math.min(tokens.numEntities(), from + blockSize);
-                try (NDManager block = manager.newSubManager()) {
-                    int[] ids = new int[to - from];
-                    for (int i = 0; i < ids.length; i++) ids[i] = from + i;
-                    NDArray rows = forward(block, w, tokens, ids);
-                    float[] values = rows.toFloatArray();
-                    System.arraycopy(values, 0, out, from * dim, values.length);
-                }
-            }
+  /**
+   * Entity rows (row-major, tokens.numEntities() x dim) for every entity of the token table, which
+   * may describe entities never seen in training (inductive use).
+   */
+  public static float[] encodeAll(
+      List<DenseTensor> weights, NodePieceTokens tokens, Device device) {
+    int blockSize = 4096;
+    int dim = byName(weights).get(B2).shape()[0];
+    float[] out = new float[tokens.numEntities() * dim];
+    try (NDManager manager = NDManager.newBaseManager(device)) {
+      Map<String, NDArray> w = new TreeMap<>();
+      for (DenseTensor t : weights)
+        w.put(t.name(), manager.create(t.values(), new Shape(t.longShape())));
+      for (int from = 0; from < tokens.numEntities(); from += blockSize) {
+        int to = Math.min(tokens.numEntities(), from + blockSize);
+        try (NDManager block = manager.newSubManager()) {
+          int[] ids = new int[to - from];
+          for (int i = 0; i < ids.length; i++) ids[i] = from + i;
+          NDArray rows = forward(block, w, tokens, ids);
+          float[] values = rows.toFloatArray();
+          System.arraycopy(values, 0, out, from * dim, values.length);
         }
-        return out;
+      }
     }
+    return out;
+  }
 
-    /** Convenience: the parameters with their entity table materialised from the encoder. */
-    public static ModelParameters materialize(ModelParameters params, NodePieceTokens tokens, Device device) {
-        return params.withEntities(encodeAll(params.encoder(), tokens, device));
-    }
+  /** Convenience: the parameters with their entity table materialised from the encoder. */
+  public static ModelParameters materialize(
+      ModelParameters params, NodePieceTokens tokens, Device device) {
+    return params.withEntities(encodeAll(params.encoder(), tokens, device));
+  }
 
-    static Map<String, DenseTensor> byName(List<DenseTensor> weights) {
-        Map<String, DenseTensor> m = new TreeMap<>();
-        for (DenseTensor t : weights) m.put(t.name(), t);
-        for (String name : List.of(ANCHORS, DISTANCES, RELATIONS, W1, B1, W2, B2)) {
-            if (!m.containsKey(name)) {
-                throw new IllegalArgumentException("NodePiece weights lack tensor '" + name + "', have " + m.keySet());
-            }
-        }
-        return m;
+  static Map<String, DenseTensor> byName(List<DenseTensor> weights) {
+    Map<String, DenseTensor> m = new TreeMap<>();
+    for (DenseTensor t : weights) m.put(t.name(), t);
+    for (String name : List.of(ANCHORS, DISTANCES, RELATIONS, W1, B1, W2, B2)) {
+      if (!m.containsKey(name)) {
+        throw new IllegalArgumentException(
+            "NodePiece weights lack tensor '" + name + "', have " + m.keySet());
+      }
     }
+    return m;
+  }
 
-    /**
-     * Encoder forward for the given entities: rows (ids.length, dim). Token index arrays are created in
-     * {@code manager}; results of ops belong to their inputs' managers, so callers scope the call.
-     */
-    static NDArray forward(NDManager manager, Map<String, NDArray> w, NodePieceTokens tokens, int[] ids) {
-        int k = tokens.anchorsPerEntity();
-        int m = tokens.relationsPerEntity();
-        int u = ids.length;
-        NDArray anchorTable = w.get(ANCHORS);
-        int dim = (int) anchorTable.getShape().get(1);
-        List<NDArray> parts = new ArrayList<>();
-        if (k > 0) {
-            long[] anchorIdx = new long[u * k];
-            long[] distIdx = new long[u * k];
-            for (int i = 0; i < u; i++) {
-                for (int j = 0; j < k; j++) {
-                    int a = tokens.anchors()[ids[i] * k + j];
-                    anchorIdx[i * k + j] = a < 0 ? tokens.numAnchors() : a;
-                    int d = tokens.distances()[ids[i] * k + j];
-                    distIdx[i * k + j] = a < 0 || d < 0 ? tokens.maxDistance() + 1 : Math.min(d, tokens.maxDistance());
-                }
-            }
-            // the embedding op's backward adds gradient rows (index_add), unlike advanced indexing
-            NDArray anchors = ShardTrainer.gatherRows(anchorTable, manager.create(anchorIdx));
-            NDArray distances = ShardTrainer.gatherRows(w.get(DISTANCES), manager.create(distIdx));
-            parts.add(anchors.add(distances).reshape(u, k * dim));
+  /**
+   * Encoder forward for the given entities: rows (ids.length, dim). Token index arrays are created
+   * in {@code manager}; results of ops belong to their inputs' managers, so callers scope the call.
+   */
+  static NDArray forward(
+      NDManager manager, Map<String, NDArray> w, NodePieceTokens tokens, int[] ids) {
+    int k = tokens.anchorsPerEntity();
+    int m = tokens.relationsPerEntity();
+    int u = ids.length;
+    NDArray anchorTable = w.get(ANCHORS);
+    int dim = (int) anchorTable.getShape().get(1);
+    List<NDArray> parts = new ArrayList<>();
+    if (k > 0) {
+      long[] anchorIdx = new long[u * k];
+      long[] distIdx = new long[u * k];
+      for (int i = 0; i < u; i++) {
+        for (int j = 0; j < k; j++) {
+          int a = tokens.anchors()[ids[i] * k + j];
+          anchorIdx[i * k + j] = a < 0 ? tokens.numAnchors() : a;
+          int d = tokens.distances()[ids[i] * k + j];
+          distIdx[i * k + j] =
+              a < 0 || d < 0 ? tokens.maxDistance() + 1 : Math.min(d, tokens.maxDistance());
         }
-        if (m > 0) {
-            long[] relIdx = new long[u * m];
-            for (int i = 0; i < u; i++) {
-                for (int j = 0; j < m; j++) {
-                    int r = tokens.relationTokens()[ids[i] * m + j];
-                    relIdx[i * m + j] = r < 0 ? tokens.numRelationTokens() : r;
-                }
-            }
-            parts.add(ShardTrainer.gatherRows(w.get(RELATIONS), manager.create(relIdx)).reshape(u, m * dim));
-        }
-        NDArray x = parts.size() == 1 ? parts.get(0) : NDArrays.concat(new NDList(parts), 1);
-        NDArray preActivation = x.matMul(w.get(W1)).add(w.get(B1));
-        NDArray hidden = preActivation.maximum(of(preActivation, 0f));
-        return hidden.matMul(w.get(W2)).add(w.get(B2));
+      }
+      // the embedding op's backward adds gradient rows (index_add), unlike advanced indexing
+      NDArray anchors = ShardTrainer.gatherRows(anchorTable, manager.create(anchorIdx));
+      NDArray distances = ShardTrainer.gatherRows(w.get(DISTANCES), manager.create(distIdx));
+      parts.add(anchors.add(distances).reshape(u, k * dim));
     }
+    if (m > 0) {
+      long[] relIdx = new long[u * m];
+      for (int i = 0; i < u; i++) {
+        for (int j = 0; j < m; j++) {
+          int r = tokens.relationTokens()[ids[i] * m + j];
+          relIdx[i * m + j] = r < 0 ? tokens.numRelationTokens() : r;
+        }
+      }
+      parts.add(
+          ShardTrainer.gatherRows(w.get(RELATIONS), manager.create(relIdx)).reshape(u, m * dim));
+    }
+    NDArray x = parts.size() == 1 ? parts.get(0) : NDArrays.concat(new NDList(parts), 1);
+    NDArray preActivation = x.matMul(w.get(W1)).add(w.get(B1));
+    NDArray hidden = preActivation.maximum(of(preActivation, 0f));
+    return hidden.matMul(w.get(W2)).add(w.get(B2));
+  }
 }

@@ -16,81 +16,82 @@ import org.sparkkge.core.ModelParameters;
  * lives in another package; not an API for other modules.)
  */
 public final class NodePieceEntities implements org.sparkkge.core.train.EntitySource {
-    private static final float BETA1 = 0.9f;
-    private static final float BETA2 = 0.999f;
-    private static final float EPS = 1e-8f;
-    private final NodePieceTokens tokens;
-    private final float lr;
-    private final Map<String, NDArray> weights = new LinkedHashMap<>();
-    private final Map<String, NDArray> firstMoment = new LinkedHashMap<>();
-    private final Map<String, NDArray> secondMoment = new LinkedHashMap<>();
-    private final Map<String, int[]> shapes = new LinkedHashMap<>();
-    private Map<String, NDArray> leaves;
-    private NDManager stepManager;
-    private int[] stepEntities;
+  private static final float BETA1 = 0.9f;
+  private static final float BETA2 = 0.999f;
+  private static final float EPS = 1e-8f;
+  private final NodePieceTokens tokens;
+  private final float lr;
+  private final Map<String, NDArray> weights = new LinkedHashMap<>();
+  private final Map<String, NDArray> firstMoment = new LinkedHashMap<>();
+  private final Map<String, NDArray> secondMoment = new LinkedHashMap<>();
+  private final Map<String, int[]> shapes = new LinkedHashMap<>();
+  private Map<String, NDArray> leaves;
+  private NDManager stepManager;
+  private int[] stepEntities;
 
-    public NodePieceEntities(NDManager manager, ModelParameters start, NodePieceTokens tokens, float lr) {
-        NodePieceEncoder.byName(start.encoder());
-        this.tokens = tokens;
-        this.lr = lr;
-        for (DenseTensor t : start.encoder()) {
-            Shape shape = new Shape(t.longShape());
-            weights.put(t.name(), manager.create(t.values(), shape));
-            firstMoment.put(t.name(), manager.zeros(shape));
-            secondMoment.put(t.name(), manager.zeros(shape));
-            shapes.put(t.name(), t.shape());
-        }
+  public NodePieceEntities(
+      NDManager manager, ModelParameters start, NodePieceTokens tokens, float lr) {
+    NodePieceEncoder.byName(start.encoder());
+    this.tokens = tokens;
+    this.lr = lr;
+    for (DenseTensor t : start.encoder()) {
+      Shape shape = new Shape(t.longShape());
+      weights.put(t.name(), manager.create(t.values(), shape));
+      firstMoment.put(t.name(), manager.zeros(shape));
+      secondMoment.put(t.name(), manager.zeros(shape));
+      shapes.put(t.name(), t.shape());
     }
+  }
 
-    @Override
-    public void prepareLeaves(NDManager manager, int[] uniqueEntities, NDArray uniqueIds) {
-        leaves = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : weights.entrySet()) {
-            NDArray leaf = e.getValue().duplicate();
-            leaf.setRequiresGradient(true);
-            leaves.put(e.getKey(), leaf);
-        }
-        stepManager = manager;
-        stepEntities = uniqueEntities;
+  @Override
+  public void prepareLeaves(NDManager manager, int[] uniqueEntities, NDArray uniqueIds) {
+    leaves = new LinkedHashMap<>();
+    for (Map.Entry<String, NDArray> e : weights.entrySet()) {
+      NDArray leaf = e.getValue().duplicate();
+      leaf.setRequiresGradient(true);
+      leaves.put(e.getKey(), leaf);
     }
+    stepManager = manager;
+    stepEntities = uniqueEntities;
+  }
 
-    @Override
-    public NDArray rows() {
-        return NodePieceEncoder.forward(stepManager, leaves, tokens, stepEntities);
-    }
+  @Override
+  public NDArray rows() {
+    return NodePieceEncoder.forward(stepManager, leaves, tokens, stepEntities);
+  }
 
-    @Override
-    public void update(NDArray uniqueIds, long step) {
-        float correction1 = 1f - (float) Math.pow(BETA1, step);
-        float correction2 = 1f - (float) Math.pow(BETA2, step);
-        for (Map.Entry<String, NDArray> e : leaves.entrySet()) {
-            NDArray grad = e.getValue().getGradient();
-            NDArray m = firstMoment.get(e.getKey());
-            NDArray v = secondMoment.get(e.getKey());
-            m.muli(BETA1).addi(grad.mul(1f - BETA1));
-            v.muli(BETA2).addi(grad.square().mul(1f - BETA2));
-            NDArray delta = m.div(correction1).div(v.div(correction2).sqrt().add(EPS)).mul(lr);
-            weights.get(e.getKey()).subi(delta);
-        }
-        leaves = null;
+  @Override
+  public void update(NDArray uniqueIds, long step) {
+    float correction1 = 1f - (float) Math.pow(BETA1, step);
+    float correction2 = 1f - (float) Math.pow(BETA2, step);
+    for (Map.Entry<String, NDArray> e : leaves.entrySet()) {
+      NDArray grad = e.getValue().getGradient();
+      NDArray m = firstMoment.get(e.getKey());
+      NDArray v = secondMoment.get(e.getKey());
+      m.muli(BETA1).addi(grad.mul(1f - BETA1));
+      v.muli(BETA2).addi(grad.square().mul(1f - BETA2));
+      NDArray delta = m.div(correction1).div(v.div(correction2).sqrt().add(EPS)).mul(lr);
+      weights.get(e.getKey()).subi(delta);
     }
+    leaves = null;
+  }
 
-    @Override
-    public float[] entityValues() {
-        return new float[0];
-    }
+  @Override
+  public float[] entityValues() {
+    return new float[0];
+  }
 
-    @Override
-    public float[] entityAccumulators() {
-        return new float[0];
-    }
+  @Override
+  public float[] entityAccumulators() {
+    return new float[0];
+  }
 
-    @Override
-    public List<DenseTensor> encoderWeights() {
-        List<DenseTensor> out = new ArrayList<>();
-        for (Map.Entry<String, NDArray> e : weights.entrySet()) {
-            out.add(new DenseTensor(e.getKey(), shapes.get(e.getKey()), e.getValue().toFloatArray()));
-        }
-        return out;
+  @Override
+  public List<DenseTensor> encoderWeights() {
+    List<DenseTensor> out = new ArrayList<>();
+    for (Map.Entry<String, NDArray> e : weights.entrySet()) {
+      out.add(new DenseTensor(e.getKey(), shapes.get(e.getKey()), e.getValue().toFloatArray()));
     }
+    return out;
+  }
 }

@@ -25,109 +25,154 @@ import org.sparkkge.core.train.ShardTrainer;
 import org.sparkkge.core.train.TrainerProbe;
 
 class NodePieceTest {
-    static KgDataset umls;
-    static NodePieceTokens tokens;
-    static TrainConfig config;
-    static TrainResult trained;
+  static KgDataset umls;
+  static NodePieceTokens tokens;
+  static TrainConfig config;
+  static TrainResult trained;
 
-    /**
-     * Synthetic tokens on UMLS: two anchors whose pair is unique per entity (so tokens determine
-     * identity), fixed hop distances, and the entity's 3 most frequent outgoing relations (-1 when fewer).
-     */
-    static NodePieceTokens identityTokens(KgDataset ds) {
-        int e = ds.numEntities();
-        int[] anchors = new int[e * 2];
-        int[] distances = new int[e * 2];
-        int[] relations = new int[e * 3];
-        int[][] counts = new int[e][ds.numRelations()];
-        for (int i = 0; i < ds.train().size(); i++) counts[ds.train().heads()[i]][ds.train().relations()[i]]++;
-        for (int id = 0; id < e; id++) {
-            anchors[id * 2] = id % 12;
-            anchors[id * 2 + 1] = 12 + id / 12;
-            distances[id * 2] = 1 + id % 3;
-            distances[id * 2 + 1] = 2;
-            int[] c = counts[id];
-            Integer[] order = new Integer[c.length];
-            for (int r = 0; r < c.length; r++) order[r] = r;
-            Arrays.sort(order, (a, b) -> c[b] != c[a] ? c[b] - c[a] : a - b);
-            for (int j = 0; j < 3; j++) relations[id * 3 + j] = c[order[j]] > 0 ? order[j] : -1;
-        }
-        return new NodePieceTokens(e, 2, 3, 24, ds.numRelations(), 3, anchors, distances, relations);
+  /**
+   * Synthetic tokens on UMLS: two anchors whose pair is unique per entity (so tokens determine
+   * identity), fixed hop distances, and the entity's 3 most frequent outgoing relations (-1 when
+   * fewer).
+   */
+  static NodePieceTokens identityTokens(KgDataset ds) {
+    int e = ds.numEntities();
+    int[] anchors = new int[e * 2];
+    int[] distances = new int[e * 2];
+    int[] relations = new int[e * 3];
+    int[][] counts = new int[e][ds.numRelations()];
+    for (int i = 0; i < ds.train().size(); i++)
+      counts[ds.train().heads()[i]][ds.train().relations()[i]]++;
+    for (int id = 0; id < e; id++) {
+      anchors[id * 2] = id % 12;
+      anchors[id * 2 + 1] = 12 + id / 12;
+      distances[id * 2] = 1 + id % 3;
+      distances[id * 2 + 1] = 2;
+      int[] c = counts[id];
+      Integer[] order = new Integer[c.length];
+      for (int r = 0; r < c.length; r++) order[r] = r;
+      Arrays.sort(order, (a, b) -> c[b] != c[a] ? c[b] - c[a] : a - b);
+      for (int j = 0; j < 3; j++) relations[id * 3 + j] = c[order[j]] > 0 ? order[j] : -1;
     }
+    return new NodePieceTokens(e, 2, 3, 24, ds.numRelations(), 3, anchors, distances, relations);
+  }
 
-    @BeforeAll
-    static void trainOnce() {
-        umls = TestData.bundled("umls");
-        tokens = identityTokens(umls);
-        config = TrainConfig.builder().model("complex").dim(32).batchSize(500).chunkSize(50).negatives(100)
-                .batchNegatives(50).loss("softmax").lr(0.1f).denseLr(0.01f).epochs(30).seed(3).threads(1).build();
-        ModelParameters start = NodePieceEncoder.initialize(config, tokens, umls.numRelations());
-        trained = ShardTrainer.train(umls.train(), start, config, Device.cpu(), tokens);
-    }
+  @BeforeAll
+  static void trainOnce() {
+    umls = TestData.bundled("umls");
+    tokens = identityTokens(umls);
+    config =
+        TrainConfig.builder()
+            .model("complex")
+            .dim(32)
+            .batchSize(500)
+            .chunkSize(50)
+            .negatives(100)
+            .batchNegatives(50)
+            .loss("softmax")
+            .lr(0.1f)
+            .denseLr(0.01f)
+            .epochs(30)
+            .seed(3)
+            .threads(1)
+            .build();
+    ModelParameters start = NodePieceEncoder.initialize(config, tokens, umls.numRelations());
+    trained = ShardTrainer.train(umls.train(), start, config, Device.cpu(), tokens);
+  }
 
-    @Test
-    void trainsEndToEndToAGoodFilteredMrr() {
-        ModelParameters p = NodePieceEncoder.materialize(trained.params(), tokens, Device.cpu());
-        TripleArrays known = TripleArrays.concat(umls.train(), umls.valid(), umls.test());
-        EvaluationResult eval = LinkPredictionEvaluator.evaluate(p, umls.test(), known, 0, 256, 1, Device.cpu());
-        System.out.printf("QUALITY nodepiece-complex umls %.4f%n", eval.realistic().mrr());
-        assertTrue(eval.realistic().mrr() >= 0.65, eval.toString()); // measured 0.875
-        assertEquals(7, trained.params().encoder().size());
-        assertEquals(0, trained.params().entities().length, "encoded parameters carry no entity table");
-    }
+  @Test
+  void trainsEndToEndToAGoodFilteredMrr() {
+    ModelParameters p = NodePieceEncoder.materialize(trained.params(), tokens, Device.cpu());
+    TripleArrays known = TripleArrays.concat(umls.train(), umls.valid(), umls.test());
+    EvaluationResult eval =
+        LinkPredictionEvaluator.evaluate(p, umls.test(), known, 0, 256, 1, Device.cpu());
+    System.out.printf("QUALITY nodepiece-complex umls %.4f%n", eval.realistic().mrr());
+    assertTrue(eval.realistic().mrr() >= 0.65, eval.toString()); // measured 0.875
+    assertEquals(7, trained.params().encoder().size());
+    assertEquals(0, trained.params().entities().length, "encoded parameters carry no entity table");
+  }
 
-    @Test
-    void unseenEntityGetsAVectorFromItsTokens() {
-        // entity 5 as known, plus a new entity with a token combination no training entity has
-        NodePieceTokens known = tokens.select(new int[] {5});
-        NodePieceTokens unseen = new NodePieceTokens(2, 2, 3, 24, umls.numRelations(), 3,
-                new int[] {known.anchors()[0], known.anchors()[1], 11, 23}, new int[] {known.distances()[0],
-                        known.distances()[1], 3, 1},
-                new int[] {known.relationTokens()[0], known.relationTokens()[1], known.relationTokens()[2], 0, -1, -1});
-        float[] rows = NodePieceEncoder.encodeAll(trained.params().encoder(), unseen, Device.cpu());
-        float[] all = NodePieceEncoder.encodeAll(trained.params().encoder(), tokens, Device.cpu());
-        assertEquals(2 * 32, rows.length);
-        assertArrayEquals(Arrays.copyOfRange(all, 5 * 32, 6 * 32), Arrays.copyOfRange(rows, 0, 32), 1e-5f);
-        float[] fresh = Arrays.copyOfRange(rows, 32, 64);
-        for (float v : fresh) assertTrue(Float.isFinite(v));
-        assertFalse(Arrays.equals(fresh, Arrays.copyOfRange(rows, 0, 32)));
-    }
+  @Test
+  void unseenEntityGetsAVectorFromItsTokens() {
+    // entity 5 as known, plus a new entity with a token combination no training entity has
+    NodePieceTokens known = tokens.select(new int[] {5});
+    NodePieceTokens unseen =
+        new NodePieceTokens(
+            2,
+            2,
+            3,
+            24,
+            umls.numRelations(),
+            3,
+            new int[] {known.anchors()[0], known.anchors()[1], 11, 23},
+            new int[] {known.distances()[0], known.distances()[1], 3, 1},
+            new int[] {
+              known.relationTokens()[0],
+              known.relationTokens()[1],
+              known.relationTokens()[2],
+              0,
+              -1,
+              -1
+            });
+    float[] rows = NodePieceEncoder.encodeAll(trained.params().encoder(), unseen, Device.cpu());
+    float[] all = NodePieceEncoder.encodeAll(trained.params().encoder(), tokens, Device.cpu());
+    assertEquals(2 * 32, rows.length);
+    assertArrayEquals(
+        Arrays.copyOfRange(all, 5 * 32, 6 * 32), Arrays.copyOfRange(rows, 0, 32), 1e-5f);
+    float[] fresh = Arrays.copyOfRange(rows, 32, 64);
+    for (float v : fresh) assertTrue(Float.isFinite(v));
+    assertFalse(Arrays.equals(fresh, Arrays.copyOfRange(rows, 0, 32)));
+  }
 
-    @Test
-    void theEncoderTrainsTheSameWhileTheCollectorRuns() throws Exception {
-        TrainConfig shortRun = config.toBuilder().epochs(3).build();
-        ModelParameters start = NodePieceEncoder.initialize(shortRun, tokens, umls.numRelations());
-        TrainResult alone = ShardTrainer.train(umls.train(), start, shortRun, Device.cpu(), tokens);
-        TrainResult underCollection = GarbageCollectionDuringTrainingTest.whileCollectorRuns(
-                () -> ShardTrainer.train(umls.train(), start, shortRun, Device.cpu(), tokens));
-        for (int i = 0; i < 7; i++) {
-            assertArrayEquals(alone.params().encoder().get(i).values(), underCollection.params().encoder().get(i).values());
-        }
-        assertArrayEquals(alone.params().relations(), underCollection.params().relations());
+  @Test
+  void theEncoderTrainsTheSameWhileTheCollectorRuns() throws Exception {
+    TrainConfig shortRun = config.toBuilder().epochs(3).build();
+    ModelParameters start = NodePieceEncoder.initialize(shortRun, tokens, umls.numRelations());
+    TrainResult alone = ShardTrainer.train(umls.train(), start, shortRun, Device.cpu(), tokens);
+    TrainResult underCollection =
+        GarbageCollectionDuringTrainingTest.whileCollectorRuns(
+            () -> ShardTrainer.train(umls.train(), start, shortRun, Device.cpu(), tokens));
+    for (int i = 0; i < 7; i++) {
+      assertArrayEquals(
+          alone.params().encoder().get(i).values(),
+          underCollection.params().encoder().get(i).values());
     }
+    assertArrayEquals(alone.params().relations(), underCollection.params().relations());
+  }
 
-    @Test
-    void nativeArraysStayFlatAndResultsAreDeterministic() {
-        List<Integer> live = new ArrayList<>();
-        TrainConfig shortRun = config.toBuilder().epochs(3).build();
-        ModelParameters start = NodePieceEncoder.initialize(shortRun, tokens, umls.numRelations());
-        TrainResult a = ShardTrainer.train(umls.train(), start, shortRun, Device.cpu(), tokens,
-                TrainerProbe.liveArrayCounts(live));
-        // 7 encoder weights + 14 Adam moments + relation table and its accumulators
-        assertEquals(List.of(23), live.stream().distinct().toList());
-        TrainResult b = ShardTrainer.train(umls.train(), start, shortRun, Device.cpu(), tokens);
-        for (int i = 0; i < 7; i++) {
-            assertArrayEquals(a.params().encoder().get(i).values(), b.params().encoder().get(i).values());
-        }
+  @Test
+  void nativeArraysStayFlatAndResultsAreDeterministic() {
+    List<Integer> live = new ArrayList<>();
+    TrainConfig shortRun = config.toBuilder().epochs(3).build();
+    ModelParameters start = NodePieceEncoder.initialize(shortRun, tokens, umls.numRelations());
+    TrainResult a =
+        ShardTrainer.train(
+            umls.train(),
+            start,
+            shortRun,
+            Device.cpu(),
+            tokens,
+            TrainerProbe.liveArrayCounts(live));
+    // 7 encoder weights + 14 Adam moments + relation table and its accumulators
+    assertEquals(List.of(23), live.stream().distinct().toList());
+    TrainResult b = ShardTrainer.train(umls.train(), start, shortRun, Device.cpu(), tokens);
+    for (int i = 0; i < 7; i++) {
+      assertArrayEquals(a.params().encoder().get(i).values(), b.params().encoder().get(i).values());
     }
+  }
 
-    @Test
-    void badTokenTablesAreRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new NodePieceTokens(1, 1, 1,
-                4, 2, 3, new int[] {4}, new int[] {1}, new int[] {0}));
-        assertTrue(e.getMessage().contains("anchors[0] = 4 outside [-1, 4)"), e.getMessage());
-        ModelParameters shallow = ModelParameters.initialize(config, umls.numEntities(), umls.numRelations());
-        assertThrows(IllegalArgumentException.class,
-                () -> ShardTrainer.train(umls.train(), shallow, config, Device.cpu(), tokens));
-    }
+  @Test
+  void badTokenTablesAreRejected() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new NodePieceTokens(1, 1, 1, 4, 2, 3, new int[] {4}, new int[] {1}, new int[] {0}));
+    assertTrue(e.getMessage().contains("anchors[0] = 4 outside [-1, 4)"), e.getMessage());
+    ModelParameters shallow =
+        ModelParameters.initialize(config, umls.numEntities(), umls.numRelations());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ShardTrainer.train(umls.train(), shallow, config, Device.cpu(), tokens));
+  }
 }

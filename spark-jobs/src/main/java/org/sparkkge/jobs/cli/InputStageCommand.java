@@ -7,7 +7,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** The subcommand of a stage that reads the input triples (ingest), and of run. */
-@Command(mixinStandardHelpOptions = true, sortOptions = false, versionProvider = VersionProvider.class)
+@Command(
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    versionProvider = VersionProvider.class)
 final class InputStageCommand extends StageCommand {
   @Mixin InputOptions inputOptions;
 

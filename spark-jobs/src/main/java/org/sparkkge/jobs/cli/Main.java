@@ -7,30 +7,33 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.sparkkge.jobs.progress.Streams;
 import org.sparkkge.jobs.stage.Stage;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine;
 
 /**
  * Entry point of bin/spark-kge and of spark-submit ({@code --class org.sparkkge.jobs.cli.Main}).
- * One subcommand per registered stage plus {@code run}; every one takes
- * {@code [--config FILE] --output DIR [--set KEY=VALUE]... [--overwrite] [--master URL]}.
- * Exit codes: 0 success, 1 failure, 2 usage error.
+ * One subcommand per registered stage plus {@code run}; every one takes {@code [--config FILE]
+ * --output DIR [--set KEY=VALUE]... [--overwrite] [--master URL]}. Exit codes: 0 success, 1
+ * failure, 2 usage error.
  */
 @Command(
     name = "spark-kge",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     synopsisSubcommandLabel = "STAGE",
-    description = "Knowledge-graph embeddings on Apache Spark. Run one stage, or the whole pipeline with run.")
+    description =
+        "Knowledge-graph embeddings on Apache Spark. Run one stage, or the whole pipeline with run.")
 public final class Main implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "missing a stage: one of " + String.join(", ", spec.subcommands().keySet()));
+    throw new ParameterException(
+        spec.commandLine(),
+        "missing a stage: one of " + String.join(", ", spec.subcommands().keySet()));
   }
 
   public static void main(String[] args) throws org.apache.spark.SparkUserAppException {
@@ -67,7 +70,9 @@ public final class Main implements Callable<Integer> {
     run.getCommandSpec()
         .usageMessage()
         .description(
-            "Run every stage in order: " + pipeline.stream().map(Stage::name).collect(Collectors.joining(", ")) + ".");
+            "Run every stage in order: "
+                + pipeline.stream().map(Stage::name).collect(Collectors.joining(", "))
+                + ".");
     cli.addSubcommand("run", run);
     cli.addSubcommand("neighbors", org.sparkkge.jobs.query.NeighborsCommand.commandLine(streams));
     cli.setOut(new PrintWriter(streams.out(), true));

@@ -8,7 +8,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** The subcommand of one stage that does not read the input triples. */
-@Command(mixinStandardHelpOptions = true, sortOptions = false, versionProvider = VersionProvider.class)
+@Command(
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    versionProvider = VersionProvider.class)
 class StageCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
 
@@ -27,6 +30,7 @@ class StageCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     InputOptions inputs = inputs();
-    return new StageExecutor(streams).execute(stages, common, inputs == null ? List.of() : inputs.asOverrides());
+    return new StageExecutor(streams)
+        .execute(stages, common, inputs == null ? List.of() : inputs.asOverrides());
   }
 }

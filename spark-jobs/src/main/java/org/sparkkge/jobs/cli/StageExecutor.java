@@ -19,8 +19,8 @@ import org.sparkkge.jobs.stage.StageContext;
 import org.sparkkge.jobs.stage.StagePreconditions;
 
 /**
- * Runs stages for one command: configuration, Spark session, output directory, progress, and
- * the exit code (0 success, 1 failure, 2 usage or configuration error).
+ * Runs stages for one command: configuration, Spark session, output directory, progress, and the
+ * exit code (0 success, 1 failure, 2 usage or configuration error).
  */
 final class StageExecutor {
   static final int OK = 0;
@@ -58,13 +58,25 @@ final class StageExecutor {
     try (SparkSessions.Handle session = SparkSessions.open(config, common.master);
         ProgressReporter progress =
             new ProgressReporter(
-                session.spark().sparkContext(), streams.err(), ProgressReporter.consoleIsInteractive(), intervalSeconds)) {
-      OutputDirectory output = OutputDirectory.at(common.output, session.spark().sparkContext().hadoopConfiguration());
-      progress.log("spark-kge: Spark " + session.spark().version() + ", master " + session.spark().sparkContext().master()
-          + ", output " + HadoopPaths.display(output.path()));
+                session.spark().sparkContext(),
+                streams.err(),
+                ProgressReporter.consoleIsInteractive(),
+                intervalSeconds)) {
+      OutputDirectory output =
+          OutputDirectory.at(common.output, session.spark().sparkContext().hadoopConfiguration());
+      progress.log(
+          "spark-kge: Spark "
+              + session.spark().version()
+              + ", master "
+              + session.spark().sparkContext().master()
+              + ", output "
+              + HadoopPaths.display(output.path()));
       for (Stage stage : stages) {
         current = stage.name();
-        if (common.resume && stages.size() > 1 && !current.equals(Layout.TRAIN) && output.isStageComplete(current)) {
+        if (common.resume
+            && stages.size() > 1
+            && !current.equals(Layout.TRAIN)
+            && output.isStageComplete(current)) {
           // run --resume: stages that completed before the interruption are kept as they are
           progress.log(current + ": complete, kept (--resume)");
           continue;
@@ -73,15 +85,27 @@ final class StageExecutor {
         long started = System.nanoTime();
         progress.log(current + ": started");
         StagePreconditions.check(stage, config, output, common.overwrite);
-        stage.run(new StageContext(current, session.spark(), config, output, common.overwrite, progress, streams.out()));
-        progress.log(String.format(Locale.ROOT, "%s: done in %.1f s", current, (System.nanoTime() - started) / 1e9));
+        stage.run(
+            new StageContext(
+                current,
+                session.spark(),
+                config,
+                output,
+                common.overwrite,
+                progress,
+                streams.out()));
+        progress.log(
+            String.format(
+                Locale.ROOT, "%s: done in %.1f s", current, (System.nanoTime() - started) / 1e9));
       }
       if (stages.size() > 1) {
         // The whole pipeline ran: its report covers every stage (single stages leave it to `run`
         // or to the scheduler's last task, see deploy/airflow).
         current = "report";
-        progress.log("report: " + org.sparkkge.jobs.query.RunReport.write(
-            common.output, session.spark().sparkContext().hadoopConfiguration()));
+        progress.log(
+            "report: "
+                + org.sparkkge.jobs.query.RunReport.write(
+                    common.output, session.spark().sparkContext().hadoopConfiguration()));
       }
       return OK;
     } catch (UsageException e) {

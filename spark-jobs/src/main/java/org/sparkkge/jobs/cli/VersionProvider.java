@@ -8,7 +8,13 @@ final class VersionProvider implements IVersionProvider {
   public String[] getVersion() {
     BuildInfo build = BuildInfo.load();
     return new String[] {
-      "spark-kge " + build.version() + " (git " + build.gitRevision() + ", built against Spark " + build.builtAgainstSpark() + ")"
+      "spark-kge "
+          + build.version()
+          + " (git "
+          + build.gitRevision()
+          + ", built against Spark "
+          + build.builtAgainstSpark()
+          + ")"
     };
   }
 }

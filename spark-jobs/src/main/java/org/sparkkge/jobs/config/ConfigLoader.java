@@ -15,11 +15,12 @@ import org.sparkkge.jobs.UsageException;
 /**
  * Builds the effective configuration: the bundled defaults (conf/spark-kge.conf, packed into the
  * jar as the resource {@value #DEFAULTS_RESOURCE}) under an optional --config file under --set
- * overrides. Keys not defined in the defaults are rejected so a typo never goes unnoticed; only
- * the open maps in {@link #OPEN_MAPS} accept arbitrary keys.
+ * overrides. Keys not defined in the defaults are rejected so a typo never goes unnoticed; only the
+ * open maps in {@link #OPEN_MAPS} accept arbitrary keys.
  */
 public final class ConfigLoader {
   public static final String DEFAULTS_RESOURCE = "spark-kge.conf";
+
   /** Sections whose keys are free-form pass-through settings. */
   public static final List<String> OPEN_MAPS = List.of("spark.conf");
 
@@ -46,9 +47,12 @@ public final class ConfigLoader {
         throw new UsageException("configuration file not found: " + configFile);
       }
       try {
-        user = ConfigFactory.parseFile(configFile, ConfigParseOptions.defaults().setAllowMissing(false));
+        user =
+            ConfigFactory.parseFile(
+                configFile, ConfigParseOptions.defaults().setAllowMissing(false));
       } catch (ConfigException e) {
-        throw new UsageException("cannot read configuration file " + configFile + ": " + e.getMessage(), e);
+        throw new UsageException(
+            "cannot read configuration file " + configFile + ": " + e.getMessage(), e);
       }
       checkKnownKeys(user, defaults, configFile.toString());
     }
@@ -66,9 +70,9 @@ public final class ConfigLoader {
 
   /**
    * Parses one --set KEY=VALUE. Values that start like HOCON structures ([...], {...}, "...") are
-   * parsed as HOCON; anything else is taken literally as a string, so paths such as
-   * hdfs://host/x (where HOCON would read // as a comment) survive unchanged. Typesafe Config
-   * converts strings to numbers and booleans on access.
+   * parsed as HOCON; anything else is taken literally as a string, so paths such as hdfs://host/x
+   * (where HOCON would read // as a comment) survive unchanged. Typesafe Config converts strings to
+   * numbers and booleans on access.
    */
   static Config parseOverride(String override) {
     int eq = override.indexOf('=');

@@ -12,13 +12,14 @@ import java.util.regex.Pattern;
 
 /**
  * Masks secret-looking settings before the configuration is printed or saved. A string value is
- * masked when any segment of its key below the top-level section matches {@link #SECRET_KEY}
- * (so spark.conf."spark.hadoop.fs.s3a.secret.key" is masked). The top-level section is not
- * matched, or a pipeline section such as "tokenize" would hide all its settings; numbers and
- * booleans are never secrets.
+ * masked when any segment of its key below the top-level section matches {@link #SECRET_KEY} (so
+ * spark.conf."spark.hadoop.fs.s3a.secret.key" is masked). The top-level section is not matched, or
+ * a pipeline section such as "tokenize" would hide all its settings; numbers and booleans are never
+ * secrets.
  */
 public final class SecretMasker {
-  public static final Pattern SECRET_KEY = Pattern.compile("(?i)(secret|password|passwd|token|key|credential)");
+  public static final Pattern SECRET_KEY =
+      Pattern.compile("(?i)(secret|password|passwd|token|key|credential)");
   public static final String MASK = "******";
 
   private SecretMasker() {}
@@ -50,7 +51,11 @@ public final class SecretMasker {
   public static String renderHocon(Config config) {
     return mask(config)
         .root()
-        .render(ConfigRenderOptions.defaults().setOriginComments(false).setComments(false).setJson(false));
+        .render(
+            ConfigRenderOptions.defaults()
+                .setOriginComments(false)
+                .setComments(false)
+                .setJson(false));
   }
 
   /** JSON text of the masked configuration, for OUTPUT/manifest.json. */

@@ -41,13 +41,13 @@ import org.sparkkge.jobs.train.SharedParams;
 import scala.Tuple2;
 
 /**
- * Filtered link-prediction ranking of the exported embeddings ({@link DistributedRanking}): realistic
- * ranks (ties: mean of optimistic and pessimistic), both directions, known triples of train + valid +
- * test filtered; MRR, MR, Hits@1/3/10, overall and per relation. The entity matrix is broadcast when it
- * fits evaluate.broadcast-budget-bytes, otherwise ranked blockwise with the entity table distributed;
- * stats.json's evaluate section says which path ran and with how many entity blocks. A NaN or infinite
- * candidate score fails the stage naming the query; a true answer with such a score ranks last and is
- * counted ({@code filtered_nonfinite_true_scores}).
+ * Filtered link-prediction ranking of the exported embeddings ({@link DistributedRanking}):
+ * realistic ranks (ties: mean of optimistic and pessimistic), both directions, known triples of
+ * train + valid + test filtered; MRR, MR, Hits@1/3/10, overall and per relation. The entity matrix
+ * is broadcast when it fits evaluate.broadcast-budget-bytes, otherwise ranked blockwise with the
+ * entity table distributed; stats.json's evaluate section says which path ran and with how many
+ * entity blocks. A NaN or infinite candidate score fails the stage naming the query; a true answer
+ * with such a score ranks last and is counted ({@code filtered_nonfinite_true_scores}).
  */
 public final class EvaluateStage implements Stage {
   public static final String NAME = Layout.EVALUATE;
@@ -72,9 +72,11 @@ public final class EvaluateStage implements Stage {
   @Override
   public List<Requirement> requires(Config config) {
     String split = RankingConfig.of(config).split();
-    return List.of(Requirement.of(Layout.ENTITY_EMBEDDINGS),
-        Requirement.because(Layout.triples(split), "evaluate.split = " + split + ": ingest writes it when input." + split
-            + " is given"));
+    return List.of(
+        Requirement.of(Layout.ENTITY_EMBEDDINGS),
+        Requirement.because(
+            Layout.triples(split),
+            "evaluate.split = " + split + ": ingest writes it when input." + split + " is given"));
   }
 
   @Override
@@ -83,25 +85,35 @@ public final class EvaluateStage implements Stage {
   }
 
   /**
-   * The triples with a {@link DistributedRanking#REGION} column: {@link #PERIPHERY_REGION} where the head or
-   * the tail is in {@code periphery} (ids of entities export placed instead of training them), else
-   * {@link #CORE_REGION}. Two joins on the test side; nothing reaches the driver.
+   * The triples with a {@link DistributedRanking#REGION} column: {@link #PERIPHERY_REGION} where
+   * the head or the tail is in {@code periphery} (ids of entities export placed instead of training
+   * them), else {@link #CORE_REGION}. Two joins on the test side; nothing reaches the driver.
    */
   static Dataset<Row> withRegion(Dataset<Row> triples, Dataset<Row> periphery) {
     Dataset<Row> heads = periphery.select(col("id").as("periphery_head"));
     Dataset<Row> tails = periphery.select(col("id").as("periphery_tail"));
-    return triples.join(heads, triples.col("head").equalTo(heads.col("periphery_head")), "left_outer")
+    return triples
+        .join(heads, triples.col("head").equalTo(heads.col("periphery_head")), "left_outer")
         .join(tails, col("tail").equalTo(tails.col("periphery_tail")), "left_outer")
-        .withColumn(DistributedRanking.REGION, when(col("periphery_head").isNotNull()
-            .or(col("periphery_tail").isNotNull()), lit(PERIPHERY_REGION)).otherwise(lit(CORE_REGION)))
+        .withColumn(
+            DistributedRanking.REGION,
+            when(
+                    col("periphery_head").isNotNull().or(col("periphery_tail").isNotNull()),
+                    lit(PERIPHERY_REGION))
+                .otherwise(lit(CORE_REGION)))
         .drop("periphery_head", "periphery_tail");
   }
 
-  /** metrics.json's by_region: the metrics of the triples whose entities were all trained, and of the others. */
+  /**
+   * metrics.json's by_region: the metrics of the triples whose entities were all trained, and of
+   * the others.
+   */
   static Map<String, Object> byRegion(Map<Integer, RankMetrics> perRegion) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("definition", "core: head and tail both trained; periphery: head or tail placed by export "
-        + "(entity_embeddings source = propagated: outside the trained triples, e.g. outside the k-core)");
+    m.put(
+        "definition",
+        "core: head and tail both trained; periphery: head or tail placed by export "
+            + "(entity_embeddings source = propagated: outside the trained triples, e.g. outside the k-core)");
     String[] names = {"core", "periphery"};
     for (int region : new int[] {CORE_REGION, PERIPHERY_REGION}) {
       RankMetrics r = perRegion.get(region);
@@ -133,56 +145,103 @@ public final class EvaluateStage implements Stage {
     String modelName = model.get("model").asText();
     int dim = model.get("dim").asInt();
 
-    Dataset<Row> embeddings = spark.read().parquet(output.resolve(Layout.ENTITY_EMBEDDINGS).toString());
+    Dataset<Row> embeddings =
+        spark.read().parquet(output.resolve(Layout.ENTITY_EMBEDDINGS).toString());
     Row maxId = embeddings.agg(max(col("id"))).first();
     int numEntities = maxId.getInt(0) + 1;
-    List<Row> relationRows = spark.read().parquet(output.resolve(Layout.RELATION_EMBEDDINGS).toString())
-        .select("id", "name", "embedding").collectAsList();
+    List<Row> relationRows =
+        spark
+            .read()
+            .parquet(output.resolve(Layout.RELATION_EMBEDDINGS).toString())
+            .select("id", "name", "embedding")
+            .collectAsList();
     int numRelations = relationRows.stream().mapToInt(r -> r.getInt(0)).max().orElse(-1) + 1;
     int relationDim = relationRows.get(0).getList(2).size();
     float[] relations = new float[numRelations * relationDim];
     Map<Integer, String> relationNames = new LinkedHashMap<>();
     for (Row row : relationRows) {
-      System.arraycopy(SharedParams.toFloats(row.getList(2)), 0, relations, row.getInt(0) * relationDim, relationDim);
+      System.arraycopy(
+          SharedParams.toFloats(row.getList(2)),
+          0,
+          relations,
+          row.getInt(0) * relationDim,
+          relationDim);
       relationNames.put(row.getInt(0), row.getString(1));
     }
-    JavaPairRDD<Integer, float[]> entityRows = embeddings.select("id", "embedding").javaRDD()
-        .mapToPair(r -> new Tuple2<>(r.getInt(0), SharedParams.toFloats(r.getList(1))));
+    JavaPairRDD<Integer, float[]> entityRows =
+        embeddings
+            .select("id", "embedding")
+            .javaRDD()
+            .mapToPair(r -> new Tuple2<>(r.getInt(0), SharedParams.toFloats(r.getList(1))));
     Dataset<Row> test = spark.read().parquet(output.resolve(splitPath).toString());
     Dataset<Row> train = spark.read().parquet(output.resolve(Layout.TRAIN_TRIPLES).toString());
-    context.progress().step("counting " + settings.split() + " triples with an entity or relation not in train");
+    context
+        .progress()
+        .step("counting " + settings.split() + " triples with an entity or relation not in train");
     long unseen = UnseenTriples.count(test, train);
-    Dataset<Row> ranked = settings.unseen() == UnseenTriples.Policy.DROP ? UnseenTriples.seenOnly(test, train) : test;
-    // embeddings written without a source column (by other tools) have no placed entities to split off
-    Dataset<Row> periphery = Arrays.asList(embeddings.columns()).contains("source")
-        ? embeddings.filter(col("source").equalTo(Layout.SOURCE_PROPAGATED)).select("id") : null;
+    Dataset<Row> ranked =
+        settings.unseen() == UnseenTriples.Policy.DROP ? UnseenTriples.seenOnly(test, train) : test;
+    // embeddings written without a source column (by other tools) have no placed entities to split
+    // off
+    Dataset<Row> periphery =
+        Arrays.asList(embeddings.columns()).contains("source")
+            ? embeddings.filter(col("source").equalTo(Layout.SOURCE_PROPAGATED)).select("id")
+            : null;
     boolean hasPeriphery = periphery != null && !periphery.isEmpty();
     if (hasPeriphery) {
       ranked = withRegion(ranked, periphery);
     }
     DistributedRanking.Outcome outcome;
-    try (DistributedRanking ranking = DistributedRanking.prepare(spark, ranked, RankingConfig.knownTriples(spark, output), numEntities,
-        numRelations, settings.ranking(), "evaluate: " + splitPath)) {
+    try (DistributedRanking ranking =
+        DistributedRanking.prepare(
+            spark,
+            ranked,
+            RankingConfig.knownTriples(spark, output),
+            numEntities,
+            numRelations,
+            settings.ranking(),
+            "evaluate: " + splitPath)) {
       long matrixBytes = (long) numEntities * dim * 4;
-      context.progress().step(String.format(Locale.ROOT, "ranking %s queries (entity matrix %,d bytes, %s %,d bytes)",
-          settings.split(), matrixBytes, matrixBytes <= settings.broadcastBudgetBytes() ? "broadcast within"
-              : "blockwise above", settings.broadcastBudgetBytes()));
+      context
+          .progress()
+          .step(
+              String.format(
+                  Locale.ROOT,
+                  "ranking %s queries (entity matrix %,d bytes, %s %,d bytes)",
+                  settings.split(),
+                  matrixBytes,
+                  matrixBytes <= settings.broadcastBudgetBytes()
+                      ? "broadcast within"
+                      : "blockwise above",
+                  settings.broadcastBudgetBytes()));
       outcome = ranking.rank(modelName, dim, relationDim, relations, entityRows, true);
     } catch (PipelineException e) {
-      throw DistributedRanking.withNames(e, "evaluate: " + splitPath, embeddings,
+      throw DistributedRanking.withNames(
+          e,
+          "evaluate: " + splitPath,
+          embeddings,
           spark.read().parquet(output.resolve(Layout.RELATION_EMBEDDINGS).toString()));
     }
     if (outcome.triples() == 0) {
-      throw new PipelineException("evaluate: " + splitPath + " holds no triples" + (unseen == 0 ? ""
-          : " whose entities and relation all occur in train (" + unseen + " that do not are dropped by evaluate.unseen "
-              + "= drop; rank ranks them)"));
+      throw new PipelineException(
+          "evaluate: "
+              + splitPath
+              + " holds no triples"
+              + (unseen == 0
+                  ? ""
+                  : " whose entities and relation all occur in train ("
+                      + unseen
+                      + " that do not are dropped by evaluate.unseen "
+                      + "= drop; rank ranks them)"));
     }
     EvaluationResult result = outcome.result();
 
     Map<String, Object> overall = new LinkedHashMap<>();
     overall.put("split", settings.split());
-    overall.put("protocol", "filtered ranking against all entities, both directions; realistic rank = mean of "
-        + "optimistic and pessimistic rank; known triples = train + valid + test");
+    overall.put(
+        "protocol",
+        "filtered ranking against all entities, both directions; realistic rank = mean of "
+            + "optimistic and pessimistic rank; known triples = train + valid + test");
     overall.putAll(RankingConfig.unseenFigures(settings.unseen(), unseen));
     overall.putAll(result.asMap());
     if (hasPeriphery) {
@@ -193,42 +252,100 @@ public final class EvaluateStage implements Stage {
     for (Map.Entry<Integer, RankMetrics> e : result.perRelation().entrySet()) {
       RankMetrics m = e.getValue();
       String name = relationNames.getOrDefault(e.getKey(), String.valueOf(e.getKey()));
-      perRelation.put(name, Map.of("queries", m.queries(), "mrr", m.mrr(), "mr", m.meanRank(),
-          "hits@1", m.hitsAt1(), "hits@3", m.hitsAt3(), "hits@10", m.hitsAt10()));
-      relationMetricRows.add(RowFactory.create(e.getKey(), name, m.queries(), m.mrr(), m.meanRank(), m.hitsAt1(),
-          m.hitsAt3(), m.hitsAt10()));
+      perRelation.put(
+          name,
+          Map.of(
+              "queries",
+              m.queries(),
+              "mrr",
+              m.mrr(),
+              "mr",
+              m.meanRank(),
+              "hits@1",
+              m.hitsAt1(),
+              "hits@3",
+              m.hitsAt3(),
+              "hits@10",
+              m.hitsAt10()));
+      relationMetricRows.add(
+          RowFactory.create(
+              e.getKey(),
+              name,
+              m.queries(),
+              m.mrr(),
+              m.meanRank(),
+              m.hitsAt1(),
+              m.hitsAt3(),
+              m.hitsAt10()));
     }
     relationMetricRows.sort(Comparator.comparingInt(r -> r.getInt(0)));
-    StructType perRelationSchema = new StructType()
-        .add("relation", DataTypes.IntegerType, false).add("name", DataTypes.StringType, false)
-        .add("queries", DataTypes.LongType, false).add("mrr", DataTypes.DoubleType, false)
-        .add("mr", DataTypes.DoubleType, false).add("hits_at_1", DataTypes.DoubleType, false)
-        .add("hits_at_3", DataTypes.DoubleType, false).add("hits_at_10", DataTypes.DoubleType, false);
+    StructType perRelationSchema =
+        new StructType()
+            .add("relation", DataTypes.IntegerType, false)
+            .add("name", DataTypes.StringType, false)
+            .add("queries", DataTypes.LongType, false)
+            .add("mrr", DataTypes.DoubleType, false)
+            .add("mr", DataTypes.DoubleType, false)
+            .add("hits_at_1", DataTypes.DoubleType, false)
+            .add("hits_at_3", DataTypes.DoubleType, false)
+            .add("hits_at_10", DataTypes.DoubleType, false);
     Map<String, Object> evaluation = new LinkedHashMap<>(overall);
     evaluation.put("per_relation", perRelation);
 
     Map<String, Object> stats = new LinkedHashMap<>(overall);
     stats.putAll(outcome.describe());
-    context.addDatasets(List.of(Layout.METRICS_JSON, Layout.PER_RELATION), staging -> {
-      spark.createDataFrame(relationMetricRows, perRelationSchema).coalesce(1).write()
-          .option("compression", compression).parquet(new Path(staging, Layout.PER_RELATION).toString());
-      JsonNode previous = readJson(output, Layout.METRICS_JSON);
-      ObjectNode metrics = previous instanceof ObjectNode o ? o : Json.mapper().createObjectNode();
-      metrics.set("evaluation", Json.mapper().valueToTree(evaluation));
-      StatsFile.write(output.fileSystem(), new Path(staging, Layout.METRICS_JSON), metrics);
-      return stats;
-    });
+    context.addDatasets(
+        List.of(Layout.METRICS_JSON, Layout.PER_RELATION),
+        staging -> {
+          spark
+              .createDataFrame(relationMetricRows, perRelationSchema)
+              .coalesce(1)
+              .write()
+              .option("compression", compression)
+              .parquet(new Path(staging, Layout.PER_RELATION).toString());
+          JsonNode previous = readJson(output, Layout.METRICS_JSON);
+          ObjectNode metrics =
+              previous instanceof ObjectNode o ? o : Json.mapper().createObjectNode();
+          metrics.set("evaluation", Json.mapper().valueToTree(evaluation));
+          StatsFile.write(output.fileSystem(), new Path(staging, Layout.METRICS_JSON), metrics);
+          return stats;
+        });
     StatsFile.putSection(output, Layout.STATS_JSON, NAME, stats);
-    context.out().println("evaluate: " + settings.split() + " " + result + " (" + outcome.path() + ", "
-        + outcome.blocks() + " entity block" + (outcome.blocks() == 1 ? "" : "s") + ")");
-    context.out().println(String.format(Locale.ROOT, "evaluate: %,d %s triples with an entity or relation not in train %s"
-        + " (evaluate.unseen = %s)", unseen, settings.split(),
-        settings.unseen() == UnseenTriples.Policy.DROP ? "left out of ranking" : "ranked",
-        settings.unseen().name().toLowerCase(Locale.ROOT)));
+    context
+        .out()
+        .println(
+            "evaluate: "
+                + settings.split()
+                + " "
+                + result
+                + " ("
+                + outcome.path()
+                + ", "
+                + outcome.blocks()
+                + " entity block"
+                + (outcome.blocks() == 1 ? "" : "s")
+                + ")");
+    context
+        .out()
+        .println(
+            String.format(
+                Locale.ROOT,
+                "evaluate: %,d %s triples with an entity or relation not in train %s"
+                    + " (evaluate.unseen = %s)",
+                unseen,
+                settings.split(),
+                settings.unseen() == UnseenTriples.Policy.DROP ? "left out of ranking" : "ranked",
+                settings.unseen().name().toLowerCase(Locale.ROOT)));
     if (result.nonFiniteTrueScores() > 0) {
-      context.out().println(String.format(Locale.ROOT, "evaluate: warning: %,d true answers scored NaN or infinite "
-          + "and were ranked last (%s_nonfinite_true_scores in metrics.json)", result.nonFiniteTrueScores(),
-          result.label()));
+      context
+          .out()
+          .println(
+              String.format(
+                  Locale.ROOT,
+                  "evaluate: warning: %,d true answers scored NaN or infinite "
+                      + "and were ranked last (%s_nonfinite_true_scores in metrics.json)",
+                  result.nonFiniteTrueScores(),
+                  result.label()));
     }
     context.out().flush();
   }

@@ -40,19 +40,21 @@ import org.sparkkge.jobs.train.TrainOptions;
 import scala.Tuple2;
 
 /**
- * Writes the embeddings for users (docs/outputs.md): entity_embeddings for every entity (trained rows;
- * entities outside the trained set propagated layer by layer from embedded neighbours; unreachable
- * ones the mean trained vector), relation_embeddings, model.json (how to score from the Parquet
- * alone) and metrics.json.
+ * Writes the embeddings for users (docs/outputs.md): entity_embeddings for every entity (trained
+ * rows; entities outside the trained set propagated layer by layer from embedded neighbours;
+ * unreachable ones the mean trained vector), relation_embeddings, model.json (how to score from the
+ * Parquet alone) and metrics.json.
  */
 public final class ExportStage implements Stage {
   public static final String NAME = Layout.EXPORT;
+
   /** entity_embeddings source of an entity placed from its neighbours instead of trained. */
-  public static final StructType ENTITY_SCHEMA = new StructType()
-      .add("id", DataTypes.IntegerType, false)
-      .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false)
-      .add("source", DataTypes.StringType, false)
-      .add("distance", DataTypes.IntegerType, false);
+  public static final StructType ENTITY_SCHEMA =
+      new StructType()
+          .add("id", DataTypes.IntegerType, false)
+          .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+          .add("source", DataTypes.StringType, false)
+          .add("distance", DataTypes.IntegerType, false);
 
   @Override
   public String name() {
@@ -71,8 +73,14 @@ public final class ExportStage implements Stage {
 
   @Override
   public List<String> produces(Config config) {
-    return List.of(Layout.ENTITY_EMBEDDINGS, Layout.RELATION_EMBEDDINGS, Layout.MODEL_JSON, Layout.METRICS_JSON,
-        Layout.NODEPIECE_VOCABULARY, Layout.NODEPIECE_ENCODER, Layout.NEW_ENTITY_EMBEDDINGS);
+    return List.of(
+        Layout.ENTITY_EMBEDDINGS,
+        Layout.RELATION_EMBEDDINGS,
+        Layout.MODEL_JSON,
+        Layout.METRICS_JSON,
+        Layout.NODEPIECE_VOCABULARY,
+        Layout.NODEPIECE_ENCODER,
+        Layout.NEW_ENTITY_EMBEDDINGS);
   }
 
   @Override
@@ -84,7 +92,8 @@ public final class ExportStage implements Stage {
       throw new UsageException("invalid configuration: " + e.getMessage(), e);
     }
     if (fitEpochs < 0) {
-      throw new UsageException("reduce.fit-epochs must be >= 0 (0 = no periphery fit), got " + fitEpochs);
+      throw new UsageException(
+          "reduce.fit-epochs must be >= 0 (0 = no periphery fit), got " + fitEpochs);
     }
   }
 
@@ -109,13 +118,16 @@ public final class ExportStage implements Stage {
 
     context.progress().step("reading the trained entity table");
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    // the rows, the edges and every propagation layer share one partitioner: a layer's joins then shuffle
+    // the rows, the edges and every propagation layer share one partitioner: a layer's joins then
+    // shuffle
     // only its new estimates, and the unions keep the partition count instead of adding them up
     HashPartitioner byId = new HashPartitioner(jsc.defaultParallelism());
-    // the trained table holds exactly the entities of triples/partitioned (the train stage builds it so)
-    JavaPairRDD<Integer, EntityRow> trainedRows = EntityTables.read(spark, Layout.model(modelDir, Layout.MODEL_ENTITIES))
-        .partitionBy(byId)
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    // the trained table holds exactly the entities of triples/partitioned (the train stage builds
+    // it so)
+    JavaPairRDD<Integer, EntityRow> trainedRows =
+        EntityTables.read(spark, Layout.model(modelDir, Layout.MODEL_ENTITIES))
+            .partitionBy(byId)
+            .persist(StorageLevel.MEMORY_AND_DISK());
     JavaPairRDD<Integer, float[]> known = trainedRows.mapValues(EntityRow::values);
     List<JavaPairRDD<Integer, ?>> toRelease = new ArrayList<>();
     toRelease.add(trainedRows);
@@ -125,17 +137,28 @@ public final class ExportStage implements Stage {
       JavaRDD<Row> rows = known.map(e -> RowFactory.create(e._1(), e._2(), "trained", 0));
 
       context.progress().step("propagating embeddings to entities outside the trained set");
-      JavaRDD<int[]> edges = spark.read().parquet(output.resolve(Layout.TRAIN_TRIPLES).toString())
-          .select("head", "relation", "tail").javaRDD()
-          .map(r -> new int[] {r.getInt(0), r.getInt(1), r.getInt(2)})
-          .persist(StorageLevel.MEMORY_AND_DISK());
-      JavaPairRDD<Integer, int[]> byHead = edges.mapToPair(e -> new Tuple2<>(e[0], e)).partitionBy(byId)
-          .persist(StorageLevel.MEMORY_AND_DISK());
-      JavaPairRDD<Integer, int[]> byTail = edges.mapToPair(e -> new Tuple2<>(e[2], e)).partitionBy(byId)
-          .persist(StorageLevel.MEMORY_AND_DISK());
+      JavaRDD<int[]> edges =
+          spark
+              .read()
+              .parquet(output.resolve(Layout.TRAIN_TRIPLES).toString())
+              .select("head", "relation", "tail")
+              .javaRDD()
+              .map(r -> new int[] {r.getInt(0), r.getInt(1), r.getInt(2)})
+              .persist(StorageLevel.MEMORY_AND_DISK());
+      JavaPairRDD<Integer, int[]> byHead =
+          edges
+              .mapToPair(e -> new Tuple2<>(e[0], e))
+              .partitionBy(byId)
+              .persist(StorageLevel.MEMORY_AND_DISK());
+      JavaPairRDD<Integer, int[]> byTail =
+          edges
+              .mapToPair(e -> new Tuple2<>(e[2], e))
+              .partitionBy(byId)
+              .persist(StorageLevel.MEMORY_AND_DISK());
       toRelease.add(byHead);
       toRelease.add(byTail);
-      Propagation propagation = new Propagation(model, dim, shared.relationDim(), shared.relations(), 0);
+      Propagation propagation =
+          new Propagation(model, dim, shared.relationDim(), shared.relations(), 0);
       if (propagation.bilinear()) {
         // the placed length comes from the trained triples, scored with the same rule
         Broadcast<Propagation> unscaled = jsc.broadcast(propagation);
@@ -149,17 +172,31 @@ public final class ExportStage implements Stage {
       for (int layer = 1; ; layer++) {
         JavaPairRDD<Integer, float[]> current = embedded;
         // tail estimated from an embedded head, head from an embedded tail; unknown ends only
-        JavaPairRDD<Integer, Tuple2<float[], Long>> fromHeads = byHead.join(current)
-            .mapToPair(x -> new Tuple2<>(x._2()._1()[2],
-                new Tuple2<>(rule.value().estimate(x._2()._2(), x._2()._1()[1], true), 1L)));
-        JavaPairRDD<Integer, Tuple2<float[], Long>> fromTails = byTail.join(current)
-            .mapToPair(x -> new Tuple2<>(x._2()._1()[0],
-                new Tuple2<>(rule.value().estimate(x._2()._2(), x._2()._1()[1], false), 1L)));
-        JavaPairRDD<Integer, float[]> next = fromHeads.union(fromTails)
-            .reduceByKey(byId, (a, b) -> new Tuple2<>(add(a._1(), b._1()), a._2() + b._2()))
-            .subtractByKey(current, byId)
-            .mapValues(v -> rule.value().combine(v._1(), v._2()))
-            .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaPairRDD<Integer, Tuple2<float[], Long>> fromHeads =
+            byHead
+                .join(current)
+                .mapToPair(
+                    x ->
+                        new Tuple2<>(
+                            x._2()._1()[2],
+                            new Tuple2<>(
+                                rule.value().estimate(x._2()._2(), x._2()._1()[1], true), 1L)));
+        JavaPairRDD<Integer, Tuple2<float[], Long>> fromTails =
+            byTail
+                .join(current)
+                .mapToPair(
+                    x ->
+                        new Tuple2<>(
+                            x._2()._1()[0],
+                            new Tuple2<>(
+                                rule.value().estimate(x._2()._2(), x._2()._1()[1], false), 1L)));
+        JavaPairRDD<Integer, float[]> next =
+            fromHeads
+                .union(fromTails)
+                .reduceByKey(byId, (a, b) -> new Tuple2<>(add(a._1(), b._1()), a._2() + b._2()))
+                .subtractByKey(current, byId)
+                .mapValues(v -> rule.value().combine(v._1(), v._2()))
+                .persist(StorageLevel.MEMORY_AND_DISK());
         toRelease.add(next);
         long count = next.count();
         if (count == 0) {
@@ -172,32 +209,60 @@ public final class ExportStage implements Stage {
         toRelease.add(embedded);
       }
       @SuppressWarnings("unchecked")
-      JavaPairRDD<Integer, Tuple2<float[], Integer>> placed = placedLayers.isEmpty()
-          ? JavaPairRDD.fromJavaRDD(jsc.emptyRDD())
-          : jsc.union(placedLayers.toArray(new JavaPairRDD[0]));
+      JavaPairRDD<Integer, Tuple2<float[], Integer>> placed =
+          placedLayers.isEmpty()
+              ? JavaPairRDD.fromJavaRDD(jsc.emptyRDD())
+              : jsc.union(placedLayers.toArray(new JavaPairRDD[0]));
       Map<String, Object> fit = null;
       if (fitEpochs > 0 && !layers.isEmpty()) {
-        context.progress().step("fitting the " + layers.stream().mapToLong(Long::longValue).sum()
-            + " placed entities for " + fitEpochs + " epoch(s), trained rows and relations frozen");
-        // placed rows start with the trained rows' mean Adagrad state: steps the size trained rows take now
+        context
+            .progress()
+            .step(
+                "fitting the "
+                    + layers.stream().mapToLong(Long::longValue).sum()
+                    + " placed entities for "
+                    + fitEpochs
+                    + " epoch(s), trained rows and relations frozen");
+        // placed rows start with the trained rows' mean Adagrad state: steps the size trained rows
+        // take now
         double meanAdagrad = trainedRows.values().mapToDouble(EntityRow::adagrad).mean();
-        fitResult = PeripheryFit.run(jsc, known, placed.mapValues(Tuple2::_1), edges, shared, model, dim,
-            (float) meanAdagrad, TrainOptions.from(context.config()), fitEpochs);
+        fitResult =
+            PeripheryFit.run(
+                jsc,
+                known,
+                placed.mapValues(Tuple2::_1),
+                edges,
+                shared,
+                model,
+                dim,
+                (float) meanAdagrad,
+                TrainOptions.from(context.config()),
+                fitEpochs);
         fit = fitResult.stats();
         // only the placed rows meet the fitted ones: the trained table is not shuffled again
         placed = placed.join(fitResult.fitted()).mapValues(v -> new Tuple2<>(v._2(), v._1()._2()));
       }
-      rows = rows.union(placed.map(e -> RowFactory.create(e._1(), e._2()._1(), Layout.SOURCE_PROPAGATED, e._2()._2())));
+      rows =
+          rows.union(
+              placed.map(
+                  e ->
+                      RowFactory.create(
+                          e._1(), e._2()._1(), Layout.SOURCE_PROPAGATED, e._2()._2())));
       edges.unpersist(false);
 
       float[] mean = meanVector(known, dim, trainedCount);
       Dataset<Row> entities = spark.read().parquet(output.resolve(Layout.ENTITIES).toString());
       Dataset<Row> embeddedRows = spark.createDataFrame(rows, ENTITY_SCHEMA);
-      Dataset<Row> unreachable = spark.createDataFrame(
-          entities.select("id").join(embeddedRows.select("id"), "id", "left_anti").javaRDD()
-              .map(r -> RowFactory.create(r.getInt(0), mean, Layout.SOURCE_PROPAGATED, -1)),
-          ENTITY_SCHEMA);
-      Dataset<Row> entityEmbeddings = entityEmbeddings(spark, output, embeddedRows.unionByName(unreachable), entities);
+      Dataset<Row> unreachable =
+          spark.createDataFrame(
+              entities
+                  .select("id")
+                  .join(embeddedRows.select("id"), "id", "left_anti")
+                  .javaRDD()
+                  .map(r -> RowFactory.create(r.getInt(0), mean, Layout.SOURCE_PROPAGATED, -1)),
+              ENTITY_SCHEMA);
+      Dataset<Row> entityEmbeddings =
+          entityEmbeddings(spark, output, embeddedRows.unionByName(unreachable), entities);
 
       Map<String, Object> stats = new LinkedHashMap<>();
       stats.put("model", model);
@@ -208,36 +273,72 @@ public final class ExportStage implements Stage {
       stats.put("propagation_rule", propagation.rule());
       stats.put("periphery_fit", fit == null ? Map.of("epochs", 0) : fit);
       Map<String, Object> modelInfo = Json.mapper().convertValue(trained, LinkedHashMap.class);
-      modelInfo.put(Layout.ENTITY_EMBEDDINGS, Layout.ENTITY_EMBEDDINGS + "/: id INT, name STRING, embedding ARRAY<FLOAT>[dim], "
-          + "core_number INT (null without the reduce stage), source trained|propagated|encoded, distance INT "
-          + "(0 trained, k = propagated in layer k, -1 = unreachable: mean trained vector)");
-      modelInfo.put(Layout.RELATION_EMBEDDINGS, Layout.RELATION_EMBEDDINGS + "/: id INT, name STRING, embedding ARRAY<FLOAT>[relation_dim]");
-      modelInfo.put("periphery", propagation.rule()
-          + (fit == null ? "" : "; then fitted for " + fitEpochs + " epoch(s) on the training triples that touch them, "
-              + "trained rows and relations frozen (reduce.fit-epochs)")
-          + "; unreachable entities get the mean trained vector");
+      modelInfo.put(
+          Layout.ENTITY_EMBEDDINGS,
+          Layout.ENTITY_EMBEDDINGS
+              + "/: id INT, name STRING, embedding ARRAY<FLOAT>[dim], "
+              + "core_number INT (null without the reduce stage), source trained|propagated|encoded, distance INT "
+              + "(0 trained, k = propagated in layer k, -1 = unreachable: mean trained vector)");
+      modelInfo.put(
+          Layout.RELATION_EMBEDDINGS,
+          Layout.RELATION_EMBEDDINGS
+              + "/: id INT, name STRING, embedding ARRAY<FLOAT>[relation_dim]");
+      modelInfo.put(
+          "periphery",
+          propagation.rule()
+              + (fit == null
+                  ? ""
+                  : "; then fitted for "
+                      + fitEpochs
+                      + " epoch(s) on the training triples that touch them, "
+                      + "trained rows and relations frozen (reduce.fit-epochs)")
+              + "; unreachable entities get the mean trained vector");
 
-      context.addDatasets(List.of(Layout.ENTITY_EMBEDDINGS, Layout.RELATION_EMBEDDINGS, Layout.MODEL_JSON, Layout.METRICS_JSON), staging -> {
-        entityEmbeddings.write().option("compression", compression)
-            .parquet(new Path(staging, Layout.ENTITY_EMBEDDINGS).toString());
-        long unreachableCount = spark.read().parquet(new Path(staging, Layout.ENTITY_EMBEDDINGS).toString())
-            .filter(col("distance").equalTo(-1)).count();
-        stats.put("entities_unreachable_mean_vector", unreachableCount);
-        writeRelations(spark, output, shared, new Path(staging, Layout.RELATION_EMBEDDINGS).toString(), compression);
-        var fs = output.fileSystem();
-        StatsFile.write(fs, new Path(staging, Layout.MODEL_JSON), modelInfo);
-        Map<String, Object> metrics = new LinkedHashMap<>();
-        JsonNode trainStats = readSection(output, Layout.STATS_JSON, Layout.TRAIN);
-        if (trainStats != null) {
-          metrics.put("train", trainStats);
-        }
-        metrics.put("export", stats);
-        StatsFile.write(fs, new Path(staging, Layout.METRICS_JSON), metrics);
-        return stats;
-      });
+      context.addDatasets(
+          List.of(
+              Layout.ENTITY_EMBEDDINGS,
+              Layout.RELATION_EMBEDDINGS,
+              Layout.MODEL_JSON,
+              Layout.METRICS_JSON),
+          staging -> {
+            entityEmbeddings
+                .write()
+                .option("compression", compression)
+                .parquet(new Path(staging, Layout.ENTITY_EMBEDDINGS).toString());
+            long unreachableCount =
+                spark
+                    .read()
+                    .parquet(new Path(staging, Layout.ENTITY_EMBEDDINGS).toString())
+                    .filter(col("distance").equalTo(-1))
+                    .count();
+            stats.put("entities_unreachable_mean_vector", unreachableCount);
+            writeRelations(
+                spark,
+                output,
+                shared,
+                new Path(staging, Layout.RELATION_EMBEDDINGS).toString(),
+                compression);
+            var fs = output.fileSystem();
+            StatsFile.write(fs, new Path(staging, Layout.MODEL_JSON), modelInfo);
+            Map<String, Object> metrics = new LinkedHashMap<>();
+            JsonNode trainStats = readSection(output, Layout.STATS_JSON, Layout.TRAIN);
+            if (trainStats != null) {
+              metrics.put("train", trainStats);
+            }
+            metrics.put("export", stats);
+            StatsFile.write(fs, new Path(staging, Layout.METRICS_JSON), metrics);
+            return stats;
+          });
       StatsFile.putSection(output, Layout.STATS_JSON, NAME, stats);
-      context.out().printf(Locale.ROOT, "export: %,d entities trained, %,d propagated in %d layer(s), %,d unreachable (mean vector)%n",
-          trainedCount, stats.get("entities_propagated"), layers.size(), stats.get("entities_unreachable_mean_vector"));
+      context
+          .out()
+          .printf(
+              Locale.ROOT,
+              "export: %,d entities trained, %,d propagated in %d layer(s), %,d unreachable (mean vector)%n",
+              trainedCount,
+              stats.get("entities_propagated"),
+              layers.size(),
+              stats.get("entities_unreachable_mean_vector"));
       context.out().flush();
     } finally {
       for (JavaPairRDD<Integer, ?> rdd : toRelease) {
@@ -249,7 +350,11 @@ public final class ExportStage implements Stage {
     }
   }
 
-  static void writeRelations(SparkSession spark, OutputDirectory output, SharedParams shared, String path,
+  static void writeRelations(
+      SparkSession spark,
+      OutputDirectory output,
+      SharedParams shared,
+      String path,
       String compression) {
     List<Row> rows = new ArrayList<>();
     int rd = shared.relationDim();
@@ -258,14 +363,23 @@ public final class ExportStage implements Stage {
       System.arraycopy(shared.relations(), r * rd, v, 0, rd);
       rows.add(RowFactory.create(r, v));
     }
-    StructType schema = new StructType().add("id", DataTypes.IntegerType, false)
-        .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+    StructType schema =
+        new StructType()
+            .add("id", DataTypes.IntegerType, false)
+            .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
     Dataset<Row> names = spark.read().parquet(output.resolve(Layout.RELATIONS).toString());
-    spark.createDataFrame(rows, schema).join(names, "id").select("id", "name", "embedding").coalesce(1)
-        .write().option("compression", compression).parquet(path);
+    spark
+        .createDataFrame(rows, schema)
+        .join(names, "id")
+        .select("id", "name", "embedding")
+        .coalesce(1)
+        .write()
+        .option("compression", compression)
+        .parquet(path);
   }
 
-  static JsonNode readSection(OutputDirectory output, String file, String section) throws java.io.IOException {
+  static JsonNode readSection(OutputDirectory output, String file, String section)
+      throws java.io.IOException {
     Path path = output.resolve(file);
     if (!output.fileSystem().exists(path)) {
       return null;
@@ -279,13 +393,18 @@ public final class ExportStage implements Stage {
     if (count == 0) {
       return new float[dim];
     }
-    double[] sum = rows.values().treeAggregate(new double[dim], (acc, v) -> {
-      for (int i = 0; i < v.length; i++) acc[i] += v[i];
-      return acc;
-    }, (a, b) -> {
-      for (int i = 0; i < a.length; i++) a[i] += b[i];
-      return a;
-    });
+    double[] sum =
+        rows.values()
+            .treeAggregate(
+                new double[dim],
+                (acc, v) -> {
+                  for (int i = 0; i < v.length; i++) acc[i] += v[i];
+                  return acc;
+                },
+                (a, b) -> {
+                  for (int i = 0; i < a.length; i++) a[i] += b[i];
+                  return a;
+                });
     float[] mean = new float[dim];
     for (int i = 0; i < dim; i++) mean[i] = (float) (sum[i] / count);
     return mean;
@@ -295,13 +414,21 @@ public final class ExportStage implements Stage {
    * Mean of {@link Propagation#projection} over the training triples whose head and tail are both
    * trained (0 when there are none): the length bilinear models give placed entities.
    */
-  static double meanProjection(Broadcast<Propagation> rule, JavaPairRDD<Integer, int[]> byHead,
+  static double meanProjection(
+      Broadcast<Propagation> rule,
+      JavaPairRDD<Integer, int[]> byHead,
       JavaPairRDD<Integer, float[]> known) {
-    Tuple2<Double, Long> sum = byHead.join(known)
-        .mapToPair(x -> new Tuple2<>(x._2()._1()[2], new Tuple2<>(x._2()._1()[1], x._2()._2())))
-        .join(known)
-        .map(x -> new Tuple2<>(rule.value().projection(x._2()._1()._2(), x._2()._1()._1(), x._2()._2()), 1L))
-        .fold(new Tuple2<>(0.0, 0L), (a, b) -> new Tuple2<>(a._1() + b._1(), a._2() + b._2()));
+    Tuple2<Double, Long> sum =
+        byHead
+            .join(known)
+            .mapToPair(x -> new Tuple2<>(x._2()._1()[2], new Tuple2<>(x._2()._1()[1], x._2()._2())))
+            .join(known)
+            .map(
+                x ->
+                    new Tuple2<>(
+                        rule.value().projection(x._2()._1()._2(), x._2()._1()._1(), x._2()._2()),
+                        1L))
+            .fold(new Tuple2<>(0.0, 0L), (a, b) -> new Tuple2<>(a._1() + b._1(), a._2() + b._2()));
     return sum._2() == 0 ? 0 : sum._1() / sum._2();
   }
 
@@ -312,17 +439,29 @@ public final class ExportStage implements Stage {
   }
 
   /**
-   * The entity_embeddings columns from rows of {@link #ENTITY_SCHEMA}: names from {@code entities}, and
-   * core numbers when the reduce stage wrote them (null otherwise).
+   * The entity_embeddings columns from rows of {@link #ENTITY_SCHEMA}: names from {@code entities},
+   * and core numbers when the reduce stage wrote them (null otherwise).
    */
-  static Dataset<Row> entityEmbeddings(SparkSession spark, OutputDirectory output, Dataset<Row> embedded,
-      Dataset<Row> entities) throws java.io.IOException {
+  static Dataset<Row> entityEmbeddings(
+      SparkSession spark, OutputDirectory output, Dataset<Row> embedded, Dataset<Row> entities)
+      throws java.io.IOException {
     Dataset<Row> withNames = embedded.join(entities, "id");
-    boolean reduced = output.isStageComplete(Layout.REDUCE) && output.fileSystem().exists(output.resolve(Layout.CORE_NUMBERS));
-    Dataset<Row> withCores = reduced
-        ? withNames.join(spark.read().parquet(output.resolve(Layout.CORE_NUMBERS).toString()), new String[] {"id"}, "left")
-        : withNames.withColumn("core_number", lit(null).cast(DataTypes.IntegerType));
-    return withCores.select(col("id"), col("name"), col("embedding"),
-        col("core_number").cast(DataTypes.IntegerType).as("core_number"), col("source"), col("distance"));
+    boolean reduced =
+        output.isStageComplete(Layout.REDUCE)
+            && output.fileSystem().exists(output.resolve(Layout.CORE_NUMBERS));
+    Dataset<Row> withCores =
+        reduced
+            ? withNames.join(
+                spark.read().parquet(output.resolve(Layout.CORE_NUMBERS).toString()),
+                new String[] {"id"},
+                "left")
+            : withNames.withColumn("core_number", lit(null).cast(DataTypes.IntegerType));
+    return withCores.select(
+        col("id"),
+        col("name"),
+        col("embedding"),
+        col("core_number").cast(DataTypes.IntegerType).as("core_number"),
+        col("source"),
+        col("distance"));
   }
 }

@@ -34,9 +34,9 @@ import org.sparkkge.jobs.train.TensorData;
 import org.sparkkge.jobs.train.TokenTables;
 
 /**
- * Export in NodePiece mode: every entity of the token table is encoded by the trained encoder on the
- * executors (one block of entities per partition, source = encoded), plus the vocabulary with its
- * embeddings (nodepiece_vocabulary) and the encoder weights (nodepiece_encoder).
+ * Export in NodePiece mode: every entity of the token table is encoded by the trained encoder on
+ * the executors (one block of entities per partition, source = encoded), plus the vocabulary with
+ * its embeddings (nodepiece_vocabulary) and the encoder weights (nodepiece_encoder).
  */
 final class NodePieceExport {
   private final StageContext context;
@@ -54,9 +54,15 @@ final class NodePieceExport {
   void run() throws Exception {
     SparkSession spark = context.spark();
     OutputDirectory output = context.output();
-    StagePreconditions.require(context.stage(), output, Requirement.because(Layout.TOKENS, "the trained model is NodePiece"));
-    Dataset<Row> tokens = spark.read().parquet(output.resolve(Layout.TOKENS).toString())
-        .select("id", "anchors", "distances", "relations");
+    StagePreconditions.require(
+        context.stage(),
+        output,
+        Requirement.because(Layout.TOKENS, "the trained model is NodePiece"));
+    Dataset<Row> tokens =
+        spark
+            .read()
+            .parquet(output.resolve(Layout.TOKENS).toString())
+            .select("id", "anchors", "distances", "relations");
     Dataset<Row> vocab = spark.read().parquet(output.resolve(Layout.VOCAB).toString());
     TokenTables desc = TokenTables.describe(tokens, vocab, shared.numRelations());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -64,8 +70,9 @@ final class NodePieceExport {
     context.progress().step("encoding every entity from its NodePiece tokens");
     JavaRDD<Row> encoded = encode(tokens.javaRDD(), desc, weights);
     Dataset<Row> entities = spark.read().parquet(output.resolve(Layout.ENTITIES).toString());
-    Dataset<Row> entityEmbeddings = ExportStage.entityEmbeddings(spark, output,
-        spark.createDataFrame(encoded, ExportStage.ENTITY_SCHEMA), entities);
+    Dataset<Row> entityEmbeddings =
+        ExportStage.entityEmbeddings(
+            spark, output, spark.createDataFrame(encoded, ExportStage.ENTITY_SCHEMA), entities);
 
     Map<String, Object> stats = new LinkedHashMap<>();
     stats.put("mode", "nodepiece");
@@ -77,100 +84,195 @@ final class NodePieceExport {
     stats.put("encoder_parameters", encoderParameters);
     stats.put("relation_parameters", shared.relations().length);
     // what the same model costs as a lookup table (train.mode = shallow), for comparison
-    stats.put("shallow_parameters", trained.get("entities").asLong() * trained.get("dim").asInt()
-        + shared.relations().length);
+    stats.put(
+        "shallow_parameters",
+        trained.get("entities").asLong() * trained.get("dim").asInt() + shared.relations().length);
     Map<String, Object> modelInfo = Json.mapper().convertValue(trained, LinkedHashMap.class);
-    modelInfo.put(Layout.ENTITY_EMBEDDINGS, Layout.ENTITY_EMBEDDINGS + "/: id INT, name STRING, embedding ARRAY<FLOAT>[dim], "
-        + "core_number INT (null without the reduce stage), source = encoded, distance INT (0)");
-    modelInfo.put(Layout.RELATION_EMBEDDINGS, Layout.RELATION_EMBEDDINGS + "/: id INT, name STRING, embedding ARRAY<FLOAT>[relation_dim]");
-    modelInfo.put("encoder", "NodePiece (Galkin et al. 2022): entity = MLP(concat over k anchors of "
-        + "(anchor_embedding[anchor] + distance_embedding[min(distance, max_distance)]), then over m relation tokens "
-        + "relation_token_embedding[token]); MLP = W2 . relu(W1 x + b1) + b2; padding (-1) uses the last row of "
-        + "each table; weights in nodepiece_encoder/, vocabulary in nodepiece_vocabulary/");
-    modelInfo.put("tokens", Map.of("k", desc.k(), "m", desc.m(), "anchors", desc.numAnchors(),
-        "relation_tokens", desc.numRelationTokens(), "max_distance", desc.maxDistance()));
+    modelInfo.put(
+        Layout.ENTITY_EMBEDDINGS,
+        Layout.ENTITY_EMBEDDINGS
+            + "/: id INT, name STRING, embedding ARRAY<FLOAT>[dim], "
+            + "core_number INT (null without the reduce stage), source = encoded, distance INT (0)");
+    modelInfo.put(
+        Layout.RELATION_EMBEDDINGS,
+        Layout.RELATION_EMBEDDINGS
+            + "/: id INT, name STRING, embedding ARRAY<FLOAT>[relation_dim]");
+    modelInfo.put(
+        "encoder",
+        "NodePiece (Galkin et al. 2022): entity = MLP(concat over k anchors of "
+            + "(anchor_embedding[anchor] + distance_embedding[min(distance, max_distance)]), then over m relation tokens "
+            + "relation_token_embedding[token]); MLP = W2 . relu(W1 x + b1) + b2; padding (-1) uses the last row of "
+            + "each table; weights in nodepiece_encoder/, vocabulary in nodepiece_vocabulary/");
+    modelInfo.put(
+        "tokens",
+        Map.of(
+            "k",
+            desc.k(),
+            "m",
+            desc.m(),
+            "anchors",
+            desc.numAnchors(),
+            "relation_tokens",
+            desc.numRelationTokens(),
+            "max_distance",
+            desc.maxDistance()));
 
     String newTriples = context.config().getString("export.new-triples").trim();
-    Dataset<Row> inductive = newTriples.isEmpty() ? null
-        : inductive(spark, output, tokens, entities, desc, weights, newTriples);
-    List<String> datasets = new ArrayList<>(List.of(Layout.ENTITY_EMBEDDINGS, Layout.RELATION_EMBEDDINGS,
-        Layout.NODEPIECE_VOCABULARY, Layout.NODEPIECE_ENCODER, Layout.MODEL_JSON, Layout.METRICS_JSON));
+    Dataset<Row> inductive =
+        newTriples.isEmpty()
+            ? null
+            : inductive(spark, output, tokens, entities, desc, weights, newTriples);
+    List<String> datasets =
+        new ArrayList<>(
+            List.of(
+                Layout.ENTITY_EMBEDDINGS,
+                Layout.RELATION_EMBEDDINGS,
+                Layout.NODEPIECE_VOCABULARY,
+                Layout.NODEPIECE_ENCODER,
+                Layout.MODEL_JSON,
+                Layout.METRICS_JSON));
     if (inductive != null) {
       datasets.add(Layout.NEW_ENTITY_EMBEDDINGS);
     }
-    context.addDatasets(datasets, staging -> {
-      if (inductive != null) {
-        inductive.write().option("compression", compression).parquet(new Path(staging, Layout.NEW_ENTITY_EMBEDDINGS).toString());
-        stats.put("new_entities_encoded",
-            spark.read().parquet(new Path(staging, Layout.NEW_ENTITY_EMBEDDINGS).toString()).count());
-      }
-      entityEmbeddings.write().option("compression", compression)
-          .parquet(new Path(staging, Layout.ENTITY_EMBEDDINGS).toString());
-      stats.put("entities_encoded", spark.read().parquet(new Path(staging, Layout.ENTITY_EMBEDDINGS).toString()).count());
-      ExportStage.writeRelations(spark, output, shared, new Path(staging, Layout.RELATION_EMBEDDINGS).toString(),
-          compression);
-      writeVocabulary(spark, vocab, new Path(staging, Layout.NODEPIECE_VOCABULARY).toString());
-      new SharedParams(shared.numRelations(), shared.relationDim(), shared.relations(), shared.relationAdagrad(),
-          shared.encoder()).write(spark, new Path(staging, Layout.NODEPIECE_ENCODER).toString(), compression);
-      StatsFile.write(output.fileSystem(), new Path(staging, Layout.MODEL_JSON), modelInfo);
-      Map<String, Object> metrics = new LinkedHashMap<>();
-      JsonNode trainStats = ExportStage.readSection(output, Layout.STATS_JSON, Layout.TRAIN);
-      if (trainStats != null) {
-        metrics.put("train", trainStats);
-      }
-      metrics.put("export", stats);
-      StatsFile.write(output.fileSystem(), new Path(staging, Layout.METRICS_JSON), metrics);
-      return stats;
-    });
+    context.addDatasets(
+        datasets,
+        staging -> {
+          if (inductive != null) {
+            inductive
+                .write()
+                .option("compression", compression)
+                .parquet(new Path(staging, Layout.NEW_ENTITY_EMBEDDINGS).toString());
+            stats.put(
+                "new_entities_encoded",
+                spark
+                    .read()
+                    .parquet(new Path(staging, Layout.NEW_ENTITY_EMBEDDINGS).toString())
+                    .count());
+          }
+          entityEmbeddings
+              .write()
+              .option("compression", compression)
+              .parquet(new Path(staging, Layout.ENTITY_EMBEDDINGS).toString());
+          stats.put(
+              "entities_encoded",
+              spark.read().parquet(new Path(staging, Layout.ENTITY_EMBEDDINGS).toString()).count());
+          ExportStage.writeRelations(
+              spark,
+              output,
+              shared,
+              new Path(staging, Layout.RELATION_EMBEDDINGS).toString(),
+              compression);
+          writeVocabulary(spark, vocab, new Path(staging, Layout.NODEPIECE_VOCABULARY).toString());
+          new SharedParams(
+                  shared.numRelations(),
+                  shared.relationDim(),
+                  shared.relations(),
+                  shared.relationAdagrad(),
+                  shared.encoder())
+              .write(spark, new Path(staging, Layout.NODEPIECE_ENCODER).toString(), compression);
+          StatsFile.write(output.fileSystem(), new Path(staging, Layout.MODEL_JSON), modelInfo);
+          Map<String, Object> metrics = new LinkedHashMap<>();
+          JsonNode trainStats = ExportStage.readSection(output, Layout.STATS_JSON, Layout.TRAIN);
+          if (trainStats != null) {
+            metrics.put("train", trainStats);
+          }
+          metrics.put("export", stats);
+          StatsFile.write(output.fileSystem(), new Path(staging, Layout.METRICS_JSON), metrics);
+          return stats;
+        });
     StatsFile.putSection(output, Layout.STATS_JSON, Layout.EXPORT, stats);
-    context.out().printf(Locale.ROOT,
-        "export: %,d entities encoded (NodePiece, %,d parameters; the same model as a shallow table: %,d)%n",
-        stats.get("entities_encoded"), stats.get("parameters"), stats.get("shallow_parameters"));
+    context
+        .out()
+        .printf(
+            Locale.ROOT,
+            "export: %,d entities encoded (NodePiece, %,d parameters; the same model as a shallow table: %,d)%n",
+            stats.get("entities_encoded"),
+            stats.get("parameters"),
+            stats.get("shallow_parameters"));
     context.out().flush();
   }
 
   /**
    * Entities added after training, embedded without retraining: the triples of {@code path} (TSV of
-   * names: head, relation, tail; gzip allowed) whose entity names are not in {@code entities} get new
-   * ids after the known ones (in name order), are tokenized from their edges with the partitioner's
-   * {@code NodePiece.tokenizeNew} (anchors through known neighbours, relation tokens from their edges)
-   * and encoded. Relations must be known.
+   * names: head, relation, tail; gzip allowed) whose entity names are not in {@code entities} get
+   * new ids after the known ones (in name order), are tokenized from their edges with the
+   * partitioner's {@code NodePiece.tokenizeNew} (anchors through known neighbours, relation tokens
+   * from their edges) and encoded. Relations must be known.
    */
-  private Dataset<Row> inductive(SparkSession spark, OutputDirectory output, Dataset<Row> tokens,
-      Dataset<Row> entities, TokenTables desc, Broadcast<List<TensorData>> weights, String path) {
-    Dataset<Row> raw = spark.read().option("sep", "\t").csv(path).toDF("head_name", "relation_name", "tail_name");
+  private Dataset<Row> inductive(
+      SparkSession spark,
+      OutputDirectory output,
+      Dataset<Row> tokens,
+      Dataset<Row> entities,
+      TokenTables desc,
+      Broadcast<List<TensorData>> weights,
+      String path) {
+    Dataset<Row> raw =
+        spark.read().option("sep", "\t").csv(path).toDF("head_name", "relation_name", "tail_name");
     Dataset<Row> relations = spark.read().parquet(output.resolve(Layout.RELATIONS).toString());
-    List<Row> unknownRelations = raw.join(relations, raw.col("relation_name").equalTo(relations.col("name")), "left_anti")
-        .select("relation_name").limit(1).collectAsList();
+    List<Row> unknownRelations =
+        raw.join(relations, raw.col("relation_name").equalTo(relations.col("name")), "left_anti")
+            .select("relation_name")
+            .limit(1)
+            .collectAsList();
     if (!unknownRelations.isEmpty()) {
-      throw new org.sparkkge.jobs.PipelineException("export: " + path + ": relation '"
-          + unknownRelations.get(0).getString(0) + "' is unknown to the trained model (export.new-triples)");
+      throw new org.sparkkge.jobs.PipelineException(
+          "export: "
+              + path
+              + ": relation '"
+              + unknownRelations.get(0).getString(0)
+              + "' is unknown to the trained model (export.new-triples)");
     }
     long known = entities.count();
-    Dataset<Row> names = raw.select(col("head_name").as("name")).union(raw.select(col("tail_name").as("name")))
-        .distinct().join(entities, new String[] {"name"}, "left_anti").orderBy("name");
-    JavaRDD<Row> numbered = names.javaRDD().zipWithIndex()
-        .map(p -> RowFactory.create((int) (known + p._2()), p._1().getString(0)));
+    Dataset<Row> names =
+        raw.select(col("head_name").as("name"))
+            .union(raw.select(col("tail_name").as("name")))
+            .distinct()
+            .join(entities, new String[] {"name"}, "left_anti")
+            .orderBy("name");
+    JavaRDD<Row> numbered =
+        names
+            .javaRDD()
+            .zipWithIndex()
+            .map(p -> RowFactory.create((int) (known + p._2()), p._1().getString(0)));
     Dataset<Row> added = spark.createDataFrame(numbered, Layout.DICTIONARY_SCHEMA);
     Dataset<Row> allNames = entities.unionByName(added);
     Dataset<Row> heads = allNames.select(col("id").as("head"), col("name").as("head_name"));
     Dataset<Row> tails = allNames.select(col("id").as("tail"), col("name").as("tail_name"));
     Dataset<Row> rels = relations.select(col("id").as("relation"), col("name").as("relation_name"));
-    Dataset<Row> triples = raw.join(heads, "head_name").join(rels, "relation_name").join(tails, "tail_name")
-        .select("head", "relation", "tail");
+    Dataset<Row> triples =
+        raw.join(heads, "head_name")
+            .join(rels, "relation_name")
+            .join(tails, "tail_name")
+            .select("head", "relation", "tail");
     java.util.Map<String, String> tokenizeSettings = new java.util.HashMap<>();
     tokenizeSettings.put("tokenize.k", String.valueOf(desc.k()));
     tokenizeSettings.put("tokenize.m", String.valueOf(desc.m()));
     tokenizeSettings.put("tokenize.seed", context.config().getString("tokenize.seed"));
-    Dataset<Row> newTokens = org.sparkkge.partitioner.NodePiece.tokenizeNew(triples, tokens, shared.numRelations(),
-        org.sparkkge.partitioner.TokenizeConfig.fromMap(tokenizeSettings));
-    JavaRDD<Row> encoded = encode(newTokens.select("id", "anchors", "distances", "relations").javaRDD(), desc, weights);
-    return spark.createDataFrame(encoded, ExportStage.ENTITY_SCHEMA).join(added, "id")
-        .select(col("id"), col("name"), col("embedding"), lit(null).cast(DataTypes.IntegerType).as("core_number"),
-            col("source"), col("distance"));
+    Dataset<Row> newTokens =
+        org.sparkkge.partitioner.NodePiece.tokenizeNew(
+            triples,
+            tokens,
+            shared.numRelations(),
+            org.sparkkge.partitioner.TokenizeConfig.fromMap(tokenizeSettings));
+    JavaRDD<Row> encoded =
+        encode(
+            newTokens.select("id", "anchors", "distances", "relations").javaRDD(), desc, weights);
+    return spark
+        .createDataFrame(encoded, ExportStage.ENTITY_SCHEMA)
+        .join(added, "id")
+        .select(
+            col("id"),
+            col("name"),
+            col("embedding"),
+            lit(null).cast(DataTypes.IntegerType).as("core_number"),
+            col("source"),
+            col("distance"));
   }
 
-  /** The vocabulary rows (token_id, kind, local_id, source_id) with the embedding of their token. */
+  /**
+   * The vocabulary rows (token_id, kind, local_id, source_id) with the embedding of their token.
+   */
   private void writeVocabulary(SparkSession spark, Dataset<Row> vocab, String path) {
     Map<String, DenseTensor> byName = new LinkedHashMap<>();
     for (DenseTensor t : shared.encoder()) byName.put(t.name(), t);
@@ -181,7 +283,8 @@ final class NodePieceExport {
     for (Row v : vocab.select("token_id", "kind", "local_id", "source_id").collectAsList()) {
       String kind = v.getString(1);
       int local = v.getInt(2);
-      DenseTensor table = kind.equals("anchor") ? anchors : kind.equals("padding") ? null : relationTokens;
+      DenseTensor table =
+          kind.equals("anchor") ? anchors : kind.equals("padding") ? null : relationTokens;
       if (table == null) {
         continue;
       }
@@ -189,18 +292,27 @@ final class NodePieceExport {
       System.arraycopy(table.values(), local * dim, e, 0, dim);
       rows.add(RowFactory.create(v.getInt(0), kind, local, v.getInt(3), e));
     }
-    StructType schema = new StructType().add("token_id", DataTypes.IntegerType, false)
-        .add("kind", DataTypes.StringType, false).add("local_id", DataTypes.IntegerType, false)
-        .add("source_id", DataTypes.IntegerType, false)
-        .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
-    spark.createDataFrame(rows, schema).coalesce(1).write().option("compression", compression).parquet(path);
+    StructType schema =
+        new StructType()
+            .add("token_id", DataTypes.IntegerType, false)
+            .add("kind", DataTypes.StringType, false)
+            .add("local_id", DataTypes.IntegerType, false)
+            .add("source_id", DataTypes.IntegerType, false)
+            .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+    spark
+        .createDataFrame(rows, schema)
+        .coalesce(1)
+        .write()
+        .option("compression", compression)
+        .parquet(path);
   }
 
   /**
-   * Encodes token rows (id, anchors, distances, relations) into entity rows of
-   * {@link ExportStage#ENTITY_SCHEMA}, one encoder pass per partition on the executor.
+   * Encodes token rows (id, anchors, distances, relations) into entity rows of {@link
+   * ExportStage#ENTITY_SCHEMA}, one encoder pass per partition on the executor.
    */
-  private static JavaRDD<Row> encode(JavaRDD<Row> tokenRows, TokenTables desc, Broadcast<List<TensorData>> weights) {
+  private static JavaRDD<Row> encode(
+      JavaRDD<Row> tokenRows, TokenTables desc, Broadcast<List<TensorData>> weights) {
     return NodePieceEncoding.encode(tokenRows, desc, weights)
         .map(e -> RowFactory.create(e._1(), e._2(), "encoded", 0));
   }

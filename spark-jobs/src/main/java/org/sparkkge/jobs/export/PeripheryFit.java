@@ -23,23 +23,23 @@ import org.sparkkge.core.train.ShardTrainer;
 import org.sparkkge.jobs.train.Devices;
 import org.sparkkge.jobs.train.MemoryEstimate;
 import org.sparkkge.jobs.train.Seeds;
-import org.sparkkge.jobs.train.SharedParams;
 import org.sparkkge.jobs.train.ShardTask;
+import org.sparkkge.jobs.train.SharedParams;
 import org.sparkkge.jobs.train.TrainOptions;
 import scala.Tuple2;
 
 /**
  * The periphery fit ({@code reduce.fit-epochs}): after export has placed the entities outside the
- * trained set, a short training of those rows only, on the training triples that touch them, with the
- * trained rows and the relations frozen (embedding-core's {@link ShardTrainer#fitEntities}).
+ * trained set, a short training of those rows only, on the training triples that touch them, with
+ * the trained rows and the relations frozen (embedding-core's {@link ShardTrainer#fitEntities}).
  *
  * <p>Placed entities are hashed into tasks. A task gets the training triples of its own placed
- * entities, its share of a weighted sample of trained triples (context: their queries rank the placed
- * rows among their negatives), the rows of every entity those triples touch (frozen unless the task
- * owns the entity) and a seeded sample of trained rows ({@code train.negative-pool}) as further
- * negatives: its memory is the rows of its triples plus the pool, never the table. A triple between
- * placed entities of two tasks is fitted in both, each task seeing the other's placed row as it was
- * before the fit. Only the pool and one summary per task reach the driver.
+ * entities, its share of a weighted sample of trained triples (context: their queries rank the
+ * placed rows among their negatives), the rows of every entity those triples touch (frozen unless
+ * the task owns the entity) and a seeded sample of trained rows ({@code train.negative-pool}) as
+ * further negatives: its memory is the rows of its triples plus the pool, never the table. A triple
+ * between placed entities of two tasks is fitted in both, each task seeing the other's placed row
+ * as it was before the fit. Only the pool and one summary per task reach the driver.
  */
 final class PeripheryFit {
   /**
@@ -52,23 +52,44 @@ final class PeripheryFit {
   record TaskRow(int id, float[] values, boolean owned) implements Serializable {}
 
   /**
-   * One task's fitted rows (ids and row-major values; empty in the summary the driver gets) and what it
-   * did.
+   * One task's fitted rows (ids and row-major values; empty in the summary the driver gets) and
+   * what it did.
    */
-  record TaskResult(int task, int[] ids, float[] rows, int rowsFitted, long triples, int tableRows,
-      double firstEpochLoss, double lastEpochLoss, double seconds) implements Serializable {
+  record TaskResult(
+      int task,
+      int[] ids,
+      float[] rows,
+      int rowsFitted,
+      long triples,
+      int tableRows,
+      double firstEpochLoss,
+      double lastEpochLoss,
+      double seconds)
+      implements Serializable {
     TaskResult summary() {
-      return new TaskResult(task, new int[0], new float[0], rowsFitted, triples, tableRows, firstEpochLoss,
-          lastEpochLoss, seconds);
+      return new TaskResult(
+          task,
+          new int[0],
+          new float[0],
+          rowsFitted,
+          triples,
+          tableRows,
+          firstEpochLoss,
+          lastEpochLoss,
+          seconds);
     }
   }
 
   /**
-   * The fitted rows (id, row) of the placed entities, with the stats; closing it releases the cached
-   * data and broadcasts, which the rows' lineage needs until they are written.
+   * The fitted rows (id, row) of the placed entities, with the stats; closing it releases the
+   * cached data and broadcasts, which the rows' lineage needs until they are written.
    */
-  record Result(JavaPairRDD<Integer, float[]> fitted, Map<String, Object> stats, List<JavaRDD<?>> cached,
-      List<Broadcast<?>> broadcasts) implements AutoCloseable {
+  record Result(
+      JavaPairRDD<Integer, float[]> fitted,
+      Map<String, Object> stats,
+      List<JavaRDD<?>> cached,
+      List<Broadcast<?>> broadcasts)
+      implements AutoCloseable {
     @Override
     public void close() {
       cached.forEach(rdd -> rdd.unpersist(false));
@@ -87,90 +108,174 @@ final class PeripheryFit {
    * Fits the {@code placed} rows; {@code known} are the trained rows, {@code edges} the training
    * triples (head, relation, tail). The caller closes the result once the rows are written.
    */
-  static Result run(JavaSparkContext jsc, JavaPairRDD<Integer, float[]> known, JavaPairRDD<Integer, float[]> placed,
-      JavaRDD<int[]> edges, SharedParams shared, String model, int dim, float startAdagrad, TrainOptions options,
+  static Result run(
+      JavaSparkContext jsc,
+      JavaPairRDD<Integer, float[]> known,
+      JavaPairRDD<Integer, float[]> placed,
+      JavaRDD<int[]> edges,
+      SharedParams shared,
+      String model,
+      int dim,
+      float startAdagrad,
+      TrainOptions options,
       int epochs) {
     long began = System.nanoTime();
     int tasks = Math.max(1, jsc.defaultParallelism());
-    JavaPairRDD<Integer, Integer> owner = placed.mapToPair(e -> new Tuple2<>(e._1(), taskOf(e._1(), tasks)));
-    JavaRDD<Edge> touching = edges
-        .flatMapToPair(e -> List.of(new Tuple2<>(e[0], e), new Tuple2<>(e[2], e)).iterator())
-        .join(owner)
-        .map(x -> new Edge(x._2()._2(), x._2()._1()[0], x._2()._1()[1], x._2()._1()[2], 1f))
-        .distinct() // a triple between two placed entities of one task (or a self-loop) is fitted once there
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    JavaPairRDD<Integer, Integer> owner =
+        placed.mapToPair(e -> new Tuple2<>(e._1(), taskOf(e._1(), tasks)));
+    JavaRDD<Edge> touching =
+        edges
+            .flatMapToPair(e -> List.of(new Tuple2<>(e[0], e), new Tuple2<>(e[2], e)).iterator())
+            .join(owner)
+            .map(x -> new Edge(x._2()._2(), x._2()._1()[0], x._2()._1()[1], x._2()._1()[2], 1f))
+            .distinct() // a triple between two placed entities of one task (or a self-loop) is
+            // fitted once there
+            .persist(StorageLevel.MEMORY_AND_DISK());
     long touchingCount = touching.count();
-    // As many trained triples (both ends trained), spread over the tasks and weighted to stand for all of
-    // them: their queries rank the placed rows among the negatives, as full training would, which keeps a
-    // fitted row from scoring high for every query (unweighted, they crowded the core's answers out).
+    // As many trained triples (both ends trained), spread over the tasks and weighted to stand for
+    // all of
+    // them: their queries rank the placed rows among the negatives, as full training would, which
+    // keeps a
+    // fitted row from scoring high for every query (unweighted, they crowded the core's answers
+    // out).
     JavaPairRDD<Integer, Boolean> trained = known.mapValues(v -> true);
-    JavaRDD<int[]> coreEdges = edges.mapToPair(e -> new Tuple2<>(e[0], e)).join(trained).values().map(Tuple2::_1)
-        .mapToPair(e -> new Tuple2<>(e[2], e)).join(trained).values().map(Tuple2::_1)
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    JavaRDD<int[]> coreEdges =
+        edges
+            .mapToPair(e -> new Tuple2<>(e[0], e))
+            .join(trained)
+            .values()
+            .map(Tuple2::_1)
+            .mapToPair(e -> new Tuple2<>(e[2], e))
+            .join(trained)
+            .values()
+            .map(Tuple2::_1)
+            .persist(StorageLevel.MEMORY_AND_DISK());
     long coreCount = coreEdges.count();
     double fraction = coreCount == 0 ? 0 : Math.min(1.0, (double) touchingCount / coreCount);
     float weight = fraction == 0 ? 0f : (float) (1 / fraction);
-    JavaRDD<Edge> context = coreEdges.sample(false, fraction, Seeds.ofPool(options.core().seed(), 0, -2))
-        .map(e -> new Edge(taskOf(e[0] * 31 + e[2], tasks), e[0], e[1], e[2], weight));
+    JavaRDD<Edge> context =
+        coreEdges
+            .sample(false, fraction, Seeds.ofPool(options.core().seed(), 0, -2))
+            .map(e -> new Edge(taskOf(e[0] * 31 + e[2], tasks), e[0], e[1], e[2], weight));
     JavaRDD<Edge> fitEdges = touching.union(context).persist(StorageLevel.MEMORY_AND_DISK());
     long contextCount = fitEdges.count() - touchingCount;
     coreEdges.unpersist(false);
     List<JavaRDD<?>> cached = new ArrayList<>(List.of(touching, fitEdges));
     List<Broadcast<?>> broadcasts = new ArrayList<>();
     try {
-      JavaPairRDD<Integer, Tuple2<float[], Boolean>> table = known.mapValues(v -> new Tuple2<>(v, false))
-          .union(placed.mapValues(v -> new Tuple2<>(v, true)));
-      JavaPairRDD<Integer, TaskRow> rows = fitEdges
-          .flatMapToPair(e -> List.of(new Tuple2<>(e.head(), e.task()), new Tuple2<>(e.tail(), e.task())).iterator())
-          .distinct()
-          .join(table)
-          .mapToPair(x -> new Tuple2<>(x._2()._1(), new TaskRow(x._1(), x._2()._2()._1(),
-              x._2()._2()._2() && taskOf(x._1(), tasks) == x._2()._1())))
-          .persist(StorageLevel.MEMORY_AND_DISK());
+      JavaPairRDD<Integer, Tuple2<float[], Boolean>> table =
+          known
+              .mapValues(v -> new Tuple2<>(v, false))
+              .union(placed.mapValues(v -> new Tuple2<>(v, true)));
+      JavaPairRDD<Integer, TaskRow> rows =
+          fitEdges
+              .flatMapToPair(
+                  e ->
+                      List.of(new Tuple2<>(e.head(), e.task()), new Tuple2<>(e.tail(), e.task()))
+                          .iterator())
+              .distinct()
+              .join(table)
+              .mapToPair(
+                  x ->
+                      new Tuple2<>(
+                          x._2()._1(),
+                          new TaskRow(
+                              x._1(),
+                              x._2()._2()._1(),
+                              x._2()._2()._2() && taskOf(x._1(), tasks) == x._2()._1())))
+              .persist(StorageLevel.MEMORY_AND_DISK());
       cached.add(JavaRDD.fromRDD(rows.rdd(), rows.classTag()));
       long seed = options.core().seed();
-      List<Tuple2<Integer, float[]>> poolRows = options.negativePoolRows() == 0 ? List.of()
-          : known.takeSample(false, options.negativePoolRows(), Seeds.ofPool(seed, 0, -1));
-      // refuse before training when the largest task cannot hold its rows (one count per task reaches the driver)
-      long largestTaskRows = rows.countByKey().values().stream().mapToLong(Long::longValue).max().orElse(0)
-          + poolRows.size();
-      MemoryEstimate estimate = memoryEstimate(jsc, options, dim, largestTaskRows,
-          (long) shared.numRelations() * shared.relationDim(), tasks);
-      estimate.check("export: the periphery fit tasks (reduce.fit-epochs)", List.of(
-          "more tasks (spark.default.parallelism, now " + tasks + ") so each fits fewer placed entities",
-          "a smaller train.negative-pool (now " + options.negativePoolRows() + ")",
-          "reduce.fit-epochs = 0 (placement only)"));
+      List<Tuple2<Integer, float[]>> poolRows =
+          options.negativePoolRows() == 0
+              ? List.of()
+              : known.takeSample(false, options.negativePoolRows(), Seeds.ofPool(seed, 0, -1));
+      // refuse before training when the largest task cannot hold its rows (one count per task
+      // reaches the driver)
+      long largestTaskRows =
+          rows.countByKey().values().stream().mapToLong(Long::longValue).max().orElse(0)
+              + poolRows.size();
+      MemoryEstimate estimate =
+          memoryEstimate(
+              jsc,
+              options,
+              dim,
+              largestTaskRows,
+              (long) shared.numRelations() * shared.relationDim(),
+              tasks);
+      estimate.check(
+          "export: the periphery fit tasks (reduce.fit-epochs)",
+          List.of(
+              "more tasks (spark.default.parallelism, now "
+                  + tasks
+                  + ") so each fits fewer placed entities",
+              "a smaller train.negative-pool (now " + options.negativePoolRows() + ")",
+              "reduce.fit-epochs = 0 (placement only)"));
       Broadcast<List<Tuple2<Integer, float[]>>> pool = jsc.broadcast(new ArrayList<>(poolRows));
       broadcasts.add(pool);
       Broadcast<SharedParams> relations = jsc.broadcast(shared);
       broadcasts.add(relations);
-      JavaRDD<TaskResult> results = fitEdges.mapToPair(e -> new Tuple2<>(e.task(), e))
-          .cogroup(rows, new HashPartitioner(tasks))
-          .map(g -> fitTask(g._1(), g._2()._1(), g._2()._2(), pool.value(), relations.value(), model, dim,
-              startAdagrad, options, epochs))
-          .persist(StorageLevel.MEMORY_AND_DISK());
+      JavaRDD<TaskResult> results =
+          fitEdges
+              .mapToPair(e -> new Tuple2<>(e.task(), e))
+              .cogroup(rows, new HashPartitioner(tasks))
+              .map(
+                  g ->
+                      fitTask(
+                          g._1(),
+                          g._2()._1(),
+                          g._2()._2(),
+                          pool.value(),
+                          relations.value(),
+                          model,
+                          dim,
+                          startAdagrad,
+                          options,
+                          epochs))
+              .persist(StorageLevel.MEMORY_AND_DISK());
       cached.add(results);
       List<TaskResult> summaries = results.map(TaskResult::summary).collect();
-      JavaPairRDD<Integer, float[]> fitted = results.flatMapToPair(r -> {
-        List<Tuple2<Integer, float[]>> out = new ArrayList<>(r.ids().length);
-        for (int i = 0; i < r.ids().length; i++) {
-          float[] row = new float[dim];
-          System.arraycopy(r.rows(), i * dim, row, 0, dim);
-          out.add(new Tuple2<>(r.ids()[i], row));
-        }
-        return out.iterator();
-      });
-      return new Result(fitted, stats(epochs, poolRows.size(), touchingCount, contextCount, weight, summaries,
-          estimate, (System.nanoTime() - began) / 1e9), cached, broadcasts);
+      JavaPairRDD<Integer, float[]> fitted =
+          results.flatMapToPair(
+              r -> {
+                List<Tuple2<Integer, float[]>> out = new ArrayList<>(r.ids().length);
+                for (int i = 0; i < r.ids().length; i++) {
+                  float[] row = new float[dim];
+                  System.arraycopy(r.rows(), i * dim, row, 0, dim);
+                  out.add(new Tuple2<>(r.ids()[i], row));
+                }
+                return out.iterator();
+              });
+      return new Result(
+          fitted,
+          stats(
+              epochs,
+              poolRows.size(),
+              touchingCount,
+              contextCount,
+              weight,
+              summaries,
+              estimate,
+              (System.nanoTime() - began) / 1e9),
+          cached,
+          broadcasts);
     } catch (RuntimeException e) {
       new Result(null, null, cached, broadcasts).close();
       throw e;
     }
   }
 
-  private static TaskResult fitTask(int task, Iterable<Edge> edges, Iterable<TaskRow> needed,
-      List<Tuple2<Integer, float[]>> pool, SharedParams shared, String model, int dim, float startAdagrad,
-      TrainOptions options, int epochs) {
+  private static TaskResult fitTask(
+      int task,
+      Iterable<Edge> edges,
+      Iterable<TaskRow> needed,
+      List<Tuple2<Integer, float[]>> pool,
+      SharedParams shared,
+      String model,
+      int dim,
+      float startAdagrad,
+      TrainOptions options,
+      int epochs) {
     long began = System.nanoTime();
     Map<Integer, Integer> local = new HashMap<>();
     List<float[]> values = new ArrayList<>();
@@ -181,8 +286,11 @@ final class PeripheryFit {
     sortedRows.sort(Comparator.comparingInt(TaskRow::id));
     List<Edge> sortedEdges = new ArrayList<>();
     edges.forEach(sortedEdges::add);
-    sortedEdges.sort(Comparator.comparingInt(Edge::head).thenComparingInt(Edge::relation)
-        .thenComparingInt(Edge::tail).thenComparingDouble(Edge::weight));
+    sortedEdges.sort(
+        Comparator.comparingInt(Edge::head)
+            .thenComparingInt(Edge::relation)
+            .thenComparingInt(Edge::tail)
+            .thenComparingDouble(Edge::weight));
     for (TaskRow row : sortedRows) {
       local.put(row.id(), values.size());
       values.add(row.values());
@@ -202,7 +310,15 @@ final class PeripheryFit {
     }
     int n = values.size();
     if (!owned.contains(true)) { // context triples only: nothing of this task's to fit
-      return new TaskResult(task, new int[0], new float[0], 0, 0, n, Double.NaN, Double.NaN,
+      return new TaskResult(
+          task,
+          new int[0],
+          new float[0],
+          0,
+          0,
+          n,
+          Double.NaN,
+          Double.NaN,
           (System.nanoTime() - began) / 1e9);
     }
     float[] table = new float[Math.multiplyExact(n, dim)];
@@ -230,12 +346,35 @@ final class PeripheryFit {
     }
     float[] adagrad = new float[n];
     Arrays.fill(adagrad, startAdagrad);
-    ModelParameters start = new ModelParameters(model, n, shared.numRelations(), dim, shared.relationDim(), table,
-        shared.relations(), adagrad, shared.relationAdagrad(), List.of());
-    TrainConfig config = ShardTask.withTaskThreads(options.core().toBuilder().model(model).dim(dim).epochs(epochs)
-        .maxSteps(0).seed(Seeds.of(options.core().seed(), 0, task)).build());
-    TrainResult result = ShardTrainer.fitEntities(new TripleArrays(heads, rels, tails), tripleWeights, start,
-        trainable, config, Devices.forCurrentTask());
+    ModelParameters start =
+        new ModelParameters(
+            model,
+            n,
+            shared.numRelations(),
+            dim,
+            shared.relationDim(),
+            table,
+            shared.relations(),
+            adagrad,
+            shared.relationAdagrad(),
+            List.of());
+    TrainConfig config =
+        ShardTask.withTaskThreads(
+            options.core().toBuilder()
+                .model(model)
+                .dim(dim)
+                .epochs(epochs)
+                .maxSteps(0)
+                .seed(Seeds.of(options.core().seed(), 0, task))
+                .build());
+    TrainResult result =
+        ShardTrainer.fitEntities(
+            new TripleArrays(heads, rels, tails),
+            tripleWeights,
+            start,
+            trainable,
+            config,
+            Devices.forCurrentTask());
     int[] fittedIds = new int[fitted];
     float[] fittedRows = new float[Math.multiplyExact(fitted, dim)];
     for (int at = 0, k = 0; at < n; at++) {
@@ -246,22 +385,48 @@ final class PeripheryFit {
       }
     }
     double[] losses = result.stats().epochMeanLoss();
-    return new TaskResult(task, fittedIds, fittedRows, fitted, heads.length, n, losses[0], losses[losses.length - 1],
+    return new TaskResult(
+        task,
+        fittedIds,
+        fittedRows,
+        fitted,
+        heads.length,
+        n,
+        losses[0],
+        losses[losses.length - 1],
         (System.nanoTime() - began) / 1e9);
   }
 
-  private static MemoryEstimate memoryEstimate(JavaSparkContext jsc, TrainOptions options, int dim, long rows,
-      long sharedFloats, int tasks) {
+  private static MemoryEstimate memoryEstimate(
+      JavaSparkContext jsc,
+      TrainOptions options,
+      int dim,
+      long rows,
+      long sharedFloats,
+      int tasks) {
     SparkConf conf = jsc.getConf();
     long executorBytes = MemoryEstimate.executorMemory(conf, options.executorMemoryBytes());
     TrainConfig step = options.core().toBuilder().dim(dim).build();
-    return new MemoryEstimate(rows, dim, sharedFloats, MemoryEstimate.stepFloats(step, rows),
-        MemoryEstimate.concurrentTasks(conf, jsc.defaultParallelism(), tasks), executorBytes,
-        options.memoryFraction(), MemoryEstimate.overheadMemory(conf, executorBytes));
+    return new MemoryEstimate(
+        rows,
+        dim,
+        sharedFloats,
+        MemoryEstimate.stepFloats(step, rows),
+        MemoryEstimate.concurrentTasks(conf, jsc.defaultParallelism(), tasks),
+        executorBytes,
+        options.memoryFraction(),
+        MemoryEstimate.overheadMemory(conf, executorBytes));
   }
 
-  private static Map<String, Object> stats(int epochs, int poolRows, long touching, long context, float weight,
-      List<TaskResult> results, MemoryEstimate estimate, double seconds) {
+  private static Map<String, Object> stats(
+      int epochs,
+      int poolRows,
+      long touching,
+      long context,
+      float weight,
+      List<TaskResult> results,
+      MemoryEstimate estimate,
+      double seconds) {
     long fitted = 0;
     long triples = 0;
     double first = 0;

@@ -9,9 +9,9 @@ import org.apache.spark.SparkContext;
  * The shard count used when partition.shards = 0: one shard per GPU when executors request GPUs
  * (spark.executor.resource.gpu.amount > 0: executors x GPUs per executor), else one per task slot,
  * executors x (spark.executor.cores / spark.task.cpus), so that the P training tasks of a wave fill
- * every executor core; in local mode one per local core (the N of local[N], all cores for local[*]).
- * Executors are spark.executor.instances when set, else the executors registered at the time of the
- * call.
+ * every executor core; in local mode one per local core (the N of local[N], all cores for
+ * local[*]). Executors are spark.executor.instances when set, else the executors registered at the
+ * time of the call.
  */
 record DefaultShards(int shards, String reason) {
   private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?])?");
@@ -38,18 +38,31 @@ record DefaultShards(int shards, String reason) {
     if (gpus > 0) {
       int perExecutor = Math.max(1, (int) Math.floor(gpus));
       return new DefaultShards(
-          executors * perExecutor, executorReason + " x " + perExecutor + " GPUs (spark.executor.resource.gpu.amount)");
+          executors * perExecutor,
+          executorReason + " x " + perExecutor + " GPUs (spark.executor.resource.gpu.amount)");
     }
     if (isLocal) {
       String threads = local.group(1);
       int cores =
-          threads == null ? 1 : threads.equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(threads);
+          threads == null
+              ? 1
+              : threads.equals("*")
+                  ? Runtime.getRuntime().availableProcessors()
+                  : Integer.parseInt(threads);
       return new DefaultShards(Math.max(1, cores), cores + " local cores (" + master + ")");
     }
     int cores = Math.max(1, conf.getInt("spark.executor.cores", 1));
     int taskCpus = Math.max(1, conf.getInt("spark.task.cpus", 1));
     int slots = Math.max(1, cores / taskCpus);
-    return new DefaultShards(executors * slots, executorReason + " x " + slots + " task slots (spark.executor.cores "
-        + cores + " / spark.task.cpus " + taskCpus + ")");
+    return new DefaultShards(
+        executors * slots,
+        executorReason
+            + " x "
+            + slots
+            + " task slots (spark.executor.cores "
+            + cores
+            + " / spark.task.cpus "
+            + taskCpus
+            + ")");
   }
 }

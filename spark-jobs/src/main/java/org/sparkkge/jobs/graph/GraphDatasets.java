@@ -7,7 +7,10 @@ import org.apache.spark.sql.Row;
 import org.sparkkge.jobs.stage.StageContext;
 import org.sparkkge.partitioner.PregelCheckpoints;
 
-/** What the graph stages (reduce, tokenize, partition) share: Parquet reading and writing, Pregel checkpoints. */
+/**
+ * What the graph stages (reduce, tokenize, partition) share: Parquet reading and writing, Pregel
+ * checkpoints.
+ */
 final class GraphDatasets {
 
   private GraphDatasets() {}
@@ -16,7 +19,9 @@ final class GraphDatasets {
     return context.spark().read().parquet(context.output().resolve(dataset).toString());
   }
 
-  /** Writes {@code data} as Parquet with the configured codec and reads it back (cuts the lineage). */
+  /**
+   * Writes {@code data} as Parquet with the configured codec and reads it back (cuts the lineage).
+   */
   static Dataset<Row> writeAndReread(StageContext context, Dataset<Row> data, Path target) {
     data.write().option("compression", compression(context)).parquet(target.toString());
     return context.spark().read().parquet(target.toString());
@@ -26,8 +31,10 @@ final class GraphDatasets {
    * Runs a graph program with its Pregel checkpoints under {@code staging}/_checkpoints, which the
    * stage's commit removes with the rest of the staging directory.
    */
-  static <T> T withPregelCheckpoints(StageContext context, Path staging, java.util.function.Supplier<T> program) {
-    return PregelCheckpoints.under(context.spark(), new Path(staging, "_checkpoints").toString(), program);
+  static <T> T withPregelCheckpoints(
+      StageContext context, Path staging, java.util.function.Supplier<T> program) {
+    return PregelCheckpoints.under(
+        context.spark(), new Path(staging, "_checkpoints").toString(), program);
   }
 
   static String compression(StageContext context) {

@@ -24,10 +24,11 @@ import org.sparkkge.partitioner.EdgePartitioner;
 import org.sparkkge.partitioner.PartitionQuality;
 
 /**
- * Splits the training triples into shards for the train stage (partitioner {@link EdgePartitioner}):
- * triples/core when the reduce stage ran, else triples/train. Writes triples/partitioned
- * (head, relation, tail, shard) range-partitioned and sorted by shard, so each part file covers a
- * few shards and Parquet min/max statistics let a reader of one shard skip the others.
+ * Splits the training triples into shards for the train stage (partitioner {@link
+ * EdgePartitioner}): triples/core when the reduce stage ran, else triples/train. Writes
+ * triples/partitioned (head, relation, tail, shard) range-partitioned and sorted by shard, so each
+ * part file covers a few shards and Parquet min/max statistics let a reader of one shard skip the
+ * others.
  */
 public final class PartitionStage implements Stage {
   public static final String NAME = Layout.PARTITION;
@@ -50,8 +51,10 @@ public final class PartitionStage implements Stage {
   public List<Requirement> requires(Config config) {
     List<Requirement> required = new ArrayList<>(List.of(Requirement.of(Layout.TRAIN_TRIPLES)));
     if (settings(config).strategy() == EdgePartitioner.Strategy.LOCALITY) {
-      required.add(Requirement.because(Layout.TOKENS,
-          "partition.strategy = locality groups triples by the head's nearest anchor; random and bucket2d need no tokens"));
+      required.add(
+          Requirement.because(
+              Layout.TOKENS,
+              "partition.strategy = locality groups triples by the head's nearest anchor; random and bucket2d need no tokens"));
     }
     return required;
   }
@@ -70,7 +73,9 @@ public final class PartitionStage implements Stage {
     try {
       int shards = config.getInt("partition.shards");
       if (shards < 0) {
-        throw new UsageException("partition.shards must be >= 0 (0 = one per task slot, GPU or local core), got " + shards);
+        throw new UsageException(
+            "partition.shards must be >= 0 (0 = one per task slot, GPU or local core), got "
+                + shards);
       }
       EdgePartitioner.Strategy strategy;
       try {
@@ -89,12 +94,15 @@ public final class PartitionStage implements Stage {
     Settings settings = settings(context.config());
     boolean reduced = context.output().isStageComplete(Layout.REDUCE);
     String input = reduced ? Layout.CORE_TRIPLES : Layout.TRAIN_TRIPLES;
-    Dataset<Row> tokens = settings.strategy() == EdgePartitioner.Strategy.LOCALITY
-        ? GraphDatasets.read(context, Layout.TOKENS) : null;
+    Dataset<Row> tokens =
+        settings.strategy() == EdgePartitioner.Strategy.LOCALITY
+            ? GraphDatasets.read(context, Layout.TOKENS)
+            : null;
 
     DefaultShards defaults = DefaultShards.of(context.spark().sparkContext());
     int shards = settings.shards() > 0 ? settings.shards() : defaults.shards();
-    String shardsFrom = settings.shards() > 0 ? "partition.shards" : "default: " + defaults.reason();
+    String shardsFrom =
+        settings.shards() > 0 ? "partition.shards" : "default: " + defaults.reason();
     String strategy = settings.strategy().name().toLowerCase(Locale.ROOT);
     Dataset<Row> triples = GraphDatasets.read(context, input);
     Dataset<Row> tokenTable = tokens;
@@ -103,13 +111,17 @@ public final class PartitionStage implements Stage {
         context.addDatasets(
             DATASETS,
             staging -> {
-              context.progress().step("partitioning " + input + " into " + shards + " shards (" + strategy + ")");
+              context
+                  .progress()
+                  .step("partitioning " + input + " into " + shards + " shards (" + strategy + ")");
               Dataset<Row> partitioned =
-                  EdgePartitioner.partition(triples, settings.strategy(), shards, settings.seed(), tokenTable)
+                  EdgePartitioner.partition(
+                          triples, settings.strategy(), shards, settings.seed(), tokenTable)
                       .repartitionByRange(shards, col("shard"))
                       .sortWithinPartitions("shard");
               Dataset<Row> written =
-                  GraphDatasets.writeAndReread(context, partitioned, new Path(staging, Layout.PARTITIONED_TRIPLES));
+                  GraphDatasets.writeAndReread(
+                      context, partitioned, new Path(staging, Layout.PARTITIONED_TRIPLES));
               context.progress().step("measuring partition quality");
               PartitionQuality quality = EdgePartitioner.quality(written, shards, strategy);
               Map<String, Object> stats = new LinkedHashMap<>();
@@ -123,7 +135,9 @@ public final class PartitionStage implements Stage {
               stats.put("replication_factor", GraphDatasets.round6(quality.replicationFactor()));
               stats.put("entities", quality.entities());
               stats.put("relations", quality.relations());
-              stats.put("relations_in_every_shard", GraphDatasets.round6(quality.relationsInEveryShard()));
+              stats.put(
+                  "relations_in_every_shard",
+                  GraphDatasets.round6(quality.relationsInEveryShard()));
               stats.put("shard_sizes", Arrays.stream(quality.shardSizes()).boxed().toList());
               return stats;
             });

@@ -30,17 +30,17 @@ import org.sparkkge.partitioner.UndirectedGraph;
  * k-core reduction of the training graph (partitioner {@link KCore}): core number of every training
  * entity, the training triples whose two ends are both in the k-core (reduce.k; 0 = off, every
  * triple), and the BFS distance of every entity outside the core from it (the order in which the
- * periphery gets embeddings after training on the core). Only O(max core number) and O(max distance)
- * histograms reach the driver.
+ * periphery gets embeddings after training on the core). Only O(max core number) and O(max
+ * distance) histograms reach the driver.
  */
 public final class ReduceStage implements Stage {
   public static final String NAME = Layout.REDUCE;
-  public static final List<String> DATASETS = List.of(Layout.CORE_NUMBERS, Layout.CORE_TRIPLES, Layout.PERIPHERY);
+  public static final List<String> DATASETS =
+      List.of(Layout.CORE_NUMBERS, Layout.CORE_TRIPLES, Layout.PERIPHERY);
   public static final StructType PERIPHERY_SCHEMA =
       new StructType()
           .add("id", DataTypes.IntegerType, false)
           .add("distance", DataTypes.IntegerType, false);
-
 
   @Override
   public String name() {
@@ -68,8 +68,8 @@ public final class ReduceStage implements Stage {
   }
 
   /**
-   * reduce.k as given: a fixed k, or (auto) the largest k whose core keeps at least reduce.min-triple-share
-   * of the training triples, chosen once the core numbers are known.
+   * reduce.k as given: a fixed k, or (auto) the largest k whose core keeps at least
+   * reduce.min-triple-share of the training triples, chosen once the core numbers are known.
    */
   record KChoice(int fixedK, double minTripleShare) {
     boolean auto() {
@@ -91,8 +91,11 @@ public final class ReduceStage implements Stage {
 
     String describe() {
       return auto()
-          ? String.format(Locale.ROOT, "auto: the largest k whose core keeps >= %s of the training triples"
-              + " (reduce.min-triple-share)", minTripleShare)
+          ? String.format(
+              Locale.ROOT,
+              "auto: the largest k whose core keeps >= %s of the training triples"
+                  + " (reduce.min-triple-share)",
+              minTripleShare)
           : "fixed (reduce.k)";
     }
   }
@@ -111,7 +114,8 @@ public final class ReduceStage implements Stage {
       try {
         k = Integer.parseInt(given);
       } catch (NumberFormatException e) {
-        throw new UsageException("reduce.k must be an integer >= 0 (0 = no reduction) or auto, got '" + given + "'");
+        throw new UsageException(
+            "reduce.k must be an integer >= 0 (0 = no reduction) or auto, got '" + given + "'");
       }
       if (k < 0) {
         throw new UsageException("reduce.k must be >= 0 (0 = no reduction) or auto, got " + k);
@@ -127,14 +131,15 @@ public final class ReduceStage implements Stage {
     KChoice k = choice(context.config());
     Dataset<Row> train = GraphDatasets.read(context, Layout.TRAIN_TRIPLES);
 
-    StageMarker marker = context.addDatasets(DATASETS, staging -> write(context, train, k, staging));
+    StageMarker marker =
+        context.addDatasets(DATASETS, staging -> write(context, train, k, staging));
     StatsFile.putSection(context.output(), Layout.STATS_JSON, NAME, marker.counts());
     report(context, k, marker.counts());
   }
 
   /** Writes the stage's datasets under {@code staging}; returns the stage's statistics. */
-  private static Map<String, Object> write(StageContext context, Dataset<Row> train, KChoice choice, Path staging)
-      throws Exception {
+  private static Map<String, Object> write(
+      StageContext context, Dataset<Row> train, KChoice choice, Path staging) throws Exception {
     // One GraphX graph for both Pregel programs; their checkpoints go under the staging
     // directory, which the commit removes.
     UndirectedGraph graph = UndirectedGraph.of(train);
@@ -143,7 +148,8 @@ public final class ReduceStage implements Stage {
       Dataset<Row> cores =
           GraphDatasets.writeAndReread(
               context,
-              GraphDatasets.withPregelCheckpoints(context, staging, () -> KCore.coreNumbers(graph, train, 0)),
+              GraphDatasets.withPregelCheckpoints(
+                  context, staging, () -> KCore.coreNumbers(graph, train, 0)),
               new Path(staging, Layout.CORE_NUMBERS));
 
       context.progress().step("measuring the k-cores for every k");
@@ -160,7 +166,12 @@ public final class ReduceStage implements Stage {
                 sizes.maxCore()));
       }
 
-      context.progress().step(k == 0 ? "copying triples/train to triples/core (reduce.k = 0)" : "writing the " + k + "-core triples");
+      context
+          .progress()
+          .step(
+              k == 0
+                  ? "copying triples/train to triples/core (reduce.k = 0)"
+                  : "writing the " + k + "-core triples");
       Dataset<Row> coreTriples =
           GraphDatasets.writeAndReread(
               context, KCore.reduce(train, cores, k), new Path(staging, Layout.CORE_TRIPLES));
@@ -169,7 +180,8 @@ public final class ReduceStage implements Stage {
       Dataset<Row> periphery =
           k == 0
               ? context.spark().createDataFrame(List.<Row>of(), PERIPHERY_SCHEMA)
-              : GraphDatasets.withPregelCheckpoints(context, staging, () -> KCore.peripheryLayers(graph, cores, k))
+              : GraphDatasets.withPregelCheckpoints(
+                      context, staging, () -> KCore.peripheryLayers(graph, cores, k))
                   .filter(col("core_number").lt(k))
                   .select(col("id"), col("layer").as("distance"));
       Dataset<Row> writtenPeriphery =
@@ -187,7 +199,11 @@ public final class ReduceStage implements Stage {
     KCoreStats.Level chosen = sizes.level(k);
     if (chosen.triples() != coreTriples) {
       throw new IllegalStateException(
-          Layout.CORE_TRIPLES + " holds " + coreTriples + " triples but the k-core histogram counts " + chosen.triples());
+          Layout.CORE_TRIPLES
+              + " holds "
+              + coreTriples
+              + " triples but the k-core histogram counts "
+              + chosen.triples());
     }
     Map<String, Object> stats = new LinkedHashMap<>();
     stats.put("k", k);
@@ -244,8 +260,13 @@ public final class ReduceStage implements Stage {
     Map<String, Object> core = (Map<String, Object>) stats.get("core");
     Map<String, Object> periphery = (Map<String, Object>) stats.get("periphery");
     if (choice.auto()) {
-      context.out().printf(Locale.ROOT, "reduce: reduce.k = auto chose k = %d (%s)%n", stats.get("k"),
-          choice.describe());
+      context
+          .out()
+          .printf(
+              Locale.ROOT,
+              "reduce: reduce.k = auto chose k = %d (%s)%n",
+              stats.get("k"),
+              choice.describe());
     }
     context
         .out()

@@ -35,10 +35,11 @@ import org.sparkkge.partitioner.NodePiece;
 import org.sparkkge.partitioner.TokenizeConfig;
 
 /**
- * NodePiece tokenization (partitioner {@link NodePiece}) over the whole training graph, so periphery
- * entities outside a k-core get tokens too: anchors chosen by degree / PageRank / random or a mix,
- * each entity's k nearest anchors with hop distances, and m relation tokens from its incident edges.
- * Every entity of {@code entities} gets a row; entities without training edges get padding only.
+ * NodePiece tokenization (partitioner {@link NodePiece}) over the whole training graph, so
+ * periphery entities outside a k-core get tokens too: anchors chosen by degree / PageRank / random
+ * or a mix, each entity's k nearest anchors with hop distances, and m relation tokens from its
+ * incident edges. Every entity of {@code entities} gets a row; entities without training edges get
+ * padding only.
  */
 public final class TokenizeStage implements Stage {
   public static final String NAME = Layout.TOKENIZE;
@@ -78,12 +79,17 @@ public final class TokenizeStage implements Stage {
         strategy = Anchors.Strategy.valueOf(strategyName.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
         throw new UsageException(
-            "tokenize.strategy must be one of degree, pagerank, random, mixture, got '" + strategyName + "'");
+            "tokenize.strategy must be one of degree, pagerank, random, mixture, got '"
+                + strategyName
+                + "'");
       }
       double degree = config.getDouble("tokenize.mix.degree");
       double pagerank = config.getDouble("tokenize.mix.pagerank");
       double random = config.getDouble("tokenize.mix.random");
-      if (degree < 0 || pagerank < 0 || random < 0 || Math.abs(degree + pagerank + random - 1.0) > 1e-6) {
+      if (degree < 0
+          || pagerank < 0
+          || random < 0
+          || Math.abs(degree + pagerank + random - 1.0) > 1e-6) {
         throw new UsageException(
             String.format(
                 Locale.ROOT,
@@ -123,14 +129,18 @@ public final class TokenizeStage implements Stage {
     long entities = GraphDatasets.read(context, Layout.ENTITIES).count();
     long relations = GraphDatasets.read(context, Layout.RELATIONS).count();
 
-    // Anchor candidates are the entities with at least one non-loop training edge. A graph with fewer
-    // of them than tokenize.anchors (a small graph under the default 1000) uses all of them, loudly;
+    // Anchor candidates are the entities with at least one non-loop training edge. A graph with
+    // fewer
+    // of them than tokenize.anchors (a small graph under the default 1000) uses all of them,
+    // loudly;
     // the partitioner counts them while choosing, so no separate pass over the triples is needed.
     StageMarker marker =
         context.addDatasets(
             DATASETS,
             staging -> {
-              context.progress().step("choosing " + settings.anchors() + " anchors and finding the nearest ones");
+              context
+                  .progress()
+                  .step("choosing " + settings.anchors() + " anchors and finding the nearest ones");
               NodePiece.Tokenization tokenization;
               try {
                 tokenization =
@@ -144,19 +154,23 @@ public final class TokenizeStage implements Stage {
               }
               int used = tokenization.anchors().size();
               if (used < settings.anchors()) {
-                context.progress().log(
-                    String.format(
-                        Locale.ROOT,
-                        "tokenize: WARNING tokenize.anchors = %d exceeds the %d entities with a training edge: using all %d as anchors",
-                        settings.anchors(),
-                        used,
-                        used));
+                context
+                    .progress()
+                    .log(
+                        String.format(
+                            Locale.ROOT,
+                            "tokenize: WARNING tokenize.anchors = %d exceeds the %d entities with a training edge: using all %d as anchors",
+                            settings.anchors(),
+                            used,
+                            used));
               }
               context.progress().step("writing tokens");
               Dataset<Row> tokens =
-                  GraphDatasets.writeAndReread(context, tokenization.tokens(), new Path(staging, Layout.TOKENS));
+                  GraphDatasets.writeAndReread(
+                      context, tokenization.tokens(), new Path(staging, Layout.TOKENS));
               Dataset<Row> vocab =
-                  GraphDatasets.writeAndReread(context, tokenization.vocab(), new Path(staging, Layout.VOCAB));
+                  GraphDatasets.writeAndReread(
+                      context, tokenization.vocab(), new Path(staging, Layout.VOCAB));
               context.progress().step("computing statistics");
               return stats(settings, tokenization, tokens, vocab.count());
             });
@@ -219,7 +233,9 @@ public final class TokenizeStage implements Stage {
     stats.put("entities_fewer_than_k_anchors", fewerThanK);
     stats.put("share_fewer_than_k_anchors", GraphDatasets.share(fewerThanK, entities));
     stats.put("entities_without_anchor", withoutAnchor);
-    stats.put("mean_anchor_distance", pairs == 0 ? 0.0 : GraphDatasets.round6(distanceSum / (double) pairs));
+    stats.put(
+        "mean_anchor_distance",
+        pairs == 0 ? 0.0 : GraphDatasets.round6(distanceSum / (double) pairs));
     stats.put("mean_nearest_anchor_distance", GraphDatasets.round6(meanNearest));
     stats.put("max_nearest_anchor_distance", farthestNearest);
     stats.put("entities_fewer_than_m_relations", fewerThanM);

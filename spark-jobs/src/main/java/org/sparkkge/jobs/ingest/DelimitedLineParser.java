@@ -46,7 +46,8 @@ public final class DelimitedLineParser implements LineParser {
         return ParsedLine.rejected("empty " + columns.get(i) + " field (field " + (i + 1) + ")");
       }
     }
-    return ParsedLine.triple(fields.get(headField), fields.get(relationField), fields.get(tailField));
+    return ParsedLine.triple(
+        fields.get(headField), fields.get(relationField), fields.get(tailField));
   }
 
   private String splitPlain(String line, List<String> fields) {

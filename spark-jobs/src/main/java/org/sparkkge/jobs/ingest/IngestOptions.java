@@ -32,7 +32,10 @@ public record IngestOptions(
     Leakage leakage) {
 
   public enum Format {
-    /** From each input's name (see {@link #fromName}); a name without a known extension is read as TSV. */
+    /**
+     * From each input's name (see {@link #fromName}); a name without a known extension is read as
+     * TSV.
+     */
     AUTO,
     TSV,
     CSV,
@@ -70,11 +73,13 @@ public record IngestOptions(
       String delimiter = config.getString("ingest.delimiter");
       String rejectsFormat = config.getString("output.rejects-format").toLowerCase(Locale.ROOT);
       if (!rejectsFormat.equals("json") && !rejectsFormat.equals("parquet")) {
-        throw new UsageException("output.rejects-format must be json or parquet, got " + rejectsFormat);
+        throw new UsageException(
+            "output.rejects-format must be json or parquet, got " + rejectsFormat);
       }
       String compression = config.getString("output.compression").toLowerCase(Locale.ROOT);
       if (!Set.of("snappy", "zstd", "gzip", "none").contains(compression)) {
-        throw new UsageException("output.compression must be snappy, zstd, gzip or none, got " + compression);
+        throw new UsageException(
+            "output.compression must be snappy, zstd, gzip or none, got " + compression);
       }
       long maxSplitBytes = config.getBytes("ingest.max-split-bytes");
       if (maxSplitBytes < 0) {
@@ -109,7 +114,9 @@ public record IngestOptions(
     } catch (IllegalArgumentException e) {
       StringBuilder allowed = new StringBuilder();
       for (E constant : type.getEnumConstants()) {
-        allowed.append(allowed.length() == 0 ? "" : ", ").append(constant.name().toLowerCase(Locale.ROOT));
+        allowed
+            .append(allowed.length() == 0 ? "" : ", ")
+            .append(constant.name().toLowerCase(Locale.ROOT));
       }
       throw new UsageException(key + " must be one of " + allowed + ", got '" + value + "'");
     }
@@ -131,8 +138,8 @@ public record IngestOptions(
 
   /**
    * The format of one input: ingest.format when it is not auto; with auto, the extension of the
-   * input's name, or for a directory without a known extension the name of its first data file
-   * (one listing call, not a full scan); TSV when neither says.
+   * input's name, or for a directory without a known extension the name of its first data file (one
+   * listing call, not a full scan); TSV when neither says.
    */
   public ResolvedFormat formatOf(Path input, FileSystem fs) throws IOException {
     if (format != Format.AUTO) {
@@ -154,8 +161,8 @@ public record IngestOptions(
   }
 
   /**
-   * The format an extension names: .nt(.gz) ntriples, .parquet parquet, .tsv(.gz) and .txt(.gz) tsv,
-   * .csv(.gz) csv (case-insensitive); null for any other name.
+   * The format an extension names: .nt(.gz) ntriples, .parquet parquet, .tsv(.gz) and .txt(.gz)
+   * tsv, .csv(.gz) csv (case-insensitive); null for any other name.
    */
   public static Format fromName(String name) {
     String lower = name.toLowerCase(Locale.ROOT);
@@ -176,7 +183,10 @@ public record IngestOptions(
     return null;
   }
 
-  /** The first file (in listing order) under dir that Hadoop reads: names starting with _ or . are skipped. */
+  /**
+   * The first file (in listing order) under dir that Hadoop reads: names starting with _ or . are
+   * skipped.
+   */
   private static Path firstDataFile(FileSystem fs, Path dir, int depth) throws IOException {
     if (depth > 16) {
       return null;

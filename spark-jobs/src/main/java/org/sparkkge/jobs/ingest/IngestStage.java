@@ -40,9 +40,9 @@ import scala.jdk.javaapi.CollectionConverters;
 /**
  * Reads the input triples, dictionary-encodes entities and relations into dense int ids and writes
  * the Parquet datasets described in docs/outputs.md. Names and triples stay distributed: the
- * dictionaries are built by a distributed distinct, sort and zipWithIndex, and joined back. Valid/test
- * triples that also occur in train are counted (and dropped or refused, ingest.leakage), and so are
- * the valid/test entities, relations and triples that train does not have (unseen_*).
+ * dictionaries are built by a distributed distinct, sort and zipWithIndex, and joined back.
+ * Valid/test triples that also occur in train are counted (and dropped or refused, ingest.leakage),
+ * and so are the valid/test entities, relations and triples that train does not have (unseen_*).
  */
 public final class IngestStage implements Stage {
   public static final String NAME = Layout.INGEST;
@@ -82,7 +82,8 @@ public final class IngestStage implements Stage {
 
     Map<String, Path> inputs = new LinkedHashMap<>();
     Map<String, IngestOptions.ResolvedFormat> formats = new LinkedHashMap<>();
-    Map<String, String> locations = Map.of("train", options.train(), "valid", options.valid(), "test", options.test());
+    Map<String, String> locations =
+        Map.of("train", options.train(), "valid", options.valid(), "test", options.test());
     for (String split : SPLITS) {
       String location = locations.get(split);
       if (location.isEmpty()) {
@@ -92,7 +93,11 @@ public final class IngestStage implements Stage {
       FileSystem fs = path.getFileSystem(hadoopConf);
       if (!fs.exists(path)) {
         throw new PipelineException(
-            "ingest: " + HadoopPaths.display(path) + ": no such file or directory (input." + split + ")");
+            "ingest: "
+                + HadoopPaths.display(path)
+                + ": no such file or directory (input."
+                + split
+                + ")");
       }
       inputs.put(split, path);
       formats.put(split, options.formatOf(path, fs));
@@ -104,23 +109,35 @@ public final class IngestStage implements Stage {
       for (Map.Entry<String, Path> input : inputs.entrySet()) {
         String split = input.getKey();
         IngestOptions.ResolvedFormat format = formats.get(split);
-        context.progress().step(String.format(Locale.ROOT, "reading %s from %s as %s (%s)", split,
-            HadoopPaths.display(input.getValue()), format.format().name().toLowerCase(Locale.ROOT), format.reason()));
+        context
+            .progress()
+            .step(
+                String.format(
+                    Locale.ROOT,
+                    "reading %s from %s as %s (%s)",
+                    split,
+                    HadoopPaths.display(input.getValue()),
+                    format.format().name().toLowerCase(Locale.ROOT),
+                    format.reason()));
         Dataset<Row> lines;
         try {
-          lines = read(spark, options, format.format(), input.getValue()).persist(StorageLevel.MEMORY_AND_DISK());
+          lines =
+              read(spark, options, format.format(), input.getValue())
+                  .persist(StorageLevel.MEMORY_AND_DISK());
           parsed.put(split, lines);
           lineCounts.put(split, countByStatus(lines));
         } catch (PipelineException e) {
           throw e;
         } catch (Exception e) {
           if (format.format() != IngestOptions.Format.PARQUET) {
-            throw e; // text input reports its read failures as rows (ReadFailures); this is something else
+            throw e; // text input reports its read failures as rows (ReadFailures); this is
+            // something else
           }
           throw ParquetTripleSource.readFailure(input.getValue(), e);
         }
         if (lineCounts.get(split).containsKey(READ_FAILURES)) {
-          failOnFirst(lines, ParsedLines.READ_FAILED); // whatever ingest.on-error says: the rest is unread
+          failOnFirst(
+              lines, ParsedLines.READ_FAILED); // whatever ingest.on-error says: the rest is unread
         }
       }
       if (options.onError() == IngestOptions.OnError.FAIL) {
@@ -133,7 +150,9 @@ public final class IngestStage implements Stage {
             "ingest: "
                 + HadoopPaths.display(inputs.get("train"))
                 + ": no triples in the training input"
-                + (rejected > 0 ? " (all " + rejected + " data lines were rejected)" : " (empty input)"));
+                + (rejected > 0
+                    ? " (all " + rejected + " data lines were rejected)"
+                    : " (empty input)"));
       }
       Map<String, Long> leaked = leakedTriples(context, parsed);
       if (options.leakage() == IngestOptions.Leakage.FAIL) {
@@ -144,8 +163,11 @@ public final class IngestStage implements Stage {
       context.commitNewOutput(
           staging -> {
             Map<String, Object> counts =
-                new LinkedHashMap<>(write(context, options, formats, parsed, lineCounts, leaked, staging));
-            counts.put("inputs", resolvedInputs); // fully qualified, unlike relative paths in the configuration
+                new LinkedHashMap<>(
+                    write(context, options, formats, parsed, lineCounts, leaked, staging));
+            counts.put(
+                "inputs",
+                resolvedInputs); // fully qualified, unlike relative paths in the configuration
             return counts;
           });
     } finally {
@@ -153,15 +175,20 @@ public final class IngestStage implements Stage {
     }
   }
 
-  private static Dataset<Row> read(SparkSession spark, IngestOptions options, IngestOptions.Format format, Path path) {
+  private static Dataset<Row> read(
+      SparkSession spark, IngestOptions options, IngestOptions.Format format, Path path) {
     if (format == IngestOptions.Format.PARQUET) {
       return ParquetTripleSource.read(
           spark, path, options.parquetHead(), options.parquetRelation(), options.parquetTail());
     }
-    return TextTripleSource.read(spark, path, options.lineParser(format), options.header(), options.maxSplitBytes());
+    return TextTripleSource.read(
+        spark, path, options.lineParser(format), options.header(), options.maxSplitBytes());
   }
 
-  /** Key of countByStatus's result when some input could not be read (never in stats.json: ingest stops). */
+  /**
+   * Key of countByStatus's result when some input could not be read (never in stats.json: ingest
+   * stops).
+   */
   private static final String READ_FAILURES = "read_failures";
 
   private static Map<String, Long> countByStatus(Dataset<Row> lines) {
@@ -181,8 +208,11 @@ public final class IngestStage implements Stage {
     return counts;
   }
 
-  /** The first bad line in split order (train, valid, test), then by (file, line): deterministic. */
-  private static void failOnFirstReject(Map<String, Dataset<Row>> parsed, Map<String, Map<String, Long>> counts) {
+  /**
+   * The first bad line in split order (train, valid, test), then by (file, line): deterministic.
+   */
+  private static void failOnFirstReject(
+      Map<String, Dataset<Row>> parsed, Map<String, Map<String, Long>> counts) {
     for (Map.Entry<String, Dataset<Row>> entry : parsed.entrySet()) {
       if (counts.get(entry.getKey()).get("rejected") > 0) {
         failOnFirst(entry.getValue(), ParsedLines.REJECTED);
@@ -190,7 +220,10 @@ public final class IngestStage implements Stage {
     }
   }
 
-  /** Throws "ingest: FILE:LINE: REASON" for the first row of this status by (file, line); there must be one. */
+  /**
+   * Throws "ingest: FILE:LINE: REASON" for the first row of this status by (file, line); there must
+   * be one.
+   */
   private static void failOnFirst(Dataset<Row> lines, int status) {
     Row first =
         lines
@@ -200,63 +233,90 @@ public final class IngestStage implements Stage {
             .limit(1)
             .collectAsList()
             .get(0);
-    throw new PipelineException("ingest: " + where(first.getString(0), first.isNullAt(1) ? null : first.getLong(1))
-        + ": " + first.getString(2));
+    throw new PipelineException(
+        "ingest: "
+            + where(first.getString(0), first.isNullAt(1) ? null : first.getLong(1))
+            + ": "
+            + first.getString(2));
   }
 
-  /** FILE:LINE, or FILE when the line is not known (Parquet rows, a file that could not be opened). */
+  /**
+   * FILE:LINE, or FILE when the line is not known (Parquet rows, a file that could not be opened).
+   */
   static String where(String file, Long line) {
     return line == null ? file : file + ":" + line;
   }
 
-  /** The valid/test triples as read (names, with file and line), only those that are also training triples. */
+  /**
+   * The valid/test triples as read (names, with file and line), only those that are also training
+   * triples.
+   */
   private static Dataset<Row> inTrain(Dataset<Row> lines, Dataset<Row> trainLines) {
     Dataset<Row> train =
-        tripleNames(trainLines).select(col("head").as("train_head"), col("relation").as("train_relation"),
-            col("tail").as("train_tail"));
+        tripleNames(trainLines)
+            .select(
+                col("head").as("train_head"),
+                col("relation").as("train_relation"),
+                col("tail").as("train_tail"));
     return lines
         .filter(col("status").equalTo(ParsedLines.TRIPLE))
         .join(
             train,
-            col("head").equalTo(col("train_head"))
+            col("head")
+                .equalTo(col("train_head"))
                 .and(col("relation").equalTo(col("train_relation")))
                 .and(col("tail").equalTo(col("train_tail"))),
             "left_semi");
   }
 
   private static Dataset<Row> tripleNames(Dataset<Row> lines) {
-    return lines.filter(col("status").equalTo(ParsedLines.TRIPLE)).select("head", "relation", "tail");
+    return lines
+        .filter(col("status").equalTo(ParsedLines.TRIPLE))
+        .select("head", "relation", "tail");
   }
 
   /**
-   * Distinct valid and test triples that also occur in train ("leakage"), per held-out split present:
-   * both splits in one join, so the training triples are shuffled once.
+   * Distinct valid and test triples that also occur in train ("leakage"), per held-out split
+   * present: both splits in one join, so the training triples are shuffled once.
    */
-  private static Map<String, Long> leakedTriples(StageContext context, Map<String, Dataset<Row>> parsed) {
+  private static Map<String, Long> leakedTriples(
+      StageContext context, Map<String, Dataset<Row>> parsed) {
     Map<String, Long> leaked = new LinkedHashMap<>();
     Dataset<Row> heldOut = null;
     for (String split : List.of("valid", "test")) {
       if (parsed.containsKey(split)) {
         leaked.put(split, 0L);
-        Dataset<Row> distinct = tripleNames(parsed.get(split)).distinct().withColumn("split", lit(split));
+        Dataset<Row> distinct =
+            tripleNames(parsed.get(split)).distinct().withColumn("split", lit(split));
         heldOut = heldOut == null ? distinct : heldOut.union(distinct);
       }
     }
     if (heldOut == null) {
       return leaked;
     }
-    context.progress().step("counting " + String.join(" and ", leaked.keySet())
-        + " triples that also occur in train");
+    context
+        .progress()
+        .step(
+            "counting "
+                + String.join(" and ", leaked.keySet())
+                + " triples that also occur in train");
     scala.collection.immutable.Seq<String> keys =
         CollectionConverters.asScala(List.of("head", "relation", "tail")).toSeq();
-    for (Row row : heldOut.join(tripleNames(parsed.get("train")), keys, "left_semi")
-        .groupBy("split").count().collectAsList()) {
+    for (Row row :
+        heldOut
+            .join(tripleNames(parsed.get("train")), keys, "left_semi")
+            .groupBy("split")
+            .count()
+            .collectAsList()) {
       leaked.put(row.getString(0), row.getLong(1));
     }
     return leaked;
   }
 
-  /** ingest.leakage = fail: the count and the first leaked triple (valid before test, then file and line). */
+  /**
+   * ingest.leakage = fail: the count and the first leaked triple (valid before test, then file and
+   * line).
+   */
   private static void failOnLeakage(Map<String, Dataset<Row>> parsed, Map<String, Long> leaked) {
     long total = leaked.values().stream().mapToLong(Long::longValue).sum();
     if (total == 0) {
@@ -274,12 +334,24 @@ public final class IngestStage implements Stage {
               .collectAsList()
               .get(0);
       StringBuilder perSplit = new StringBuilder();
-      leaked.forEach((name, count) -> perSplit.append(perSplit.length() == 0 ? "" : ", ").append(name).append(' ').append(count));
-      throw new PipelineException(String.format(Locale.ROOT,
-          "ingest: %s: triple (%s, %s, %s) also occurs in the training input; %,d valid/test triples do (%s); "
-              + "ingest.leakage = fail",
-          where(first.getString(0), first.isNullAt(1) ? null : first.getLong(1)), first.getString(2),
-          first.getString(3), first.getString(4), total, perSplit));
+      leaked.forEach(
+          (name, count) ->
+              perSplit
+                  .append(perSplit.length() == 0 ? "" : ", ")
+                  .append(name)
+                  .append(' ')
+                  .append(count));
+      throw new PipelineException(
+          String.format(
+              Locale.ROOT,
+              "ingest: %s: triple (%s, %s, %s) also occurs in the training input; %,d valid/test triples do (%s); "
+                  + "ingest.leakage = fail",
+              where(first.getString(0), first.isNullAt(1) ? null : first.getLong(1)),
+              first.getString(2),
+              first.getString(3),
+              first.getString(4),
+              total,
+              perSplit));
     }
   }
 
@@ -306,7 +378,11 @@ public final class IngestStage implements Stage {
         long removed = dropLeaked ? leaked.get(split) : 0;
         if (removed > 0) {
           Dataset<Row> train = tripleNames(parsed.get("train"));
-          valid = valid.join(train, CollectionConverters.asScala(List.of("head", "relation", "tail")).toSeq(), "left_anti");
+          valid =
+              valid.join(
+                  train,
+                  CollectionConverters.asScala(List.of("head", "relation", "tail")).toSeq(),
+                  "left_anti");
         }
         leakedRemoved.put(split, removed);
       }
@@ -320,7 +396,8 @@ public final class IngestStage implements Stage {
     Dataset<Row> entityNames =
         all.select(col("head").as("name")).union(all.select(col("tail").as("name"))).distinct();
     writeDictionary(spark, entityNames, entitiesPath, compression);
-    writeDictionary(spark, all.select(col("relation").as("name")).distinct(), relationsPath, compression);
+    writeDictionary(
+        spark, all.select(col("relation").as("name")).distinct(), relationsPath, compression);
     Dataset<Row> entities = spark.read().parquet(entitiesPath.toString());
     Dataset<Row> relations = spark.read().parquet(relationsPath.toString());
 
@@ -342,7 +419,8 @@ public final class IngestStage implements Stage {
       stats.putAll(lineCounts.get(split));
       long writtenCount = written.count();
       long removed = leakedRemoved.getOrDefault(split, 0L);
-      stats.put("duplicates_removed", lineCounts.get(split).get("triples_read") - writtenCount - removed);
+      stats.put(
+          "duplicates_removed", lineCounts.get(split).get("triples_read") - writtenCount - removed);
       if (leakedRemoved.containsKey(split)) {
         stats.put("leaked_triples_removed", removed);
       }
@@ -369,7 +447,8 @@ public final class IngestStage implements Stage {
       stats.put("leakage", leakage);
     }
     // Used by several statistics: computed once (distributed, one row per training entity).
-    Dataset<Row> trainDegrees = degrees(encoded.get("train")).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> trainDegrees =
+        degrees(encoded.get("train")).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       stats.put("train_degree", degreeSummary(trainDegrees));
       stats.put("train_degree_histogram", degreeHistogram(trainDegrees));
@@ -379,7 +458,8 @@ public final class IngestStage implements Stage {
     }
 
     Path statsPath = new Path(staging, Layout.STATS_JSON);
-    try (OutputStream out = statsPath.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(statsPath)) {
+    try (OutputStream out =
+        statsPath.getFileSystem(spark.sparkContext().hadoopConfiguration()).create(statsPath)) {
       out.write(Json.mapper().writeValueAsBytes(stats));
       out.write('\n');
     }
@@ -387,8 +467,12 @@ public final class IngestStage implements Stage {
     return stats;
   }
 
-  /** Sorted names get ids 0..n-1 in order; zipWithIndex only sends per-partition counts to the driver. */
-  private static void writeDictionary(SparkSession spark, Dataset<Row> names, Path target, String compression) {
+  /**
+   * Sorted names get ids 0..n-1 in order; zipWithIndex only sends per-partition counts to the
+   * driver.
+   */
+  private static void writeDictionary(
+      SparkSession spark, Dataset<Row> names, Path target, String compression) {
     JavaRDD<Row> indexed =
         names
             .orderBy("name")
@@ -401,27 +485,42 @@ public final class IngestStage implements Stage {
                   }
                   return RowFactory.create((int) (long) pair._2(), pair._1().getString(0));
                 });
-    spark.createDataFrame(indexed, Layout.DICTIONARY_SCHEMA).write().option("compression", compression).parquet(target.toString());
+    spark
+        .createDataFrame(indexed, Layout.DICTIONARY_SCHEMA)
+        .write()
+        .option("compression", compression)
+        .parquet(target.toString());
   }
 
-  private static Dataset<Row> encode(Dataset<Row> triples, Dataset<Row> entities, Dataset<Row> relations) {
+  private static Dataset<Row> encode(
+      Dataset<Row> triples, Dataset<Row> entities, Dataset<Row> relations) {
     Dataset<Row> heads = entities.select(col("id").as("head_id"), col("name").as("head_name"));
     Dataset<Row> tails = entities.select(col("id").as("tail_id"), col("name").as("tail_name"));
-    Dataset<Row> rels = relations.select(col("id").as("relation_id"), col("name").as("relation_name"));
+    Dataset<Row> rels =
+        relations.select(col("id").as("relation_id"), col("name").as("relation_name"));
     return triples
         .join(heads, col("head").equalTo(col("head_name")))
         .join(rels, col("relation").equalTo(col("relation_name")))
         .join(tails, col("tail").equalTo(col("tail_name")))
-        .select(col("head_id").as("head"), col("relation_id").as("relation"), col("tail_id").as("tail"));
+        .select(
+            col("head_id").as("head"),
+            col("relation_id").as("relation"),
+            col("tail_id").as("tail"));
   }
 
   private static void writeRejects(Map<String, Dataset<Row>> parsed, Path target, String format) {
     Dataset<Row> rejects = null;
     for (Map.Entry<String, Dataset<Row>> entry : parsed.entrySet()) {
       Dataset<Row> split =
-          entry.getValue()
+          entry
+              .getValue()
               .filter(col("status").equalTo(ParsedLines.REJECTED))
-              .select(lit(entry.getKey()).as("split"), col("file"), col("line"), col("reason"), col("text"));
+              .select(
+                  lit(entry.getKey()).as("split"),
+                  col("file"),
+                  col("line"),
+                  col("reason"),
+                  col("text"));
       rejects = rejects == null ? split : rejects.union(split);
     }
     Dataset<Row> ordered = rejects.orderBy(col("split"), col("file"), col("line"));
@@ -465,13 +564,15 @@ public final class IngestStage implements Stage {
   }
 
   /**
-   * Entities per logarithmic degree bin [2^k, 2^(k+1) - 1] (1, 2-3, 4-7, ...), every bin from k = 0 up to
-   * the one holding the maximum degree, empty bins included so a chart's x axis is regular. Degrees come
-   * from {@link #degrees}, so every entity has degree >= 1: entities seen only in valid/test are not here
-   * (they are {@code unseen_entities}). Counted on the executors; at most 63 rows reach the driver.
+   * Entities per logarithmic degree bin [2^k, 2^(k+1) - 1] (1, 2-3, 4-7, ...), every bin from k = 0
+   * up to the one holding the maximum degree, empty bins included so a chart's x axis is regular.
+   * Degrees come from {@link #degrees}, so every entity has degree >= 1: entities seen only in
+   * valid/test are not here (they are {@code unseen_entities}). Counted on the executors; at most
+   * 63 rows reach the driver.
    */
   private static List<Map<String, Object>> degreeHistogram(Dataset<Row> degrees) {
-    // floor(log2(d)) exactly: the bit length of d minus one (floating-point log2 can round across a power of two)
+    // floor(log2(d)) exactly: the bit length of d minus one (floating-point log2 can round across a
+    // power of two)
     Dataset<Row> perBin = degrees.groupBy(length(bin(col("degree"))).minus(1).as("bin")).count();
     long[] entities = new long[Long.SIZE];
     int highest = -1;
@@ -497,7 +598,8 @@ public final class IngestStage implements Stage {
    * unseen entity or relation: what evaluate.unseen = drop leaves out of ranking). Counted on the
    * executors; one row per split reaches the driver.
    */
-  private static Map<String, Object> unseen(Map<String, Dataset<Row>> encoded, Dataset<Row> trainDegrees) {
+  private static Map<String, Object> unseen(
+      Map<String, Dataset<Row>> encoded, Dataset<Row> trainDegrees) {
     Dataset<Row> train = encoded.get("train");
     Dataset<Row> seen = trainDegrees.select(col("entity").as("seen"));
     Dataset<Row> seenRelations = train.select(col("relation").as("seen")).distinct();
@@ -511,7 +613,8 @@ public final class IngestStage implements Stage {
       if (held == null) {
         continue;
       }
-      heldOutEntities.add(held.select(col("head").as("entity")).union(held.select(col("tail").as("entity"))));
+      heldOutEntities.add(
+          held.select(col("head").as("entity")).union(held.select(col("tail").as("entity"))));
       heldOutRelations.add(held.select(col("relation").as("entity")));
       Row counts =
           UnseenTriples.flag(held, train)
@@ -538,8 +641,12 @@ public final class IngestStage implements Stage {
     if (heldOut.isEmpty()) {
       return 0;
     }
-    return heldOut.stream().reduce(Dataset::union).get().distinct()
-        .join(seen, col("entity").equalTo(col("seen")), "left_anti").count();
+    return heldOut.stream()
+        .reduce(Dataset::union)
+        .get()
+        .distinct()
+        .join(seen, col("entity").equalTo(col("seen")), "left_anti")
+        .count();
   }
 
   /** The map with the given key moved first. */
@@ -551,7 +658,11 @@ public final class IngestStage implements Stage {
   }
 
   @SuppressWarnings("unchecked")
-  private static void report(StageContext context, Map<String, Object> stats, long rejected, IngestOptions options,
+  private static void report(
+      StageContext context,
+      Map<String, Object> stats,
+      long rejected,
+      IngestOptions options,
       UnseenTriples.Policy unseenPolicy) {
     StringBuilder text = new StringBuilder();
     Map<String, Object> splits = (Map<String, Object>) stats.get("splits");
@@ -568,7 +679,12 @@ public final class IngestStage implements Stage {
               split.get("ignored_lines"),
               split.get("literal_triples_dropped")));
     }
-    text.append(String.format(Locale.ROOT, "ingest: %,d entities, %,d relations%n", stats.get("entities"), stats.get("relations")));
+    text.append(
+        String.format(
+            Locale.ROOT,
+            "ingest: %,d entities, %,d relations%n",
+            stats.get("entities"),
+            stats.get("relations")));
     Map<String, Object> leakage = (Map<String, Object>) stats.get("leakage");
     if (leakage != null) {
       long total = 0;
@@ -576,33 +692,59 @@ public final class IngestStage implements Stage {
       for (Map.Entry<String, Object> entry : leakage.entrySet()) {
         if (entry.getKey().endsWith("_triples")) {
           total += (Long) entry.getValue();
-          perSplit.append(perSplit.length() == 0 ? "" : ", ")
-              .append(String.format(Locale.ROOT, "%s %,d", entry.getKey().replace("_triples", ""), entry.getValue()));
+          perSplit
+              .append(perSplit.length() == 0 ? "" : ", ")
+              .append(
+                  String.format(
+                      Locale.ROOT,
+                      "%s %,d",
+                      entry.getKey().replace("_triples", ""),
+                      entry.getValue()));
         }
       }
       if (total == 0) {
         text.append("ingest: no valid/test triple occurs in train\n");
       } else {
-        text.append(String.format(Locale.ROOT, "ingest: %s%,d valid/test triples also occur in train (%s): %s (ingest.leakage = %s)%n",
-            options.leakage() == IngestOptions.Leakage.WARN ? "warning: " : "", total, perSplit,
-            options.leakage() == IngestOptions.Leakage.DROP ? "removed from valid/test" : "kept", leakage.get("policy")));
+        text.append(
+            String.format(
+                Locale.ROOT,
+                "ingest: %s%,d valid/test triples also occur in train (%s): %s (ingest.leakage = %s)%n",
+                options.leakage() == IngestOptions.Leakage.WARN ? "warning: " : "",
+                total,
+                perSplit,
+                options.leakage() == IngestOptions.Leakage.DROP
+                    ? "removed from valid/test"
+                    : "kept",
+                leakage.get("policy")));
       }
     }
     Map<String, Object> unseenTriples = (Map<String, Object>) stats.get("unseen_triples");
     if (!unseenTriples.isEmpty()) {
       StringBuilder perSplit = new StringBuilder();
-      unseenTriples.forEach((key, count) -> perSplit.append(perSplit.length() == 0 ? "" : ", ")
-          .append(String.format(Locale.ROOT, "%s %,d", key.replace("_triples", ""), count)));
-      text.append(String.format(Locale.ROOT,
-          "ingest: not in train: %,d entities and %,d relations of valid/test; triples with one: %s "
-              + "(the evaluate stage %s: evaluate.unseen = %s)%n",
-          ((Map<String, Object>) stats.get("unseen_entities")).get("entities"),
-          ((Map<String, Object>) stats.get("unseen_relations")).get("relations"), perSplit,
-          unseenPolicy == UnseenTriples.Policy.DROP ? "leaves them out" : "ranks them",
-          unseenPolicy.name().toLowerCase(Locale.ROOT)));
+      unseenTriples.forEach(
+          (key, count) ->
+              perSplit
+                  .append(perSplit.length() == 0 ? "" : ", ")
+                  .append(
+                      String.format(Locale.ROOT, "%s %,d", key.replace("_triples", ""), count)));
+      text.append(
+          String.format(
+              Locale.ROOT,
+              "ingest: not in train: %,d entities and %,d relations of valid/test; triples with one: %s "
+                  + "(the evaluate stage %s: evaluate.unseen = %s)%n",
+              ((Map<String, Object>) stats.get("unseen_entities")).get("entities"),
+              ((Map<String, Object>) stats.get("unseen_relations")).get("relations"),
+              perSplit,
+              unseenPolicy == UnseenTriples.Policy.DROP ? "leaves them out" : "ranks them",
+              unseenPolicy.name().toLowerCase(Locale.ROOT)));
     }
     if (options.onError() == IngestOptions.OnError.SKIP) {
-      text.append(String.format(Locale.ROOT, "ingest: %,d rejected lines written to rejects/ (%s)%n", rejected, options.rejectsFormat()));
+      text.append(
+          String.format(
+              Locale.ROOT,
+              "ingest: %,d rejected lines written to rejects/ (%s)%n",
+              rejected,
+              options.rejectsFormat()));
     }
     context.out().print(text);
     context.out().flush();

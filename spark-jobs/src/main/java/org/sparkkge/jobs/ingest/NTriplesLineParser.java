@@ -4,7 +4,8 @@ package org.sparkkge.jobs.ingest;
  * N-Triples lines: {@code SUBJECT PREDICATE OBJECT .} with IRIs in angle brackets, blank nodes
  * {@code _:label} and literals {@code "text"}, {@code "text"@lang}, {@code "text"^^<datatype>}.
  * Entity and relation names are IRIs without their brackets and blank nodes as written. A literal
- * object follows the configured {@link LiteralPolicy}. Comment and blank lines are ignored (counted).
+ * object follows the configured {@link LiteralPolicy}. Comment and blank lines are ignored
+ * (counted).
  */
 public final class NTriplesLineParser implements LineParser {
   public enum LiteralPolicy {
@@ -158,7 +159,9 @@ public final class NTriplesLineParser implements LineParser {
     }
     i++;
     if (i < line.length() && line.charAt(i) == '@') {
-      while (i < line.length() && !Character.isWhitespace(line.charAt(i)) && line.charAt(i) != '.') {
+      while (i < line.length()
+          && !Character.isWhitespace(line.charAt(i))
+          && line.charAt(i) != '.') {
         i++;
       }
     } else if (line.startsWith("^^<", i)) {

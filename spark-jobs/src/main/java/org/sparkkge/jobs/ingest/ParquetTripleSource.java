@@ -30,14 +30,20 @@ import org.sparkkge.jobs.io.HadoopPaths;
 public final class ParquetTripleSource {
   private ParquetTripleSource() {}
 
-  public static Dataset<Row> read(SparkSession spark, Path path, String headColumn, String relationColumn, String tailColumn) {
+  public static Dataset<Row> read(
+      SparkSession spark, Path path, String headColumn, String relationColumn, String tailColumn) {
     Dataset<Row> input = spark.read().parquet(path.toString());
     List<String> available = Arrays.asList(input.columns());
     for (String column : List.of(headColumn, relationColumn, tailColumn)) {
       if (!available.contains(column)) {
         throw new PipelineException(
-            "ingest: " + HadoopPaths.display(path) + ": no column '" + column + "' (columns: "
-                + String.join(", ", available) + "; see ingest.parquet.*)");
+            "ingest: "
+                + HadoopPaths.display(path)
+                + ": no column '"
+                + column
+                + "' (columns: "
+                + String.join(", ", available)
+                + "; see ingest.parquet.*)");
       }
     }
     Column head = col(headColumn).cast(DataTypes.StringType);
@@ -55,7 +61,9 @@ public final class ParquetTripleSource {
             regexp_replace(input_file_name(), "^file:(//)?", "").as("file"),
             reason.as("reason"));
     return withReason.select(
-        when(col("reason").isNull(), lit(ParsedLines.TRIPLE)).otherwise(lit(ParsedLines.REJECTED)).as("status"),
+        when(col("reason").isNull(), lit(ParsedLines.TRIPLE))
+            .otherwise(lit(ParsedLines.REJECTED))
+            .as("status"),
         col("head"),
         col("relation"),
         col("tail"),
@@ -75,13 +83,15 @@ public final class ParquetTripleSource {
     String file = HadoopPaths.display(input);
     Throwable root = error;
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof SparkThrowable thrown && thrown.getMessageParameters() != null
+      if (t instanceof SparkThrowable thrown
+          && thrown.getMessageParameters() != null
           && thrown.getMessageParameters().get("path") != null) {
         file = HadoopPaths.display(thrown.getMessageParameters().get("path"));
       }
       root = t;
     }
-    return new PipelineException("ingest: " + file + ": cannot read Parquet: " + ReadFailures.describe(root), error);
+    return new PipelineException(
+        "ingest: " + file + ": cannot read Parquet: " + ReadFailures.describe(root), error);
   }
 
   private static Column blank(Column value) {

@@ -13,8 +13,10 @@ public record ParsedLine(Status status, String head, String relation, String tai
     LITERAL_DROPPED
   }
 
-  private static final ParsedLine IGNORED_LINE = new ParsedLine(Status.IGNORED, null, null, null, null);
-  private static final ParsedLine LITERAL_LINE = new ParsedLine(Status.LITERAL_DROPPED, null, null, null, null);
+  private static final ParsedLine IGNORED_LINE =
+      new ParsedLine(Status.IGNORED, null, null, null, null);
+  private static final ParsedLine LITERAL_LINE =
+      new ParsedLine(Status.LITERAL_DROPPED, null, null, null, null);
 
   public static ParsedLine triple(String head, String relation, String tail) {
     return new ParsedLine(Status.TRIPLE, head, relation, tail, null);

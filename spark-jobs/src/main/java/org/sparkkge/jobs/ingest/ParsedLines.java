@@ -5,9 +5,9 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Schema of the parsed input of one split: a valid triple (status 0, head/relation/tail set) or a
- * line that is not a triple, each with where it came from. {@code line} is 1-based; null for Parquet
- * rows. A {@link #READ_FAILED} row is not a line: its input could not be read on from there (file,
- * and line when known, with the reason), see {@link ReadFailures}.
+ * line that is not a triple, each with where it came from. {@code line} is 1-based; null for
+ * Parquet rows. A {@link #READ_FAILED} row is not a line: its input could not be read on from there
+ * (file, and line when known, with the reason), see {@link ReadFailures}.
  */
 public final class ParsedLines {
   public static final int TRIPLE = 0;

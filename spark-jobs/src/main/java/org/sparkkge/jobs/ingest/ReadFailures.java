@@ -25,16 +25,19 @@ import scala.reflect.ClassTag;
  * Input that cannot be read (a truncated or corrupt gzip file, a file that cannot be opened, an
  * exception while parsing) fails the same way on every attempt, so the reading tasks do not throw
  * it: Spark would retry each task spark.task.maxFailures times (4 on clusters) and then end the run
- * with a stack trace. Instead a task that meets such a failure returns one failure record naming its
- * file (and line when known) and stops reading; the driver turns the first one into the one-line
- * {@code ingest: FILE:LINE: REASON} error and exit code 1. Failures that may pass on a retry
- * (network errors, timeouts, an HDFS block missing for now, interruption and task kills) are thrown
- * as before, for Spark to retry.
+ * with a stack trace. Instead a task that meets such a failure returns one failure record naming
+ * its file (and line when known) and stops reading; the driver turns the first one into the
+ * one-line {@code ingest: FILE:LINE: REASON} error and exit code 1. Failures that may pass on a
+ * retry (network errors, timeouts, an HDFS block missing for now, interruption and task kills) are
+ * thrown as before, for Spark to retry.
  */
 final class ReadFailures {
   private ReadFailures() {}
 
-  /** Compression suffixes of Hadoop's codecs: an IOException while reading such a file is a decoding error. */
+  /**
+   * Compression suffixes of Hadoop's codecs: an IOException while reading such a file is a decoding
+   * error.
+   */
   private static final String[] COMPRESSED = {".gz", ".bz2", ".deflate", ".zst", ".lz4", ".snappy"};
 
   /** True for failures that a retry may not meet again: those are thrown for Spark to retry. */
@@ -89,7 +92,9 @@ final class ReadFailures {
       return error.getClass().getSimpleName();
     }
     int end = message.indexOf('\n');
-    return error.getClass().getSimpleName() + ": " + (end < 0 ? message : message.substring(0, end)).strip();
+    return error.getClass().getSimpleName()
+        + ": "
+        + (end < 0 ? message : message.substring(0, end)).strip();
   }
 
   @SuppressWarnings("unchecked")
@@ -97,7 +102,10 @@ final class ReadFailures {
     throw (E) error;
   }
 
-  /** What a reading task does with its split's records, and the record it returns when reading fails. */
+  /**
+   * What a reading task does with its split's records, and the record it returns when reading
+   * fails.
+   */
   interface SplitReader<T> extends Serializable {
     /** Reads the split; may throw a failure from records.hasNext/next, see {@link Guarded}. */
     Iterator<T> read(InputSplit split, Iterator<Tuple2<LongWritable, Text>> records);
@@ -131,7 +139,8 @@ final class ReadFailures {
         if (isTransient(e)) {
           throw rethrow(e);
         }
-        return CollectionConverters.asScala(java.util.List.of(reader.failedToOpen(split, e)).iterator());
+        return CollectionConverters.asScala(
+            java.util.List.of(reader.failedToOpen(split, e)).iterator());
       }
       return CollectionConverters.asScala(reader.read(split, CollectionConverters.asJava(records)));
     }

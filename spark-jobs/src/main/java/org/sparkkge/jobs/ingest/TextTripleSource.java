@@ -23,10 +23,10 @@ import org.apache.hadoop.mapreduce.lib.input.FileSplit;
 import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
 import org.apache.spark.Partition;
 import org.apache.spark.TaskContext;
-import org.apache.spark.rdd.NewHadoopPartition;
 import org.apache.spark.api.java.JavaNewHadoopRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.NewHadoopPartition;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -39,17 +39,21 @@ import org.sparkkge.jobs.io.HadoopPaths;
  * TextInputFormat so every record knows its file and 1-based line number without a driver-side
  * scan: one pass counts the lines of every input split (O(#splits) numbers reach the driver), a
  * prefix sum per file gives each split's first line number, and the parsing pass numbers its lines
- * from there. Invalid UTF-8 is detected on the raw bytes, before decoding. A file that cannot be read
- * (truncated or corrupt gzip, cannot be opened) or an exception while parsing ends its task with a
- * failure record instead of an exception, so Spark does not retry it ({@link ReadFailures}): the count
- * pass throws the {@link PipelineException} itself, the parsing pass returns a row with status
- * {@link ParsedLines#READ_FAILED} that the ingest stage turns into one.
+ * from there. Invalid UTF-8 is detected on the raw bytes, before decoding. A file that cannot be
+ * read (truncated or corrupt gzip, cannot be opened) or an exception while parsing ends its task
+ * with a failure record instead of an exception, so Spark does not retry it ({@link ReadFailures}):
+ * the count pass throws the {@link PipelineException} itself, the parsing pass returns a row with
+ * status {@link ParsedLines#READ_FAILED} that the ingest stage turns into one.
  */
 public final class TextTripleSource {
   private TextTripleSource() {}
 
-  /** Line count of one input split; error (with the line, when known) when the split could not be read. */
-  record SplitLines(int partition, String file, long start, long lines, String error, Long errorLine)
+  /**
+   * Line count of one input split; error (with the line, when known) when the split could not be
+   * read.
+   */
+  record SplitLines(
+      int partition, String file, long start, long lines, String error, Long errorLine)
       implements Serializable {}
 
   public static Dataset<Row> read(
@@ -62,7 +66,8 @@ public final class TextTripleSource {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaNewHadoopRDD<LongWritable, Text> records =
         (JavaNewHadoopRDD<LongWritable, Text>)
-            jsc.newAPIHadoopFile(path.toString(), TextInputFormat.class, LongWritable.class, Text.class, conf);
+            jsc.newAPIHadoopFile(
+                path.toString(), TextInputFormat.class, LongWritable.class, Text.class, conf);
     long[] firstLines;
     if (everySplitStartsAFile(records)) {
       // One split per file (gzip, or files below the split size): every split starts at line 1.
@@ -70,17 +75,23 @@ public final class TextTripleSource {
       java.util.Arrays.fill(firstLines, 1L);
     } else {
       List<SplitLines> counts =
-          new ReadFailures.Guarded<>(records.rdd(), new CountLines(), SplitLines.class).toJavaRDD().collect();
+          new ReadFailures.Guarded<>(records.rdd(), new CountLines(), SplitLines.class)
+              .toJavaRDD()
+              .collect();
       failOnFirstError(counts);
       firstLines = firstLineNumbers(counts, records.getNumPartitions());
     }
     JavaRDD<Row> rows =
-        new ReadFailures.Guarded<>(records.rdd(), new ParseLines(parser, firstLines, skipHeader), Row.class)
+        new ReadFailures.Guarded<>(
+                records.rdd(), new ParseLines(parser, firstLines, skipHeader), Row.class)
             .toJavaRDD();
     return spark.createDataFrame(rows, ParsedLines.SCHEMA);
   }
 
-  /** The count pass's first failure (by file, then position): O(#splits) records, already on the driver. */
+  /**
+   * The count pass's first failure (by file, then position): O(#splits) records, already on the
+   * driver.
+   */
   private static void failOnFirstError(List<SplitLines> counts) {
     counts.stream()
         .filter(c -> c.error() != null)
@@ -88,7 +99,11 @@ public final class TextTripleSource {
         .ifPresent(
             c -> {
               throw new PipelineException(
-                  "ingest: " + c.file() + (c.errorLine() == null ? "" : ":" + c.errorLine()) + ": " + c.error());
+                  "ingest: "
+                      + c.file()
+                      + (c.errorLine() == null ? "" : ":" + c.errorLine())
+                      + ": "
+                      + c.error());
             });
   }
 
@@ -126,7 +141,8 @@ public final class TextTripleSource {
 
   private static final class CountLines implements ReadFailures.SplitReader<SplitLines> {
     @Override
-    public Iterator<SplitLines> read(InputSplit split, Iterator<scala.Tuple2<LongWritable, Text>> records) {
+    public Iterator<SplitLines> read(
+        InputSplit split, Iterator<scala.Tuple2<LongWritable, Text>> records) {
       long lines = 0;
       FileSplit fileSplit = (FileSplit) split;
       try {
@@ -142,7 +158,13 @@ public final class TextTripleSource {
         return List.of(failed(split, e, fileSplit.getStart() == 0 ? lines + 1 : null)).iterator();
       }
       return List.of(
-              new SplitLines(TaskContext.getPartitionId(), fileOf(split), fileSplit.getStart(), lines, null, null))
+              new SplitLines(
+                  TaskContext.getPartitionId(),
+                  fileOf(split),
+                  fileSplit.getStart(),
+                  lines,
+                  null,
+                  null))
           .iterator();
     }
 
@@ -154,7 +176,9 @@ public final class TextTripleSource {
     private static SplitLines failed(InputSplit split, Exception error, Long line) {
       String file = fileOf(split);
       long start = ((FileSplit) split).getStart();
-      String reason = ReadFailures.reason(file, error) + (line == null && start > 0 ? " (in the part from byte " + start + ")" : "");
+      String reason =
+          ReadFailures.reason(file, error)
+              + (line == null && start > 0 ? " (in the part from byte " + start + ")" : "");
       return new SplitLines(TaskContext.getPartitionId(), file, start, 0, reason, line);
     }
   }
@@ -173,11 +197,20 @@ public final class TextTripleSource {
     @Override
     public Row failedToOpen(InputSplit split, Exception error) {
       String file = fileOf(split);
-      return RowFactory.create(ParsedLines.READ_FAILED, null, null, null, file, null, ReadFailures.reason(file, error), null);
+      return RowFactory.create(
+          ParsedLines.READ_FAILED,
+          null,
+          null,
+          null,
+          file,
+          null,
+          ReadFailures.reason(file, error),
+          null);
     }
 
     @Override
-    public Iterator<Row> read(InputSplit split, Iterator<scala.Tuple2<LongWritable, Text>> records) {
+    public Iterator<Row> read(
+        InputSplit split, Iterator<scala.Tuple2<LongWritable, Text>> records) {
       String file = fileOf(split);
       long firstLine = firstLines[TaskContext.getPartitionId()];
       CharsetDecoder decoder =
@@ -192,35 +225,55 @@ public final class TextTripleSource {
         @Override
         Row onFailure(Exception error) {
           return RowFactory.create(
-              ParsedLines.READ_FAILED, null, null, null, file, line, ReadFailures.reason(file, error), null);
+              ParsedLines.READ_FAILED,
+              null,
+              null,
+              null,
+              file,
+              line,
+              ReadFailures.reason(file, error),
+              null);
         }
 
         @Override
         Row convert(scala.Tuple2<LongWritable, Text> record) {
           Row row = parse(record._2(), line);
-          line++; // only after the line was read and parsed: a failure names the line it happened in
+          line++; // only after the line was read and parsed: a failure names the line it happened
+          // in
           return row;
         }
 
         private Row parse(Text text, long number) {
           if (skipHeader && number == 1) {
-            return RowFactory.create(ParsedLines.IGNORED, null, null, null, file, number, "header", null);
+            return RowFactory.create(
+                ParsedLines.IGNORED, null, null, null, file, number, "header", null);
           }
           String decoded = decode(decoder, text);
           if (decoded == null) {
-            return rejected(file, number, "invalid UTF-8 at byte " + (badByte + 1), text.toString());
+            return rejected(
+                file, number, "invalid UTF-8 at byte " + (badByte + 1), text.toString());
           }
           if (number == 1 && !decoded.isEmpty() && decoded.charAt(0) == '\uFEFF') {
             decoded = decoded.substring(1); // a byte order mark is not part of the first field
           }
           ParsedLine parsed = parser.parse(decoded);
           return switch (parsed.status()) {
-            case TRIPLE -> RowFactory.create(
-                ParsedLines.TRIPLE, parsed.head(), parsed.relation(), parsed.tail(), file, number, null, null);
+            case TRIPLE ->
+                RowFactory.create(
+                    ParsedLines.TRIPLE,
+                    parsed.head(),
+                    parsed.relation(),
+                    parsed.tail(),
+                    file,
+                    number,
+                    null,
+                    null);
             case REJECTED -> rejected(file, number, parsed.reason(), decoded);
-            case IGNORED -> RowFactory.create(ParsedLines.IGNORED, null, null, null, file, number, null, null);
-            case LITERAL_DROPPED -> RowFactory.create(
-                ParsedLines.LITERAL_DROPPED, null, null, null, file, number, null, null);
+            case IGNORED ->
+                RowFactory.create(ParsedLines.IGNORED, null, null, null, file, number, null, null);
+            case LITERAL_DROPPED ->
+                RowFactory.create(
+                    ParsedLines.LITERAL_DROPPED, null, null, null, file, number, null, null);
           };
         }
 

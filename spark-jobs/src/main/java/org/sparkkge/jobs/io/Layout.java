@@ -7,8 +7,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Every path inside an output directory, relative to it, and the stage that writes each dataset: the
- * one place that knows the layout of docs/outputs.md. Stages, the query commands and the report
+ * Every path inside an output directory, relative to it, and the stage that writes each dataset:
+ * the one place that knows the layout of docs/outputs.md. Stages, the query commands and the report
  * resolve paths only through these names ({@code LayoutLiteralsTest} checks that no other class
  * spells one), so moving a dataset is a change here and in the docs.
  */
@@ -77,15 +77,21 @@ public final class Layout {
 
   /** The schema of entities/ and relations/: id INT (0 ... n-1), name STRING. */
   public static final StructType DICTIONARY_SCHEMA =
-      new StructType().add("id", DataTypes.IntegerType, false).add("name", DataTypes.StringType, false);
+      new StructType()
+          .add("id", DataTypes.IntegerType, false)
+          .add("name", DataTypes.StringType, false);
 
-  /** entity_embeddings' source of an entity that export placed from its neighbours instead of training it. */
+  /**
+   * entity_embeddings' source of an entity that export placed from its neighbours instead of
+   * training it.
+   */
   public static final String SOURCE_PROPAGATED = "propagated";
 
   private static final Map<String, String> WRITERS = new LinkedHashMap<>();
 
   static {
-    for (String dataset : new String[] {ENTITIES, RELATIONS, TRAIN_TRIPLES, VALID_TRIPLES, TEST_TRIPLES, REJECTS}) {
+    for (String dataset :
+        new String[] {ENTITIES, RELATIONS, TRAIN_TRIPLES, VALID_TRIPLES, TEST_TRIPLES, REJECTS}) {
       WRITERS.put(dataset, INGEST);
     }
     for (String dataset : new String[] {CORE_NUMBERS, CORE_TRIPLES, PERIPHERY}) {
@@ -95,8 +101,15 @@ public final class Layout {
     WRITERS.put(VOCAB, TOKENIZE);
     WRITERS.put(PARTITIONED_TRIPLES, PARTITION);
     WRITERS.put(FINAL_MODEL, TRAIN);
-    for (String dataset : new String[] {ENTITY_EMBEDDINGS, RELATION_EMBEDDINGS, MODEL_JSON, NEW_ENTITY_EMBEDDINGS,
-        NODEPIECE_VOCABULARY, NODEPIECE_ENCODER}) {
+    for (String dataset :
+        new String[] {
+          ENTITY_EMBEDDINGS,
+          RELATION_EMBEDDINGS,
+          MODEL_JSON,
+          NEW_ENTITY_EMBEDDINGS,
+          NODEPIECE_VOCABULARY,
+          NODEPIECE_ENCODER
+        }) {
       WRITERS.put(dataset, EXPORT);
     }
     WRITERS.put(PER_RELATION, EVALUATE);
@@ -121,10 +134,14 @@ public final class Layout {
 
   /** The round of a checkpoint directory's name (round-NNNNN), or -1 for any other name. */
   public static int checkpointRound(String directoryName) {
-    return directoryName.matches(ROUND_PREFIX + "\\d{5,}") ? Integer.parseInt(directoryName.substring(ROUND_PREFIX.length())) : -1;
+    return directoryName.matches(ROUND_PREFIX + "\\d{5,}")
+        ? Integer.parseInt(directoryName.substring(ROUND_PREFIX.length()))
+        : -1;
   }
 
-  /** A dataset inside a model directory, e.g. model(FINAL_MODEL, MODEL_SHARED) = model/final/shared. */
+  /**
+   * A dataset inside a model directory, e.g. model(FINAL_MODEL, MODEL_SHARED) = model/final/shared.
+   */
   public static String model(String modelDirectory, String name) {
     return modelDirectory + "/" + name;
   }

@@ -21,15 +21,14 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.sparkkge.jobs.PipelineException;
-import org.sparkkge.jobs.io.Json;
 
 /**
  * The output directory protocol (docs/outputs.md), on any Hadoop FileSystem.
  *
  * <ul>
  *   <li>The first stage (ingest) creates the directory with {@link #commitNewDirectory}: everything
- *       is written under a hidden sibling {@code .NAME.tmp-UUID}, renamed to DIR, and DIR/_SUCCESS is
- *       written last. A crash leaves either no DIR or a DIR without _SUCCESS.
+ *       is written under a hidden sibling {@code .NAME.tmp-UUID}, renamed to DIR, and DIR/_SUCCESS
+ *       is written last. A crash leaves either no DIR or a DIR without _SUCCESS.
  *   <li>Later stages add datasets with {@link #addDatasets}: written under
  *       DIR/_temporary/STAGE-UUID, renamed into place, then DIR/_stages/STAGE.json is written. A
  *       dataset counts as complete only when its stage marker exists ({@link #isStageComplete}).
@@ -150,9 +149,9 @@ public final class OutputDirectory {
   }
 
   /**
-   * Adds (or replaces) datasets of a later stage in a committed DIR. The writer must create each
-   * of {@code datasets} (relative paths such as "core/entities") under its staging directory;
-   * they are renamed into place, then the stage marker and manifest are written.
+   * Adds (or replaces) datasets of a later stage in a committed DIR. The writer must create each of
+   * {@code datasets} (relative paths such as "core/entities") under its staging directory; they are
+   * renamed into place, then the stage marker and manifest are written.
    */
   public StageMarker addDatasets(
       String stage, Instant started, RunInfo run, List<String> datasets, StagingWriter writer)
@@ -218,7 +217,10 @@ public final class OutputDirectory {
     manifest.put("java_version", run.javaVersion());
     manifest.put("updated", marker.finished().toString());
     manifest.set("configuration", Json.mapper().readTree(run.maskedJson()));
-    ObjectNode stages = manifest.has("stages") ? (ObjectNode) manifest.get("stages") : Json.mapper().createObjectNode();
+    ObjectNode stages =
+        manifest.has("stages")
+            ? (ObjectNode) manifest.get("stages")
+            : Json.mapper().createObjectNode();
     stages.set(marker.stage(), Json.mapper().valueToTree(marker.toJsonMap()));
     manifest.set("stages", stages);
     writeJson(manifestPath, manifest);
@@ -226,7 +228,8 @@ public final class OutputDirectory {
 
   /** Writes a small file through a temporary name and a rename, so readers never see half of it. */
   private void writeText(Path target, String text) throws IOException {
-    Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+    Path temporary =
+        new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
     fs.mkdirs(target.getParent());
     try (OutputStream out = fs.create(temporary, true)) {
       out.write(text.getBytes(StandardCharsets.UTF_8));

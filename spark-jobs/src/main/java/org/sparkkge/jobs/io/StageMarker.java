@@ -6,7 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Content of OUTPUT/_stages/STAGE.json and of the stage's entry in OUTPUT/manifest.json. */
-public record StageMarker(String stage, Instant started, Instant finished, Map<String, Object> counts) {
+public record StageMarker(
+    String stage, Instant started, Instant finished, Map<String, Object> counts) {
   public double seconds() {
     return Duration.between(started, finished).toMillis() / 1000.0;
   }

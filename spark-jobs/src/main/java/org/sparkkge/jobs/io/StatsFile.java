@@ -13,7 +13,10 @@ public final class StatsFile {
 
   private StatsFile() {}
 
-  /** Sets {@code section} of DIR/{@code file} to {@code value}, writing a temporary file and renaming it. */
+  /**
+   * Sets {@code section} of DIR/{@code file} to {@code value}, writing a temporary file and
+   * renaming it.
+   */
   public static void putSection(OutputDirectory output, String file, String section, Object value)
       throws IOException {
     FileSystem fs = output.fileSystem();
@@ -34,7 +37,8 @@ public final class StatsFile {
 
   /** Writes {@code root} to {@code target} through a temporary sibling and a rename. */
   public static void write(FileSystem fs, Path target, Object root) throws IOException {
-    Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+    Path temporary =
+        new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
     try (OutputStream out = fs.create(temporary, true)) {
       out.write(Json.mapper().writeValueAsBytes(root));
       out.write('\n');

@@ -47,7 +47,8 @@ public final class ProgressReporter extends SparkListener implements AutoCloseab
     }
   }
 
-  public ProgressReporter(SparkContext sparkContext, PrintStream out, boolean interactive, long intervalSeconds) {
+  public ProgressReporter(
+      SparkContext sparkContext, PrintStream out, boolean interactive, long intervalSeconds) {
     this.out = out;
     this.interactive = interactive;
     this.sparkContext = sparkContext;
@@ -126,11 +127,15 @@ public final class ProgressReporter extends SparkListener implements AutoCloseab
     String eta = rate > 0 ? formatSeconds((total - done) / rate) : "?";
     StringBuilder text = new StringBuilder();
     text.append(stage).append(" | ").append(step);
-    text.append(String.format(Locale.ROOT, " | tasks %d/%d | %.1f tasks/s | ETA %s", done, total, rate, eta));
+    text.append(
+        String.format(
+            Locale.ROOT, " | tasks %d/%d | %.1f tasks/s | ETA %s", done, total, rate, eta));
     long records = recordsRead.get();
     if (records > 0) {
       double stepSeconds = Math.max(1e-3, (System.nanoTime() - stepStartedNanos) / 1e9);
-      text.append(String.format(Locale.ROOT, " | %,d records read (%,.0f/s)", records, records / stepSeconds));
+      text.append(
+          String.format(
+              Locale.ROOT, " | %,d records read (%,.0f/s)", records, records / stepSeconds));
     }
     return text.toString();
   }

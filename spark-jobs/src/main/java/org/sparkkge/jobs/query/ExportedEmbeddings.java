@@ -17,8 +17,8 @@ import org.sparkkge.jobs.io.Layout;
 
 /**
  * The export stage's outputs loaded into memory for terminal queries: DIR/model.json (model, dim),
- * DIR/entity_embeddings (id, name, embedding, core_number, source) and DIR/relation_embeddings (id, name,
- * embedding). Entities and relations are kept as flat row-major float tables.
+ * DIR/entity_embeddings (id, name, embedding, core_number, source) and DIR/relation_embeddings (id,
+ * name, embedding). Entities and relations are kept as flat row-major float tables.
  */
 public final class ExportedEmbeddings {
 
@@ -31,14 +31,25 @@ public final class ExportedEmbeddings {
   private final String[] sources;
 
   /** One embedding table: row i has id ids[i], name names[i], vector at values[i * width]. */
-  private record Table(int[] ids, String[] names, float[] values, int width, Map<String, Integer> rowByName,
+  private record Table(
+      int[] ids,
+      String[] names,
+      float[] values,
+      int width,
+      Map<String, Integer> rowByName,
       Map<Integer, Integer> rowById) {
     int rows() {
       return ids.length;
     }
   }
 
-  private ExportedEmbeddings(String dir, TripleScorer scorer, int dim, Table entities, Table relations, int[] coreNumbers,
+  private ExportedEmbeddings(
+      String dir,
+      TripleScorer scorer,
+      int dim,
+      Table entities,
+      Table relations,
+      int[] coreNumbers,
       String[] sources) {
     this.dir = dir;
     this.scorer = scorer;
@@ -60,17 +71,29 @@ public final class ExportedEmbeddings {
     try {
       FileSystem fs = modelFile.getFileSystem(conf);
       if (!fs.exists(modelFile)) {
-        throw new PipelineException("neighbors: " + modelFile + " not found: run the export stage first "
-            + "(bin/spark-kge export --output " + dir + ")");
+        throw new PipelineException(
+            "neighbors: "
+                + modelFile
+                + " not found: run the export stage first "
+                + "(bin/spark-kge export --output "
+                + dir
+                + ")");
       }
       try (InputStream in = fs.open(modelFile)) {
         model = Json.mapper().readTree(in);
       }
     } catch (IOException e) {
-      throw new PipelineException("neighbors: " + modelFile + ": cannot read: " + e.getMessage(), e);
+      throw new PipelineException(
+          "neighbors: " + modelFile + ": cannot read: " + e.getMessage(), e);
     }
-    if (model == null || !model.path("model").isTextual() || !model.path("dim").canConvertToInt() || model.path("dim").asInt() <= 0) {
-      throw new PipelineException("neighbors: " + modelFile + ": expected \"model\" (a name) and \"dim\" (a positive number)");
+    if (model == null
+        || !model.path("model").isTextual()
+        || !model.path("dim").canConvertToInt()
+        || model.path("dim").asInt() <= 0) {
+      throw new PipelineException(
+          "neighbors: "
+              + modelFile
+              + ": expected \"model\" (a name) and \"dim\" (a positive number)");
     }
     int dim = model.get("dim").asInt();
     TripleScorer scorer;
@@ -81,48 +104,95 @@ public final class ExportedEmbeddings {
     }
     List<Integer> cores = new ArrayList<>();
     List<String> sources = new ArrayList<>();
-    Table entities = readTable(new Path(root, Layout.ENTITY_EMBEDDINGS), conf, dim, (row, file, n) -> {
-      cores.add(ParquetTable.present(row, "core_number") ? row.getInteger("core_number", 0) : -1);
-      sources.add(ParquetTable.present(row, "source") ? row.getString("source", 0) : "");
-    });
-    Table relations = readTable(new Path(root, Layout.RELATION_EMBEDDINGS), conf, scorer.relationWidth(), (row, file, n) -> {});
-    return new ExportedEmbeddings(dir, scorer, dim, entities, relations,
-        cores.stream().mapToInt(Integer::intValue).toArray(), sources.toArray(String[]::new));
+    Table entities =
+        readTable(
+            new Path(root, Layout.ENTITY_EMBEDDINGS),
+            conf,
+            dim,
+            (row, file, n) -> {
+              cores.add(
+                  ParquetTable.present(row, "core_number") ? row.getInteger("core_number", 0) : -1);
+              sources.add(ParquetTable.present(row, "source") ? row.getString("source", 0) : "");
+            });
+    Table relations =
+        readTable(
+            new Path(root, Layout.RELATION_EMBEDDINGS),
+            conf,
+            scorer.relationWidth(),
+            (row, file, n) -> {});
+    return new ExportedEmbeddings(
+        dir,
+        scorer,
+        dim,
+        entities,
+        relations,
+        cores.stream().mapToInt(Integer::intValue).toArray(),
+        sources.toArray(String[]::new));
   }
 
-  private static Table readTable(Path dir, Configuration conf, int width, ParquetTable.RowConsumer extra) {
+  private static Table readTable(
+      Path dir, Configuration conf, int width, ParquetTable.RowConsumer extra) {
     List<Integer> ids = new ArrayList<>();
     List<String> names = new ArrayList<>();
     List<float[]> vectors = new ArrayList<>();
     Map<String, Integer> rowByName = new HashMap<>();
     Map<Integer, Integer> rowById = new HashMap<>();
-    ParquetTable.forEachRow(dir, conf, (row, file, n) -> {
-      for (String field : List.of("id", "name", "embedding")) {
-        if (!ParquetTable.present(row, field)) {
-          throw new PipelineException("neighbors: " + file + ": row " + n + ": missing " + field);
-        }
-      }
-      int id = row.getInteger("id", 0);
-      String name = row.getString("name", 0);
-      float[] vector = ParquetTable.floatList(row, "embedding", file, n);
-      if (vector.length != width) {
-        throw new PipelineException("neighbors: " + file + ": row " + n + ": embedding of '" + name + "' has "
-            + vector.length + " values, expected " + width + " (model.json)");
-      }
-      if (rowByName.putIfAbsent(name, ids.size()) != null || rowById.putIfAbsent(id, ids.size()) != null) {
-        throw new PipelineException("neighbors: " + file + ": row " + n + ": duplicate id " + id + " or name '" + name + "'");
-      }
-      ids.add(id);
-      names.add(name);
-      vectors.add(vector);
-      extra.accept(row, file, n);
-    });
+    ParquetTable.forEachRow(
+        dir,
+        conf,
+        (row, file, n) -> {
+          for (String field : List.of("id", "name", "embedding")) {
+            if (!ParquetTable.present(row, field)) {
+              throw new PipelineException(
+                  "neighbors: " + file + ": row " + n + ": missing " + field);
+            }
+          }
+          int id = row.getInteger("id", 0);
+          String name = row.getString("name", 0);
+          float[] vector = ParquetTable.floatList(row, "embedding", file, n);
+          if (vector.length != width) {
+            throw new PipelineException(
+                "neighbors: "
+                    + file
+                    + ": row "
+                    + n
+                    + ": embedding of '"
+                    + name
+                    + "' has "
+                    + vector.length
+                    + " values, expected "
+                    + width
+                    + " (model.json)");
+          }
+          if (rowByName.putIfAbsent(name, ids.size()) != null
+              || rowById.putIfAbsent(id, ids.size()) != null) {
+            throw new PipelineException(
+                "neighbors: "
+                    + file
+                    + ": row "
+                    + n
+                    + ": duplicate id "
+                    + id
+                    + " or name '"
+                    + name
+                    + "'");
+          }
+          ids.add(id);
+          names.add(name);
+          vectors.add(vector);
+          extra.accept(row, file, n);
+        });
     float[] values = new float[vectors.size() * width];
     for (int i = 0; i < vectors.size(); i++) {
       System.arraycopy(vectors.get(i), 0, values, i * width, width);
     }
-    return new Table(ids.stream().mapToInt(Integer::intValue).toArray(), names.toArray(String[]::new), values, width,
-        rowByName, rowById);
+    return new Table(
+        ids.stream().mapToInt(Integer::intValue).toArray(),
+        names.toArray(String[]::new),
+        values,
+        width,
+        rowByName,
+        rowById);
   }
 
   public String model() {
@@ -159,18 +229,24 @@ public final class ExportedEmbeddings {
 
   private int row(Table table, String key, String what, String dataset) {
     Integer row;
-    if (key.startsWith("#") && key.length() > 1 && key.substring(1).chars().allMatch(Character::isDigit)) {
+    if (key.startsWith("#")
+        && key.length() > 1
+        && key.substring(1).chars().allMatch(Character::isDigit)) {
       row = table.rowById().get(Integer.parseInt(key.substring(1)));
     } else {
       row = table.rowByName().get(key);
     }
     if (row == null) {
-      throw new PipelineException("neighbors: no " + what + " '" + key + "' in " + new Path(new Path(dir), dataset));
+      throw new PipelineException(
+          "neighbors: no " + what + " '" + key + "' in " + new Path(new Path(dir), dataset));
     }
     return row;
   }
 
-  /** The n entities most similar to {@code entity} by cosine similarity of their embeddings, itself excluded. */
+  /**
+   * The n entities most similar to {@code entity} by cosine similarity of their embeddings, itself
+   * excluded.
+   */
   public List<Hit> nearestNeighbors(String entity, int n) {
     int query = entityRow(entity);
     float[] e = entities.values();
@@ -190,7 +266,10 @@ public final class ExportedEmbeddings {
     return hits(top);
   }
 
-  /** Link prediction (head, relation, ?): the n best tails by the model's score, every entity a candidate. */
+  /**
+   * Link prediction (head, relation, ?): the n best tails by the model's score, every entity a
+   * candidate.
+   */
   public List<Hit> predictTails(String head, String relation, int n) {
     int h = entityRow(head);
     int r = row(relations, relation, "relation", Layout.RELATION_EMBEDDINGS);
@@ -203,12 +282,18 @@ public final class ExportedEmbeddings {
 
   /** The model's score of one triple. */
   public double score(String head, String relation, String tail) {
-    return scorer.score(entities.values(), entityRow(head), relations.values(), row(relations, relation, "relation", Layout.RELATION_EMBEDDINGS),
+    return scorer.score(
+        entities.values(),
+        entityRow(head),
+        relations.values(),
+        row(relations, relation, "relation", Layout.RELATION_EMBEDDINGS),
         entityRow(tail));
   }
 
   private List<Hit> hits(TopN top) {
-    return top.best().stream().map(e -> new Hit(e.id(), entities.names()[e.index()], e.score())).toList();
+    return top.best().stream()
+        .map(e -> new Hit(e.id(), entities.names()[e.index()], e.score()))
+        .toList();
   }
 
   private double norm(float[] values, int row) {

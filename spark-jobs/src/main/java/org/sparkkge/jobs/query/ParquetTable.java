@@ -20,26 +20,35 @@ import org.sparkkge.jobs.PipelineException;
  * Spark: small enough for a terminal query, and it works on any Hadoop file system.
  */
 final class ParquetTable {
-  /** One row; {@code file} and {@code row} (0-based within the file) locate it for error messages. */
+  /**
+   * One row; {@code file} and {@code row} (0-based within the file) locate it for error messages.
+   */
   interface RowConsumer {
     void accept(Group row, String file, long rowNumber) throws PipelineException;
   }
 
   private ParquetTable() {}
 
-  /** Part files of a dataset directory in name order (Spark's _SUCCESS, .crc and hidden files skipped). */
+  /**
+   * Part files of a dataset directory in name order (Spark's _SUCCESS, .crc and hidden files
+   * skipped).
+   */
   static List<Path> partFiles(Path dir, Configuration conf) {
     try {
       FileSystem fs = dir.getFileSystem(conf);
       if (!fs.exists(dir)) {
-        throw new PipelineException("neighbors: " + dir + " not found (written by the export stage)");
+        throw new PipelineException(
+            "neighbors: " + dir + " not found (written by the export stage)");
       }
       FileStatus[] statuses = fs.listStatus(dir);
       Arrays.sort(statuses, (a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
       List<Path> parts = new ArrayList<>();
       for (FileStatus status : statuses) {
         String name = status.getPath().getName();
-        if (status.isFile() && !name.startsWith("_") && !name.startsWith(".") && name.endsWith(".parquet")) {
+        if (status.isFile()
+            && !name.startsWith("_")
+            && !name.startsWith(".")
+            && name.endsWith(".parquet")) {
           parts.add(status.getPath());
         }
       }
@@ -52,7 +61,8 @@ final class ParquetTable {
   static void forEachRow(Path dir, Configuration conf, RowConsumer consumer) {
     for (Path part : partFiles(dir, conf)) {
       long row = 0;
-      try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), part).withConf(conf).build()) {
+      try (ParquetReader<Group> reader =
+          ParquetReader.builder(new GroupReadSupport(), part).withConf(conf).build()) {
         for (Group group = reader.read(); group != null; group = reader.read()) {
           consumer.accept(group, part.toString(), row++);
         }
@@ -60,7 +70,8 @@ final class ParquetTable {
         if (e instanceof PipelineException p) {
           throw p;
         }
-        throw new PipelineException("neighbors: " + part + ": row " + row + ": cannot read Parquet: " + e.getMessage(), e);
+        throw new PipelineException(
+            "neighbors: " + part + ": row " + row + ": cannot read Parquet: " + e.getMessage(), e);
       }
     }
   }
@@ -75,17 +86,19 @@ final class ParquetTable {
   }
 
   /**
-   * An ARRAY&lt;FLOAT&gt; column: Spark's standard three-level LIST (group / repeated group list / element),
-   * or the legacy two-level form (group / repeated float array).
+   * An ARRAY&lt;FLOAT&gt; column: Spark's standard three-level LIST (group / repeated group list /
+   * element), or the legacy two-level form (group / repeated float array).
    */
   static float[] floatList(Group row, String field, String file, long rowNumber) {
     if (!present(row, field)) {
-      throw new PipelineException("neighbors: " + file + ": row " + rowNumber + ": " + field + " is null");
+      throw new PipelineException(
+          "neighbors: " + file + ": row " + rowNumber + ": " + field + " is null");
     }
     Group list = row.getGroup(field, 0);
     GroupType listType = list.getType();
     if (listType.getFieldCount() != 1) {
-      throw new PipelineException("neighbors: " + file + ": " + field + " is not a list column: " + listType);
+      throw new PipelineException(
+          "neighbors: " + file + ": " + field + " is not a list column: " + listType);
     }
     Type repeated = listType.getType(0);
     int n = list.getFieldRepetitionCount(0);
@@ -96,7 +109,8 @@ final class ParquetTable {
       } else {
         Group element = list.getGroup(0, i);
         if (element.getFieldRepetitionCount(0) == 0) {
-          throw new PipelineException("neighbors: " + file + ": row " + rowNumber + ": " + field + "[" + i + "] is null");
+          throw new PipelineException(
+              "neighbors: " + file + ": row " + rowNumber + ": " + field + "[" + i + "] is null");
         }
         values[i] = element.getFloat(0, 0);
       }

@@ -18,17 +18,17 @@ import org.sparkkge.jobs.io.Json;
 import org.sparkkge.jobs.io.Layout;
 
 /**
- * DIR/report.html: one self-contained page (inline CSS, JavaScript and data; nothing fetched from the
- * network) summarising a run from DIR/stats.json and DIR/metrics.json: loss per round, validation MRR per
- * round, the degree distribution (a histogram over logarithmic degree bins, log-scale y axis; the summary
- * figures alone for an older stats.json without {@code train_degree_histogram}), k-core sizes, shard balance
- * and the final metrics table. Sections whose
- * data a run did not produce say so. The page draws its charts as SVG when opened; after drawing it sets
- * {@code data-charts} on the body to the number of charts drawn.
+ * DIR/report.html: one self-contained page (inline CSS, JavaScript and data; nothing fetched from
+ * the network) summarising a run from DIR/stats.json and DIR/metrics.json: loss per round,
+ * validation MRR per round, the degree distribution (a histogram over logarithmic degree bins,
+ * log-scale y axis; the summary figures alone for an older stats.json without {@code
+ * train_degree_histogram}), k-core sizes, shard balance and the final metrics table. Sections whose
+ * data a run did not produce say so. The page draws its charts as SVG when opened; after drawing it
+ * sets {@code data-charts} on the body to the number of charts drawn.
  *
- * <p>Call {@link #write(String, Configuration)} after the last stage of a run (any Hadoop path), or run
- * {@code java -cp spark-kge-app.jar:... org.sparkkge.jobs.query.RunReport DIR} (also as a spark-submit main
- * class, which is what the Airflow DAG's report task does).
+ * <p>Call {@link #write(String, Configuration)} after the last stage of a run (any Hadoop path), or
+ * run {@code java -cp spark-kge-app.jar:... org.sparkkge.jobs.query.RunReport DIR} (also as a
+ * spark-submit main class, which is what the Airflow DAG's report task does).
  */
 public final class RunReport {
 
@@ -37,7 +37,8 @@ public final class RunReport {
   /** Writes DIR/report.html; exit 0, 1 on a failure (message on stderr), 2 on a usage error. */
   public static void main(String[] args) {
     if (args.length != 1 || args[0].startsWith("-")) {
-      System.err.println("usage: RunReport DIR   (writes DIR/report.html from DIR/stats.json and DIR/metrics.json)");
+      System.err.println(
+          "usage: RunReport DIR   (writes DIR/report.html from DIR/stats.json and DIR/metrics.json)");
       System.exit(2);
     }
     try {
@@ -56,7 +57,10 @@ public final class RunReport {
       JsonNode stats = read(fs, new Path(root, Layout.STATS_JSON));
       JsonNode metrics = read(fs, new Path(root, Layout.METRICS_JSON));
       if (stats == null) {
-        throw new PipelineException("report: " + new Path(root, Layout.STATS_JSON) + " not found (run at least the ingest stage)");
+        throw new PipelineException(
+            "report: "
+                + new Path(root, Layout.STATS_JSON)
+                + " not found (run at least the ingest stage)");
       }
       String html = render(root.toString(), stats, metrics);
       Path target = new Path(root, Layout.REPORT_HTML);
@@ -70,7 +74,8 @@ public final class RunReport {
       }
       return target;
     } catch (IOException e) {
-      throw new PipelineException("report: cannot write " + new Path(root, Layout.REPORT_HTML) + ": " + e.getMessage(), e);
+      throw new PipelineException(
+          "report: cannot write " + new Path(root, Layout.REPORT_HTML) + ": " + e.getMessage(), e);
     }
   }
 
@@ -96,7 +101,9 @@ public final class RunReport {
     ObjectNode data = f.objectNode();
     data.put("dir", dir);
     JsonNode train = stats.path("train");
-    data.set("loss", train.path("round_mean_loss").isArray() ? train.get("round_mean_loss") : f.nullNode());
+    data.set(
+        "loss",
+        train.path("round_mean_loss").isArray() ? train.get("round_mean_loss") : f.nullNode());
     data.set("valid_mrr", firstArray(train, "round_valid_mrr", "valid_mrr_per_round", "round_mrr"));
     ObjectNode degree = f.objectNode();
     JsonNode summary = ingestStat(stats, "train_degree");
@@ -110,19 +117,29 @@ public final class RunReport {
     JsonNode bins = ingestStat(stats, "train_degree_histogram");
     ArrayNode histogram = f.arrayNode();
     for (JsonNode bin : bins) {
-      histogram.addObject().put("from", bin.path("from").asLong()).put("to", bin.path("to").asLong())
+      histogram
+          .addObject()
+          .put("from", bin.path("from").asLong())
+          .put("to", bin.path("to").asLong())
           .put("entities", bin.path("entities").asLong());
     }
     data.set("degree_histogram", histogram.isEmpty() ? f.nullNode() : histogram);
     JsonNode unseen = ingestStat(stats, "unseen_entities");
-    data.set("unseen_entities", unseen.path("entities").isNumber() ? unseen.get("entities") : f.nullNode());
+    data.set(
+        "unseen_entities",
+        unseen.path("entities").isNumber() ? unseen.get("entities") : f.nullNode());
     ArrayNode cores = f.arrayNode();
     for (JsonNode level : stats.path("reduce").path("per_k")) {
-      cores.addObject().put("k", level.path("k").asInt()).put("entities", level.path("entities").asLong())
+      cores
+          .addObject()
+          .put("k", level.path("k").asInt())
+          .put("entities", level.path("entities").asLong())
           .put("triples", level.path("triples").asLong());
     }
     data.set("kcore", cores.isEmpty() ? f.nullNode() : cores);
-    data.set("reduce_k", stats.path("reduce").path("k").isNumber() ? stats.path("reduce").get("k") : f.nullNode());
+    data.set(
+        "reduce_k",
+        stats.path("reduce").path("k").isNumber() ? stats.path("reduce").get("k") : f.nullNode());
     ArrayNode shards = f.arrayNode();
     JsonNode partitionSizes = stats.path("partition").path("shard_sizes");
     if (partitionSizes.isArray()) {
@@ -133,7 +150,11 @@ public final class RunReport {
       }
     }
     data.set("shards", shards.isEmpty() ? f.nullNode() : shards);
-    data.set("balance", stats.path("partition").path("balance").isNumber() ? stats.path("partition").get("balance") : f.nullNode());
+    data.set(
+        "balance",
+        stats.path("partition").path("balance").isNumber()
+            ? stats.path("partition").get("balance")
+            : f.nullNode());
     ArrayNode table = f.arrayNode();
     if (metrics != null) {
       flatten("", metrics, table);
@@ -159,7 +180,10 @@ public final class RunReport {
       Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
       while (fields.hasNext()) {
         Map.Entry<String, JsonNode> field = fields.next();
-        flatten(prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey(), field.getValue(), out);
+        flatten(
+            prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey(),
+            field.getValue(),
+            out);
       }
     } else if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {
@@ -175,10 +199,14 @@ public final class RunReport {
   }
 
   private static String escape(String text) {
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 
-  private static final String TEMPLATE = """
+  private static final String TEMPLATE =
+      """
       <!DOCTYPE html>
       <html lang="en">
       <head>

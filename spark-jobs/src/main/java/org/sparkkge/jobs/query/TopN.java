@@ -5,7 +5,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
 
-/** Keeps the n best (index, score) pairs seen: higher score first, ties broken by the smaller id. */
+/**
+ * Keeps the n best (index, score) pairs seen: higher score first, ties broken by the smaller id.
+ */
 final class TopN {
   record Entry(int index, int id, double score) {}
 

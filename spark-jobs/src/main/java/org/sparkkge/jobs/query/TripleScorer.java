@@ -5,15 +5,16 @@ import java.util.Set;
 import org.sparkkge.core.model.ScoringModels;
 
 /**
- * The scoring functions of model.json on plain float arrays (embedding-core's ScoringModel works on DJL
- * NDArrays, which a terminal query should not need). Higher = more plausible. Complex models store an
- * entity row of width dim as all real parts, then all imaginary parts; RotatE relation rows hold dim/2
- * phases in radians. Reciprocal models ({@code NAME_reciprocal}) hold [forward | inverse] base rows per
- * relation: a tail query scores with the forward half. Rows are addressed as offsets into flat
- * row-major tables.
+ * The scoring functions of model.json on plain float arrays (embedding-core's ScoringModel works on
+ * DJL NDArrays, which a terminal query should not need). Higher = more plausible. Complex models
+ * store an entity row of width dim as all real parts, then all imaginary parts; RotatE relation
+ * rows hold dim/2 phases in radians. Reciprocal models ({@code NAME_reciprocal}) hold [forward |
+ * inverse] base rows per relation: a tail query scores with the forward half. Rows are addressed as
+ * offsets into flat row-major tables.
  */
 final class TripleScorer {
-  static final Set<String> MODELS = Set.of("transe_l1", "transe_l2", "distmult", "complex", "rotate");
+  static final Set<String> MODELS =
+      Set.of("transe_l1", "transe_l2", "distmult", "complex", "rotate");
 
   private final String model;
   private final String base;
@@ -25,8 +26,12 @@ final class TripleScorer {
     this.base = ScoringModels.baseName(this.model);
     this.reciprocal = ScoringModels.isReciprocal(this.model);
     if (!MODELS.contains(base)) {
-      throw new IllegalArgumentException("unknown model '" + model + "', expected one of " + MODELS
-          + ", each optionally with the suffix _reciprocal");
+      throw new IllegalArgumentException(
+          "unknown model '"
+              + model
+              + "', expected one of "
+              + MODELS
+              + ", each optionally with the suffix _reciprocal");
     }
     if ((base.equals("complex") || base.equals("rotate")) && dim % 2 != 0) {
       throw new IllegalArgumentException(model + " needs an even dim, got " + dim);
@@ -45,8 +50,8 @@ final class TripleScorer {
   }
 
   /**
-   * The tail-query score(h, r, t) with h at entities[h * dim], r at relations[r * relationWidth()] (its
-   * forward half for reciprocal models), t at entities[t * dim].
+   * The tail-query score(h, r, t) with h at entities[h * dim], r at relations[r * relationWidth()]
+   * (its forward half for reciprocal models), t at entities[t * dim].
    */
   double score(float[] entities, int h, float[] relations, int r, int t) {
     int ho = h * dim;

@@ -20,32 +20,48 @@ import org.sparkkge.core.model.ScoringModels;
 /**
  * Filtered ranking of queries against one block of candidate entities (ids {@code from .. from +
  * width - 1}), on the executor. Both directions of every test triple: (h, r, ?) with answer t and
- * (?, r, t) with answer h. Scores come from the model's one-vs-many scoring
- * ({@link ScoringModel#scoreTails}/{@link ScoringModel#scoreHeads}, as embedding-core's
- * LinkPredictionEvaluator); the rows of a batch's answers are appended to the block as extra candidate
- * columns (as the evaluator's sampled mode does), so each answer's own score comes out of the same score
- * matrix as the candidates it is compared with and exact ties stay exact in every block. Per query it
- * returns embedding-core's {@link QueryCounts} over the block (higher, equal, compared, non-finite),
- * leaving out the answer itself and the filtered known triples; summed over all blocks they give the
- * evaluator's ranks and its handling of NaN/infinite scores.
+ * (?, r, t) with answer h. Scores come from the model's one-vs-many scoring ({@link
+ * ScoringModel#scoreTails}/{@link ScoringModel#scoreHeads}, as embedding-core's
+ * LinkPredictionEvaluator); the rows of a batch's answers are appended to the block as extra
+ * candidate columns (as the evaluator's sampled mode does), so each answer's own score comes out of
+ * the same score matrix as the candidates it is compared with and exact ties stay exact in every
+ * block. Per query it returns embedding-core's {@link QueryCounts} over the block (higher, equal,
+ * compared, non-finite), leaving out the answer itself and the filtered known triples; summed over
+ * all blocks they give the evaluator's ranks and its handling of NaN/infinite scores.
  *
  * <p>One ranker holds one block on the device and ranks any number of query lists against it.
  */
 final class BlockRanker implements AutoCloseable {
   /** Floats a distance model's broadcast scoring may materialise per batch (as the evaluator). */
   private static final long BROADCAST_BUDGET = 1L << 24;
+
   /** Floats of one batch's score matrix: wide blocks get fewer queries per batch. */
   private static final long SCORE_BUDGET = 1L << 26;
 
   /** One test triple with the embedding rows of its head and tail. */
-  record Query(long id, int head, int relation, int tail, int region, float[] headRow, float[] tailRow)
+  record Query(
+      long id, int head, int relation, int tail, int region, float[] headRow, float[] tailRow)
       implements Serializable {}
 
   /** Counts of one test triple's two queries over one or more blocks. */
-  record Counts(long id, int head, int relation, int tail, int region, QueryCounts tailQuery, QueryCounts headQuery)
+  record Counts(
+      long id,
+      int head,
+      int relation,
+      int tail,
+      int region,
+      QueryCounts tailQuery,
+      QueryCounts headQuery)
       implements Serializable {
     Counts plus(Counts o) {
-      return new Counts(id, head, relation, tail, region, tailQuery.plus(o.tailQuery), headQuery.plus(o.headQuery));
+      return new Counts(
+          id,
+          head,
+          relation,
+          tail,
+          region,
+          tailQuery.plus(o.tailQuery),
+          headQuery.plus(o.headQuery));
     }
   }
 
@@ -60,11 +76,20 @@ final class BlockRanker implements AutoCloseable {
   private final NDArray relationTable;
 
   /**
-   * @param block candidate rows, row-major, at least {@code width x dim} floats (row j = entity from + j)
+   * @param block candidate rows, row-major, at least {@code width x dim} floats (row j = entity
+   *     from + j)
    * @param relations the relation table, row-major
    */
-  BlockRanker(String modelName, int dim, int relationDim, int numRelations, float[] relations, int from, int width,
-      float[] block, int batchSize) {
+  BlockRanker(
+      String modelName,
+      int dim,
+      int relationDim,
+      int numRelations,
+      float[] relations,
+      int from,
+      int width,
+      float[] block,
+      int batchSize) {
     this.model = ScoringModels.byName(modelName);
     this.dim = dim;
     this.relationDim = relationDim;
@@ -89,21 +114,26 @@ final class BlockRanker implements AutoCloseable {
   }
 
   /**
-   * @param tailFilters {@link #filterKey}(head, relation) -> sorted distinct known tails (ids outside the
-   *     block are ignored)
+   * @param tailFilters {@link #filterKey}(head, relation) -> sorted distinct known tails (ids
+   *     outside the block are ignored)
    * @param headFilters {@link #filterKey}(tail, relation) -> sorted distinct known heads
    */
-  List<Counts> rank(List<Query> queries, Map<Long, int[]> tailFilters, Map<Long, int[]> headFilters) {
+  List<Counts> rank(
+      List<Query> queries, Map<Long, int[]> tailFilters, Map<Long, int[]> headFilters) {
     List<Counts> out = new ArrayList<>(queries.size());
     for (int start = 0; start < queries.size(); start += batch) {
       int b = Math.min(batch, queries.size() - start);
       List<Query> part = queries.subList(start, start + b);
       // the scope also closes intermediates that ops on the shared block leave in the base manager
-      try (NDManager step = manager.newSubManager(); NDScope scope = new NDScope()) {
+      try (NDManager step = manager.newSubManager();
+          NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();
-        // a short batch of a matrix-product model is padded with copies of its last query (the evaluator's
-        // MIN_SCORED_QUERIES: exact ties); broadcast scoring is elementwise and its batch bounded by memory
-        int rows = model.broadcastScoring() ? b : Math.max(b, LinkPredictionEvaluator.MIN_SCORED_QUERIES);
+        // a short batch of a matrix-product model is padded with copies of its last query (the
+        // evaluator's
+        // MIN_SCORED_QUERIES: exact ties); broadcast scoring is elementwise and its batch bounded
+        // by memory
+        int rows =
+            model.broadcastScoring() ? b : Math.max(b, LinkPredictionEvaluator.MIN_SCORED_QUERIES);
         float[] headRows = new float[rows * dim];
         float[] tailRows = new float[rows * dim];
         long[] relationIds = new long[rows];
@@ -122,8 +152,10 @@ final class BlockRanker implements AutoCloseable {
         for (boolean tailDirection : new boolean[] {true, false}) {
           NDArray answers = tailDirection ? t : h;
           NDArray columns = NDArrays.concat(new NDList(candidates, answers), 0).expandDims(0);
-          NDArray scores = tailDirection ? model.scoreTails(h.reshape(1, rows, dim), relRows, columns)
-              : model.scoreHeads(relRows, t.reshape(1, rows, dim), columns);
+          NDArray scores =
+              tailDirection
+                  ? model.scoreTails(h.reshape(1, rows, dim), relRows, columns)
+                  : model.scoreHeads(relRows, t.reshape(1, rows, dim), columns);
           scores.attach(step);
           float[] s = scores.toFloatArray();
           int stride = width + rows;
@@ -133,12 +165,21 @@ final class BlockRanker implements AutoCloseable {
             long key = filterKey(tailDirection ? q.head() : q.tail(), q.relation());
             int[] filtered = (tailDirection ? tailFilters : headFilters).get(key);
             counts[tailDirection ? 0 : 1][i] =
-                QueryCounts.count(s, i * stride, width, s[i * stride + width + i], from, answer, filtered);
+                QueryCounts.count(
+                    s, i * stride, width, s[i * stride + width + i], from, answer, filtered);
           }
         }
         for (int i = 0; i < b; i++) {
           Query q = part.get(i);
-          out.add(new Counts(q.id(), q.head(), q.relation(), q.tail(), q.region(), counts[0][i], counts[1][i]));
+          out.add(
+              new Counts(
+                  q.id(),
+                  q.head(),
+                  q.relation(),
+                  q.tail(),
+                  q.region(),
+                  counts[0][i],
+                  counts[1][i]));
         }
       }
     }

@@ -5,8 +5,9 @@ import java.util.Arrays;
 
 /**
  * A sum of doubles that is exact until read, then correctly rounded (Shewchuk's non-overlapping
- * partials, as Python's math.fsum). The result does not depend on the order of the terms, so metrics
- * summed over query groups and entity blocks come out bit-identical however Spark split the work.
+ * partials, as Python's math.fsum). The result does not depend on the order of the terms, so
+ * metrics summed over query groups and entity blocks come out bit-identical however Spark split the
+ * work.
  */
 final class ExactSum implements Serializable {
   private double[] partials = new double[4];

@@ -9,12 +9,13 @@ import org.sparkkge.core.eval.QueryCounts;
 import org.sparkkge.core.eval.RankMetrics;
 
 /**
- * Mergeable metric sums of ranked queries, the distributed counterpart of embedding-core's evaluator
- * accumulator: realistic rank = (optimistic + pessimistic) / 2, also kept per direction and per
- * relation. Reciprocal ranks are summed exactly ({@link ExactSum}), so the metrics do not depend on how
- * the queries were split into groups and blocks (the broadcast and blockwise paths agree bit for bit).
- * Non-finite scores as {@link QueryCounts}: invalid queries are counted and the first (lowest query id,
- * tail query first) is kept for the error; true answers with a non-finite score rank last and are counted.
+ * Mergeable metric sums of ranked queries, the distributed counterpart of embedding-core's
+ * evaluator accumulator: realistic rank = (optimistic + pessimistic) / 2, also kept per direction
+ * and per relation. Reciprocal ranks are summed exactly ({@link ExactSum}), so the metrics do not
+ * depend on how the queries were split into groups and blocks (the broadcast and blockwise paths
+ * agree bit for bit). Non-finite scores as {@link QueryCounts}: invalid queries are counted and the
+ * first (lowest query id, tail query first) is kept for the error; true answers with a non-finite
+ * score rank last and are counted.
  */
 final class RankTally implements Serializable {
   private final Sums realistic = new Sums();
@@ -44,8 +45,14 @@ final class RankTally implements Serializable {
       long order = 2 * c.id() + (tailDirection ? 0 : 1);
       if (order < firstInvalid) {
         firstInvalid = order;
-        firstQuery = new NonFiniteScoreException.Query(tailDirection, c.head(), c.relation(), c.tail(),
-            q.firstNonFinite(), q.firstNonFiniteScore());
+        firstQuery =
+            new NonFiniteScoreException.Query(
+                tailDirection,
+                c.head(),
+                c.relation(),
+                c.tail(),
+                q.firstNonFinite(),
+                q.firstNonFiniteScore());
       }
       return;
     }
@@ -56,7 +63,8 @@ final class RankTally implements Serializable {
   }
 
   /** Adds one query's filtered ranks. */
-  private RankTally add(int relation, int region, boolean tailDirection, long optimisticRank, long pessimisticRank) {
+  private RankTally add(
+      int relation, int region, boolean tailDirection, long optimisticRank, long pessimisticRank) {
     double real = (optimisticRank + pessimisticRank) / 2.0;
     realistic.add(real);
     optimistic.add(optimisticRank);
@@ -108,11 +116,22 @@ final class RankTally implements Serializable {
     }
     Map<Integer, RankMetrics> rel = new TreeMap<>();
     perRelation.forEach((r, s) -> rel.put(r, s.metrics()));
-    return new EvaluationResult(false, candidates, realistic.metrics(), optimistic.metrics(),
-        pessimistic.metrics(), tails.metrics(), heads.metrics(), rel, nonFiniteTrueScores);
+    return new EvaluationResult(
+        false,
+        candidates,
+        realistic.metrics(),
+        optimistic.metrics(),
+        pessimistic.metrics(),
+        tails.metrics(),
+        heads.metrics(),
+        rel,
+        nonFiniteTrueScores);
   }
 
-  /** RankMetrics' fields with exact sums (ranks are half-integers: their sum is exact in a double too). */
+  /**
+   * RankMetrics' fields with exact sums (ranks are half-integers: their sum is exact in a double
+   * too).
+   */
   private static final class Sums implements Serializable {
     long queries;
     final ExactSum reciprocal = new ExactSum();

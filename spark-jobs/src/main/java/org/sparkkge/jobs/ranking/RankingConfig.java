@@ -18,7 +18,11 @@ import org.sparkkge.jobs.io.OutputDirectory;
  * The evaluate.* settings and what filtered ranking needs from the output directory, shared by the
  * evaluate stage, training's per-round validation and ingest's report of unseen triples.
  */
-public record RankingConfig(String split, long broadcastBudgetBytes, int queryGroups, int batchSize,
+public record RankingConfig(
+    String split,
+    long broadcastBudgetBytes,
+    int queryGroups,
+    int batchSize,
     UnseenTriples.Policy unseen) {
   public DistributedRanking.Settings ranking() {
     return new DistributedRanking.Settings(broadcastBudgetBytes, queryGroups, batchSize);
@@ -35,7 +39,8 @@ public record RankingConfig(String split, long broadcastBudgetBytes, int queryGr
       int groups = config.getInt("evaluate.query-groups");
       int batch = config.getInt("evaluate.batch-size");
       if (budget <= 0 || groups < 0 || batch <= 0) {
-        throw new UsageException("evaluate: broadcast-budget-bytes and batch-size must be > 0, query-groups >= 0");
+        throw new UsageException(
+            "evaluate: broadcast-budget-bytes and batch-size must be > 0, query-groups >= 0");
       }
       return new RankingConfig(split, budget, groups, batch, unseenPolicy(config));
     } catch (ConfigException e) {
@@ -43,13 +48,20 @@ public record RankingConfig(String split, long broadcastBudgetBytes, int queryGr
     }
   }
 
-  /** Every known true triple (train + valid + test, those that exist): what filtered ranking filters. */
-  public static Dataset<Row> knownTriples(SparkSession spark, OutputDirectory output) throws IOException {
+  /**
+   * Every known true triple (train + valid + test, those that exist): what filtered ranking
+   * filters.
+   */
+  public static Dataset<Row> knownTriples(SparkSession spark, OutputDirectory output)
+      throws IOException {
     Dataset<Row> known = null;
     for (String split : List.of("train", "valid", "test")) {
       if (output.fileSystem().exists(output.resolve(Layout.triples(split)))) {
-        Dataset<Row> part = spark.read().parquet(output.resolve(Layout.triples(split)).toString())
-            .select("head", "relation", "tail");
+        Dataset<Row> part =
+            spark
+                .read()
+                .parquet(output.resolve(Layout.triples(split)).toString())
+                .select("head", "relation", "tail");
         known = known == null ? part : known.union(part);
       }
     }
@@ -62,7 +74,8 @@ public record RankingConfig(String split, long broadcastBudgetBytes, int queryGr
     return switch (value) {
       case "drop" -> UnseenTriples.Policy.DROP;
       case "rank" -> UnseenTriples.Policy.RANK;
-      default -> throw new UsageException("evaluate.unseen must be drop or rank, got '" + value + "'");
+      default ->
+          throw new UsageException("evaluate.unseen must be drop or rank, got '" + value + "'");
     };
   }
 

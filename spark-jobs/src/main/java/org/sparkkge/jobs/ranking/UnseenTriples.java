@@ -10,7 +10,8 @@ import org.apache.spark.sql.Row;
  * Held-out triples (valid/test) with an entity or a relation that never occurs in the training
  * triples: a model that embeds only train has no trained row for it. The ingest stage counts them,
  * the evaluate stage and training's validation drop them from ranking or rank them
- * (evaluate.unseen). Everything is a Spark join: nothing O(entities) or O(triples) reaches the driver.
+ * (evaluate.unseen). Everything is a Spark join: nothing O(entities) or O(triples) reaches the
+ * driver.
  */
 public final class UnseenTriples {
   /** evaluate.unseen. */
@@ -29,7 +30,8 @@ public final class UnseenTriples {
 
   /**
    * The triples (head, relation, tail) with three boolean columns: {@code unseen_entity} (head or
-   * tail not in train), {@code unseen_relation} (relation not in train) and {@code unseen} (either).
+   * tail not in train), {@code unseen_relation} (relation not in train) and {@code unseen}
+   * (either).
    *
    * @param train the training triples (head, relation, tail), ids of the same dictionaries
    */
@@ -39,9 +41,18 @@ public final class UnseenTriples {
     Dataset<Row> relations = train.select(col("relation").as("r")).distinct();
     return triples
         .select("head", "relation", "tail")
-        .join(entities.select(col("e").as("seen_head")), col("head").equalTo(col("seen_head")), "left")
-        .join(entities.select(col("e").as("seen_tail")), col("tail").equalTo(col("seen_tail")), "left")
-        .join(relations.select(col("r").as("seen_relation")), col("relation").equalTo(col("seen_relation")), "left")
+        .join(
+            entities.select(col("e").as("seen_head")),
+            col("head").equalTo(col("seen_head")),
+            "left")
+        .join(
+            entities.select(col("e").as("seen_tail")),
+            col("tail").equalTo(col("seen_tail")),
+            "left")
+        .join(
+            relations.select(col("r").as("seen_relation")),
+            col("relation").equalTo(col("seen_relation")),
+            "left")
         .select(
             col("head"),
             col("relation"),

@@ -29,7 +29,8 @@ public final class SparkSessions {
   }
 
   public static Handle open(Config config, String masterFlag) {
-    boolean existed = SparkSession.getDefaultSession().isDefined() || SparkSession.getActiveSession().isDefined();
+    boolean existed =
+        SparkSession.getDefaultSession().isDefined() || SparkSession.getActiveSession().isDefined();
     SparkConf conf = new SparkConf(true);
     String configured = config.getString("spark.master");
     if (masterFlag != null && !masterFlag.isBlank()) {

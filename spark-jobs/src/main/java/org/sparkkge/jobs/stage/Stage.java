@@ -5,14 +5,16 @@ import java.util.List;
 
 /**
  * One step of the pipeline. A new stage is one class implementing this interface plus one line in
- * the CLI's {@code StageRegistry}; the CLI then offers {@code bin/spark-kge NAME} and {@code run} includes it.
+ * the CLI's {@code StageRegistry}; the CLI then offers {@code bin/spark-kge NAME} and {@code run}
+ * includes it.
  *
  * <p>A stage declares what it reads ({@link #requires}) and writes ({@link #produces}); before it
  * runs, {@link StagePreconditions} checks both once for every stage (missing inputs name the stage
  * to run first; a completed earlier run is replaced only with --overwrite). It reads its settings
  * from {@link StageContext#config()} and writes through {@link StageContext#commitNewOutput} (the
  * first stage only) or {@link StageContext#addDatasets} (every later stage), which implement the
- * output directory protocol of docs/outputs.md. Paths come from {@link org.sparkkge.jobs.io.Layout}.
+ * output directory protocol of docs/outputs.md. Paths come from {@link
+ * org.sparkkge.jobs.io.Layout}.
  */
 public interface Stage {
   /** Subcommand name and marker name, e.g. "ingest". */
@@ -36,7 +38,9 @@ public interface Stage {
     return List.of();
   }
 
-  /** The datasets the stage writes under {@code config} (paths relative to the output directory). */
+  /**
+   * The datasets the stage writes under {@code config} (paths relative to the output directory).
+   */
   default List<String> produces(Config config) {
     return List.of();
   }

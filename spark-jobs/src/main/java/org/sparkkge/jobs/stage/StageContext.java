@@ -75,7 +75,10 @@ public final class StageContext {
     return started;
   }
 
-  /** First stage only: creates the output directory atomically (refused if non-empty without --overwrite). */
+  /**
+   * First stage only: creates the output directory atomically (refused if non-empty without
+   * --overwrite).
+   */
   public StageMarker commitNewOutput(StagingWriter writer) throws Exception {
     return output.commitNewDirectory(stage, started, runInfo, overwrite, writer);
   }

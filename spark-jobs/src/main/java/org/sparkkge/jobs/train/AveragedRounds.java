@@ -20,10 +20,10 @@ import org.sparkkge.core.average.SharedSnapshot;
 import scala.Tuple2;
 
 /**
- * NodePiece rounds: P shards trained at once from the same parameters and merged by parameter averaging
- * (Dist-KGE). Every NodePiece parameter (token embeddings, encoder, relations) is shared, so all of
- * them are averaged over the shards, weighted by triples trained. Each shard's token rows are joined
- * to it once and kept for the run.
+ * NodePiece rounds: P shards trained at once from the same parameters and merged by parameter
+ * averaging (Dist-KGE). Every NodePiece parameter (token embeddings, encoder, relations) is shared,
+ * so all of them are averaged over the shards, weighted by triples trained. Each shard's token rows
+ * are joined to it once and kept for the run.
  */
 final class AveragedRounds implements RoundRunner {
   private final SparkSession spark;
@@ -37,9 +37,16 @@ final class AveragedRounds implements RoundRunner {
   private final TokenTables tokenDesc;
   private final JavaRDD<LocalTokens> shardTokens;
 
-  private AveragedRounds(SparkSession spark, int numRelations, int relationDim, int shards,
-      JavaRDD<ShardData> shardData, List<long[]> sizes,
-      HashPartitioner entityPartitioner, JavaPairRDD<Integer, Integer> needs, TokenTables tokenDesc,
+  private AveragedRounds(
+      SparkSession spark,
+      int numRelations,
+      int relationDim,
+      int shards,
+      JavaRDD<ShardData> shardData,
+      List<long[]> sizes,
+      HashPartitioner entityPartitioner,
+      JavaPairRDD<Integer, Integer> needs,
+      TokenTables tokenDesc,
       JavaRDD<LocalTokens> shardTokens) {
     this.spark = spark;
     this.numRelations = numRelations;
@@ -57,40 +64,71 @@ final class AveragedRounds implements RoundRunner {
    * Groups {@code partitioned} into its P shards and joins each its token table ({@code tokens},
    * {@code tokenDesc}); both persisted for the run.
    */
-  static AveragedRounds open(SparkSession spark, Dataset<Row> partitioned, int shards, int numEntities,
-      int numRelations, int relationDim, Dataset<Row> tokens, TokenTables tokenDesc) {
-    JavaRDD<ShardData> shardData = shardData(partitioned, shards).persist(StorageLevel.MEMORY_AND_DISK());
-    List<long[]> sizes = shardData.map(s -> new long[] {s.shard(), s.size(), s.entityIds().length}).collect();
-    int tableParts = Math.max(1, Math.min(spark.sparkContext().defaultParallelism() * 2,
-        (int) Math.max(1, numEntities / 50_000)));
+  static AveragedRounds open(
+      SparkSession spark,
+      Dataset<Row> partitioned,
+      int shards,
+      int numEntities,
+      int numRelations,
+      int relationDim,
+      Dataset<Row> tokens,
+      TokenTables tokenDesc) {
+    JavaRDD<ShardData> shardData =
+        shardData(partitioned, shards).persist(StorageLevel.MEMORY_AND_DISK());
+    List<long[]> sizes =
+        shardData.map(s -> new long[] {s.shard(), s.size(), s.entityIds().length}).collect();
+    int tableParts =
+        Math.max(
+            1,
+            Math.min(
+                spark.sparkContext().defaultParallelism() * 2,
+                (int) Math.max(1, numEntities / 50_000)));
     HashPartitioner entityPartitioner = new HashPartitioner(tableParts);
-    JavaPairRDD<Integer, Integer> needs = shardData.flatMapToPair(s -> {
-          List<Tuple2<Integer, Integer>> out = new ArrayList<>(s.entityIds().length);
-          for (int id : s.entityIds()) out.add(new Tuple2<>(id, s.shard()));
-          return out.iterator();
-        })
-        .partitionBy(entityPartitioner)
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    JavaPairRDD<Integer, Integer> needs =
+        shardData
+            .flatMapToPair(
+                s -> {
+                  List<Tuple2<Integer, Integer>> out = new ArrayList<>(s.entityIds().length);
+                  for (int id : s.entityIds()) out.add(new Tuple2<>(id, s.shard()));
+                  return out.iterator();
+                })
+            .partitionBy(entityPartitioner)
+            .persist(StorageLevel.MEMORY_AND_DISK());
     JavaRDD<LocalTokens> shardTokens;
     {
       TokenTables desc = tokenDesc;
-      JavaPairRDD<Integer, Row> tokensByShard = tokens.javaRDD().mapToPair(r -> new Tuple2<>(r.getInt(0), r))
-          .join(needs, entityPartitioner)
-          .mapToPair(e -> new Tuple2<>(e._2()._2(), e._2()._1()))
-          .partitionBy(new HashPartitioner(shards));
-      shardTokens = shardData.zipPartitions(tokensByShard.values(),
-              (Iterator<ShardData> data, Iterator<Row> rows) -> {
-                if (!data.hasNext()) {
-                  return java.util.Collections.emptyIterator();
-                }
-                List<Row> list = new ArrayList<>();
-                rows.forEachRemaining(list::add);
-                return List.of(LocalTokens.of(data.next(), list, desc)).iterator();
-              })
-          .persist(StorageLevel.MEMORY_AND_DISK());
+      JavaPairRDD<Integer, Row> tokensByShard =
+          tokens
+              .javaRDD()
+              .mapToPair(r -> new Tuple2<>(r.getInt(0), r))
+              .join(needs, entityPartitioner)
+              .mapToPair(e -> new Tuple2<>(e._2()._2(), e._2()._1()))
+              .partitionBy(new HashPartitioner(shards));
+      shardTokens =
+          shardData
+              .zipPartitions(
+                  tokensByShard.values(),
+                  (Iterator<ShardData> data, Iterator<Row> rows) -> {
+                    if (!data.hasNext()) {
+                      return java.util.Collections.emptyIterator();
+                    }
+                    List<Row> list = new ArrayList<>();
+                    rows.forEachRemaining(list::add);
+                    return List.of(LocalTokens.of(data.next(), list, desc)).iterator();
+                  })
+              .persist(StorageLevel.MEMORY_AND_DISK());
     }
-    return new AveragedRounds(spark, numRelations, relationDim, shards, shardData,
-        sizes, entityPartitioner, needs, tokenDesc, shardTokens);
+    return new AveragedRounds(
+        spark,
+        numRelations,
+        relationDim,
+        shards,
+        shardData,
+        sizes,
+        entityPartitioner,
+        needs,
+        tokenDesc,
+        shardTokens);
   }
 
   @Override
@@ -123,19 +161,32 @@ final class AveragedRounds implements RoundRunner {
   }
 
   @Override
-  public RoundResult train(int round, SharedParams shared, TrainOptions roundOptions) throws Exception {
+  public RoundResult train(int round, SharedParams shared, TrainOptions roundOptions)
+      throws Exception {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Broadcast<RoundInput> input = jsc.broadcast(new RoundInput(round, roundOptions, numRelations, relationDim,
-        shared.relations(), shared.relationAdagrad(), TensorData.of(shared.encoder())));
+    Broadcast<RoundInput> input =
+        jsc.broadcast(
+            new RoundInput(
+                round,
+                roundOptions,
+                numRelations,
+                relationDim,
+                shared.relations(),
+                shared.relationAdagrad(),
+                TensorData.of(shared.encoder())));
     TokenTables desc = tokenDesc;
-    JavaRDD<ShardOutput> outputs = shardTokens
-        .flatMap(t -> ShardTask.trainNodePiece(t.shard(), t.table(desc), input.value()).iterator())
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    JavaRDD<ShardOutput> outputs =
+        shardTokens
+            .flatMap(
+                t -> ShardTask.trainNodePiece(t.shard(), t.table(desc), input.value()).iterator())
+            .persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      List<ShardOutput.Summary> summaries = new ArrayList<>(outputs
-          .filter(o -> o instanceof ShardOutput.Summary)
-          .map(o -> (ShardOutput.Summary) o)
-          .collect());
+      List<ShardOutput.Summary> summaries =
+          new ArrayList<>(
+              outputs
+                  .filter(o -> o instanceof ShardOutput.Summary)
+                  .map(o -> (ShardOutput.Summary) o)
+                  .collect());
       summaries.sort(Comparator.comparingInt(ShardOutput.Summary::shard));
       for (ShardOutput.Summary s : summaries) {
         if (s.diverged() != null) {
@@ -144,8 +195,14 @@ final class AveragedRounds implements RoundRunner {
       }
       List<SharedSnapshot> snapshots = new ArrayList<>();
       for (ShardOutput.Summary s : summaries) {
-        snapshots.add(new SharedSnapshot(numRelations, relationDim, s.relations(), s.relationAdagrad(),
-            TensorData.toDense(s.encoder()), s.triplesTrained()));
+        snapshots.add(
+            new SharedSnapshot(
+                numRelations,
+                relationDim,
+                s.relations(),
+                s.relationAdagrad(),
+                TensorData.toDense(s.encoder()),
+                s.triplesTrained()));
       }
       SharedParams merged = SharedParams.of(ParameterAveraging.averageShared(snapshots));
       Map<String, Object> details = new LinkedHashMap<>();
@@ -174,22 +231,31 @@ final class AveragedRounds implements RoundRunner {
     return perShard;
   }
 
-  /** One ShardData per partition: partition s holds shard s (HashPartitioner on Integer keys is mod P). */
+  /**
+   * One ShardData per partition: partition s holds shard s (HashPartitioner on Integer keys is mod
+   * P).
+   */
   static JavaRDD<ShardData> shardData(Dataset<Row> partitioned, int shards) {
-    return partitioned.select("head", "relation", "tail", "shard").javaRDD()
-        .mapToPair(r -> new Tuple2<>(r.getInt(3), new int[] {r.getInt(0), r.getInt(1), r.getInt(2)}))
+    return partitioned
+        .select("head", "relation", "tail", "shard")
+        .javaRDD()
+        .mapToPair(
+            r -> new Tuple2<>(r.getInt(3), new int[] {r.getInt(0), r.getInt(1), r.getInt(2)}))
         .partitionBy(new HashPartitioner(shards))
-        .mapPartitionsWithIndex((index, it) -> {
-          List<int[]> triples = new ArrayList<>();
-          while (it.hasNext()) {
-            Tuple2<Integer, int[]> t = it.next();
-            if (t._1().intValue() != index.intValue()) {
-              throw new IllegalStateException("shard " + t._1() + " landed in partition " + index);
-            }
-            triples.add(t._2());
-          }
-          return List.of(ShardData.of(index, triples.toArray(new int[0][]))).iterator();
-        }, true);
+        .mapPartitionsWithIndex(
+            (index, it) -> {
+              List<int[]> triples = new ArrayList<>();
+              while (it.hasNext()) {
+                Tuple2<Integer, int[]> t = it.next();
+                if (t._1().intValue() != index.intValue()) {
+                  throw new IllegalStateException(
+                      "shard " + t._1() + " landed in partition " + index);
+                }
+                triples.add(t._2());
+              }
+              return List.of(ShardData.of(index, triples.toArray(new int[0][]))).iterator();
+            },
+            true);
   }
 
   @Override

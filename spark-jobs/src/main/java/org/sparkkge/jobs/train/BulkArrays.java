@@ -7,8 +7,8 @@ import java.nio.ByteBuffer;
 
 /**
  * int and float arrays through Java serialisation as bulk byte copies. ObjectOutputStream writes a
- * float[] one value at a time, several times slower: entity rows cross a shuffle, a task result or a
- * broadcast in every sub-round of the stratified schedule.
+ * float[] one value at a time, several times slower: entity rows cross a shuffle, a task result or
+ * a broadcast in every sub-round of the stratified schedule.
  */
 final class BulkArrays {
   private static final int CHUNK = 1 << 16;
@@ -72,10 +72,12 @@ final class BulkArrays {
     return length;
   }
 
-  /** The serialised form of a {@link ShardOutput.PoolDelta} (records ignore writeObject, not writeReplace). */
+  /**
+   * The serialised form of a {@link ShardOutput.PoolDelta} (records ignore writeObject, not
+   * writeReplace).
+   */
   static final class PoolDeltaForm implements java.io.Serializable {
-    @java.io.Serial
-    private static final long serialVersionUID = 1L;
+    @java.io.Serial private static final long serialVersionUID = 1L;
     private transient ShardOutput.PoolDelta delta;
 
     PoolDeltaForm(ShardOutput.PoolDelta delta) {
@@ -98,8 +100,14 @@ final class BulkArrays {
       BulkArrays arrays = new BulkArrays();
       int partition = in.readInt();
       int shard = in.readInt();
-      delta = new ShardOutput.PoolDelta(partition, shard, arrays.readInts(in), arrays.readFloats(in),
-          arrays.readFloats(in), arrays.readFloats(in));
+      delta =
+          new ShardOutput.PoolDelta(
+              partition,
+              shard,
+              arrays.readInts(in),
+              arrays.readFloats(in),
+              arrays.readFloats(in),
+              arrays.readFloats(in));
     }
 
     @java.io.Serial
@@ -110,8 +118,7 @@ final class BulkArrays {
 
   /** The serialised form of a {@link NegativePool}. */
   static final class NegativePoolForm implements java.io.Serializable {
-    @java.io.Serial
-    private static final long serialVersionUID = 1L;
+    @java.io.Serial private static final long serialVersionUID = 1L;
     private transient NegativePool pool;
 
     NegativePoolForm(NegativePool pool) {
@@ -131,7 +138,8 @@ final class BulkArrays {
     private void readObject(ObjectInputStream in) throws IOException {
       BulkArrays arrays = new BulkArrays();
       int dim = in.readInt();
-      pool = new NegativePool(dim, arrays.readInts(in), arrays.readFloats(in), arrays.readFloats(in));
+      pool =
+          new NegativePool(dim, arrays.readInts(in), arrays.readFloats(in), arrays.readFloats(in));
     }
 
     @java.io.Serial

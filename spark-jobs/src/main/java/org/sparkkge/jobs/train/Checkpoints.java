@@ -52,7 +52,9 @@ public final class Checkpoints {
     int best = -1;
     for (FileStatus status : fs.listStatus(root())) {
       int round = Layout.checkpointRound(status.getPath().getName());
-      if (status.isDirectory() && round >= 0 && fs.exists(new Path(status.getPath(), Layout.ROUND_COMPLETE))) {
+      if (status.isDirectory()
+          && round >= 0
+          && fs.exists(new Path(status.getPath(), Layout.ROUND_COMPLETE))) {
         best = Math.max(best, round);
       }
     }

@@ -23,8 +23,11 @@ public final class Devices {
     try {
       return Device.gpu(Integer.parseInt(address.trim()));
     } catch (NumberFormatException e) {
-      throw new IllegalStateException("Spark assigned GPU address '" + address
-          + "', which is not a device index (check the GPU discovery script)", e);
+      throw new IllegalStateException(
+          "Spark assigned GPU address '"
+              + address
+              + "', which is not a device index (check the GPU discovery script)",
+          e);
     }
   }
 }

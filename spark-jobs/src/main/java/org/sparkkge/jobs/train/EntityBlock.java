@@ -13,8 +13,7 @@ import java.io.Serializable;
  * back); serialisation writes only the slice.
  */
 public final class EntityBlock implements Serializable {
-  @Serial
-  private static final long serialVersionUID = 1L;
+  @Serial private static final long serialVersionUID = 1L;
 
   private final int partition;
   private final int dim;
@@ -23,10 +22,20 @@ public final class EntityBlock implements Serializable {
   private transient int offset;
   private transient float[] adagrad;
 
-  public EntityBlock(int partition, int dim, int[] ids, float[] values, int offset, float[] adagrad) {
+  public EntityBlock(
+      int partition, int dim, int[] ids, float[] values, int offset, float[] adagrad) {
     if (adagrad.length != ids.length || (long) offset + (long) ids.length * dim > values.length) {
-      throw new IllegalArgumentException("entity block " + partition + ": " + ids.length + " ids, " + adagrad.length
-          + " accumulators and " + (values.length - offset) + " floats at dim " + dim);
+      throw new IllegalArgumentException(
+          "entity block "
+              + partition
+              + ": "
+              + ids.length
+              + " ids, "
+              + adagrad.length
+              + " accumulators and "
+              + (values.length - offset)
+              + " floats at dim "
+              + dim);
     }
     this.partition = partition;
     this.dim = dim;
@@ -36,14 +45,22 @@ public final class EntityBlock implements Serializable {
     this.adagrad = adagrad;
   }
 
-  /** Floats of {@code rows} rows at {@code dim}; fails with the numbers when a Java array cannot hold them. */
+  /**
+   * Floats of {@code rows} rows at {@code dim}; fails with the numbers when a Java array cannot
+   * hold them.
+   */
   public static int floats(long rows, int dim, String what) {
     long n = rows * dim;
     if (n > Integer.MAX_VALUE - 16) {
-      throw new IllegalStateException(String.format(java.util.Locale.ROOT,
-          "%s: %,d rows x dim %d = %,d floats exceed one Java array (2^31 - 1); "
-              + "raise train.entity-partitions (or partition.shards) so each task holds fewer rows",
-          what, rows, dim, n));
+      throw new IllegalStateException(
+          String.format(
+              java.util.Locale.ROOT,
+              "%s: %,d rows x dim %d = %,d floats exceed one Java array (2^31 - 1); "
+                  + "raise train.entity-partitions (or partition.shards) so each task holds fewer rows",
+              what,
+              rows,
+              dim,
+              n));
     }
     return (int) n;
   }
@@ -107,8 +124,18 @@ public final class EntityBlock implements Serializable {
     offset = 0;
     adagrad = arrays.readFloats(in);
     if (values.length != (long) ids.length * dim || adagrad.length != ids.length) {
-      throw new java.io.InvalidObjectException("entity block " + partition + ": " + ids.length + " ids, "
-          + values.length + " floats at dim " + dim + ", " + adagrad.length + " accumulators");
+      throw new java.io.InvalidObjectException(
+          "entity block "
+              + partition
+              + ": "
+              + ids.length
+              + " ids, "
+              + values.length
+              + " floats at dim "
+              + dim
+              + ", "
+              + adagrad.length
+              + " accumulators");
     }
   }
 }

@@ -14,37 +14,47 @@ import org.apache.spark.sql.types.StructType;
 import scala.Tuple2;
 
 /**
- * The shallow entity table, which lives in Spark and is never collected: Parquet
- * {@code (id INT, embedding ARRAY<FLOAT>, adagrad FLOAT)}, read back as (id, {@link EntityRow}) pairs.
+ * The shallow entity table, which lives in Spark and is never collected: Parquet {@code (id INT,
+ * embedding ARRAY<FLOAT>, adagrad FLOAT)}, read back as (id, {@link EntityRow}) pairs.
  */
 public final class EntityTables {
-  public static final StructType SCHEMA = new StructType()
-      .add("id", DataTypes.IntegerType, false)
-      .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false)
-      .add("adagrad", DataTypes.FloatType, false);
+  public static final StructType SCHEMA =
+      new StructType()
+          .add("id", DataTypes.IntegerType, false)
+          .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+          .add("adagrad", DataTypes.FloatType, false);
 
   private EntityTables() {}
 
   public static JavaPairRDD<Integer, EntityRow> read(SparkSession spark, String path) {
-    return spark.read().parquet(path).javaRDD().mapToPair(row -> {
-      List<Object> values = row.getList(1);
-      return new Tuple2<>(row.getInt(0), new EntityRow(SharedParams.toFloats(values), row.getFloat(2)));
-    });
+    return spark
+        .read()
+        .parquet(path)
+        .javaRDD()
+        .mapToPair(
+            row -> {
+              List<Object> values = row.getList(1);
+              return new Tuple2<>(
+                  row.getInt(0), new EntityRow(SharedParams.toFloats(values), row.getFloat(2)));
+            });
   }
 
-  public static void write(SparkSession spark, JavaPairRDD<Integer, EntityRow> table, String path,
-      String compression) {
-    JavaRDD<Row> rows = table.map(e -> RowFactory.create(e._1(), e._2().values(), e._2().adagrad()));
+  public static void write(
+      SparkSession spark, JavaPairRDD<Integer, EntityRow> table, String path, String compression) {
+    JavaRDD<Row> rows =
+        table.map(e -> RowFactory.create(e._1(), e._2().values(), e._2().adagrad()));
     writer(spark.createDataFrame(rows, SCHEMA), compression).parquet(path);
   }
 
   /**
-   * A writer for entity-table rows. Parquet's dictionary encoding is off: trained floats hardly ever
-   * repeat, and filling the dictionary before falling back to plain encoding took more CPU than the
-   * rest of a checkpoint write.
+   * A writer for entity-table rows. Parquet's dictionary encoding is off: trained floats hardly
+   * ever repeat, and filling the dictionary before falling back to plain encoding took more CPU
+   * than the rest of a checkpoint write.
    */
   public static DataFrameWriter<Row> writer(Dataset<Row> rows, String compression) {
-    return rows.write().option("compression", compression).option("parquet.enable.dictionary", "false");
+    return rows.write()
+        .option("compression", compression)
+        .option("parquet.enable.dictionary", "false");
   }
 
   /**

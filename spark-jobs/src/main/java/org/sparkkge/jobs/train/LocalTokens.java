@@ -4,11 +4,19 @@ import java.io.Serializable;
 import java.util.Arrays;
 import org.sparkkge.core.nodepiece.NodePieceTokens;
 
-/** One shard's token table in its local entity order, as plain arrays (NodePieceTokens is not Serializable). */
-public record LocalTokens(ShardData shard, int[] anchors, int[] distances, int[] relations) implements Serializable {
+/**
+ * One shard's token table in its local entity order, as plain arrays (NodePieceTokens is not
+ * Serializable).
+ */
+public record LocalTokens(ShardData shard, int[] anchors, int[] distances, int[] relations)
+    implements Serializable {
 
-  /** Rows of {@code tokens} (id, anchors, distances, relations) placed at the shard's local index of their id. */
-  public static LocalTokens of(ShardData shard, Iterable<org.apache.spark.sql.Row> tokens, TokenTables desc) {
+  /**
+   * Rows of {@code tokens} (id, anchors, distances, relations) placed at the shard's local index of
+   * their id.
+   */
+  public static LocalTokens of(
+      ShardData shard, Iterable<org.apache.spark.sql.Row> tokens, TokenTables desc) {
     int n = shard.entityIds().length;
     int[] a = new int[n * desc.k()];
     int[] d = new int[n * desc.k()];
@@ -30,7 +38,15 @@ public record LocalTokens(ShardData shard, int[] anchors, int[] distances, int[]
   }
 
   public NodePieceTokens table(TokenTables desc) {
-    return new NodePieceTokens(Math.max(1, shard.entityIds().length), desc.k(), desc.m(), desc.numAnchors(),
-        desc.numRelationTokens(), desc.maxDistance(), anchors, distances, relations);
+    return new NodePieceTokens(
+        Math.max(1, shard.entityIds().length),
+        desc.k(),
+        desc.m(),
+        desc.numAnchors(),
+        desc.numRelationTokens(),
+        desc.maxDistance(),
+        anchors,
+        distances,
+        relations);
   }
 }

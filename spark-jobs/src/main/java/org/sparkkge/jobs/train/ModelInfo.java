@@ -8,8 +8,13 @@ import org.sparkkge.core.model.ScoringModels;
 public final class ModelInfo {
   private ModelInfo() {}
 
-  public static Map<String, Object> of(TrainOptions options, int numEntities, int numRelations, int relationDim,
-      int rounds, int shards) {
+  public static Map<String, Object> of(
+      TrainOptions options,
+      int numEntities,
+      int numRelations,
+      int relationDim,
+      int rounds,
+      int shards) {
     String model = options.core().model();
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("model", model);
@@ -49,33 +54,51 @@ public final class ModelInfo {
   public static String scoringFunction(String model) {
     if (ScoringModels.isReciprocal(model)) {
       String base = ScoringModels.baseName(model);
-      return "reciprocal relations over " + scoringFunction(base) + ". Each relation row holds two " + base
-          + " relation rows, [r_forward | r_inverse]: a tail query (h, r, ?) scores " + base
-          + "(h, r_forward, t); a head query (?, r, t) scores " + base + "(t, r_inverse, h)";
+      return "reciprocal relations over "
+          + scoringFunction(base)
+          + ". Each relation row holds two "
+          + base
+          + " relation rows, [r_forward | r_inverse]: a tail query (h, r, ?) scores "
+          + base
+          + "(h, r_forward, t); a head query (?, r, t) scores "
+          + base
+          + "(t, r_inverse, h)";
     }
     return switch (model) {
       case "transe_l1" -> "TransE, L1: score(h, r, t) = -sum_i |h_i + r_i - t_i|";
       case "transe_l2" -> "TransE, L2: score(h, r, t) = -sqrt(sum_i (h_i + r_i - t_i)^2)";
       case "distmult" -> "DistMult: score(h, r, t) = sum_i h_i * r_i * t_i";
-      case "complex" -> "ComplEx: score(h, r, t) = Re(sum_k h_k * r_k * conj(t_k)) with complex h, r, t of dim/2 "
-          + "components; with h = a + ib, r = c + id, t = e + if: sum_k e_k (a_k c_k - b_k d_k) + f_k (b_k c_k + a_k d_k)";
-      case "rotate" -> "RotatE: score(h, r, t) = -sum_k |h_k * exp(i * phase_k) - t_k| with complex h, t of dim/2 "
-          + "components and relation rows holding dim/2 phases (radians)";
+      case "complex" ->
+          "ComplEx: score(h, r, t) = Re(sum_k h_k * r_k * conj(t_k)) with complex h, r, t of dim/2 "
+              + "components; with h = a + ib, r = c + id, t = e + if: sum_k e_k (a_k c_k - b_k d_k) + f_k (b_k c_k + a_k d_k)";
+      case "rotate" ->
+          "RotatE: score(h, r, t) = -sum_k |h_k * exp(i * phase_k) - t_k| with complex h, t of dim/2 "
+              + "components and relation rows holding dim/2 phases (radians)";
       default -> model;
     };
   }
 
   public static String layout(String model, int dim) {
     if (ScoringModels.isReciprocal(model)) {
-      return layout(ScoringModels.baseName(model), dim) + "; reciprocal relations: a relation embedding is the "
+      return layout(ScoringModels.baseName(model), dim)
+          + "; reciprocal relations: a relation embedding is the "
           + "forward relation row followed by the inverse relation row, each in that layout";
     }
     if (ScoringModels.isComplex(model)) {
-      String relation = model.equals("rotate")
-          ? "relation embedding: dim/2 = " + dim / 2 + " phases in radians (r_k = cos(phase_k) + i sin(phase_k))"
-          : "relation embedding: same layout as entities";
-      return "complex vectors: entity embedding of length dim = " + dim + " holds all " + dim / 2
-          + " real parts first, then all " + dim / 2 + " imaginary parts; " + relation;
+      String relation =
+          model.equals("rotate")
+              ? "relation embedding: dim/2 = "
+                  + dim / 2
+                  + " phases in radians (r_k = cos(phase_k) + i sin(phase_k))"
+              : "relation embedding: same layout as entities";
+      return "complex vectors: entity embedding of length dim = "
+          + dim
+          + " holds all "
+          + dim / 2
+          + " real parts first, then all "
+          + dim / 2
+          + " imaginary parts; "
+          + relation;
     }
     return "real vectors of length dim = " + dim + " for entities and relations";
   }

@@ -7,27 +7,30 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * A bounded sample of entity rows from every partition of the stratified schedule. A task owns only 2/B
- * of the entities: with negatives from those alone, an entity would be pushed away only from the
- * queries of its own buckets, and a model would learn to rank each query against a few partitions. The
- * pool's rows join every task's table as extra negative candidates; what a task's steps change in them
- * goes back to their owners as a {@link ShardOutput.PoolDelta}, added after the sub-round (one sub-round
- * late, like a delayed gradient), while owned rows are updated exactly. Refreshed after every sub-round.
+ * A bounded sample of entity rows from every partition of the stratified schedule. A task owns only
+ * 2/B of the entities: with negatives from those alone, an entity would be pushed away only from
+ * the queries of its own buckets, and a model would learn to rank each query against a few
+ * partitions. The pool's rows join every task's table as extra negative candidates; what a task's
+ * steps change in them goes back to their owners as a {@link ShardOutput.PoolDelta}, added after
+ * the sub-round (one sub-round late, like a delayed gradient), while owned rows are updated
+ * exactly. Refreshed after every sub-round.
  *
  * @param ids entity ids, each at most once
  * @param values row i at {@code values[i * dim .. + dim)}
  * @param adagrad row i's Adagrad accumulator, so a task steps pool rows as their owner would
  */
-public record NegativePool(int dim, int[] ids, float[] values, float[] adagrad) implements Serializable {
-  public static final NegativePool EMPTY = new NegativePool(0, new int[0], new float[0], new float[0]);
+public record NegativePool(int dim, int[] ids, float[] values, float[] adagrad)
+    implements Serializable {
+  public static final NegativePool EMPTY =
+      new NegativePool(0, new int[0], new float[0], new float[0]);
 
   public int rows() {
     return ids.length;
   }
 
   /**
-   * Up to {@code count} rows of {@code block}, chosen by {@code seed} (the same on a retried task), as a
-   * pool fragment.
+   * Up to {@code count} rows of {@code block}, chosen by {@code seed} (the same on a retried task),
+   * as a pool fragment.
    */
   public static NegativePool sample(EntityBlock block, int count, long seed) {
     int n = block.rows();
@@ -58,7 +61,10 @@ public record NegativePool(int dim, int[] ids, float[] values, float[] adagrad) 
     return new NegativePool(dim, ids, values, adagrad);
   }
 
-  /** The fragments joined in the order given (callers sort them, so the pool does not depend on timing). */
+  /**
+   * The fragments joined in the order given (callers sort them, so the pool does not depend on
+   * timing).
+   */
   public static NegativePool join(List<NegativePool> fragments) {
     List<NegativePool> nonEmpty = new ArrayList<>();
     int rows = 0;
@@ -90,7 +96,12 @@ public record NegativePool(int dim, int[] ids, float[] values, float[] adagrad) 
 
   @Override
   public String toString() {
-    return "NegativePool[" + ids.length + " rows, dim " + dim + ", ids " + Arrays.toString(
-        Arrays.copyOf(ids, Math.min(5, ids.length))) + "...]";
+    return "NegativePool["
+        + ids.length
+        + " rows, dim "
+        + dim
+        + ", ids "
+        + Arrays.toString(Arrays.copyOf(ids, Math.min(5, ids.length)))
+        + "...]";
   }
 }

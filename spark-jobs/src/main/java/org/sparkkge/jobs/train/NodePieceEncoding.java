@@ -18,28 +18,30 @@ public final class NodePieceEncoding {
   private NodePieceEncoding() {}
 
   /**
-   * Encodes token rows (id, anchors, distances, relations) with the broadcast encoder weights: one encoder
-   * pass per partition, in the partition's row order.
+   * Encodes token rows (id, anchors, distances, relations) with the broadcast encoder weights: one
+   * encoder pass per partition, in the partition's row order.
    */
-  public static JavaPairRDD<Integer, float[]> encode(JavaRDD<Row> tokenRows, TokenTables desc,
-      Broadcast<List<TensorData>> weights) {
-    return tokenRows.mapPartitionsToPair((Iterator<Row> it) -> {
-      List<Row> rows = new ArrayList<>();
-      it.forEachRemaining(rows::add);
-      if (rows.isEmpty()) {
-        return Collections.emptyIterator();
-      }
-      NodePieceTokens table = desc.table(rows);
-      ai.djl.engine.Engine.getInstance();
-      float[] values = NodePieceEncoder.encodeAll(TensorData.toDense(weights.value()), table, Device.cpu());
-      int dim = values.length / table.numEntities();
-      List<Tuple2<Integer, float[]>> out = new ArrayList<>(rows.size());
-      for (int i = 0; i < rows.size(); i++) {
-        float[] v = new float[dim];
-        System.arraycopy(values, i * dim, v, 0, dim);
-        out.add(new Tuple2<>(rows.get(i).getInt(0), v));
-      }
-      return out.iterator();
-    });
+  public static JavaPairRDD<Integer, float[]> encode(
+      JavaRDD<Row> tokenRows, TokenTables desc, Broadcast<List<TensorData>> weights) {
+    return tokenRows.mapPartitionsToPair(
+        (Iterator<Row> it) -> {
+          List<Row> rows = new ArrayList<>();
+          it.forEachRemaining(rows::add);
+          if (rows.isEmpty()) {
+            return Collections.emptyIterator();
+          }
+          NodePieceTokens table = desc.table(rows);
+          ai.djl.engine.Engine.getInstance();
+          float[] values =
+              NodePieceEncoder.encodeAll(TensorData.toDense(weights.value()), table, Device.cpu());
+          int dim = values.length / table.numEntities();
+          List<Tuple2<Integer, float[]>> out = new ArrayList<>(rows.size());
+          for (int i = 0; i < rows.size(); i++) {
+            float[] v = new float[dim];
+            System.arraycopy(values, i * dim, v, 0, dim);
+            out.add(new Tuple2<>(rows.get(i).getInt(0), v));
+          }
+          return out.iterator();
+        });
   }
 }

@@ -24,13 +24,14 @@ import org.sparkkge.jobs.ranking.UnseenTriples;
 import org.sparkkge.jobs.stage.StageContext;
 
 /**
- * Validation during training (train.validation.*): after a round's checkpoint is written, a fixed seeded
- * subset of triples/valid is ranked with that round's parameters by the evaluate stage's
- * {@link DistributedRanking} (filtered against train + valid + test, both directions, realistic ranks),
- * always blockwise, so the entity table never reaches the driver. Shallow mode ranks the checkpoint's
- * entity table; NodePiece mode encodes every entity from its tokens with the round's encoder on the
- * executors, as export does. Valid triples with an entity or relation not in train are left out or
- * ranked as evaluate.unseen says. It only reads the checkpoint: training results do not change.
+ * Validation during training (train.validation.*): after a round's checkpoint is written, a fixed
+ * seeded subset of triples/valid is ranked with that round's parameters by the evaluate stage's
+ * {@link DistributedRanking} (filtered against train + valid + test, both directions, realistic
+ * ranks), always blockwise, so the entity table never reaches the driver. Shallow mode ranks the
+ * checkpoint's entity table; NodePiece mode encodes every entity from its tokens with the round's
+ * encoder on the executors, as export does. Valid triples with an entity or relation not in train
+ * are left out or ranked as evaluate.unseen says. It only reads the checkpoint: training results do
+ * not change.
  */
 final class RoundValidation implements AutoCloseable {
 
@@ -40,13 +41,22 @@ final class RoundValidation implements AutoCloseable {
   private final TrainOptions options;
   private final Dataset<Row> tokens;
   private final TokenTables tokenTables;
+
   /** (id, name) of entities and relations, for naming a query in an error. */
   private final Dataset<Row> entityNames;
+
   private final Dataset<Row> relationNames;
   private DistributedRanking.Outcome last;
 
-  private RoundValidation(DistributedRanking ranking, long triples, Map<String, Object> unseen, TrainOptions options,
-      Dataset<Row> tokens, TokenTables tokenTables, Dataset<Row> entityNames, Dataset<Row> relationNames) {
+  private RoundValidation(
+      DistributedRanking ranking,
+      long triples,
+      Map<String, Object> unseen,
+      TrainOptions options,
+      Dataset<Row> tokens,
+      TokenTables tokenTables,
+      Dataset<Row> entityNames,
+      Dataset<Row> relationNames) {
     this.ranking = ranking;
     this.entityNames = entityNames;
     this.relationNames = relationNames;
@@ -68,14 +78,28 @@ final class RoundValidation implements AutoCloseable {
     return null;
   }
 
-  /** Prepares the valid queries and their filters once for the whole run (call when skipReason is null). */
-  static RoundValidation open(StageContext context, TrainOptions options, int numEntities, int numRelations,
-      TokenTables tokenTables) throws IOException {
+  /**
+   * Prepares the valid queries and their filters once for the whole run (call when skipReason is
+   * null).
+   */
+  static RoundValidation open(
+      StageContext context,
+      TrainOptions options,
+      int numEntities,
+      int numRelations,
+      TokenTables tokenTables)
+      throws IOException {
     SparkSession spark = context.spark();
     OutputDirectory output = context.output();
-    Dataset<Row> valid = spark.read().parquet(output.resolve(Layout.VALID_TRIPLES).toString()).select("head", "relation", "tail");
-    // evaluate.unseen as in the evaluate stage: drop leaves the triples with an entity or relation that is
-    // not in triples/train out (counted over all of triples/valid, before the subset); rank keeps them
+    Dataset<Row> valid =
+        spark
+            .read()
+            .parquet(output.resolve(Layout.VALID_TRIPLES).toString())
+            .select("head", "relation", "tail");
+    // evaluate.unseen as in the evaluate stage: drop leaves the triples with an entity or relation
+    // that is
+    // not in triples/train out (counted over all of triples/valid, before the subset); rank keeps
+    // them
     Dataset<Row> train = spark.read().parquet(output.resolve(Layout.TRAIN_TRIPLES).toString());
     UnseenTriples.Policy policy = RankingConfig.unseenPolicy(context.config());
     long dropped = 0;
@@ -84,30 +108,65 @@ final class RoundValidation implements AutoCloseable {
       valid = UnseenTriples.seenOnly(valid, train);
     }
     if (options.validationMaxTriples() > 0) {
-      // the same subset every round and on resume: lowest hash of (seed, triple), ties by the triple
-      valid = valid.orderBy(xxhash64(lit(options.core().seed()), col("head"), col("relation"), col("tail")),
-          col("head"), col("relation"), col("tail")).limit(options.validationMaxTriples());
+      // the same subset every round and on resume: lowest hash of (seed, triple), ties by the
+      // triple
+      valid =
+          valid
+              .orderBy(
+                  xxhash64(lit(options.core().seed()), col("head"), col("relation"), col("tail")),
+                  col("head"),
+                  col("relation"),
+                  col("tail"))
+              .limit(options.validationMaxTriples());
     }
-    DistributedRanking ranking = DistributedRanking.prepare(spark, valid, RankingConfig.knownTriples(spark, output),
-        numEntities, numRelations, RankingConfig.of(context.config()).ranking(), "train: validation on " + Layout.VALID_TRIPLES);
+    DistributedRanking ranking =
+        DistributedRanking.prepare(
+            spark,
+            valid,
+            RankingConfig.knownTriples(spark, output),
+            numEntities,
+            numRelations,
+            RankingConfig.of(context.config()).ranking(),
+            "train: validation on " + Layout.VALID_TRIPLES);
     long triples = ranking.triples();
     long unseenRanked = policy == UnseenTriples.Policy.RANK ? UnseenTriples.count(valid, train) : 0;
     Map<String, Object> unseen =
-        RankingConfig.unseenFigures(policy, policy == UnseenTriples.Policy.DROP ? dropped : unseenRanked);
-    Dataset<Row> tokens = options.nodePiece()
-        ? spark.read().parquet(output.resolve(Layout.TOKENS).toString()).select("id", "anchors", "distances", "relations")
-        : null;
-    context.progress().log(String.format(Locale.ROOT, "train: validation on %,d triples of %s after every %d round(s)"
-        + " (%,d with an entity or relation not in train %s: evaluate.unseen = %s)", triples, Layout.VALID_TRIPLES,
-        options.validationEveryRounds(), policy == UnseenTriples.Policy.DROP ? dropped : unseenRanked,
-        policy == UnseenTriples.Policy.DROP ? "left out" : "ranked", policy.name().toLowerCase(Locale.ROOT)));
-    return new RoundValidation(ranking, triples, unseen, options, tokens, tokenTables,
+        RankingConfig.unseenFigures(
+            policy, policy == UnseenTriples.Policy.DROP ? dropped : unseenRanked);
+    Dataset<Row> tokens =
+        options.nodePiece()
+            ? spark
+                .read()
+                .parquet(output.resolve(Layout.TOKENS).toString())
+                .select("id", "anchors", "distances", "relations")
+            : null;
+    context
+        .progress()
+        .log(
+            String.format(
+                Locale.ROOT,
+                "train: validation on %,d triples of %s after every %d round(s)"
+                    + " (%,d with an entity or relation not in train %s: evaluate.unseen = %s)",
+                triples,
+                Layout.VALID_TRIPLES,
+                options.validationEveryRounds(),
+                policy == UnseenTriples.Policy.DROP ? dropped : unseenRanked,
+                policy == UnseenTriples.Policy.DROP ? "left out" : "ranked",
+                policy.name().toLowerCase(Locale.ROOT)));
+    return new RoundValidation(
+        ranking,
+        triples,
+        unseen,
+        options,
+        tokens,
+        tokenTables,
         spark.read().parquet(output.resolve(Layout.ENTITIES).toString()),
         spark.read().parquet(output.resolve(Layout.RELATIONS).toString()));
   }
 
   /** Ranks the valid subset with the parameters of {@code round}; the fields for its round.json. */
-  Map<String, Object> validate(SparkSession spark, Checkpoints checkpoints, int round, SharedParams params) {
+  Map<String, Object> validate(
+      SparkSession spark, Checkpoints checkpoints, int round, SharedParams params) {
     long started = System.nanoTime();
     Map<String, Object> fields = new LinkedHashMap<>();
     if (triples == 0) {
@@ -118,16 +177,26 @@ final class RoundValidation implements AutoCloseable {
     Broadcast<List<TensorData>> weights = null;
     JavaPairRDD<Integer, float[]> entityRows;
     if (tokens != null) {
-      weights = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(TensorData.of(params.encoder()));
+      weights =
+          JavaSparkContext.fromSparkContext(spark.sparkContext())
+              .broadcast(TensorData.of(params.encoder()));
       entityRows = NodePieceEncoding.encode(tokens.javaRDD(), tokenTables, weights);
     } else {
-      entityRows = EntityTables.read(spark, checkpoints.entities(round)).mapValues(EntityRow::values);
+      entityRows =
+          EntityTables.read(spark, checkpoints.entities(round)).mapValues(EntityRow::values);
     }
     try {
-      last = ranking.rank(options.core().model(), options.core().dim(), params.relationDim(), params.relations(),
-          entityRows, false);
+      last =
+          ranking.rank(
+              options.core().model(),
+              options.core().dim(),
+              params.relationDim(),
+              params.relations(),
+              entityRows,
+              false);
     } catch (PipelineException e) {
-      throw DistributedRanking.withNames(e, "train: validation after round " + round, entityNames, relationNames);
+      throw DistributedRanking.withNames(
+          e, "train: validation after round " + round, entityNames, relationNames);
     } finally {
       if (weights != null) {
         weights.destroy();

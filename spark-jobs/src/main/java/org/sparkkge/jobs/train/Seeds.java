@@ -1,6 +1,9 @@
 package org.sparkkge.jobs.train;
 
-/** Seeds derived from the run seed by SplitMix64 mixing: independent streams per (round, shard) or per row. */
+/**
+ * Seeds derived from the run seed by SplitMix64 mixing: independent streams per (round, shard) or
+ * per row.
+ */
 public final class Seeds {
   private Seeds() {}
 
@@ -16,8 +19,9 @@ public final class Seeds {
   }
 
   /**
-   * Seed of the negative-pool sample taken after task {@code task}'s training in round {@code round}
-   * ({@code task} = -1: the round's first sample, from its starting table): a stream apart from training's.
+   * Seed of the negative-pool sample taken after task {@code task}'s training in round {@code
+   * round} ({@code task} = -1: the round's first sample, from its starting table): a stream apart
+   * from training's.
    */
   public static long ofPool(long seed, int round, int task) {
     return of(seed ^ 0x3C6EF372FE94F82BL, round, task);

@@ -15,8 +15,12 @@ public record ShardData(int shard, int[] entityIds, int[] heads, int[] relations
   /** Builds the shard from global-id triples given as packed (head, relation, tail) rows. */
   public static ShardData of(int shard, int[][] triples) {
     int[][] sorted = triples.clone();
-    Arrays.sort(sorted, (a, b) -> a[0] != b[0] ? Integer.compare(a[0], b[0])
-        : a[1] != b[1] ? Integer.compare(a[1], b[1]) : Integer.compare(a[2], b[2]));
+    Arrays.sort(
+        sorted,
+        (a, b) ->
+            a[0] != b[0]
+                ? Integer.compare(a[0], b[0])
+                : a[1] != b[1] ? Integer.compare(a[1], b[1]) : Integer.compare(a[2], b[2]));
     int n = sorted.length;
     int[] ends = new int[2 * n];
     for (int i = 0; i < n; i++) {

@@ -24,19 +24,31 @@ import org.sparkkge.core.train.TrainingDivergedException;
 public final class ShardTask {
   private ShardTask() {}
 
-  /** NodePiece mode: every parameter is shared; the shard's entities are encoded from their tokens. */
-  public static List<ShardOutput> trainNodePiece(ShardData shard, NodePieceTokens localTokens, RoundInput in) {
+  /**
+   * NodePiece mode: every parameter is shared; the shard's entities are encoded from their tokens.
+   */
+  public static List<ShardOutput> trainNodePiece(
+      ShardData shard, NodePieceTokens localTokens, RoundInput in) {
     TrainOptions options = in.options();
     if (shard.size() == 0) {
       return List.of(untrainedSummary(shard.shard(), 0, in, null));
     }
-    ModelParameters start = new ModelParameters(options.core().model(), shard.entityIds().length,
-        in.numRelations(), options.core().dim(), in.relationDim(), new float[0], in.relations(), new float[0],
-        in.relationAdagrad(), TensorData.toDense(in.encoder()));
+    ModelParameters start =
+        new ModelParameters(
+            options.core().model(),
+            shard.entityIds().length,
+            in.numRelations(),
+            options.core().dim(),
+            in.relationDim(),
+            new float[0],
+            in.relations(),
+            new float[0],
+            in.relationAdagrad(),
+            TensorData.toDense(in.encoder()));
     TrainConfig config = taskConfig(shard, in);
     try {
-      TrainResult result = ShardTrainer.train(shard.localTriples(), start, config, deviceForTraining(),
-          localTokens);
+      TrainResult result =
+          ShardTrainer.train(shard.localTriples(), start, config, deviceForTraining(), localTokens);
       return List.of(summary(shard.shard(), shard.entityIds().length, in, result));
     } catch (TrainingDivergedException e) {
       return List.of(untrainedSummary(shard.shard(), shard.entityIds().length, in, e.getMessage()));
@@ -44,28 +56,46 @@ public final class ShardTask {
   }
 
   /**
-   * Stratified schedule: task {@code task} of sub-round {@code subRound} owns the rows of its two entity
-   * partitions ({@code carried}: exactly those two blocks, plus the pool deltas other tasks sent them in
-   * the previous sub-round, added first) and trains {@code triples} (none when its buckets are empty).
-   * The rows of {@code pool} from other partitions join its table as extra negative candidates. Returns
-   * its summary, both blocks trained (only this task updates them in this sub-round), what it changed
-   * in the pool rows (one {@link ShardOutput.PoolDelta} per partition), and a sample of each block for the
-   * next sub-round's pool ({@code poolRows} rows per partition).
+   * Stratified schedule: task {@code task} of sub-round {@code subRound} owns the rows of its two
+   * entity partitions ({@code carried}: exactly those two blocks, plus the pool deltas other tasks
+   * sent them in the previous sub-round, added first) and trains {@code triples} (none when its
+   * buckets are empty). The rows of {@code pool} from other partitions join its table as extra
+   * negative candidates. Returns its summary, both blocks trained (only this task updates them in
+   * this sub-round), what it changed in the pool rows (one {@link ShardOutput.PoolDelta} per
+   * partition), and a sample of each block for the next sub-round's pool ({@code poolRows} rows per
+   * partition).
    */
-  public static List<ShardOutput> trainStratified(StratifiedSchedule schedule, int subRound, int task,
-      Iterator<ShardOutput> carried, Iterator<TaskTriples> triples, RoundInput in, NegativePool pool, int poolRows) {
+  public static List<ShardOutput> trainStratified(
+      StratifiedSchedule schedule,
+      int subRound,
+      int task,
+      Iterator<ShardOutput> carried,
+      Iterator<TaskTriples> triples,
+      RoundInput in,
+      NegativePool pool,
+      int poolRows) {
     int[] owned = schedule.partitionsOf(subRound, task);
     EntityBlock a = null;
     EntityBlock b = null;
     List<ShardOutput.PoolDelta> deltas = new ArrayList<>();
     while (carried.hasNext()) {
       ShardOutput item = carried.next();
-      int partition = item instanceof ShardOutput.Block block ? block.block().partition()
-          : item instanceof ShardOutput.PoolDelta delta ? delta.partition() : -1;
+      int partition =
+          item instanceof ShardOutput.Block block
+              ? block.block().partition()
+              : item instanceof ShardOutput.PoolDelta delta ? delta.partition() : -1;
       if (partition != owned[0] && partition != owned[1]) {
-        throw new IllegalStateException("task " + task + " of sub-round " + subRound + " owns partitions "
-            + Arrays.toString(owned) + " but received " + item.getClass().getSimpleName() + " of partition "
-            + partition);
+        throw new IllegalStateException(
+            "task "
+                + task
+                + " of sub-round "
+                + subRound
+                + " owns partitions "
+                + Arrays.toString(owned)
+                + " but received "
+                + item.getClass().getSimpleName()
+                + " of partition "
+                + partition);
       }
       if (item instanceof ShardOutput.PoolDelta delta) {
         deltas.add(delta);
@@ -74,29 +104,49 @@ public final class ShardTask {
       } else if (partition == owned[1] && b == null) {
         b = ((ShardOutput.Block) item).block();
       } else {
-        throw new IllegalStateException("task " + task + " of sub-round " + subRound + " received partition "
-            + partition + " twice");
+        throw new IllegalStateException(
+            "task "
+                + task
+                + " of sub-round "
+                + subRound
+                + " received partition "
+                + partition
+                + " twice");
       }
     }
     if (a == null || b == null) {
-      throw new IllegalStateException("task " + task + " of sub-round " + subRound + " lacks the block of partition "
-          + (a == null ? owned[0] : owned[1]));
+      throw new IllegalStateException(
+          "task "
+              + task
+              + " of sub-round "
+              + subRound
+              + " lacks the block of partition "
+              + (a == null ? owned[0] : owned[1]));
     }
     a = withDeltas(a, deltas);
     b = withDeltas(b, deltas);
     TaskTriples unit = triples.hasNext() ? triples.next() : null;
     if (triples.hasNext()) {
-      throw new IllegalStateException("task " + task + " of sub-round " + subRound + " received two triple units");
+      throw new IllegalStateException(
+          "task " + task + " of sub-round " + subRound + " received two triple units");
     }
     if (unit != null && (unit.subRound() != subRound || unit.task() != task)) {
-      throw new IllegalStateException("task " + task + " of sub-round " + subRound + " received the triples of task "
-          + unit.task() + " of sub-round " + unit.subRound());
+      throw new IllegalStateException(
+          "task "
+              + task
+              + " of sub-round "
+              + subRound
+              + " received the triples of task "
+              + unit.task()
+              + " of sub-round "
+              + unit.subRound());
     }
     int shardIndex = subRound * schedule.tasksPerSubRound() + task;
     int dim = in.options().core().dim();
     int rows = a.rows() + b.rows();
     if (unit == null || unit.size() == 0 || rows == 0) {
-      return stratifiedOutputs(untrainedSummary(shardIndex, rows, in, null), a, b, List.of(), in, shardIndex, poolRows);
+      return stratifiedOutputs(
+          untrainedSummary(shardIndex, rows, in, null), a, b, List.of(), in, shardIndex, poolRows);
     }
     int n = unit.size();
     int[] heads = new int[n];
@@ -107,7 +157,8 @@ public final class ShardTask {
     }
     int[] foreign = foreignPoolRows(schedule, pool, a.partition(), b.partition());
     int tableRows = rows + foreign.length;
-    float[] values = new float[EntityBlock.floats(tableRows, dim, "task " + task + " of sub-round " + subRound)];
+    float[] values =
+        new float[EntityBlock.floats(tableRows, dim, "task " + task + " of sub-round " + subRound)];
     float[] adagrad = new float[tableRows];
     a.copyValues(values, 0);
     b.copyValues(values, a.rows() * dim);
@@ -117,37 +168,80 @@ public final class ShardTask {
       System.arraycopy(pool.values(), foreign[i] * dim, values, (rows + i) * dim, dim);
       adagrad[rows + i] = pool.adagrad()[foreign[i]];
     }
-    ModelParameters start = new ModelParameters(in.options().core().model(), tableRows, in.numRelations(), dim,
-        in.relationDim(), values, in.relations(), adagrad, in.relationAdagrad(), List.of());
+    ModelParameters start =
+        new ModelParameters(
+            in.options().core().model(),
+            tableRows,
+            in.numRelations(),
+            dim,
+            in.relationDim(),
+            values,
+            in.relations(),
+            adagrad,
+            in.relationAdagrad(),
+            List.of());
     TrainConfig config = withTaskThreads(in.options().roundConfig(in.round(), shardIndex, n));
     TrainResult result;
     try {
-      result = ShardTrainer.train(new org.sparkkge.core.TripleArrays(heads, unit.relations(), tails), start, config,
-          deviceForTraining());
+      result =
+          ShardTrainer.train(
+              new org.sparkkge.core.TripleArrays(heads, unit.relations(), tails),
+              start,
+              config,
+              deviceForTraining());
     } catch (TrainingDivergedException e) {
-      return stratifiedOutputs(untrainedSummary(shardIndex, rows, in, e.getMessage()), a, b, List.of(), in,
-          shardIndex, poolRows);
+      return stratifiedOutputs(
+          untrainedSummary(shardIndex, rows, in, e.getMessage()),
+          a,
+          b,
+          List.of(),
+          in,
+          shardIndex,
+          poolRows);
     }
     float[] trained = result.params().entities();
     float[] trainedAdagrad = result.params().entityAdagrad();
-    EntityBlock trainedA = new EntityBlock(a.partition(), dim, a.ids(), trained, 0,
-        Arrays.copyOfRange(trainedAdagrad, 0, a.rows()));
-    EntityBlock trainedB = new EntityBlock(b.partition(), dim, b.ids(), trained, a.rows() * dim,
-        Arrays.copyOfRange(trainedAdagrad, a.rows(), rows));
-    List<ShardOutput.PoolDelta> sent = poolDeltas(schedule, pool, foreign, rows, values, adagrad, trained,
-        trainedAdagrad, result.stats().touchedEntities(), shardIndex, dim);
-    return stratifiedOutputs(summary(shardIndex, rows, in, result), trainedA, trainedB, sent, in, shardIndex,
-        poolRows);
+    EntityBlock trainedA =
+        new EntityBlock(
+            a.partition(),
+            dim,
+            a.ids(),
+            trained,
+            0,
+            Arrays.copyOfRange(trainedAdagrad, 0, a.rows()));
+    EntityBlock trainedB =
+        new EntityBlock(
+            b.partition(),
+            dim,
+            b.ids(),
+            trained,
+            a.rows() * dim,
+            Arrays.copyOfRange(trainedAdagrad, a.rows(), rows));
+    List<ShardOutput.PoolDelta> sent =
+        poolDeltas(
+            schedule,
+            pool,
+            foreign,
+            rows,
+            values,
+            adagrad,
+            trained,
+            trainedAdagrad,
+            result.stats().touchedEntities(),
+            shardIndex,
+            dim);
+    return stratifiedOutputs(
+        summary(shardIndex, rows, in, result), trainedA, trainedB, sent, in, shardIndex, poolRows);
   }
 
   /**
    * The block with the deltas of its partition added, in the order of their source task (exact on
    * rerun). The accumulators get every increment. Several tasks that used the same pool row as a
-   * negative each stepped as if alone: task k's move is scaled by sqrt((s + g_k) / (s + sum of g_j))
-   * over the tasks that sent a delta for the row (s: the accumulator they started from), the step a
-   * sequential pass over those tasks would have given it, as the relations' merge
-   * ({@link StratifiedRounds#merge}) does. A row one foreign task moved keeps its whole move; the
-   * owner's own steps on the row are exact and are not counted here.
+   * negative each stepped as if alone: task k's move is scaled by sqrt((s + g_k) / (s + sum of
+   * g_j)) over the tasks that sent a delta for the row (s: the accumulator they started from), the
+   * step a sequential pass over those tasks would have given it, as the relations' merge ({@link
+   * StratifiedRounds#merge}) does. A row one foreign task moved keeps its whole move; the owner's
+   * own steps on the row are exact and are not counted here.
    */
   static EntityBlock withDeltas(EntityBlock block, List<ShardOutput.PoolDelta> deltas) {
     List<ShardOutput.PoolDelta> mine = new ArrayList<>();
@@ -159,7 +253,8 @@ public final class ShardTask {
     }
     mine.sort(java.util.Comparator.comparingInt(ShardOutput.PoolDelta::shard));
     int dim = block.dim();
-    float[] values = new float[EntityBlock.floats(block.rows(), dim, "entity partition " + block.partition())];
+    float[] values =
+        new float[EntityBlock.floats(block.rows(), dim, "entity partition " + block.partition())];
     float[] adagrad = new float[block.rows()];
     block.copyValues(values, 0);
     block.copyAdagrad(adagrad, 0);
@@ -171,11 +266,16 @@ public final class ShardTask {
       for (int i = 0; i < d.ids().length; i++) {
         int row = Arrays.binarySearch(block.ids(), d.ids()[i]);
         if (row < 0) {
-          throw new IllegalStateException("pool delta for entity " + d.ids()[i] + ", which partition "
-              + block.partition() + " does not hold");
+          throw new IllegalStateException(
+              "pool delta for entity "
+                  + d.ids()[i]
+                  + ", which partition "
+                  + block.partition()
+                  + " does not hold");
         }
         rows[k][i] = row;
-        // Adagrad accumulators only grow; several tasks' increments add up as in one sequential pass
+        // Adagrad accumulators only grow; several tasks' increments add up as in one sequential
+        // pass
         adagrad[row] += d.adagrad()[i];
         increments[row] += d.adagrad()[i];
       }
@@ -188,7 +288,8 @@ public final class ShardTask {
       int[] target = rows[k];
       for (int i = 0; i < target.length; i++) {
         int row = target[i];
-        double scale = StratifiedRounds.sequentialStepScale(start[i] + own[i], start[i] + increments[row]);
+        double scale =
+            StratifiedRounds.sequentialStepScale(start[i] + own[i], start[i] + increments[row]);
         int to = row * dim;
         int from = i * dim;
         for (int j = 0; j < dim; j++) values[to + j] += (float) (scale * moves[from + j]);
@@ -197,15 +298,28 @@ public final class ShardTask {
     return new EntityBlock(block.partition(), dim, block.ids(), values, 0, adagrad);
   }
 
-  /** What training changed in the touched pool rows, one delta per partition (sorted by partition). */
-  private static List<ShardOutput.PoolDelta> poolDeltas(StratifiedSchedule schedule, NegativePool pool,
-      int[] foreign, int ownedRows, float[] before, float[] adagradBefore, float[] after, float[] adagradAfter,
-      int[] touchedLocal, int shardIndex, int dim) {
+  /**
+   * What training changed in the touched pool rows, one delta per partition (sorted by partition).
+   */
+  private static List<ShardOutput.PoolDelta> poolDeltas(
+      StratifiedSchedule schedule,
+      NegativePool pool,
+      int[] foreign,
+      int ownedRows,
+      float[] before,
+      float[] adagradBefore,
+      float[] after,
+      float[] adagradAfter,
+      int[] touchedLocal,
+      int shardIndex,
+      int dim) {
     java.util.TreeMap<Integer, List<Integer>> byPartition = new java.util.TreeMap<>();
     for (int local : touchedLocal) {
       if (local >= ownedRows) {
         int poolRow = foreign[local - ownedRows];
-        byPartition.computeIfAbsent(schedule.partitionOf(pool.ids()[poolRow]), k -> new ArrayList<>()).add(local);
+        byPartition
+            .computeIfAbsent(schedule.partitionOf(pool.ids()[poolRow]), k -> new ArrayList<>())
+            .add(local);
       }
     }
     List<ShardOutput.PoolDelta> out = new ArrayList<>(byPartition.size());
@@ -226,13 +340,20 @@ public final class ShardTask {
         adagrad[i] = adagradAfter[local] - adagradBefore[local];
         startAdagrad[i] = adagradBefore[local];
       }
-      out.add(new ShardOutput.PoolDelta(e.getKey(), shardIndex, ids, values, adagrad, startAdagrad));
+      out.add(
+          new ShardOutput.PoolDelta(e.getKey(), shardIndex, ids, values, adagrad, startAdagrad));
     }
     return out;
   }
 
-  private static List<ShardOutput> stratifiedOutputs(ShardOutput.Summary summary, EntityBlock a, EntityBlock b,
-      List<ShardOutput.PoolDelta> deltas, RoundInput in, int shardIndex, int poolRows) {
+  private static List<ShardOutput> stratifiedOutputs(
+      ShardOutput.Summary summary,
+      EntityBlock a,
+      EntityBlock b,
+      List<ShardOutput.PoolDelta> deltas,
+      RoundInput in,
+      int shardIndex,
+      int poolRows) {
     List<ShardOutput> out = new ArrayList<>(5 + deltas.size());
     out.add(summary);
     out.add(new ShardOutput.Block(a));
@@ -241,13 +362,17 @@ public final class ShardTask {
     if (poolRows > 0) {
       long seed = Seeds.ofPool(in.options().core().seed(), in.round(), shardIndex);
       out.add(new ShardOutput.PoolSample(a.partition(), NegativePool.sample(a, poolRows, seed)));
-      out.add(new ShardOutput.PoolSample(b.partition(), NegativePool.sample(b, poolRows, seed + 1)));
+      out.add(
+          new ShardOutput.PoolSample(b.partition(), NegativePool.sample(b, poolRows, seed + 1)));
     }
     return out;
   }
 
-  /** Rows of the pool that belong to neither owned partition (owned rows are in the table already). */
-  private static int[] foreignPoolRows(StratifiedSchedule schedule, NegativePool pool, int pa, int pb) {
+  /**
+   * Rows of the pool that belong to neither owned partition (owned rows are in the table already).
+   */
+  private static int[] foreignPoolRows(
+      StratifiedSchedule schedule, NegativePool pool, int pa, int pb) {
     int[] keep = new int[pool.rows()];
     int n = 0;
     for (int i = 0; i < pool.rows(); i++) {
@@ -263,33 +388,73 @@ public final class ShardTask {
     EntityBlock block = partition == a.partition() ? a : partition == b.partition() ? b : null;
     int at = block == null ? -1 : Arrays.binarySearch(block.ids(), id);
     if (at < 0) {
-      throw new IllegalStateException("entity " + id + " (partition " + partition + ") of a training triple is not in "
-          + "the entity table the task received (partitions " + a.partition() + ", " + b.partition() + ")");
+      throw new IllegalStateException(
+          "entity "
+              + id
+              + " (partition "
+              + partition
+              + ") of a training triple is not in "
+              + "the entity table the task received (partitions "
+              + a.partition()
+              + ", "
+              + b.partition()
+              + ")");
     }
     return block == a ? at : a.rows() + at;
   }
 
-  private static ShardOutput.Summary summary(int shardIndex, int entities, RoundInput in, TrainResult result) {
+  private static ShardOutput.Summary summary(
+      int shardIndex, int entities, RoundInput in, TrainResult result) {
     TrainStats s = result.stats();
-    double mean = Arrays.stream(s.epochMeanLoss()).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN);
+    double mean =
+        Arrays.stream(s.epochMeanLoss()).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN);
     String diverged = null;
-    if (!Double.isFinite(mean) || !Double.isFinite(s.lastStepLoss()) || mean > in.options().maxLoss()
+    if (!Double.isFinite(mean)
+        || !Double.isFinite(s.lastStepLoss())
+        || mean > in.options().maxLoss()
         || s.lastStepLoss() > in.options().maxLoss()) {
-      diverged = String.format(Locale.ROOT, "mean loss %.6g, last step loss %.6g (train.max-loss = %.6g)", mean,
-          s.lastStepLoss(), in.options().maxLoss());
+      diverged =
+          String.format(
+              Locale.ROOT,
+              "mean loss %.6g, last step loss %.6g (train.max-loss = %.6g)",
+              mean,
+              s.lastStepLoss(),
+              in.options().maxLoss());
     }
-    return new ShardOutput.Summary(shardIndex, s.triplesTrained(), s.steps(), entities, s.touchedEntities().length,
-        mean, s.lastStepLoss(), s.wallNanos(), result.params().relations(),
-        result.params().relationAdagrad(), TensorData.of(result.params().encoder()), diverged);
+    return new ShardOutput.Summary(
+        shardIndex,
+        s.triplesTrained(),
+        s.steps(),
+        entities,
+        s.touchedEntities().length,
+        mean,
+        s.lastStepLoss(),
+        s.wallNanos(),
+        result.params().relations(),
+        result.params().relationAdagrad(),
+        TensorData.of(result.params().encoder()),
+        diverged);
   }
 
   /**
-   * The summary of a task that trained nothing (no triples, or {@code diverged} says why it stopped):
-   * the shared parameters it received, unchanged.
+   * The summary of a task that trained nothing (no triples, or {@code diverged} says why it
+   * stopped): the shared parameters it received, unchanged.
    */
-  private static ShardOutput.Summary untrainedSummary(int shard, int entities, RoundInput in, String diverged) {
-    return new ShardOutput.Summary(shard, 0, 0, entities, 0, Double.NaN, Double.NaN, 0, in.relations(),
-        in.relationAdagrad(), in.encoder(), diverged);
+  private static ShardOutput.Summary untrainedSummary(
+      int shard, int entities, RoundInput in, String diverged) {
+    return new ShardOutput.Summary(
+        shard,
+        0,
+        0,
+        entities,
+        0,
+        Double.NaN,
+        Double.NaN,
+        0,
+        in.relations(),
+        in.relationAdagrad(),
+        in.encoder(),
+        diverged);
   }
 
   /** This shard's trainer settings for this round, with the task's threads. */
@@ -298,9 +463,9 @@ public final class ShardTask {
   }
 
   /**
-   * {@code train.threads = 0} gives libtorch the cores Spark scheduled the task on (spark.task.cpus):
-   * the tasks of one executor train at the same time, so libtorch's default, every core of the machine
-   * for each task, would oversubscribe them.
+   * {@code train.threads = 0} gives libtorch the cores Spark scheduled the task on
+   * (spark.task.cpus): the tasks of one executor train at the same time, so libtorch's default,
+   * every core of the machine for each task, would oversubscribe them.
    */
   public static TrainConfig withTaskThreads(TrainConfig config) {
     if (config.threads() > 0) {

@@ -13,23 +13,31 @@ import org.sparkkge.core.DenseTensor;
 import org.sparkkge.core.average.SharedSnapshot;
 
 /**
- * Parameters every shard shares (relation table, its Adagrad accumulators, NodePiece encoder weights),
- * small enough for the driver. Stored as Parquet {@code (name STRING, shape ARRAY<INT>, values ARRAY<FLOAT>)}:
- * rows "relations" [R, relationDim], "relation_adagrad" [R], and "encoder/NAME" per encoder tensor.
+ * Parameters every shard shares (relation table, its Adagrad accumulators, NodePiece encoder
+ * weights), small enough for the driver. Stored as Parquet {@code (name STRING, shape ARRAY<INT>,
+ * values ARRAY<FLOAT>)}: rows "relations" [R, relationDim], "relation_adagrad" [R], and
+ * "encoder/NAME" per encoder tensor.
  */
-public record SharedParams(int numRelations, int relationDim, float[] relations, float[] relationAdagrad,
-    List<DenseTensor> encoder) implements Serializable {
+public record SharedParams(
+    int numRelations,
+    int relationDim,
+    float[] relations,
+    float[] relationAdagrad,
+    List<DenseTensor> encoder)
+    implements Serializable {
 
   public static final String RELATIONS = "relations";
   public static final String RELATION_ADAGRAD = "relation_adagrad";
   public static final String ENCODER_PREFIX = "encoder/";
-  public static final StructType SCHEMA = new StructType()
-      .add("name", DataTypes.StringType, false)
-      .add("shape", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-      .add("values", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+  public static final StructType SCHEMA =
+      new StructType()
+          .add("name", DataTypes.StringType, false)
+          .add("shape", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+          .add("values", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
   public static SharedParams of(SharedSnapshot s) {
-    return new SharedParams(s.numRelations(), s.relationDim(), s.relations(), s.relationAdagrad(), s.encoder());
+    return new SharedParams(
+        s.numRelations(), s.relationDim(), s.relations(), s.relationAdagrad(), s.encoder());
   }
 
   public void write(SparkSession spark, String path, String compression) {
@@ -39,7 +47,12 @@ public record SharedParams(int numRelations, int relationDim, float[] relations,
     for (DenseTensor t : encoder) {
       rows.add(RowFactory.create(ENCODER_PREFIX + t.name(), t.shape(), t.values()));
     }
-    spark.createDataFrame(rows, SCHEMA).coalesce(1).write().option("compression", compression).parquet(path);
+    spark
+        .createDataFrame(rows, SCHEMA)
+        .coalesce(1)
+        .write()
+        .option("compression", compression)
+        .parquet(path);
   }
 
   public static SharedParams read(SparkSession spark, String path) {
@@ -66,9 +79,11 @@ public record SharedParams(int numRelations, int relationDim, float[] relations,
       }
     }
     if (relations == null || adagrad == null) {
-      throw new IllegalStateException(path + ": shared parameters lack the relations or relation_adagrad row");
+      throw new IllegalStateException(
+          path + ": shared parameters lack the relations or relation_adagrad row");
     }
-    return new SharedParams(numRelations, relationDim, relations, adagrad, new ArrayList<>(encoder.values()));
+    return new SharedParams(
+        numRelations, relationDim, relations, adagrad, new ArrayList<>(encoder.values()));
   }
 
   static int[] toInts(List<Object> list) {

@@ -3,21 +3,23 @@ package org.sparkkge.jobs.train;
 import java.io.Serializable;
 
 /**
- * Which task trains which triples when, in the stratified schedule (PyTorch-BigGraph's buckets laid out
- * as in distributed SGD for matrix factorisation, Gemulla et al. KDD 2011). Entities fall into B (even)
- * partitions by a hash of their id; a triple belongs to bucket (partition of head, partition of tail).
- * One pass over the graph is B - 1 sub-rounds: the round-robin ("circle") tournament pairs the B
- * partitions into B/2 disjoint pairs per sub-round, every pair exactly once over the B - 1 sub-rounds.
- * Task k of sub-round s owns the rows of its two partitions and trains buckets (a, b) and (b, a), plus a
- * 1/(B - 1) slice of (a, a) and of (b, b) (sliced by a hash of the triple), so every bucket is trained
- * once per pass, all tasks of a sub-round get about the same work, and no entity row has two owners at
- * a time: entity updates are exact, as in a sequential run. Pure arithmetic, no state beyond B.
+ * Which task trains which triples when, in the stratified schedule (PyTorch-BigGraph's buckets laid
+ * out as in distributed SGD for matrix factorisation, Gemulla et al. KDD 2011). Entities fall into
+ * B (even) partitions by a hash of their id; a triple belongs to bucket (partition of head,
+ * partition of tail). One pass over the graph is B - 1 sub-rounds: the round-robin ("circle")
+ * tournament pairs the B partitions into B/2 disjoint pairs per sub-round, every pair exactly once
+ * over the B - 1 sub-rounds. Task k of sub-round s owns the rows of its two partitions and trains
+ * buckets (a, b) and (b, a), plus a 1/(B - 1) slice of (a, a) and of (b, b) (sliced by a hash of
+ * the triple), so every bucket is trained once per pass, all tasks of a sub-round get about the
+ * same work, and no entity row has two owners at a time: entity updates are exact, as in a
+ * sequential run. Pure arithmetic, no state beyond B.
  */
 public record StratifiedSchedule(int partitions) implements Serializable {
 
   public StratifiedSchedule {
     if (partitions < 2 || partitions % 2 != 0) {
-      throw new IllegalArgumentException("entity partitions must be even and >= 2, got " + partitions);
+      throw new IllegalArgumentException(
+          "entity partitions must be even and >= 2, got " + partitions);
     }
   }
 
@@ -36,7 +38,9 @@ public record StratifiedSchedule(int partitions) implements Serializable {
 
   /** Partition of an entity: a mixed hash of its id, so name-sorted ids do not cluster. */
   public int partitionOf(int entity) {
-    return (int) Math.floorMod(Seeds.mix(entity * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L), (long) partitions);
+    return (int)
+        Math.floorMod(
+            Seeds.mix(entity * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L), (long) partitions);
   }
 
   /** The sub-round that trains a triple with head partition p and tail partition q. */
@@ -52,7 +56,8 @@ public record StratifiedSchedule(int partitions) implements Serializable {
     if (q == m) {
       return p;
     }
-    // circle method: in sub-round s, (s + k) mod m meets (s - k) mod m, so 2s = p + q (mod m); m is odd
+    // circle method: in sub-round s, (s + k) mod m meets (s - k) mod m, so 2s = p + q (mod m); m is
+    // odd
     int halfInverse = (m + 1) / 2;
     return (int) ((long) (p + q) * halfInverse % m);
   }

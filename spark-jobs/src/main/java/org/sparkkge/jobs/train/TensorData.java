@@ -5,7 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.sparkkge.core.DenseTensor;
 
-/** A serialisable copy of embedding-core's {@link DenseTensor} (which is not Serializable), for tasks. */
+/**
+ * A serialisable copy of embedding-core's {@link DenseTensor} (which is not Serializable), for
+ * tasks.
+ */
 public record TensorData(String name, int[] shape, float[] values) implements Serializable {
 
   public static List<TensorData> of(List<DenseTensor> tensors) {

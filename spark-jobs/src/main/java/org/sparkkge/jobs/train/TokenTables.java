@@ -13,8 +13,9 @@ import org.apache.spark.sql.Row;
 import org.sparkkge.core.nodepiece.NodePieceTokens;
 
 /**
- * Reading the tokenize stage's tokens (id, anchors[k], distances[k], relations[m]) into embedding-core
- * {@link NodePieceTokens} for a set of entities, re-indexed locally (row i = entityIds[i]).
+ * Reading the tokenize stage's tokens (id, anchors[k], distances[k], relations[m]) into
+ * embedding-core {@link NodePieceTokens} for a set of entities, re-indexed locally (row i =
+ * entityIds[i]).
  *
  * @param numAnchors anchor vocabulary size (vocab rows of kind "anchor")
  * @param numRelationTokens 2 x relations (relation and inverse-relation tokens)
@@ -27,7 +28,11 @@ public record TokenTables(int k, int m, int numAnchors, int numRelationTokens, i
     Row sizes = tokens.agg(max(size(col("anchors"))), max(size(col("relations")))).first();
     Row far = tokens.select(explode(col("distances")).as("d")).agg(max(col("d"))).first();
     long anchors = vocab.filter(col("kind").equalTo("anchor")).count();
-    return new TokenTables(sizes.getInt(0), sizes.getInt(1), (int) anchors, 2 * numRelations,
+    return new TokenTables(
+        sizes.getInt(0),
+        sizes.getInt(1),
+        (int) anchors,
+        2 * numRelations,
         far.isNullAt(0) ? 0 : Math.max(0, far.getInt(0)));
   }
 
@@ -46,13 +51,25 @@ public record TokenTables(int k, int m, int numAnchors, int numRelationTokens, i
       copy(row.getList(2), d, i * k, k);
       copy(row.getList(3), r, i * m, m);
     }
-    return new NodePieceTokens(Math.max(1, n), k, m, numAnchors, numRelationTokens, maxDistance,
-        n == 0 ? fill(k) : a, n == 0 ? fill(k) : d, n == 0 ? fill(m) : r);
+    return new NodePieceTokens(
+        Math.max(1, n),
+        k,
+        m,
+        numAnchors,
+        numRelationTokens,
+        maxDistance,
+        n == 0 ? fill(k) : a,
+        n == 0 ? fill(k) : d,
+        n == 0 ? fill(m) : r);
   }
 
-  /** A one-entity all-padding table: what the encoder's initialisation needs to know of the vocabulary. */
+  /**
+   * A one-entity all-padding table: what the encoder's initialisation needs to know of the
+   * vocabulary.
+   */
   public NodePieceTokens shapeOnly() {
-    return new NodePieceTokens(1, k, m, numAnchors, numRelationTokens, maxDistance, fill(k), fill(k), fill(m));
+    return new NodePieceTokens(
+        1, k, m, numAnchors, numRelationTokens, maxDistance, fill(k), fill(k), fill(m));
   }
 
   private static int[] fill(int n) {

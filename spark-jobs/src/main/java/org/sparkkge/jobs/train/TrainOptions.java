@@ -10,41 +10,65 @@ import org.sparkkge.core.TrainConfig;
 import org.sparkkge.jobs.UsageException;
 
 /**
- * The train.* settings: the shard trainer's knobs (embedding-core {@link TrainConfig}, same kebab-case
- * keys, except max-steps, which the round length decides) plus the distributed loop's own.
+ * The train.* settings: the shard trainer's knobs (embedding-core {@link TrainConfig}, same
+ * kebab-case keys, except max-steps, which the round length decides) plus the distributed loop's
+ * own.
  *
- * @param mode shallow (entity lookup table in Spark, stratified schedule) or nodepiece (shared encoder, entities
- *     encoded, shards averaged)
- * @param coreSettings trainer settings as TrainConfig keys (TrainConfig is not Serializable; tasks rebuild it);
- *     {@code epochs} is the total number of passes over the training triples
- * @param roundFraction fraction of an epoch each shard trains per round (averaging after every round)
+ * @param mode shallow (entity lookup table in Spark, stratified schedule) or nodepiece (shared
+ *     encoder, entities encoded, shards averaged)
+ * @param coreSettings trainer settings as TrainConfig keys (TrainConfig is not Serializable; tasks
+ *     rebuild it); {@code epochs} is the total number of passes over the training triples
+ * @param roundFraction fraction of an epoch each shard trains per round (averaging after every
+ *     round)
  * @param maxLoss a shard's mean round loss above this (or NaN/infinite) stops the run as diverged
  * @param resume continue from the last complete checkpoint (also set by --resume)
- * @param executorMemoryBytes memory a task may use for parameters; 0 = spark.executor.memory (local: the JVM heap)
+ * @param executorMemoryBytes memory a task may use for parameters; 0 = spark.executor.memory
+ *     (local: the JVM heap)
  * @param memoryFraction share of that memory the parameter estimate may take
- * @param validationEveryRounds rank triples/valid after every N-th round and after the last (0 = never)
+ * @param validationEveryRounds rank triples/valid after every N-th round and after the last (0 =
+ *     never)
  * @param validationMaxTriples valid triples ranked: a seeded subset of this size (0 = all)
  * @param entityPartitions entity partitions B of the stratified schedule (even); 0 = 2 x shards
- * @param negativePoolRows stratified schedule: rows sampled from all partitions that join every task's table as
- *     extra negative candidates (0 = negatives only from the task's own partitions)
- * @param onDivergence retry (the round again from its checkpoint, at the same then halved learning rates, up to
- *     divergenceRetries times per round) or fail
+ * @param negativePoolRows stratified schedule: rows sampled from all partitions that join every
+ *     task's table as extra negative candidates (0 = negatives only from the task's own partitions)
+ * @param onDivergence retry (the round again from its checkpoint, at the same then halved learning
+ *     rates, up to divergenceRetries times per round) or fail
  * @param divergenceRetries retries of one diverged round before the run fails
  */
-public record TrainOptions(String mode, Map<String, String> coreSettings, double roundFraction, double maxLoss,
+public record TrainOptions(
+    String mode,
+    Map<String, String> coreSettings,
+    double roundFraction,
+    double maxLoss,
     boolean resume,
-    long executorMemoryBytes, double memoryFraction, int validationEveryRounds,
-    int validationMaxTriples, int entityPartitions, int negativePoolRows, String onDivergence, int divergenceRetries)
+    long executorMemoryBytes,
+    double memoryFraction,
+    int validationEveryRounds,
+    int validationMaxTriples,
+    int entityPartitions,
+    int negativePoolRows,
+    String onDivergence,
+    int divergenceRetries)
     implements Serializable {
 
   public static final String SHALLOW = "shallow";
   public static final String NODEPIECE = "nodepiece";
   public static final String STRATIFIED = "stratified";
   public static final String AVERAGED = "averaged";
+
   /** Keys of train.* that belong to the distributed loop, not to embedding-core's TrainConfig. */
   static final java.util.Set<String> OWN_KEYS =
-      java.util.Set.of("mode", "round-fraction", "max-loss", "resume", "memory", "validation",
-          "entity-partitions", "negative-pool", "on-divergence", "divergence-retries");
+      java.util.Set.of(
+          "mode",
+          "round-fraction",
+          "max-loss",
+          "resume",
+          "memory",
+          "validation",
+          "entity-partitions",
+          "negative-pool",
+          "on-divergence",
+          "divergence-retries");
 
   public static TrainOptions from(Config config) {
     try {
@@ -69,7 +93,8 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
       }
       double fraction = t.getDouble("round-fraction");
       if (!(fraction > 0) || Double.isInfinite(fraction)) {
-        throw new UsageException("train.round-fraction must be > 0 (fraction of an epoch per round), got " + fraction);
+        throw new UsageException(
+            "train.round-fraction must be > 0 (fraction of an epoch per round), got " + fraction);
       }
       double maxLoss = t.getDouble("max-loss");
       if (!(maxLoss > 0)) {
@@ -78,19 +103,26 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
       long memory = t.getBytes("memory.executor-bytes");
       double memoryFraction = t.getDouble("memory.fraction");
       if (memory < 0 || !(memoryFraction > 0 && memoryFraction <= 1)) {
-        throw new UsageException("train.memory: executor-bytes must be >= 0 and fraction in (0, 1]; got " + memory
-            + ", " + memoryFraction);
+        throw new UsageException(
+            "train.memory: executor-bytes must be >= 0 and fraction in (0, 1]; got "
+                + memory
+                + ", "
+                + memoryFraction);
       }
       int every = t.getInt("validation.every-rounds");
       int maxTriples = t.getInt("validation.max-triples");
       if (every < 0 || maxTriples < 0) {
-        throw new UsageException("train.validation: every-rounds and max-triples must be >= 0 (0 = off / all); got "
-            + every + ", " + maxTriples);
+        throw new UsageException(
+            "train.validation: every-rounds and max-triples must be >= 0 (0 = off / all); got "
+                + every
+                + ", "
+                + maxTriples);
       }
       int entityPartitions = t.getInt("entity-partitions");
       if (entityPartitions < 0 || entityPartitions == 1 || entityPartitions % 2 != 0) {
-        throw new UsageException("train.entity-partitions must be 0 (2 x the shards) or an even number >= 2, got "
-            + entityPartitions);
+        throw new UsageException(
+            "train.entity-partitions must be 0 (2 x the shards) or an even number >= 2, got "
+                + entityPartitions);
       }
       int pool = t.getInt("negative-pool");
       if (pool < 0) {
@@ -98,14 +130,27 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
       }
       String onDivergence = t.getString("on-divergence").trim().toLowerCase(Locale.ROOT);
       if (!onDivergence.equals("retry") && !onDivergence.equals("fail")) {
-        throw new UsageException("train.on-divergence must be retry or fail, got '" + onDivergence + "'");
+        throw new UsageException(
+            "train.on-divergence must be retry or fail, got '" + onDivergence + "'");
       }
       int retries = t.getInt("divergence-retries");
       if (retries < 0) {
         throw new UsageException("train.divergence-retries must be >= 0, got " + retries);
       }
-      return new TrainOptions(mode, coreValues, fraction, maxLoss, t.getBoolean("resume"), memory, memoryFraction,
-          every, maxTriples, entityPartitions, pool, onDivergence, retries);
+      return new TrainOptions(
+          mode,
+          coreValues,
+          fraction,
+          maxLoss,
+          t.getBoolean("resume"),
+          memory,
+          memoryFraction,
+          every,
+          maxTriples,
+          entityPartitions,
+          pool,
+          onDivergence,
+          retries);
     } catch (ConfigException e) {
       throw new UsageException("invalid train configuration: " + e.getMessage(), e);
     }
@@ -129,8 +174,19 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
     Map<String, String> scaled = new LinkedHashMap<>(coreSettings);
     scaled.put("lr", String.valueOf((float) (core.lr() * scale)));
     scaled.put("dense-lr", String.valueOf((float) (core.denseLr() * scale)));
-    return new TrainOptions(mode, scaled, roundFraction, maxLoss, resume, executorMemoryBytes, memoryFraction,
-        validationEveryRounds, validationMaxTriples, entityPartitions, negativePoolRows, onDivergence,
+    return new TrainOptions(
+        mode,
+        scaled,
+        roundFraction,
+        maxLoss,
+        resume,
+        executorMemoryBytes,
+        memoryFraction,
+        validationEveryRounds,
+        validationMaxTriples,
+        entityPartitions,
+        negativePoolRows,
+        onDivergence,
         divergenceRetries);
   }
 
@@ -165,7 +221,9 @@ public record TrainOptions(String mode, Map<String, String> coreSettings, double
     return validationEveryRounds > 0 && (round % validationEveryRounds == 0 || round == rounds);
   }
 
-  /** The settings a resumed run must share with the checkpoint it continues (validation is not one). */
+  /**
+   * The settings a resumed run must share with the checkpoint it continues (validation is not one).
+   */
   public Map<String, Object> identity() {
     TrainConfig core = core();
     Map<String, Object> m = new LinkedHashMap<>();

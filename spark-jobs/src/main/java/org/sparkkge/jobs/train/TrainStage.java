@@ -29,13 +29,13 @@ import org.sparkkge.jobs.stage.StageContext;
 import scala.Tuple2;
 
 /**
- * Distributed training in rounds (docs/training.md). The driver initialises once (the entity table on
- * the executors, never through the driver); each round a {@link RoundRunner} trains from the previous
- * checkpoint: in shallow mode the stratified schedule ({@link StratifiedRounds}: every entity row owned
- * by one task at a time, only the shared relations merged after every sub-round), in NodePiece mode
- * shards trained from the same parameters and averaged ({@link AveragedRounds}). Each round's
- * checkpoint is written, optionally ranked on triples/valid ({@link RoundValidation}), then marked
- * complete; the last becomes model/final.
+ * Distributed training in rounds (docs/training.md). The driver initialises once (the entity table
+ * on the executors, never through the driver); each round a {@link RoundRunner} trains from the
+ * previous checkpoint: in shallow mode the stratified schedule ({@link StratifiedRounds}: every
+ * entity row owned by one task at a time, only the shared relations merged after every sub-round),
+ * in NodePiece mode shards trained from the same parameters and averaged ({@link AveragedRounds}).
+ * Each round's checkpoint is written, optionally ranked on triples/valid ({@link RoundValidation}),
+ * then marked complete; the last becomes model/final.
  */
 public final class TrainStage implements Stage {
   public static final String NAME = Layout.TRAIN;
@@ -58,7 +58,9 @@ public final class TrainStage implements Stage {
   @Override
   public List<Requirement> requires(Config config) {
     return TrainOptions.from(config).nodePiece()
-        ? List.of(Requirement.of(Layout.PARTITIONED_TRIPLES), Requirement.because(Layout.TOKENS, "train.mode = nodepiece"))
+        ? List.of(
+            Requirement.of(Layout.PARTITIONED_TRIPLES),
+            Requirement.because(Layout.TOKENS, "train.mode = nodepiece"))
         : List.of(Requirement.of(Layout.PARTITIONED_TRIPLES));
   }
 
@@ -88,8 +90,10 @@ public final class TrainStage implements Stage {
     if (!resume) {
       if (checkpoints.anyExist()) {
         if (!context.overwrite()) {
-          throw new PipelineException("train: checkpoints of an earlier run exist in " + checkpoints.root()
-              + "; use --resume to continue them or --overwrite to start over");
+          throw new PipelineException(
+              "train: checkpoints of an earlier run exist in "
+                  + checkpoints.root()
+                  + "; use --resume to continue them or --overwrite to start over");
         }
         checkpoints.deleteAll();
       }
@@ -97,7 +101,8 @@ public final class TrainStage implements Stage {
 
     int numEntities = maxIdPlusOne(spark, output, Layout.ENTITIES);
     int numRelations = maxIdPlusOne(spark, output, Layout.RELATIONS);
-    Dataset<Row> partitioned = spark.read().parquet(output.resolve(Layout.PARTITIONED_TRIPLES).toString());
+    Dataset<Row> partitioned =
+        spark.read().parquet(output.resolve(Layout.PARTITIONED_TRIPLES).toString());
     Row maxShard = partitioned.agg(max(col("shard"))).first();
     int shards = maxShard.isNullAt(0) ? 0 : maxShard.getInt(0) + 1;
     if (shards == 0) {
@@ -107,9 +112,19 @@ public final class TrainStage implements Stage {
     int relationDim = model.relationWidth(options.core().dim());
 
     RoundValidation validation = null;
-    try (RoundRunner runner = openRunner(context, options, checkpoints, partitioned, shards, numEntities,
-        numRelations, relationDim, compression)) {
-      MemoryEstimate estimate = memoryEstimate(spark, options, runner, (long) numRelations * relationDim);
+    try (RoundRunner runner =
+        openRunner(
+            context,
+            options,
+            checkpoints,
+            partitioned,
+            shards,
+            numEntities,
+            numRelations,
+            relationDim,
+            compression)) {
+      MemoryEstimate estimate =
+          memoryEstimate(spark, options, runner, (long) numRelations * relationDim);
       estimate.check(shards, options.nodePiece());
       TokenTables tokenDesc = runner.tokenTables();
 
@@ -123,13 +138,23 @@ public final class TrainStage implements Stage {
         context.progress().log("train: resuming after round " + startRound + " of " + rounds);
       } else {
         startRound = 0;
-        sharedParams = initialize(spark, checkpoints, options, runner.tableIds(), numRelations, relationDim, shards,
-            compression, tokenDesc);
+        sharedParams =
+            initialize(
+                spark,
+                checkpoints,
+                options,
+                runner.tableIds(),
+                numRelations,
+                relationDim,
+                shards,
+                compression,
+                tokenDesc);
       }
 
       String validationSkipped = RoundValidation.skipReason(output, options);
       if (validationSkipped == null && startRound >= rounds) {
-        validationSkipped = "no round left to train in this run (values of earlier rounds are kept)";
+        validationSkipped =
+            "no round left to train in this run (values of earlier rounds are kept)";
       }
       if (validationSkipped == null) {
         validation = RoundValidation.open(context, options, numEntities, numRelations, tokenDesc);
@@ -139,14 +164,18 @@ public final class TrainStage implements Stage {
 
       List<Map<String, Object>> roundLog = new ArrayList<>();
       long trainStarted = System.nanoTime();
-      // learning-rate scale after divergences: carried from round to round, and from the checkpoint on resume
+      // learning-rate scale after divergences: carried from round to round, and from the checkpoint
+      // on resume
       double lrScale = startRound > 0 ? lrScale(checkpoints.metadata(startRound)) : 1.0;
       for (int round = startRound + 1; round <= rounds; round++) {
         long roundStarted = System.nanoTime();
         List<Map<String, Object>> retried = new ArrayList<>();
         RoundResult result;
         while (true) {
-          context.progress().step(String.format(Locale.ROOT, "round %d of %d (%d shards)", round, rounds, shards));
+          context
+              .progress()
+              .step(
+                  String.format(Locale.ROOT, "round %d of %d (%d shards)", round, rounds, shards));
           checkpoints.prepare(round);
           result = runner.train(round, sharedParams, options.withLearningRateScale(lrScale));
           if (result.diverged() == null) {
@@ -154,11 +183,21 @@ public final class TrainStage implements Stage {
           }
           String why = divergenceReason(result.diverged());
           if (!options.retriesDivergence() || retried.size() >= options.divergenceRetries()) {
-            throw new PipelineException(String.format(Locale.ROOT,
-                "train: training diverged in round %d, task %d: %s%s. Lower train.lr or train.init-scale, or use a "
-                    + "shorter train.round-fraction", round, result.diverged().shard(), why,
-                retried.isEmpty() ? "" : String.format(Locale.ROOT, " (after %d retries with learning rates x %s)",
-                    retried.size(), lrScale)));
+            throw new PipelineException(
+                String.format(
+                    Locale.ROOT,
+                    "train: training diverged in round %d, task %d: %s%s. Lower train.lr or train.init-scale, or use a "
+                        + "shorter train.round-fraction",
+                    round,
+                    result.diverged().shard(),
+                    why,
+                    retried.isEmpty()
+                        ? ""
+                        : String.format(
+                            Locale.ROOT,
+                            " (after %d retries with learning rates x %s)",
+                            retried.size(),
+                            lrScale)));
           }
           Map<String, Object> attempt = new LinkedHashMap<>();
           attempt.put("lr_scale", lrScale);
@@ -166,32 +205,82 @@ public final class TrainStage implements Stage {
           attempt.put("reason", why);
           retried.add(attempt);
           lrScale = retryScale(lrScale, retried.size());
-          context.progress().log(String.format(Locale.ROOT,
-              "train: round %d diverged (task %d: %s); retrying it from checkpoint %d with learning rates x %s "
-                  + "(train.on-divergence = retry, %d of %d)", round, result.diverged().shard(), why, round - 1,
-              lrScale, retried.size(), options.divergenceRetries()));
+          context
+              .progress()
+              .log(
+                  String.format(
+                      Locale.ROOT,
+                      "train: round %d diverged (task %d: %s); retrying it from checkpoint %d with learning rates x %s "
+                          + "(train.on-divergence = retry, %d of %d)",
+                      round,
+                      result.diverged().shard(),
+                      why,
+                      round - 1,
+                      lrScale,
+                      retried.size(),
+                      options.divergenceRetries()));
         }
         result.shared().write(spark, checkpoints.shared(round), compression);
-        Map<String, Object> meta = roundMetadata(round, rounds, options, shards, result,
-            (System.nanoTime() - roundStarted) / 1e9, runner.tasksPerWave(), concurrentTasks(spark, runner));
+        Map<String, Object> meta =
+            roundMetadata(
+                round,
+                rounds,
+                options,
+                shards,
+                result,
+                (System.nanoTime() - roundStarted) / 1e9,
+                runner.tasksPerWave(),
+                concurrentTasks(spark, runner));
         meta.put("lr_scale", lrScale);
         meta.put("diverged_attempts", retried);
         if (validation != null && options.validates(round, rounds)) {
-          context.progress().step(String.format(Locale.ROOT, "round %d of %d: validation", round, rounds));
+          context
+              .progress()
+              .step(String.format(Locale.ROOT, "round %d of %d: validation", round, rounds));
           meta.putAll(validation.validate(spark, checkpoints, round, result.shared()));
-          context.progress().log(String.format(Locale.ROOT, "train: round %d validation MRR %.4f on %d triples",
-              round, meta.get("valid_mrr"), meta.get("valid_triples")));
+          context
+              .progress()
+              .log(
+                  String.format(
+                      Locale.ROOT,
+                      "train: round %d validation MRR %.4f on %d triples",
+                      round,
+                      meta.get("valid_mrr"),
+                      meta.get("valid_triples")));
         }
         checkpoints.complete(round, meta);
         roundLog.add(meta);
         sharedParams = result.shared();
-        context.progress().log(String.format(Locale.ROOT, "train: round %d/%d done in %.1f s, mean loss %.4f",
-            round, rounds, (System.nanoTime() - roundStarted) / 1e9, meta.get("mean_loss")));
+        context
+            .progress()
+            .log(
+                String.format(
+                    Locale.ROOT,
+                    "train: round %d/%d done in %.1f s, mean loss %.4f",
+                    round,
+                    rounds,
+                    (System.nanoTime() - roundStarted) / 1e9,
+                    meta.get("mean_loss")));
       }
       double trainSeconds = (System.nanoTime() - trainStarted) / 1e9;
-      finish(context, checkpoints, options, new RunFacts(numEntities, numRelations, relationDim, shards,
-          runner.describe(), estimate, roundLog, trainSeconds, startRound,
-          compression, validation != null ? validation.describe() : validationInfo(options, validationSkipped)));
+      finish(
+          context,
+          checkpoints,
+          options,
+          new RunFacts(
+              numEntities,
+              numRelations,
+              relationDim,
+              shards,
+              runner.describe(),
+              estimate,
+              roundLog,
+              trainSeconds,
+              startRound,
+              compression,
+              validation != null
+                  ? validation.describe()
+                  : validationInfo(options, validationSkipped)));
     } finally {
       if (validation != null) {
         validation.close();
@@ -199,37 +288,72 @@ public final class TrainStage implements Stage {
     }
   }
 
-  /** The round runner of this run: the stratified schedule for shallow mode, averaged shards for NodePiece mode. */
-  private static RoundRunner openRunner(StageContext context, TrainOptions options, Checkpoints checkpoints,
-      Dataset<Row> partitioned, int shards, int numEntities, int numRelations, int relationDim, String compression)
+  /**
+   * The round runner of this run: the stratified schedule for shallow mode, averaged shards for
+   * NodePiece mode.
+   */
+  private static RoundRunner openRunner(
+      StageContext context,
+      TrainOptions options,
+      Checkpoints checkpoints,
+      Dataset<Row> partitioned,
+      int shards,
+      int numEntities,
+      int numRelations,
+      int relationDim,
+      String compression)
       throws Exception {
     SparkSession spark = context.spark();
     OutputDirectory output = context.output();
     if (!options.nodePiece()) {
       StratifiedSchedule schedule = StratifiedSchedule.forTasks(shards, options.entityPartitions());
-      context.progress().step(String.format(Locale.ROOT,
-          "bucketing triples/partitioned for %d entity partitions (%d tasks per sub-round)", schedule.partitions(),
-          schedule.tasksPerSubRound()));
-      return StratifiedRounds.open(spark, partitioned, schedule, options, checkpoints, compression,
-          context.progress(), numRelations, relationDim);
+      context
+          .progress()
+          .step(
+              String.format(
+                  Locale.ROOT,
+                  "bucketing triples/partitioned for %d entity partitions (%d tasks per sub-round)",
+                  schedule.partitions(),
+                  schedule.tasksPerSubRound()));
+      return StratifiedRounds.open(
+          spark,
+          partitioned,
+          schedule,
+          options,
+          checkpoints,
+          compression,
+          context.progress(),
+          numRelations,
+          relationDim);
     }
-    context.progress().step("grouping triples/partitioned into " + shards + " shards with their NodePiece tokens");
-    Dataset<Row> tokens = spark.read().parquet(output.resolve(Layout.TOKENS).toString()).select("id", "anchors",
-        "distances", "relations");
-    TokenTables tokenDesc = TokenTables.describe(tokens, spark.read().parquet(output.resolve(Layout.VOCAB).toString()),
-        numRelations);
-    return AveragedRounds.open(spark, partitioned, shards, numEntities, numRelations, relationDim, tokens, tokenDesc);
+    context
+        .progress()
+        .step(
+            "grouping triples/partitioned into " + shards + " shards with their NodePiece tokens");
+    Dataset<Row> tokens =
+        spark
+            .read()
+            .parquet(output.resolve(Layout.TOKENS).toString())
+            .select("id", "anchors", "distances", "relations");
+    TokenTables tokenDesc =
+        TokenTables.describe(
+            tokens, spark.read().parquet(output.resolve(Layout.VOCAB).toString()), numRelations);
+    return AveragedRounds.open(
+        spark, partitioned, shards, numEntities, numRelations, relationDim, tokens, tokenDesc);
   }
 
-  /** The trainer's or the loss check's reason, without the trainer's own advice (the stage gives it once). */
+  /**
+   * The trainer's or the loss check's reason, without the trainer's own advice (the stage gives it
+   * once).
+   */
   static String divergenceReason(ShardOutput.Summary diverged) {
     return diverged.diverged().replace("; lower train.lr or train.init-scale", "");
   }
 
   /**
-   * The learning-rate scale of retry {@code retry} (1-based) of a diverged round: the first retry keeps
-   * the scale, since a divergence that does not come back at the same rates (a task whose inputs and
-   * seed are unchanged) needs no lower ones; each later retry halves it.
+   * The learning-rate scale of retry {@code retry} (1-based) of a diverged round: the first retry
+   * keeps the scale, since a divergence that does not come back at the same rates (a task whose
+   * inputs and seed are unchanged) needs no lower ones; each later retry halves it.
    */
   static double retryScale(double scale, int retry) {
     return retry <= 1 ? scale : scale / 2;
@@ -242,48 +366,83 @@ public final class TrainStage implements Stage {
   }
 
   private static int concurrentTasks(SparkSession spark, RoundRunner runner) {
-    return MemoryEstimate.concurrentTasks(spark.sparkContext().getConf(), spark.sparkContext().defaultParallelism(),
+    return MemoryEstimate.concurrentTasks(
+        spark.sparkContext().getConf(),
+        spark.sparkContext().defaultParallelism(),
         runner.tasksPerWave());
   }
 
-  private static MemoryEstimate memoryEstimate(SparkSession spark, TrainOptions options, RoundRunner runner,
-      long sharedFloats) {
+  private static MemoryEstimate memoryEstimate(
+      SparkSession spark, TrainOptions options, RoundRunner runner, long sharedFloats) {
     long rows = runner.largestTaskTableRows();
-    long executorBytes = MemoryEstimate.executorMemory(spark.sparkContext().getConf(), options.executorMemoryBytes());
-    return new MemoryEstimate(rows, options.core().dim(), sharedFloats, MemoryEstimate.stepFloats(options.core(), rows),
-        concurrentTasks(spark, runner), executorBytes, options.memoryFraction(),
+    long executorBytes =
+        MemoryEstimate.executorMemory(
+            spark.sparkContext().getConf(), options.executorMemoryBytes());
+    return new MemoryEstimate(
+        rows,
+        options.core().dim(),
+        sharedFloats,
+        MemoryEstimate.stepFloats(options.core(), rows),
+        concurrentTasks(spark, runner),
+        executorBytes,
+        options.memoryFraction(),
         MemoryEstimate.overheadMemory(spark.sparkContext().getConf(), executorBytes));
   }
 
   /** What the finish step reports about the run. */
-  private record RunFacts(int numEntities, int numRelations, int relationDim, int shards, Map<String, Object> schedule,
-      MemoryEstimate estimate, List<Map<String, Object>> roundLog, double trainSeconds, int resumedAfter,
-      String compression, Map<String, Object> validationInfo) {}
+  private record RunFacts(
+      int numEntities,
+      int numRelations,
+      int relationDim,
+      int shards,
+      Map<String, Object> schedule,
+      MemoryEstimate estimate,
+      List<Map<String, Object>> roundLog,
+      double trainSeconds,
+      int resumedAfter,
+      String compression,
+      Map<String, Object> validationInfo) {}
 
-  private static SharedParams initialize(SparkSession spark, Checkpoints checkpoints, TrainOptions options,
-      JavaRDD<Integer> tableIds, int numRelations, int relationDim, int shards, String compression, TokenTables tokens)
+  private static SharedParams initialize(
+      SparkSession spark,
+      Checkpoints checkpoints,
+      TrainOptions options,
+      JavaRDD<Integer> tableIds,
+      int numRelations,
+      int relationDim,
+      int shards,
+      String compression,
+      TokenTables tokens)
       throws Exception {
     checkpoints.prepare(0);
     SharedParams shared;
     if (tokens != null) {
-      // NodePiece: every parameter is shared (vocabulary embeddings, MLP, relations); no entity table
-      org.sparkkge.core.ModelParameters p = org.sparkkge.core.nodepiece.NodePieceEncoder.initialize(
-          options.core(), tokens.shapeOnly(), numRelations);
-      shared = new SharedParams(numRelations, relationDim, p.relations(), p.relationAdagrad(), p.encoder());
+      // NodePiece: every parameter is shared (vocabulary embeddings, MLP, relations); no entity
+      // table
+      org.sparkkge.core.ModelParameters p =
+          org.sparkkge.core.nodepiece.NodePieceEncoder.initialize(
+              options.core(), tokens.shapeOnly(), numRelations);
+      shared =
+          new SharedParams(
+              numRelations, relationDim, p.relations(), p.relationAdagrad(), p.encoder());
       shared.write(spark, checkpoints.shared(0), compression);
       checkpoints.complete(0, initialMetadata(options, shards));
       return shared;
     }
     ScoringModel model = ScoringModels.byName(options.core().model());
     float[] relations = new float[numRelations * relationDim];
-    model.initRelations(relations, options.core().dim(), new Random(options.core().seed() ^ 0x5DEECE66DL),
+    model.initRelations(
+        relations,
+        options.core().dim(),
+        new Random(options.core().seed() ^ 0x5DEECE66DL),
         options.core().initScale());
-    shared = new SharedParams(numRelations, relationDim, relations, new float[numRelations], List.of());
+    shared =
+        new SharedParams(numRelations, relationDim, relations, new float[numRelations], List.of());
     long seed = options.core().seed();
     int dim = options.core().dim();
     float scale = options.core().initScale();
-    JavaPairRDD<Integer, EntityRow> table = tableIds
-        .mapToPair(id -> new Tuple2<>(id, EntityTables.initialRow(seed, id, dim, scale)));
+    JavaPairRDD<Integer, EntityRow> table =
+        tableIds.mapToPair(id -> new Tuple2<>(id, EntityTables.initialRow(seed, id, dim, scale)));
     EntityTables.write(spark, table, checkpoints.entities(0), compression);
     shared.write(spark, checkpoints.shared(0), compression);
     checkpoints.complete(0, initialMetadata(options, shards));
@@ -300,8 +459,8 @@ public final class TrainStage implements Stage {
   }
 
   @SuppressWarnings("unchecked")
-  private static void checkResumable(Checkpoints checkpoints, int round, TrainOptions options, int shards)
-      throws Exception {
+  private static void checkResumable(
+      Checkpoints checkpoints, int round, TrainOptions options, int shards) throws Exception {
     Map<String, Object> meta = checkpoints.metadata(round);
     Map<String, Object> identity = (Map<String, Object>) meta.get("identity");
     Map<String, Object> now = options.identity();
@@ -309,14 +468,30 @@ public final class TrainStage implements Stage {
     if (identity == null
         || !Json.mapper().writeValueAsString(identity).equals(Json.mapper().writeValueAsString(now))
         || ((Number) meta.get("shards")).intValue() != shards) {
-      throw new PipelineException("train: --resume: the checkpoint of round " + round + " was made with "
-          + identity + " and " + meta.get("shards") + " shards; this run has " + now + " and " + shards
-          + " shards. Resume with the same settings, or start over with --overwrite");
+      throw new PipelineException(
+          "train: --resume: the checkpoint of round "
+              + round
+              + " was made with "
+              + identity
+              + " and "
+              + meta.get("shards")
+              + " shards; this run has "
+              + now
+              + " and "
+              + shards
+              + " shards. Resume with the same settings, or start over with --overwrite");
     }
   }
 
-  private static Map<String, Object> roundMetadata(int round, int rounds, TrainOptions options, int shards,
-      RoundResult result, double seconds, int tasksPerWave, int concurrent) {
+  private static Map<String, Object> roundMetadata(
+      int round,
+      int rounds,
+      TrainOptions options,
+      int shards,
+      RoundResult result,
+      double seconds,
+      int tasksPerWave,
+      int concurrent) {
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("round", round);
     meta.put("rounds", rounds);
@@ -335,18 +510,28 @@ public final class TrainStage implements Stage {
     meta.put("triples_trained", triples);
     meta.put("mean_loss", triples == 0 ? Double.NaN : weightedLoss / triples);
     meta.put("seconds", seconds);
-    // time the tasks would take on the slots alone (each wave: the slowest task, or the work spread over
+    // time the tasks would take on the slots alone (each wave: the slowest task, or the work spread
+    // over
     // the slots); the rest is Spark's: jobs, shuffles, checkpoint writes
-    double waves = result.summaries().isEmpty() ? 0 : Math.ceil(result.summaries().size() / (double) tasksPerWave);
-    double slowest = result.summaries().stream().mapToDouble(s -> s.wallNanos() / 1e9).max().orElse(0);
+    double waves =
+        result.summaries().isEmpty()
+            ? 0
+            : Math.ceil(result.summaries().size() / (double) tasksPerWave);
+    double slowest =
+        result.summaries().stream().mapToDouble(s -> s.wallNanos() / 1e9).max().orElse(0);
     meta.put("task_seconds", taskSeconds);
-    meta.put("spark_overhead_seconds", Math.max(0, seconds - Math.max(taskSeconds / Math.max(1, concurrent),
-        slowest * (waves > 0 ? 1 : 0))));
+    meta.put(
+        "spark_overhead_seconds",
+        Math.max(
+            0,
+            seconds
+                - Math.max(taskSeconds / Math.max(1, concurrent), slowest * (waves > 0 ? 1 : 0))));
     meta.putAll(result.details());
     return meta;
   }
 
-  private void finish(StageContext context, Checkpoints checkpoints, TrainOptions options, RunFacts facts)
+  private void finish(
+      StageContext context, Checkpoints checkpoints, TrainOptions options, RunFacts facts)
       throws Exception {
     SparkSession spark = context.spark();
     int rounds = options.rounds();
@@ -356,8 +541,14 @@ public final class TrainStage implements Stage {
     double trainSeconds = facts.trainSeconds();
     String compression = facts.compression();
     Map<String, Object> last = checkpoints.metadata(rounds);
-    Map<String, Object> modelInfo = ModelInfo.of(options, facts.numEntities(), facts.numRelations(),
-        facts.relationDim(), rounds, shards);
+    Map<String, Object> modelInfo =
+        ModelInfo.of(
+            options,
+            facts.numEntities(),
+            facts.numRelations(),
+            facts.relationDim(),
+            rounds,
+            shards);
     Map<String, Object> stats = new LinkedHashMap<>();
     stats.put("mode", options.mode());
     stats.put("model", options.core().model());
@@ -377,23 +568,33 @@ public final class TrainStage implements Stage {
     stats.put("memory_budget_bytes", estimate.budgetBytes());
     stats.put("final_mean_loss", last.get("mean_loss"));
     stats.put("train_seconds_this_run", trainSeconds);
-    long triples = roundLog.stream().mapToLong(m -> ((Number) m.get("triples_trained")).longValue()).sum();
+    long triples =
+        roundLog.stream().mapToLong(m -> ((Number) m.get("triples_trained")).longValue()).sum();
     stats.put("triples_per_second_this_run", trainSeconds > 0 ? triples / trainSeconds : 0);
     // the trainer's own rate inside the tasks, and the share of it the stage delivers on its slots
-    double taskSeconds = roundLog.stream().mapToDouble(m -> ((Number) m.get("task_seconds")).doubleValue()).sum();
+    double taskSeconds =
+        roundLog.stream().mapToDouble(m -> ((Number) m.get("task_seconds")).doubleValue()).sum();
     double taskRate = taskSeconds > 0 ? triples / taskSeconds : 0;
     stats.put("task_triples_per_second", taskRate);
     stats.put("concurrent_tasks", estimate.concurrentTasks());
-    stats.put("stage_efficiency", taskRate > 0 && trainSeconds > 0
-        ? triples / trainSeconds / (taskRate * estimate.concurrentTasks()) : 0);
-    stats.put("spark_overhead_seconds_per_round", roundLog.stream()
-        .mapToDouble(m -> ((Number) m.get("spark_overhead_seconds")).doubleValue()).average().orElse(0));
+    stats.put(
+        "stage_efficiency",
+        taskRate > 0 && trainSeconds > 0
+            ? triples / trainSeconds / (taskRate * estimate.concurrentTasks())
+            : 0);
+    stats.put(
+        "spark_overhead_seconds_per_round",
+        roundLog.stream()
+            .mapToDouble(m -> ((Number) m.get("spark_overhead_seconds")).doubleValue())
+            .average()
+            .orElse(0));
     List<Object> lossCurve = new ArrayList<>();
     for (int r = 1; r <= rounds; r++) {
       lossCurve.add(checkpoints.metadata(r).get("mean_loss"));
     }
     stats.put("round_mean_loss", lossCurve);
-    // aligned with round_mean_loss; null for rounds not validated (also rounds of an earlier, resumed run)
+    // aligned with round_mean_loss; null for rounds not validated (also rounds of an earlier,
+    // resumed run)
     List<Object> validCurve = new ArrayList<>();
     for (int r = 1; r <= rounds; r++) {
       validCurve.add(checkpoints.metadata(r).get("valid_mrr"));
@@ -401,22 +602,39 @@ public final class TrainStage implements Stage {
     stats.put("round_valid_mrr", validCurve);
     stats.put("validation", facts.validationInfo());
 
-    context.addDatasets(List.of(Layout.FINAL_MODEL), staging -> {
-      Path dir = new Path(staging, Layout.FINAL_MODEL);
-      if (!options.nodePiece()) {
-        EntityTables.writer(spark.read().parquet(checkpoints.entities(rounds)), compression)
-            .parquet(new Path(dir, Layout.MODEL_ENTITIES).toString());
-      }
-      spark.read().parquet(checkpoints.shared(rounds)).coalesce(1).write().option("compression", compression)
-          .parquet(new Path(dir, Layout.MODEL_SHARED).toString());
-      StatsFile.write(dir.getFileSystem(spark.sparkContext().hadoopConfiguration()), new Path(dir, Layout.MODEL_INFO),
-          modelInfo);
-      return stats;
-    });
+    context.addDatasets(
+        List.of(Layout.FINAL_MODEL),
+        staging -> {
+          Path dir = new Path(staging, Layout.FINAL_MODEL);
+          if (!options.nodePiece()) {
+            EntityTables.writer(spark.read().parquet(checkpoints.entities(rounds)), compression)
+                .parquet(new Path(dir, Layout.MODEL_ENTITIES).toString());
+          }
+          spark
+              .read()
+              .parquet(checkpoints.shared(rounds))
+              .coalesce(1)
+              .write()
+              .option("compression", compression)
+              .parquet(new Path(dir, Layout.MODEL_SHARED).toString());
+          StatsFile.write(
+              dir.getFileSystem(spark.sparkContext().hadoopConfiguration()),
+              new Path(dir, Layout.MODEL_INFO),
+              modelInfo);
+          return stats;
+        });
     StatsFile.putSection(context.output(), Layout.STATS_JSON, NAME, stats);
-    context.out().printf(Locale.ROOT, "train: %s %s dim %d, %d rounds on %d shards, final mean loss %.4f%n",
-        options.mode(), options.core().model(), options.core().dim(), rounds, shards,
-        ((Number) last.get("mean_loss")).doubleValue());
+    context
+        .out()
+        .printf(
+            Locale.ROOT,
+            "train: %s %s dim %d, %d rounds on %d shards, final mean loss %.4f%n",
+            options.mode(),
+            options.core().model(),
+            options.core().dim(),
+            rounds,
+            shards,
+            ((Number) last.get("mean_loss")).doubleValue());
     context.out().flush();
   }
 

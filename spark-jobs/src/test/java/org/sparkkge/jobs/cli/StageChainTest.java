@@ -69,7 +69,10 @@ class StageChainTest {
     common.output = output;
     Path data = Cli.repoRoot().resolve("data/nations");
     SharedSpark.get();
-    return new StageExecutor(new Streams(new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8)))
+    return new StageExecutor(
+            new Streams(
+                new PrintStream(new ByteArrayOutputStream(), true),
+                new PrintStream(err, true, StandardCharsets.UTF_8)))
         .execute(stages, common, List.of("input.train=" + data.resolve("train.txt.gz")));
   }
 
@@ -81,17 +84,29 @@ class StageChainTest {
     int early = execute(List.of(new RelationHistogramStage()), out.toString(), err);
     assertEquals(1, early, err.toString(StandardCharsets.UTF_8));
     assertTrue(
-        err.toString(StandardCharsets.UTF_8).contains("histogram: missing dataset triples/train in " + out + " (written by the ingest stage): run `spark-kge ingest --output " + out + "` first"),
+        err.toString(StandardCharsets.UTF_8)
+            .contains(
+                "histogram: missing dataset triples/train in "
+                    + out
+                    + " (written by the ingest stage): run `spark-kge ingest --output "
+                    + out
+                    + "` first"),
         err.toString(StandardCharsets.UTF_8));
 
-    int code = execute(List.of(new IngestStage(), new RelationHistogramStage()), out.toString(), err);
+    int code =
+        execute(List.of(new IngestStage(), new RelationHistogramStage()), out.toString(), err);
     assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
     assertTrue(Files.exists(out.resolve("_stages/histogram.json")));
     JsonNode manifest = Files2.json(out.resolve("manifest.json"));
-    assertEquals(55, manifest.get("stages").get("histogram").get("counts").get("relations").asLong());
+    assertEquals(
+        55, manifest.get("stages").get("histogram").get("counts").get("relations").asLong());
     assertTrue(manifest.get("stages").has("ingest"));
     long total = 0;
-    for (Row row : SharedSpark.get().read().parquet(out.resolve("histogram/relations").toString()).collectAsList()) {
+    for (Row row :
+        SharedSpark.get()
+            .read()
+            .parquet(out.resolve("histogram/relations").toString())
+            .collectAsList()) {
       total += row.getLong(1);
     }
     assertEquals(1592, total);
@@ -101,8 +116,12 @@ class StageChainTest {
     ByteArrayOutputStream again = new ByteArrayOutputStream();
     assertEquals(1, execute(List.of(new RelationHistogramStage()), out.toString(), again));
     assertTrue(
-        again.toString(StandardCharsets.UTF_8).contains("histogram: " + out
-            + " already holds histogram/relations from an earlier histogram run (use --overwrite to replace it)"),
+        again
+            .toString(StandardCharsets.UTF_8)
+            .contains(
+                "histogram: "
+                    + out
+                    + " already holds histogram/relations from an earlier histogram run (use --overwrite to replace it)"),
         again.toString(StandardCharsets.UTF_8));
   }
 }

@@ -15,7 +15,8 @@ final class Logs {
       return "--- " + file + ": (no such file)\n";
     }
     try {
-      List<String> all = List.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n", -1));
+      List<String> all =
+          List.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n", -1));
       List<String> last = all.subList(Math.max(0, all.size() - lines), all.size());
       return "--- " + file + " (last " + last.size() + " lines)\n" + String.join("\n", last) + "\n";
     } catch (IOException e) {

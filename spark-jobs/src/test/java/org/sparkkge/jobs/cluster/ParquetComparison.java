@@ -24,8 +24,14 @@ final class ParquetComparison implements AutoCloseable {
   record Result(String dataset, long rows, List<String> floatColumns, double maxDifference) {
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "%s: %d rows%s", dataset, rows,
-          floatColumns.isEmpty() ? " (identical)" : ", max float difference " + maxDifference + " in " + floatColumns);
+      return String.format(
+          Locale.ROOT,
+          "%s: %d rows%s",
+          dataset,
+          rows,
+          floatColumns.isEmpty()
+              ? " (identical)"
+              : ", max float difference " + maxDifference + " in " + floatColumns);
     }
   }
 
@@ -35,17 +41,21 @@ final class ParquetComparison implements AutoCloseable {
     duck = DriverManager.getConnection("jdbc:duckdb:");
   }
 
-  Result compare(Path left, Path right, String dataset, double tolerance) throws SQLException, IOException {
+  Result compare(Path left, Path right, String dataset, double tolerance)
+      throws SQLException, IOException {
     String a = scan(left.resolve(dataset));
     String b = scan(right.resolve(dataset));
     long rowsA = single("SELECT count(*) FROM " + a);
     long rowsB = single("SELECT count(*) FROM " + b);
-    check(rowsA == rowsB, dataset + ": " + rowsA + " rows in " + left + " but " + rowsB + " in " + right);
+    check(
+        rowsA == rowsB,
+        dataset + ": " + rowsA + " rows in " + left + " but " + rowsB + " in " + right);
 
     List<String> exact = new ArrayList<>();
     List<String> floats = new ArrayList<>();
     List<String> floatLists = new ArrayList<>();
-    try (Statement s = duck.createStatement(); ResultSet r = s.executeQuery("DESCRIBE SELECT * FROM " + a)) {
+    try (Statement s = duck.createStatement();
+        ResultSet r = s.executeQuery("DESCRIBE SELECT * FROM " + a)) {
       while (r.next()) {
         String column = '"' + r.getString("column_name") + '"';
         String type = r.getString("column_type").toUpperCase(Locale.ROOT);
@@ -60,17 +70,39 @@ final class ParquetComparison implements AutoCloseable {
     }
     String exactColumns = exact.isEmpty() ? "1" : String.join(", ", exact);
     for (String[] pair : new String[][] {{a, b}, {b, a}}) {
-      long missing = single("SELECT count(*) FROM (SELECT " + exactColumns + " FROM " + pair[0] + " EXCEPT ALL SELECT "
-          + exactColumns + " FROM " + pair[1] + ")");
-      check(missing == 0, dataset + ": " + missing + " rows (over the columns " + exact + ") of one run are not in the other ("
-          + left + " vs " + right + ")");
+      long missing =
+          single(
+              "SELECT count(*) FROM (SELECT "
+                  + exactColumns
+                  + " FROM "
+                  + pair[0]
+                  + " EXCEPT ALL SELECT "
+                  + exactColumns
+                  + " FROM "
+                  + pair[1]
+                  + ")");
+      check(
+          missing == 0,
+          dataset
+              + ": "
+              + missing
+              + " rows (over the columns "
+              + exact
+              + ") of one run are not in the other ("
+              + left
+              + " vs "
+              + right
+              + ")");
     }
     if (floats.isEmpty() && floatLists.isEmpty()) {
       return new Result(dataset, rowsA, List.of(), 0);
     }
     if (!exact.isEmpty()) {
-      long distinctKeys = single("SELECT count(*) FROM (SELECT DISTINCT " + exactColumns + " FROM " + a + ")");
-      check(distinctKeys == rowsA, dataset + ": the columns " + exact + " do not identify rows; cannot pair them");
+      long distinctKeys =
+          single("SELECT count(*) FROM (SELECT DISTINCT " + exactColumns + " FROM " + a + ")");
+      check(
+          distinctKeys == rowsA,
+          dataset + ": the columns " + exact + " do not identify rows; cannot pair them");
     } else {
       check(rowsA <= 1, dataset + ": " + rowsA + " rows without a key column; cannot pair them");
     }
@@ -79,16 +111,36 @@ final class ParquetComparison implements AutoCloseable {
       differences.add("abs(x." + column + " - y." + column + ")");
     }
     for (String column : floatLists) {
-      differences.add("CASE WHEN len(x." + column + ") = len(y." + column + ") THEN list_distance(x." + column + ", y." + column
-          + ") ELSE 'Infinity'::DOUBLE END");
+      differences.add(
+          "CASE WHEN len(x."
+              + column
+              + ") = len(y."
+              + column
+              + ") THEN list_distance(x."
+              + column
+              + ", y."
+              + column
+              + ") ELSE 'Infinity'::DOUBLE END");
     }
-    String on = exact.isEmpty() ? "true"
-        : String.join(" AND ", exact.stream().map(c -> "x." + c + " IS NOT DISTINCT FROM y." + c).toList());
+    String on =
+        exact.isEmpty()
+            ? "true"
+            : String.join(
+                " AND ",
+                exact.stream().map(c -> "x." + c + " IS NOT DISTINCT FROM y." + c).toList());
     double max;
     long paired;
     try (Statement s = duck.createStatement();
-        ResultSet r = s.executeQuery("SELECT count(*), max(greatest(" + String.join(", ", differences) + ")) FROM " + a
-            + " x JOIN " + b + " y ON " + on)) {
+        ResultSet r =
+            s.executeQuery(
+                "SELECT count(*), max(greatest("
+                    + String.join(", ", differences)
+                    + ")) FROM "
+                    + a
+                    + " x JOIN "
+                    + b
+                    + " y ON "
+                    + on)) {
       r.next();
       paired = r.getLong(1);
       max = r.getDouble(2);
@@ -96,12 +148,24 @@ final class ParquetComparison implements AutoCloseable {
     check(paired == rowsA, dataset + ": only " + paired + " of " + rowsA + " rows pair up");
     List<String> all = new ArrayList<>(floats);
     all.addAll(floatLists);
-    check(max <= tolerance, String.format(Locale.ROOT, "%s: floating-point columns %s differ by up to %g (tolerance %g) between %s and %s",
-        dataset, all, max, tolerance, left, right));
+    check(
+        max <= tolerance,
+        String.format(
+            Locale.ROOT,
+            "%s: floating-point columns %s differ by up to %g (tolerance %g) between %s and %s",
+            dataset,
+            all,
+            max,
+            tolerance,
+            left,
+            right));
     return new Result(dataset, rowsA, all, max);
   }
 
-  /** A dataset directory as a DuckDB scan: part files directly inside, or Hive-style key=value folders. */
+  /**
+   * A dataset directory as a DuckDB scan: part files directly inside, or Hive-style key=value
+   * folders.
+   */
   private static String scan(Path dir) throws IOException {
     check(Files.isDirectory(dir), "dataset missing: " + dir);
     boolean flat;
@@ -113,7 +177,8 @@ final class ParquetComparison implements AutoCloseable {
   }
 
   private long single(String sql) throws SQLException {
-    try (Statement s = duck.createStatement(); ResultSet r = s.executeQuery(sql)) {
+    try (Statement s = duck.createStatement();
+        ResultSet r = s.executeQuery(sql)) {
       r.next();
       return r.getLong(1);
     }

@@ -18,18 +18,20 @@ import java.util.function.Supplier;
  */
 final class SparkSubmitDriver {
   /** The same Spark settings for cluster and local runs, sized for a 1-core, 1 GiB worker. */
-  private static final List<String> SPARK_CONF = List.of(
-      "spark.executor.memory=512m",
-      "spark.executor.cores=1",
-      "spark.cores.max=2",
-      // DJL must not try to download anything on the executors either.
-      "spark.executorEnv.DJL_OFFLINE=true",
-      "spark.executor.extraJavaOptions=-Dai.djl.offline=true " + String.join(" ", StandaloneCluster.LEAN_JVM),
-      "spark.ui.enabled=false",
-      "spark.ui.showConsoleProgress=false",
-      "spark.sql.shuffle.partitions=4",
-      // Tiny tasks: waiting for a data-local slot costs more than reading remotely.
-      "spark.locality.wait=0s");
+  private static final List<String> SPARK_CONF =
+      List.of(
+          "spark.executor.memory=512m",
+          "spark.executor.cores=1",
+          "spark.cores.max=2",
+          // DJL must not try to download anything on the executors either.
+          "spark.executorEnv.DJL_OFFLINE=true",
+          "spark.executor.extraJavaOptions=-Dai.djl.offline=true "
+              + String.join(" ", StandaloneCluster.LEAN_JVM),
+          "spark.ui.enabled=false",
+          "spark.ui.showConsoleProgress=false",
+          "spark.sql.shuffle.partitions=4",
+          // Tiny tasks: waiting for a data-local slot costs more than reading remotely.
+          "spark.locality.wait=0s");
 
   private final Process process;
   private final Path log;
@@ -43,10 +45,12 @@ final class SparkSubmitDriver {
     this.description = description;
   }
 
-  static SparkSubmitDriver start(Path sparkHome, Path appJar, Path workingDir, String master, List<String> cliArgs, Path log)
+  static SparkSubmitDriver start(
+      Path sparkHome, Path appJar, Path workingDir, String master, List<String> cliArgs, Path log)
       throws IOException {
     if (!Files.isRegularFile(appJar)) {
-      throw new IllegalStateException("application jar missing: " + appJar + " (built by `mvn package` in spark-jobs)");
+      throw new IllegalStateException(
+          "application jar missing: " + appJar + " (built by `mvn package` in spark-jobs)");
     }
     List<String> command = new ArrayList<>();
     command.add(StandaloneCluster.javaExecutable());
@@ -64,8 +68,11 @@ final class SparkSubmitDriver {
     command.addAll(List.of("--class", "org.sparkkge.jobs.cli.Main", appJar.toString()));
     command.addAll(cliArgs);
     Files.createDirectories(log.getParent());
-    ProcessBuilder builder = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(workingDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     StandaloneCluster.sparkEnvironment(builder.environment(), sparkHome);
     Process process = builder.start();
     Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "stop-driver"));
@@ -80,13 +87,21 @@ final class SparkSubmitDriver {
     return process.isAlive();
   }
 
-  /** Waits for the exit code; a run still going at the timeout is killed and fails with the logs. */
+  /**
+   * Waits for the exit code; a run still going at the timeout is killed and fails with the logs.
+   */
   int await(Duration timeout, Supplier<String> otherLogs) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       process.destroyForcibly();
       process.waitFor(30, TimeUnit.SECONDS);
-      throw new IllegalStateException("the driver did not finish within " + timeout.toSeconds() + " s: " + description
-          + "\n" + Logs.tail(log, 60) + otherLogs.get());
+      throw new IllegalStateException(
+          "the driver did not finish within "
+              + timeout.toSeconds()
+              + " s: "
+              + description
+              + "\n"
+              + Logs.tail(log, 60)
+              + otherLogs.get());
     }
     return process.exitValue();
   }

@@ -42,22 +42,47 @@ final class StandaloneCluster implements AutoCloseable {
     this.masterWebUiPort = masterWebUiPort;
   }
 
-  /** Starts the cluster and waits until every worker has registered; on failure stops what started. */
-  static StandaloneCluster start(Path sparkHome, Path dir, int workerCount, Duration timeout) throws Exception {
+  /**
+   * Starts the cluster and waits until every worker has registered; on failure stops what started.
+   */
+  static StandaloneCluster start(Path sparkHome, Path dir, int workerCount, Duration timeout)
+      throws Exception {
     int[] ports = freePorts(2 + workerCount);
     StandaloneCluster cluster = new StandaloneCluster(sparkHome, dir, ports[0], ports[1]);
     // An interrupted build (Ctrl-C, a failsafe timeout) must not leave the cluster's JVMs behind.
     Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "stop-standalone-cluster"));
     try {
       Files.createDirectories(dir);
-      cluster.master = cluster.launch("master", List.of("org.apache.spark.deploy.master.Master",
-          "--host", "127.0.0.1", "--port", String.valueOf(ports[0]), "--webui-port", String.valueOf(ports[1])));
+      cluster.master =
+          cluster.launch(
+              "master",
+              List.of(
+                  "org.apache.spark.deploy.master.Master",
+                  "--host",
+                  "127.0.0.1",
+                  "--port",
+                  String.valueOf(ports[0]),
+                  "--webui-port",
+                  String.valueOf(ports[1])));
       for (int i = 0; i < workerCount; i++) {
         Path workDir = Files.createDirectories(dir.resolve("work-" + (i + 1)));
         cluster.workerDirs.add(workDir);
-        cluster.workers.add(cluster.launch("worker-" + (i + 1), List.of("org.apache.spark.deploy.worker.Worker",
-            "--host", "127.0.0.1", "--cores", "1", "--memory", "1g", "--webui-port", String.valueOf(ports[2 + i]),
-            "--work-dir", workDir.toString(), cluster.masterUrl())));
+        cluster.workers.add(
+            cluster.launch(
+                "worker-" + (i + 1),
+                List.of(
+                    "org.apache.spark.deploy.worker.Worker",
+                    "--host",
+                    "127.0.0.1",
+                    "--cores",
+                    "1",
+                    "--memory",
+                    "1g",
+                    "--webui-port",
+                    String.valueOf(ports[2 + i]),
+                    "--work-dir",
+                    workDir.toString(),
+                    cluster.masterUrl())));
       }
       cluster.awaitAliveWorkers(workerCount, timeout);
       return cluster;
@@ -71,7 +96,10 @@ final class StandaloneCluster implements AutoCloseable {
     return "spark://127.0.0.1:" + masterPort;
   }
 
-  /** The environment every cluster JVM (and the drivers) need: workers build executor commands from it. */
+  /**
+   * The environment every cluster JVM (and the drivers) need: workers build executor commands from
+   * it.
+   */
   static void sparkEnvironment(Map<String, String> env, Path sparkHome) {
     env.remove("SPARK_CONF_DIR");
     env.remove("HADOOP_CONF_DIR");
@@ -88,15 +116,16 @@ final class StandaloneCluster implements AutoCloseable {
   }
 
   /**
-   * Every JVM of the test is short-lived and works on a tiny graph: C1 only and the serial collector
-   * spare the two shared cores the C2 compiler and parallel GC threads.
+   * Every JVM of the test is short-lived and works on a tiny graph: C1 only and the serial
+   * collector spare the two shared cores the C2 compiler and parallel GC threads.
    */
   static final List<String> LEAN_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
 
   static List<String> jvmOpens() {
     String opens = System.getProperty("kge.jvm.opens");
     if (opens == null || opens.isBlank()) {
-      throw new IllegalStateException("system property kge.jvm.opens is not set (the failsafe configuration sets it)");
+      throw new IllegalStateException(
+          "system property kge.jvm.opens is not set (the failsafe configuration sets it)");
     }
     return List.of(opens.trim().split("\\s+"));
   }
@@ -112,8 +141,11 @@ final class StandaloneCluster implements AutoCloseable {
     command.add("-cp");
     command.add(sparkHome.resolve("jars") + "/*");
     command.addAll(mainAndArgs);
-    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(log(name).toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log(name).toFile());
     sparkEnvironment(builder.environment(), sparkHome);
     return builder.start();
   }
@@ -124,14 +156,17 @@ final class StandaloneCluster implements AutoCloseable {
 
   private void awaitAliveWorkers(int expected, Duration timeout) throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + masterWebUiPort + "/json/"))
-        .timeout(Duration.ofSeconds(10)).build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + masterWebUiPort + "/json/"))
+            .timeout(Duration.ofSeconds(10))
+            .build();
     long deadline = System.nanoTime() + timeout.toNanos();
     int alive = -1;
     while (System.nanoTime() < deadline) {
       checkAlive();
       try {
-        Matcher m = ALIVE_WORKERS.matcher(http.send(request, HttpResponse.BodyHandlers.ofString()).body());
+        Matcher m =
+            ALIVE_WORKERS.matcher(http.send(request, HttpResponse.BodyHandlers.ofString()).body());
         alive = m.find() ? Integer.parseInt(m.group(1)) : -1;
         if (alive == expected) {
           return;
@@ -141,18 +176,32 @@ final class StandaloneCluster implements AutoCloseable {
       }
       Thread.sleep(500);
     }
-    throw new IllegalStateException("the standalone cluster did not report " + expected + " alive workers within "
-        + timeout.toSeconds() + " s (last seen: " + alive + ")\n" + logTails());
+    throw new IllegalStateException(
+        "the standalone cluster did not report "
+            + expected
+            + " alive workers within "
+            + timeout.toSeconds()
+            + " s (last seen: "
+            + alive
+            + ")\n"
+            + logTails());
   }
 
   /** Fails with the logs when the master or a worker has died. */
   void checkAlive() {
     if (master != null && !master.isAlive()) {
-      throw new IllegalStateException("the Spark master exited with " + master.exitValue() + "\n" + logTails());
+      throw new IllegalStateException(
+          "the Spark master exited with " + master.exitValue() + "\n" + logTails());
     }
     for (int i = 0; i < workers.size(); i++) {
       if (!workers.get(i).isAlive()) {
-        throw new IllegalStateException("Spark worker " + (i + 1) + " exited with " + workers.get(i).exitValue() + "\n" + logTails());
+        throw new IllegalStateException(
+            "Spark worker "
+                + (i + 1)
+                + " exited with "
+                + workers.get(i).exitValue()
+                + "\n"
+                + logTails());
       }
     }
   }
@@ -163,7 +212,10 @@ final class StandaloneCluster implements AutoCloseable {
       for (ProcessHandle child : worker.toHandle().children().toList()) {
         List<String> args = commandLine(child);
         int at = args.indexOf("--executor-id");
-        if (child.isAlive() && args.contains(EXECUTOR_CLASS) && at >= 0 && at + 1 < args.size()
+        if (child.isAlive()
+            && args.contains(EXECUTOR_CLASS)
+            && at >= 0
+            && at + 1 < args.size()
             && args.get(at + 1).equals(executorId)) {
           return Optional.of(child);
         }
@@ -191,7 +243,9 @@ final class StandaloneCluster implements AutoCloseable {
     }
     for (Path workDir : workerDirs) {
       try (var files = Files.walk(workDir)) {
-        files.filter(p -> p.getFileName().toString().equals("stderr")).sorted()
+        files
+            .filter(p -> p.getFileName().toString().equals("stderr"))
+            .sorted()
             .forEach(p -> out.append(Logs.tail(p, 20)));
       } catch (IOException | RuntimeException e) {
         out.append("(cannot list ").append(workDir).append(": ").append(e).append(")\n");

@@ -47,15 +47,19 @@ class StandaloneClusterIT {
   private static final Duration CLUSTER_START = Duration.ofMinutes(4);
   // Generous: the machine's two cores are shared with other builds.
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(25);
+
   /** Averaging sums floats in shuffle arrival order, so runs agree to rounding, not bit for bit. */
   private static final double FLOAT_TOLERANCE = 1e-4;
+
   private static final double METRIC_TOLERANCE = 1e-6;
 
   /** Datasets each stage writes (docs/outputs.md); the comparison covers the registered stages. */
   private static final Map<String, List<String>> DATASETS = new LinkedHashMap<>();
 
   static {
-    DATASETS.put("ingest", List.of("entities", "relations", "triples/train", "triples/valid", "triples/test"));
+    DATASETS.put(
+        "ingest",
+        List.of("entities", "relations", "triples/train", "triples/valid", "triples/test"));
     DATASETS.put("reduce", List.of("core_numbers", "triples/core", "periphery"));
     DATASETS.put("tokenize", List.of("tokens", "vocab"));
     DATASETS.put("partition", List.of("triples/partitioned"));
@@ -69,6 +73,7 @@ class StandaloneClusterIT {
   private static Path appJar;
   private static Path itDir;
   private static StandaloneCluster cluster;
+
   /** The fault-free cluster run of test 1, the starting point of test 2. */
   private static Path clusterOutput;
 
@@ -78,8 +83,11 @@ class StandaloneClusterIT {
     sparkHome = Path.of(required("kge.spark.home"));
     appJar = Path.of(required("kge.app.jar"));
     itDir = Path.of(required("kge.it.dir"));
-    assertTrue(Files.isDirectory(sparkHome.resolve("jars")), "SPARK_HOME/jars missing: " + sparkHome
-        + " (assembled by maven-dependency-plugin at pre-integration-test)");
+    assertTrue(
+        Files.isDirectory(sparkHome.resolve("jars")),
+        "SPARK_HOME/jars missing: "
+            + sparkHome
+            + " (assembled by maven-dependency-plugin at pre-integration-test)");
     deleteRecursively(itDir);
     Files.createDirectories(itDir);
     cluster = StandaloneCluster.start(sparkHome, itDir.resolve("cluster"), 2, CLUSTER_START);
@@ -98,12 +106,24 @@ class StandaloneClusterIT {
     Path clusterOut = itDir.resolve("out-cluster");
     Path localOut = itDir.resolve("out-local");
     // Both at once: each waits mostly on its own JVMs, and the comparison needs both anyway.
-    SparkSubmitDriver onCluster = SparkSubmitDriver.start(sparkHome, appJar, repoRoot, cluster.masterUrl(),
-        runArgs("run", clusterOut), itDir.resolve("driver-cluster-run.log"));
+    SparkSubmitDriver onCluster =
+        SparkSubmitDriver.start(
+            sparkHome,
+            appJar,
+            repoRoot,
+            cluster.masterUrl(),
+            runArgs("run", clusterOut),
+            itDir.resolve("driver-cluster-run.log"));
     SparkSubmitDriver local;
     try {
-      local = SparkSubmitDriver.start(sparkHome, appJar, repoRoot, "local[2]", runArgs("run", localOut),
-          itDir.resolve("driver-local-run.log"));
+      local =
+          SparkSubmitDriver.start(
+              sparkHome,
+              appJar,
+              repoRoot,
+              "local[2]",
+              runArgs("run", localOut),
+              itDir.resolve("driver-local-run.log"));
     } catch (IOException | RuntimeException e) {
       onCluster.kill();
       throw e;
@@ -117,13 +137,18 @@ class StandaloneClusterIT {
       onCluster.kill();
       local.kill();
     }
-    assertEquals(0, clusterExit, () -> "the cluster run failed\n" + Logs.tail(onCluster.log(), 80) + cluster.logTails());
+    assertEquals(
+        0,
+        clusterExit,
+        () -> "the cluster run failed\n" + Logs.tail(onCluster.log(), 80) + cluster.logTails());
     assertEquals(0, localExit, () -> "the local run failed\n" + Logs.tail(local.log(), 80));
-    assertTrue(Files.readString(onCluster.log()).contains("master " + cluster.masterUrl()),
+    assertTrue(
+        Files.readString(onCluster.log()).contains("master " + cluster.masterUrl()),
         "the cluster run did not use the standalone master\n" + Logs.tail(onCluster.log(), 40));
     assertExecutorsRanTasks(onCluster.log());
 
-    List<String> compared = compareOutputs(clusterOut, localOut, registeredStages(), "cluster vs local");
+    List<String> compared =
+        compareOutputs(clusterOut, localOut, registeredStages(), "cluster vs local");
     System.out.println("cluster run == local run:\n  " + String.join("\n  ", compared));
     clusterOutput = clusterOut;
   }
@@ -131,22 +156,34 @@ class StandaloneClusterIT {
   @Test
   @Order(2)
   void trainingSurvivesAKilledExecutorWithTheSameResult() throws Exception {
-    assertNotNull(clusterOutput, "the fault-free cluster run (test 1) did not complete; nothing to retrain from");
-    assertTrue(registeredStages().contains("train"), "no train stage registered: " + registeredStages());
+    assertNotNull(
+        clusterOutput,
+        "the fault-free cluster run (test 1) did not complete; nothing to retrain from");
+    assertTrue(
+        registeredStages().contains("train"), "no train stage registered: " + registeredStages());
     // Only train is compared: export and evaluate are functions of its output, and test 1 already
     // compares them between the cluster and the local run.
-    rerunWithAKill("train", "no shard-training task was lost to the kill",
+    rerunWithAKill(
+        "train",
+        "no shard-training task was lost to the kill",
         driver -> new KillDuringTraining(driver, cluster));
   }
 
   @Test
   @Order(3)
   void tokenizeSurvivesAKilledExecutorWithTheSameTokens() throws Exception {
-    assertNotNull(clusterOutput, "the fault-free cluster run (test 1) did not complete; nothing to tokenize again");
-    // An executor is killed once GraphX's PageRank (the first Pregel program of tokenize) is past its
-    // first reliable checkpoint (every 10 supersteps), so its lost partitions must come back from the
+    assertNotNull(
+        clusterOutput,
+        "the fault-free cluster run (test 1) did not complete; nothing to tokenize again");
+    // An executor is killed once GraphX's PageRank (the first Pregel program of tokenize) is past
+    // its
+    // first reliable checkpoint (every 10 supersteps), so its lost partitions must come back from
+    // the
     // checkpoint, not the lineage.
-    rerunWithAKill("tokenize", "no executor was lost to the kill", driver -> new KillDuringPregel(driver, cluster, 15));
+    rerunWithAKill(
+        "tokenize",
+        "no executor was lost to the kill",
+        driver -> new KillDuringPregel(driver, cluster, 15));
   }
 
   /** Kills an executor while a stage runs; landed once the driver reports the loss. */
@@ -162,12 +199,21 @@ class StandaloneClusterIT {
    * Runs {@code stage} again on the cluster over a copy of the fault-free run's output, with an
    * executor killed by the given watcher; the stage must complete with the same datasets.
    */
-  private void rerunWithAKill(String stage, String notLanded,
-      java.util.function.Function<SparkSubmitDriver, ExecutorKill> watcher) throws Exception {
+  private void rerunWithAKill(
+      String stage,
+      String notLanded,
+      java.util.function.Function<SparkSubmitDriver, ExecutorKill> watcher)
+      throws Exception {
     Path out = itDir.resolve("out-kill-" + stage);
     copyRecursively(clusterOutput, out);
-    SparkSubmitDriver driver = SparkSubmitDriver.start(sparkHome, appJar, repoRoot, cluster.masterUrl(),
-        runArgsOverwrite(stage, out), itDir.resolve("driver-kill-" + stage + ".log"));
+    SparkSubmitDriver driver =
+        SparkSubmitDriver.start(
+            sparkHome,
+            appJar,
+            repoRoot,
+            cluster.masterUrl(),
+            runArgsOverwrite(stage, out),
+            itDir.resolve("driver-kill-" + stage + ".log"));
     ExecutorKill kill = watcher.apply(driver);
     int exit;
     try {
@@ -176,11 +222,24 @@ class StandaloneClusterIT {
     } finally {
       driver.kill();
     }
-    assertEquals(0, exit, () -> stage + " after the executor kill failed\n" + Logs.tail(driver.log(), 80) + cluster.logTails());
+    assertEquals(
+        0,
+        exit,
+        () ->
+            stage
+                + " after the executor kill failed\n"
+                + Logs.tail(driver.log(), 80)
+                + cluster.logTails());
     assertTrue(kill.landed(), () -> notLanded + ": " + kill.summary());
     System.out.println("executor kill during " + stage + ": " + kill.summary());
-    List<String> compared = compareOutputs(out, clusterOutput, List.of(stage), "killed-executor " + stage + " vs cluster run");
-    System.out.println("killed-executor " + stage + " == fault-free cluster run:\n  " + String.join("\n  ", compared));
+    List<String> compared =
+        compareOutputs(
+            out, clusterOutput, List.of(stage), "killed-executor " + stage + " vs cluster run");
+    System.out.println(
+        "killed-executor "
+            + stage
+            + " == fault-free cluster run:\n  "
+            + String.join("\n  ", compared));
   }
 
   /**
@@ -190,7 +249,9 @@ class StandaloneClusterIT {
    */
   static final class KillDuringPregel implements ExecutorKill {
     private static final Pattern SUPERSTEP = Pattern.compile("Pregel finished iteration (\\d+)");
-    private static final Pattern STARTED = Pattern.compile("Starting task \\S+ in stage \\S+ \\(TID \\d+\\) \\([^,]*,\\s*executor (\\S+?),");
+    private static final Pattern STARTED =
+        Pattern.compile(
+            "Starting task \\S+ in stage \\S+ \\(TID \\d+\\) \\([^,]*,\\s*executor (\\S+?),");
 
     private final SparkSubmitDriver driver;
     private final StandaloneCluster cluster;
@@ -217,7 +278,8 @@ class StandaloneClusterIT {
         if (killed == null && superstep >= afterSuperstep && lastExecutor != null) {
           Optional<ProcessHandle> executor = cluster.executor(lastExecutor);
           if (executor.isPresent()) {
-            killed = lastExecutor + " (pid " + executor.get().pid() + ") after superstep " + superstep;
+            killed =
+                lastExecutor + " (pid " + executor.get().pid() + ") after superstep " + superstep;
             executor.get().destroyForcibly();
           }
         }
@@ -234,7 +296,8 @@ class StandaloneClusterIT {
         superstep = Math.max(superstep, Integer.parseInt(m.group(1)));
       } else if ((m = STARTED.matcher(line)).find()) {
         lastExecutor = m.group(1);
-      } else if (killed != null && line.contains("Lost executor " + killed.substring(0, killed.indexOf(' ')) + " ")) {
+      } else if (killed != null
+          && line.contains("Lost executor " + killed.substring(0, killed.indexOf(' ')) + " ")) {
         landed = true;
         lostLine = line.trim();
       }
@@ -247,26 +310,34 @@ class StandaloneClusterIT {
 
     @Override
     public String summary() {
-      return killed == null ? "no kill (last Pregel superstep seen: " + superstep + ")"
-          : "killed executor " + killed + (landed ? "; " + lostLine : "; the driver did not report it lost");
+      return killed == null
+          ? "no kill (last Pregel superstep seen: " + superstep + ")"
+          : "killed executor "
+              + killed
+              + (landed ? "; " + lostLine : "; the driver did not report it lost");
     }
   }
 
   /**
    * Watches the driver's log of a train run and, once round 2 has started, kills (SIGKILL) the
-   * executor JVM running a task of one of the round's sub-round training jobs, 40 % into the time the shortest
-   * such task took in the previous round. If the task ended before the kill, it tries again in the
-   * next round.
+   * executor JVM running a task of one of the round's sub-round training jobs, 40 % into the time
+   * the shortest such task took in the previous round. If the task ended before the kill, it tries
+   * again in the next round.
    */
   static final class KillDuringTraining implements ExecutorKill {
     private static final Pattern ROUND = Pattern.compile("train: round (\\d+) of (\\d+)");
     // The job of a training sub-round: a StratifiedRounds job with one partition per task (P = 2).
     private static final Pattern TRAIN_JOB =
-        Pattern.compile("Got job (\\d+) \\((collect at StratifiedRounds\\.java:\\d+)\\) with 2 output partitions");
+        Pattern.compile(
+            "Got job (\\d+) \\((collect at StratifiedRounds\\.java:\\d+)\\) with 2 output partitions");
     private static final Pattern FINAL_STAGE = Pattern.compile("Final stage: ResultStage (\\d+) ");
-    private static final Pattern STARTED = Pattern.compile("Starting task \\S+ in stage (\\d+)\\.\\d+ \\(TID (\\d+)\\) \\([^,]*,\\s*executor (\\S+?),");
-    private static final Pattern FINISHED = Pattern.compile("Finished task \\S+ in stage (\\d+)\\.\\d+ \\(TID (\\d+)\\) in (\\d+) ms");
-    private static final Pattern LOST = Pattern.compile("Lost task \\S+ in stage (\\d+)\\.\\d+ \\(TID (\\d+)\\)");
+    private static final Pattern STARTED =
+        Pattern.compile(
+            "Starting task \\S+ in stage (\\d+)\\.\\d+ \\(TID (\\d+)\\) \\([^,]*,\\s*executor (\\S+?),");
+    private static final Pattern FINISHED =
+        Pattern.compile("Finished task \\S+ in stage (\\d+)\\.\\d+ \\(TID (\\d+)\\) in (\\d+) ms");
+    private static final Pattern LOST =
+        Pattern.compile("Lost task \\S+ in stage (\\d+)\\.\\d+ \\(TID (\\d+)\\)");
 
     private final SparkSubmitDriver driver;
     private final StandaloneCluster cluster;
@@ -275,7 +346,8 @@ class StandaloneClusterIT {
     private String trainJobCallSite;
     private final Set<String> trainingStages = new HashSet<>();
     private final Map<Integer, Long> shortestTaskMillisByRound = new HashMap<>();
-    private final Map<String, String[]> running = new LinkedHashMap<>(); // tid -> {stage, executor, startNanos}
+    private final Map<String, String[]> running =
+        new LinkedHashMap<>(); // tid -> {stage, executor, startNanos}
     private String killedTid;
     private String killedExecutor;
     private int killedInRound;
@@ -315,19 +387,38 @@ class StandaloneClusterIT {
         expectFinalStage = false;
         trainingStages.add(m.group(1));
       } else if ((m = STARTED.matcher(line)).find() && trainingStages.contains(m.group(1))) {
-        running.put(m.group(2), new String[] {m.group(1), m.group(3), String.valueOf(System.nanoTime())});
+        running.put(
+            m.group(2), new String[] {m.group(1), m.group(3), String.valueOf(System.nanoTime())});
       } else if ((m = FINISHED.matcher(line)).find() && running.remove(m.group(2)) != null) {
         shortestTaskMillisByRound.merge(round, Long.parseLong(m.group(3)), Math::min);
         if (m.group(2).equals(killedTid)) {
-          attempts.add("round " + killedInRound + ": task " + killedTid + " finished before the kill took effect");
+          attempts.add(
+              "round "
+                  + killedInRound
+                  + ": task "
+                  + killedTid
+                  + " finished before the kill took effect");
           killedTid = null;
         }
       } else if ((m = LOST.matcher(line)).find()) {
         running.remove(m.group(2));
         if (m.group(2).equals(killedTid) && trainingStages.contains(m.group(1))) {
           landed = true;
-          attempts.add("round " + killedInRound + ": task " + killedTid + " (" + trainJobCallSite + ", stage " + m.group(1)
-              + ") lost with executor " + killedExecutor + " after " + killDelayMillis + " ms: " + line.trim());
+          attempts.add(
+              "round "
+                  + killedInRound
+                  + ": task "
+                  + killedTid
+                  + " ("
+                  + trainJobCallSite
+                  + ", stage "
+                  + m.group(1)
+                  + ") lost with executor "
+                  + killedExecutor
+                  + " after "
+                  + killDelayMillis
+                  + " ms: "
+                  + line.trim());
         }
       }
     }
@@ -350,7 +441,9 @@ class StandaloneClusterIT {
         killedTid = task.getKey();
         killedExecutor = task.getValue()[1] + " (pid " + executor.get().pid() + ")";
         killedInRound = round;
-        executor.get().destroyForcibly(); // SIGKILL: no shutdown hooks, the task dies mid-computation
+        executor
+            .get()
+            .destroyForcibly(); // SIGKILL: no shutdown hooks, the task dies mid-computation
         return;
       }
     }
@@ -362,27 +455,51 @@ class StandaloneClusterIT {
 
     @Override
     public String summary() {
-      return "training stages " + trainingStages + ", shortest training task per round " + shortestTaskMillisByRound + " ms; "
-          + (attempts.isEmpty() ? "no kill attempted (round reached: " + round + ")" : String.join("; ", attempts));
+      return "training stages "
+          + trainingStages
+          + ", shortest training task per round "
+          + shortestTaskMillisByRound
+          + " ms; "
+          + (attempts.isEmpty()
+              ? "no kill attempted (round reached: " + round + ")"
+              : String.join("; ", attempts));
     }
   }
 
   private static List<String> runArgs(String stage, Path out) {
-    List<String> args = new ArrayList<>(List.of(stage, "--config", repoRoot.resolve("conf/examples/umls.conf").toString()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(stage, "--config", repoRoot.resolve("conf/examples/umls.conf").toString()));
     if (stage.equals("run") || stage.equals("ingest")) {
       Path umls = repoRoot.resolve("data/umls");
-      args.addAll(List.of("--train", umls.resolve("train.txt.gz").toString(), "--valid", umls.resolve("valid.txt.gz").toString(),
-          "--test", umls.resolve("test.txt.gz").toString()));
+      args.addAll(
+          List.of(
+              "--train",
+              umls.resolve("train.txt.gz").toString(),
+              "--valid",
+              umls.resolve("valid.txt.gz").toString(),
+              "--test",
+              umls.resolve("test.txt.gz").toString()));
     }
-    args.addAll(List.of("--output", out.toString(),
-        "--set", "partition.shards=2",
-        // Same seed and same libtorch threading everywhere; 4 rounds of 3 epochs each: rounds 2 to 4
-        // give the kill three chances, and a shard-training task lasts long enough (about a second
-        // on an idle core) to be hit in the middle of its training steps.
-        "--set", "train.seed=42",
-        "--set", "train.threads=1",
-        "--set", "train.epochs=12",
-        "--set", "train.round-fraction=3"));
+    args.addAll(
+        List.of(
+            "--output",
+            out.toString(),
+            "--set",
+            "partition.shards=2",
+            // Same seed and same libtorch threading everywhere; 4 rounds of 3 epochs each: rounds 2
+            // to 4
+            // give the kill three chances, and a shard-training task lasts long enough (about a
+            // second
+            // on an idle core) to be hit in the middle of its training steps.
+            "--set",
+            "train.seed=42",
+            "--set",
+            "train.threads=1",
+            "--set",
+            "train.epochs=12",
+            "--set",
+            "train.round-fraction=3"));
     return args;
   }
 
@@ -397,8 +514,11 @@ class StandaloneClusterIT {
     return StageRegistry.pipeline().stream().map(Stage::name).toList();
   }
 
-  /** Compares the datasets of the given stages, and metrics.json's evaluation figures when present. */
-  private static List<String> compareOutputs(Path left, Path right, List<String> stages, String what) throws Exception {
+  /**
+   * Compares the datasets of the given stages, and metrics.json's evaluation figures when present.
+   */
+  private static List<String> compareOutputs(
+      Path left, Path right, List<String> stages, String what) throws Exception {
     List<String> report = new ArrayList<>();
     try (ParquetComparison comparison = new ParquetComparison()) {
       for (String stage : stages) {
@@ -410,34 +530,49 @@ class StandaloneClusterIT {
       }
     }
     if (stages.contains("evaluate")) {
-      report.addAll(compareEvaluationMetrics(left.resolve("metrics.json"), right.resolve("metrics.json")));
+      report.addAll(
+          compareEvaluationMetrics(left.resolve("metrics.json"), right.resolve("metrics.json")));
     }
     return report;
   }
 
-  /** Every number of metrics.json's evaluation section (MRR, Hits@k, per relation), timings aside. */
+  /**
+   * Every number of metrics.json's evaluation section (MRR, Hits@k, per relation), timings aside.
+   */
   private static List<String> compareEvaluationMetrics(Path left, Path right) throws IOException {
     ObjectMapper json = new ObjectMapper();
     JsonNode a = json.readTree(left.toFile()).path("evaluation");
     JsonNode b = json.readTree(right.toFile()).path("evaluation");
-    assertTrue(a.isObject() && b.isObject(), "metrics.json has no evaluation section: " + left + ", " + right);
+    assertTrue(
+        a.isObject() && b.isObject(),
+        "metrics.json has no evaluation section: " + left + ", " + right);
     Map<String, Double> numbersA = new LinkedHashMap<>();
     Map<String, Double> numbersB = new LinkedHashMap<>();
     numbers("", a, numbersA);
     numbers("", b, numbersB);
-    assertEquals(numbersA.keySet(), numbersB.keySet(), "metrics.json evaluation sections differ in their keys");
-    assertTrue(numbersA.keySet().stream().anyMatch(k -> k.toLowerCase(Locale.ROOT).contains("mrr")),
+    assertEquals(
+        numbersA.keySet(),
+        numbersB.keySet(),
+        "metrics.json evaluation sections differ in their keys");
+    assertTrue(
+        numbersA.keySet().stream().anyMatch(k -> k.toLowerCase(Locale.ROOT).contains("mrr")),
         "metrics.json evaluation section has no MRR: " + numbersA.keySet());
     List<String> report = new ArrayList<>();
     for (Map.Entry<String, Double> e : numbersA.entrySet()) {
       double other = numbersB.get(e.getKey());
-      assertTrue(Math.abs(e.getValue() - other) <= METRIC_TOLERANCE,
+      assertTrue(
+          Math.abs(e.getValue() - other) <= METRIC_TOLERANCE,
           "metrics.json evaluation" + e.getKey() + ": " + e.getValue() + " vs " + other);
-      if (e.getKey().matches("\\.[^.]*(mrr|hits)[^.]*") || e.getKey().matches("\\.overall\\.[^.]*")) {
+      if (e.getKey().matches("\\.[^.]*(mrr|hits)[^.]*")
+          || e.getKey().matches("\\.overall\\.[^.]*")) {
         report.add("metrics.json evaluation" + e.getKey() + " = " + e.getValue());
       }
     }
-    report.add("metrics.json evaluation: " + numbersA.size() + " numbers equal within " + METRIC_TOLERANCE);
+    report.add(
+        "metrics.json evaluation: "
+            + numbersA.size()
+            + " numbers equal within "
+            + METRIC_TOLERANCE);
     return report;
   }
 
@@ -462,14 +597,18 @@ class StandaloneClusterIT {
   /** Spark's executors, not the driver, ran the cluster run's tasks. */
   private static void assertExecutorsRanTasks(Path driverLog) throws IOException {
     String log = Files.readString(driverLog);
-    assertTrue(log.contains("executor 0") && log.contains("executor 1"),
+    assertTrue(
+        log.contains("executor 0") && log.contains("executor 1"),
         "the cluster run's tasks did not run on both executors\n" + Logs.tail(driverLog, 40));
   }
 
   private static String required(String property) {
     String value = System.getProperty(property);
     if (value == null || value.isBlank()) {
-      throw new IllegalStateException("system property " + property + " is not set (the failsafe configuration in spark-jobs/pom.xml sets it)");
+      throw new IllegalStateException(
+          "system property "
+              + property
+              + " is not set (the failsafe configuration in spark-jobs/pom.xml sets it)");
     }
     return value;
   }

@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs scripts of deploy/ and bin/ as child processes and splits what they print into shell words. */
+/**
+ * Runs scripts of deploy/ and bin/ as child processes and splits what they print into shell words.
+ */
 final class Processes {
   record Result(int exitCode, String out, String err) {
     @Override
@@ -23,12 +25,15 @@ final class Processes {
   static Path repoRoot() {
     String root = System.getProperty("kge.repo.root");
     if (root == null) {
-      throw new IllegalStateException("system property kge.repo.root is not set (Surefire sets it to the repository root)");
+      throw new IllegalStateException(
+          "system property kge.repo.root is not set (Surefire sets it to the repository root)");
     }
     return Path.of(root).toAbsolutePath().normalize();
   }
 
-  /** Runs {@code command} in the repository root; {@code env} entries with a null value are removed. */
+  /**
+   * Runs {@code command} in the repository root; {@code env} entries with a null value are removed.
+   */
   static Result run(List<String> command, Map<String, String> env) {
     ProcessBuilder builder = new ProcessBuilder(command).directory(repoRoot().toFile());
     // Variables that would change the printed command on a developer's machine.
@@ -36,13 +41,14 @@ final class Processes {
     builder.environment().remove("SPARK_KGE_JAR");
     builder.environment().remove("CUDA_VISIBLE_DEVICES");
     builder.environment().remove("NVIDIA_VISIBLE_DEVICES");
-    env.forEach((key, value) -> {
-      if (value == null) {
-        builder.environment().remove(key);
-      } else {
-        builder.environment().put(key, value);
-      }
-    });
+    env.forEach(
+        (key, value) -> {
+          if (value == null) {
+            builder.environment().remove(key);
+          } else {
+            builder.environment().put(key, value);
+          }
+        });
     try {
       Path out = Files.createTempFile("kge-proc", ".out");
       Path err = Files.createTempFile("kge-proc", ".err");
@@ -52,7 +58,9 @@ final class Processes {
           process.destroyForcibly();
           throw new IllegalStateException("timed out after 120 s: " + command);
         }
-        return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        return new Result(
+            process.exitValue(),
+            Files.readString(out, StandardCharsets.UTF_8),
             Files.readString(err, StandardCharsets.UTF_8));
       } finally {
         Files.deleteIfExists(out);

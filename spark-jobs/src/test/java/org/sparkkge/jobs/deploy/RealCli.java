@@ -7,14 +7,17 @@ import java.util.List;
 import org.sparkkge.jobs.cli.CommonOptions;
 import org.sparkkge.jobs.cli.Main;
 import org.sparkkge.jobs.progress.Streams;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParseResult;
-import picocli.CommandLine;
 
 /** Parses (never runs) a spark-kge command line with the CLI's own picocli model. */
 final class RealCli {
-  /** The documented shape of a stage command, built from the CLI's option class, for stages not registered yet. */
+  /**
+   * The documented shape of a stage command, built from the CLI's option class, for stages not
+   * registered yet.
+   */
   @Command(name = "documented-stage")
   static final class DocumentedStageShape {
     @Mixin CommonOptions common;
@@ -40,6 +43,7 @@ final class RealCli {
 
   /** Parse of the stage options (everything after STAGE) against the documented shape. */
   static ParseResult parseDocumentedShape(List<String> args) {
-    return new CommandLine(new DocumentedStageShape()).parseArgs(args.subList(1, args.size()).toArray(String[]::new));
+    return new CommandLine(new DocumentedStageShape())
+        .parseArgs(args.subList(1, args.size()).toArray(String[]::new));
   }
 }

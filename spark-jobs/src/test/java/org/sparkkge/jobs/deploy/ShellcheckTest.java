@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** Every shell script under deploy/, bin/ and .ci/ passes shellcheck (bin/test installs it when missing). */
+/**
+ * Every shell script under deploy/, bin/ and .ci/ passes shellcheck (bin/test installs it when
+ * missing).
+ */
 class ShellcheckTest {
   private static boolean isShellScript(Path file) {
     if (file.toString().endsWith(".sh")) {
@@ -29,7 +32,11 @@ class ShellcheckTest {
     List<Path> scripts = new ArrayList<>();
     for (String dir : List.of("deploy", "bin", ".ci")) {
       try (Stream<Path> files = Files.walk(Processes.repoRoot().resolve(dir))) {
-        files.filter(Files::isRegularFile).filter(ShellcheckTest::isShellScript).sorted().forEach(scripts::add);
+        files
+            .filter(Files::isRegularFile)
+            .filter(ShellcheckTest::isShellScript)
+            .sorted()
+            .forEach(scripts::add);
       }
     }
     return scripts;
@@ -38,12 +45,24 @@ class ShellcheckTest {
   @Test
   void everyScriptPassesShellcheck() throws IOException {
     Processes.Result version = Processes.run(List.of("sh", "-c", "command -v shellcheck"));
-    assertEquals(0, version.exitCode(),
+    assertEquals(
+        0,
+        version.exitCode(),
         "shellcheck is not installed: apt-get install shellcheck (bin/test installs it when missing)");
     List<Path> scripts = scripts();
-    List<String> names = scripts.stream().map(p -> Processes.repoRoot().relativize(p).toString()).toList();
-    assertTrue(names.containsAll(List.of(".ci/run", "bin/spark-kge", "bin/test", "deploy/gpu/discover-gpus.sh",
-        "deploy/k8s/submit.sh", "deploy/lib/submit-common.sh", "deploy/yarn/submit.sh")), names::toString);
+    List<String> names =
+        scripts.stream().map(p -> Processes.repoRoot().relativize(p).toString()).toList();
+    assertTrue(
+        names.containsAll(
+            List.of(
+                ".ci/run",
+                "bin/spark-kge",
+                "bin/test",
+                "deploy/gpu/discover-gpus.sh",
+                "deploy/k8s/submit.sh",
+                "deploy/lib/submit-common.sh",
+                "deploy/yarn/submit.sh")),
+        names::toString);
     List<String> command = new ArrayList<>(List.of("shellcheck", "-x", "--severity=style"));
     command.addAll(names);
     Processes.Result result = Processes.run(command);
@@ -54,7 +73,9 @@ class ShellcheckTest {
   void executableScriptsAreExecutable() throws IOException {
     for (Path script : scripts()) {
       if (!script.toString().endsWith("submit-common.sh")) {
-        assertTrue(Files.isExecutable(script), script + " must be executable (git update-index --chmod=+x)");
+        assertTrue(
+            Files.isExecutable(script),
+            script + " must be executable (git update-index --chmod=+x)");
       }
     }
   }

@@ -16,9 +16,9 @@ import org.sparkkge.jobs.SharedSpark;
 import org.sparkkge.jobs.train.TrainFixtures;
 
 /**
- * The whole pipeline in one command, NodePiece mode: ingest, reduce, tokenize, partition (P=2), train
- * (only shared parameters, validation MRR every round), export (every entity encoded), evaluate; ends with
- * metrics.json.
+ * The whole pipeline in one command, NodePiece mode: ingest, reduce, tokenize, partition (P=2),
+ * train (only shared parameters, validation MRR every round), export (every entity encoded),
+ * evaluate; ends with metrics.json.
  */
 class RunChainTest {
   @TempDir Path tmp;
@@ -27,12 +27,30 @@ class RunChainTest {
   void runTakesUmlsFromRawTriplesToMetricsInNodePieceMode() throws Exception {
     Path data = Cli.repoRoot().resolve("data/umls");
     Path dir = tmp.resolve("run");
-    List<String> args = new ArrayList<>(List.of("run", "--output", dir.toString(),
-        "--train", data.resolve("train.txt.gz").toString(),
-        "--valid", data.resolve("valid.txt.gz").toString(),
-        "--test", data.resolve("test.txt.gz").toString(),
-        "--set", "tokenize.anchors=20", "--set", "tokenize.k=5", "--set", "tokenize.m=5",
-        "--set", "partition.shards=2", "--set", "train.mode=nodepiece", "--set", "train.dense-lr=0.01"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "run",
+                "--output",
+                dir.toString(),
+                "--train",
+                data.resolve("train.txt.gz").toString(),
+                "--valid",
+                data.resolve("valid.txt.gz").toString(),
+                "--test",
+                data.resolve("test.txt.gz").toString(),
+                "--set",
+                "tokenize.anchors=20",
+                "--set",
+                "tokenize.k=5",
+                "--set",
+                "tokenize.m=5",
+                "--set",
+                "partition.shards=2",
+                "--set",
+                "train.mode=nodepiece",
+                "--set",
+                "train.dense-lr=0.01"));
     args.addAll(TrainFixtures.umlsSettings(6, 1.0));
     Cli.Result result = Cli.run(args.toArray(new String[0]));
     assertEquals(0, result.exitCode(), result.toString());
@@ -41,50 +59,99 @@ class RunChainTest {
     JsonNode metrics = Files2.json(dir.resolve("metrics.json"));
     double mrr = metrics.get("evaluation").get("filtered_mrr").asDouble();
     long parameters = metrics.get("export").get("parameters").asLong();
-    System.out.println("RUN NodePiece UMLS P=2: filtered MRR " + mrr + ", parameters " + parameters);
+    System.out.println(
+        "RUN NodePiece UMLS P=2: filtered MRR " + mrr + ", parameters " + parameters);
     assertTrue(mrr > 0.5, "filtered MRR " + mrr + " (measured 0.79; random ranking: about 0.04)");
     assertEquals(135, metrics.get("export").get("entities_encoded").asInt());
     int dim = Files2.json(dir.resolve("model.json")).get("dim").asInt();
-    assertEquals(135L * dim + metrics.get("export").get("relation_parameters").asLong(),
-        metrics.get("export").get("shallow_parameters").asLong(), "entity table + relations of a shallow run");
+    assertEquals(
+        135L * dim + metrics.get("export").get("relation_parameters").asLong(),
+        metrics.get("export").get("shallow_parameters").asLong(),
+        "entity table + relations of a shallow run");
     assertTrue(result.out().contains("the same model as a shallow table: "), result.out());
-    assertEquals(135, SharedSpark.get().read().parquet(dir.resolve("entity_embeddings").toString())
-        .filter("source = 'encoded'").count());
+    assertEquals(
+        135,
+        SharedSpark.get()
+            .read()
+            .parquet(dir.resolve("entity_embeddings").toString())
+            .filter("source = 'encoded'")
+            .count());
     assertTrue(Files.exists(dir.resolve("nodepiece_vocabulary")));
     assertTrue(Files.exists(dir.resolve("nodepiece_encoder")));
     assertEquals("nodepiece", Files2.json(dir.resolve("model.json")).get("mode").asText());
 
-    // validation per round in NodePiece mode: entities encoded with each round's encoder; after the last
-    // round on every valid triple (UMLS: 652, under train.validation.max-triples), as evaluate ranks them
+    // validation per round in NodePiece mode: entities encoded with each round's encoder; after the
+    // last
+    // round on every valid triple (UMLS: 652, under train.validation.max-triples), as evaluate
+    // ranks them
     JsonNode curve = Files2.json(dir.resolve("stats.json")).get("train").get("round_valid_mrr");
     assertEquals(6, curve.size());
     curve.forEach(v -> assertTrue(v.isNumber(), "every round validated: " + curve));
-    Cli.Result onValid = Cli.run("evaluate", "--output", dir.toString(), "--overwrite", "--set", "evaluate.split=valid");
+    Cli.Result onValid =
+        Cli.run(
+            "evaluate", "--output", dir.toString(), "--overwrite", "--set", "evaluate.split=valid");
     assertEquals(0, onValid.exitCode(), onValid.toString());
     JsonNode validMetrics = Files2.json(dir.resolve("metrics.json")).get("evaluation");
     assertEquals("valid", validMetrics.get("split").asText());
-    assertEquals(validMetrics.get("filtered_mrr").asDouble(), curve.get(5).asDouble(), 1e-9,
+    assertEquals(
+        validMetrics.get("filtered_mrr").asDouble(),
+        curve.get(5).asDouble(),
+        1e-9,
         "last round's validation MRR = evaluate on the valid split of the export");
 
-    // an entity added after training: the edges of a known entity under a new name, embedded without retraining
-    List<org.apache.spark.sql.Row> named = SharedSpark.get().read().parquet(dir.resolve("triples/train").toString())
-        .join(SharedSpark.get().read().parquet(dir.resolve("entities").toString()).withColumnRenamed("id", "head")
-            .withColumnRenamed("name", "h"), "head")
-        .join(SharedSpark.get().read().parquet(dir.resolve("relations").toString()).withColumnRenamed("id", "relation")
-            .withColumnRenamed("name", "r"), "relation")
-        .join(SharedSpark.get().read().parquet(dir.resolve("entities").toString()).withColumnRenamed("id", "tail")
-            .withColumnRenamed("name", "t"), "tail")
-        .filter("head = 0").select("h", "r", "t").collectAsList();
+    // an entity added after training: the edges of a known entity under a new name, embedded
+    // without retraining
+    List<org.apache.spark.sql.Row> named =
+        SharedSpark.get()
+            .read()
+            .parquet(dir.resolve("triples/train").toString())
+            .join(
+                SharedSpark.get()
+                    .read()
+                    .parquet(dir.resolve("entities").toString())
+                    .withColumnRenamed("id", "head")
+                    .withColumnRenamed("name", "h"),
+                "head")
+            .join(
+                SharedSpark.get()
+                    .read()
+                    .parquet(dir.resolve("relations").toString())
+                    .withColumnRenamed("id", "relation")
+                    .withColumnRenamed("name", "r"),
+                "relation")
+            .join(
+                SharedSpark.get()
+                    .read()
+                    .parquet(dir.resolve("entities").toString())
+                    .withColumnRenamed("id", "tail")
+                    .withColumnRenamed("name", "t"),
+                "tail")
+            .filter("head = 0")
+            .select("h", "r", "t")
+            .collectAsList();
     StringBuilder tsv = new StringBuilder();
     for (org.apache.spark.sql.Row row : named) {
-      tsv.append("brand_new_entity\t").append(row.getString(1)).append('\t').append(row.getString(2)).append('\n');
+      tsv.append("brand_new_entity\t")
+          .append(row.getString(1))
+          .append('\t')
+          .append(row.getString(2))
+          .append('\n');
     }
     Path added = Files2.write(tmp.resolve("added.tsv"), tsv.toString());
-    Cli.Result export = Cli.run("export", "--output", dir.toString(), "--overwrite",
-        "--set", "export.new-triples=" + added);
+    Cli.Result export =
+        Cli.run(
+            "export",
+            "--output",
+            dir.toString(),
+            "--overwrite",
+            "--set",
+            "export.new-triples=" + added);
     assertEquals(0, export.exitCode(), export.toString());
-    List<org.apache.spark.sql.Row> fresh = SharedSpark.get().read().parquet(dir.resolve("new_entity_embeddings").toString())
-        .collectAsList();
+    List<org.apache.spark.sql.Row> fresh =
+        SharedSpark.get()
+            .read()
+            .parquet(dir.resolve("new_entity_embeddings").toString())
+            .collectAsList();
     assertEquals(1, fresh.size());
     assertEquals(135, fresh.get(0).getInt(0), "new ids follow the known ones");
     assertEquals("brand_new_entity", fresh.get(0).getString(1));

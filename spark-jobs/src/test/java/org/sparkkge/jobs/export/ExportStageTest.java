@@ -26,10 +26,11 @@ import org.sparkkge.jobs.train.SharedParams;
 import org.sparkkge.jobs.train.TrainFixtures;
 
 /**
- * Export of a model trained without three entities: TransE propagates them as h + r / t - r, or, with
- * reciprocal relations, as h + r_forward / t + r_inverse, averaged over the edges; ComplEx as the
- * direction of the summed unit query vectors (h o r_forward, and conj(r) o t or t o r_inverse), as long
- * as the trained answers are along their unit query vectors on average over the trained triples.
+ * Export of a model trained without three entities: TransE propagates them as h + r / t - r, or,
+ * with reciprocal relations, as h + r_forward / t + r_inverse, averaged over the edges; ComplEx as
+ * the direction of the summed unit query vectors (h o r_forward, and conj(r) o t or t o r_inverse),
+ * as long as the trained answers are along their unit query vectors on average over the trained
+ * triples.
  */
 class ExportStageTest {
   private static final Set<Integer> LEFT_OUT = Set.of(0, 1, 2);
@@ -37,29 +38,48 @@ class ExportStageTest {
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"transe_l2", "complex_reciprocal"})
-  void exportsTrainedAndPropagatedEmbeddingsWithModelDescription(String modelName) throws Exception {
+  void exportsTrainedAndPropagatedEmbeddingsWithModelDescription(String modelName)
+      throws Exception {
     boolean reciprocal = modelName.endsWith("_reciprocal");
     boolean complex = modelName.startsWith("complex");
     Path dir = TrainFixtures.umls(tmp.resolve("export-" + modelName), 2);
     TrainFixtures.partitionWithout(dir, 2, 0, 1, 2);
     List<String> args = new ArrayList<>(List.of("train", "--output", dir.toString()));
     args.addAll(TrainFixtures.umlsSettings(1, 1.0));
-    args.addAll(List.of("--set", "train.model=" + modelName, "--set", "train.dim=16", "--set", "train.loss=margin"));
+    args.addAll(
+        List.of(
+            "--set",
+            "train.model=" + modelName,
+            "--set",
+            "train.dim=16",
+            "--set",
+            "train.loss=margin"));
     Cli.Result train = Cli.run(args.toArray(new String[0]));
     assertEquals(0, train.exitCode(), train.toString());
     // the trained table holds the entities of the triples trained on: none of the three left out
-    List<Integer> tableIds = SharedSpark.get().read().parquet(dir.resolve("model/final/entities").toString())
-        .select("id").as(Encoders.INT()).collectAsList();
+    List<Integer> tableIds =
+        SharedSpark.get()
+            .read()
+            .parquet(dir.resolve("model/final/entities").toString())
+            .select("id")
+            .as(Encoders.INT())
+            .collectAsList();
     assertEquals(135 - LEFT_OUT.size(), tableIds.size());
     assertTrue(tableIds.stream().noneMatch(LEFT_OUT::contains), tableIds.toString());
-    assertEquals(135 - LEFT_OUT.size(),
+    assertEquals(
+        135 - LEFT_OUT.size(),
         Files2.json(dir.resolve("stats.json")).get("train").get("entity_table_rows").asInt());
     // placement alone: the estimates below are what export places before any fit
-    Cli.Result export = Cli.run("export", "--output", dir.toString(), "--set", "reduce.fit-epochs=0");
+    Cli.Result export =
+        Cli.run("export", "--output", dir.toString(), "--set", "reduce.fit-epochs=0");
     assertEquals(0, export.exitCode(), export.toString());
 
-    List<Row> rows = SharedSpark.get().read().parquet(dir.resolve("entity_embeddings").toString())
-        .select("id", "name", "embedding", "core_number", "source", "distance").collectAsList();
+    List<Row> rows =
+        SharedSpark.get()
+            .read()
+            .parquet(dir.resolve("entity_embeddings").toString())
+            .select("id", "name", "embedding", "core_number", "source", "distance")
+            .collectAsList();
     assertEquals(135, rows.size(), "every UMLS entity");
     Map<Integer, float[]> vectors = new HashMap<>();
     for (Row row : rows) {
@@ -72,9 +92,14 @@ class ExportStageTest {
       assertEquals(left ? 1 : 0, row.getInt(5), "distance of " + id);
     }
 
-    // entity 0 from its edges to trained entities; the relation row is [r_forward | r_inverse] when reciprocal
-    List<Row> relationRows = SharedSpark.get().read().parquet(dir.resolve("relation_embeddings").toString())
-        .orderBy("id").collectAsList();
+    // entity 0 from its edges to trained entities; the relation row is [r_forward | r_inverse] when
+    // reciprocal
+    List<Row> relationRows =
+        SharedSpark.get()
+            .read()
+            .parquet(dir.resolve("relation_embeddings").toString())
+            .orderBy("id")
+            .collectAsList();
     assertEquals(46, relationRows.size());
     assertEquals(reciprocal ? 32 : 16, relationRows.get(0).getList(2).size(), "relation row width");
     TripleArrays train2 = TrainFixtures.triples(dir, "train");
@@ -86,12 +111,18 @@ class ExportStageTest {
       float[] r = SharedParams.toFloats(relationRows.get(train2.relations()[i]).getList(2));
       float[] estimate = null;
       if (t == 0 && !LEFT_OUT.contains(h)) {
-        estimate = complex ? unit(complexProduct(vectors.get(h), r, 0, false)) : add(vectors.get(h), r, 0, 1);
+        estimate =
+            complex
+                ? unit(complexProduct(vectors.get(h), r, 0, false))
+                : add(vectors.get(h), r, 0, 1);
       } else if (h == 0 && !LEFT_OUT.contains(t)) {
-        estimate = complex
-            ? unit(reciprocal ? complexProduct(vectors.get(t), r, 16, false)
-                : complexProduct(vectors.get(t), r, 0, true))
-            : reciprocal ? add(vectors.get(t), r, 16, 1) : add(vectors.get(t), r, 0, -1);
+        estimate =
+            complex
+                ? unit(
+                    reciprocal
+                        ? complexProduct(vectors.get(t), r, 16, false)
+                        : complexProduct(vectors.get(t), r, 0, true))
+                : reciprocal ? add(vectors.get(t), r, 16, 1) : add(vectors.get(t), r, 0, -1);
       }
       if (estimate != null) {
         for (int j = 0; j < 16; j++) sum[j] += estimate[j];
@@ -99,7 +130,8 @@ class ExportStageTest {
       }
     }
     assertTrue(n > 0);
-    // the placed length: mean over trained triples of the answers' lengths along their unit query vectors
+    // the placed length: mean over trained triples of the answers' lengths along their unit query
+    // vectors
     double projections = 0;
     int trainedTriples = 0;
     for (int i = 0; i < train2.size(); i++) {
@@ -108,8 +140,11 @@ class ExportStageTest {
       if (complex && !LEFT_OUT.contains(h) && !LEFT_OUT.contains(t)) {
         float[] r = SharedParams.toFloats(relationRows.get(train2.relations()[i]).getList(2));
         float[] tailQuery = unit(complexProduct(vectors.get(h), r, 0, false));
-        float[] headQuery = unit(reciprocal ? complexProduct(vectors.get(t), r, 16, false)
-            : complexProduct(vectors.get(t), r, 0, true));
+        float[] headQuery =
+            unit(
+                reciprocal
+                    ? complexProduct(vectors.get(t), r, 16, false)
+                    : complexProduct(vectors.get(t), r, 0, true));
         projections += (dot(tailQuery, vectors.get(t)) + dot(headQuery, vectors.get(h))) / 2;
         trainedTriples++;
       }
@@ -128,17 +163,22 @@ class ExportStageTest {
     JsonNode model = Files2.json(dir.resolve("model.json"));
     assertEquals(modelName, model.get("model").asText());
     assertEquals(reciprocal ? 32 : 16, model.get("relation_dim").asInt());
-    assertEquals(reciprocal, model.get("scoring_function").asText().contains("head query (?, r, t) scores"));
+    assertEquals(
+        reciprocal, model.get("scoring_function").asText().contains("head query (?, r, t) scores"));
     assertEquals(reciprocal, model.get("layout").asText().contains("inverse relation row"));
     assertEquals(16, model.get("dim").asInt());
     assertEquals(!complex, model.get("scoring_function").asText().contains("h_i + r_i - t_i"));
     assertEquals(!complex, model.get("layout").asText().contains("real vectors"));
-    assertEquals(complex, model.get("periphery").asText().startsWith("ComplEx"), model.get("periphery").asText());
+    assertEquals(
+        complex,
+        model.get("periphery").asText().startsWith("ComplEx"),
+        model.get("periphery").asText());
     JsonNode metrics = Files2.json(dir.resolve("metrics.json"));
     assertEquals(3, metrics.get("export").get("entities_propagated").asInt());
     assertEquals(132, metrics.get("export").get("entities_trained").asInt());
     assertTrue(metrics.get("train").get("rounds").asInt() == 1);
-    assertTrue(Files2.json(dir.resolve("_stages/export.json")).get("counts").has("propagation_layers"));
+    assertTrue(
+        Files2.json(dir.resolve("_stages/export.json")).get("counts").has("propagation_layers"));
   }
 
   /** known[0..16) + sign * r[offset..offset+16). */
@@ -148,8 +188,12 @@ class ExportStageTest {
     return out;
   }
 
-  /** Complex product known o r (or conj(r) o known) over 8 complex dimensions, rows [real | imaginary]. */
-  private static float[] complexProduct(float[] known, float[] r, int offset, boolean conjugateRelation) {
+  /**
+   * Complex product known o r (or conj(r) o known) over 8 complex dimensions, rows [real |
+   * imaginary].
+   */
+  private static float[] complexProduct(
+      float[] known, float[] r, int offset, boolean conjugateRelation) {
     float[] out = new float[16];
     for (int k = 0; k < 8; k++) {
       float a = known[k];

@@ -20,7 +20,8 @@ final class GraphTestData {
   /** "name TYPE, ..." of a dataset, e.g. "id int, anchors array<int>". */
   static String schema(Path out, String dataset) {
     List<String> fields = new ArrayList<>();
-    for (StructField field : SharedSpark.get().read().parquet(out.resolve(dataset).toString()).schema().fields()) {
+    for (StructField field :
+        SharedSpark.get().read().parquet(out.resolve(dataset).toString()).schema().fields()) {
       fields.add(field.name() + " " + field.dataType().simpleString());
     }
     return String.join(", ", fields);
@@ -39,7 +40,12 @@ final class GraphTestData {
   /** Triples as sorted "h r t" strings (a multiset, so duplicates would show). */
   static List<String> triples(Path out, String dataset) {
     List<String> triples = new ArrayList<>();
-    for (Row row : SharedSpark.get().read().parquet(out.resolve(dataset).toString()).select("head", "relation", "tail").collectAsList()) {
+    for (Row row :
+        SharedSpark.get()
+            .read()
+            .parquet(out.resolve(dataset).toString())
+            .select("head", "relation", "tail")
+            .collectAsList()) {
       triples.add(row.getInt(0) + " " + row.getInt(1) + " " + row.getInt(2));
     }
     triples.sort(null);

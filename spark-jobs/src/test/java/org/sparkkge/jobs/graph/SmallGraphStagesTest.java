@@ -24,8 +24,9 @@ import org.sparkkge.jobs.cli.StageRegistry;
 import org.sparkkge.jobs.stage.Stage;
 
 /**
- * {@code run} (ingest, reduce, tokenize, partition, then the later stages) on a hand-made graph whose core numbers, periphery
- * distances and tokens are worked out by hand (entity ids follow the sorted names a..k):
+ * {@code run} (ingest, reduce, tokenize, partition, then the later stages) on a hand-made graph
+ * whose core numbers, periphery distances and tokens are worked out by hand (entity ids follow the
+ * sorted names a..k):
  *
  * <pre>
  *   a, b, c, d   a 4-clique (a-b twice, as a r1 b and b r3 a)      core 3
@@ -39,9 +40,20 @@ import org.sparkkge.jobs.stage.Stage;
 class SmallGraphStagesTest {
   private static final String TRAIN =
       String.join(
-          "\n",
-          "a\tr1\tb", "a\tr1\tc", "a\tr2\td", "b\tr2\tc", "b\tr1\td", "c\tr3\td", "b\tr3\ta",
-          "e\tr1\ta", "b\tr2\te", "f\tr3\te", "f\tr1\tg", "h\tr2\th", "i\tr3\tj")
+              "\n",
+              "a\tr1\tb",
+              "a\tr1\tc",
+              "a\tr2\td",
+              "b\tr2\tc",
+              "b\tr1\td",
+              "c\tr3\td",
+              "b\tr3\ta",
+              "e\tr1\ta",
+              "b\tr2\te",
+              "f\tr3\te",
+              "f\tr1\tg",
+              "h\tr2\th",
+              "i\tr3\tj")
           + "\n";
 
   @TempDir static Path tmp;
@@ -56,17 +68,42 @@ class SmallGraphStagesTest {
     out = tmp.resolve("out");
     // run chains every stage; train (and what follows) gets a tiny model so the chain stays short.
     run =
-        Cli.run("run", "--train", train.toString(), "--valid", valid.toString(), "--test", test.toString(),
-            "--output", out.toString(), "--set", "reduce.k=3", "--set", "tokenize.anchors=2", "--set", "tokenize.k=2",
-            "--set", "tokenize.m=4", "--set", "tokenize.strategy=degree", "--set", "partition.strategy=random",
-            "--set", "train.dim=8", "--set", "train.negatives=10");
+        Cli.run(
+            "run",
+            "--train",
+            train.toString(),
+            "--valid",
+            valid.toString(),
+            "--test",
+            test.toString(),
+            "--output",
+            out.toString(),
+            "--set",
+            "reduce.k=3",
+            "--set",
+            "tokenize.anchors=2",
+            "--set",
+            "tokenize.k=2",
+            "--set",
+            "tokenize.m=4",
+            "--set",
+            "tokenize.strategy=degree",
+            "--set",
+            "partition.strategy=random",
+            "--set",
+            "train.dim=8",
+            "--set",
+            "train.negatives=10");
   }
 
   @Test
   void runChainsIngestReduceTokenizePartitionInPipelineOrder() {
     assertEquals(0, run.exitCode(), run.toString());
     List<String> order = StageRegistry.pipeline().stream().map(Stage::name).toList();
-    assertEquals(List.of("ingest", "reduce", "tokenize", "partition"), order.subList(0, 4), order.toString());
+    assertEquals(
+        List.of("ingest", "reduce", "tokenize", "partition"),
+        order.subList(0, 4),
+        order.toString());
     int previous = -1;
     for (String stage : order.subList(1, 4)) {
       assertTrue(Files.exists(out.resolve("_stages/" + stage + ".json")), stage + " marker");
@@ -91,7 +128,8 @@ class SmallGraphStagesTest {
     assertEquals(
         List.of("0 0 1", "0 0 2", "0 1 3", "1 0 3", "1 1 2", "1 2 0", "2 2 3"),
         GraphTestData.triples(out, "triples/core"));
-    assertEquals(Map.of(4, 1, 5, 2, 6, 3, 7, -1, 8, -1, 9, -1), GraphTestData.intMap(out, "periphery"));
+    assertEquals(
+        Map.of(4, 1, 5, 2, 6, 3, 7, -1, 8, -1, 9, -1), GraphTestData.intMap(out, "periphery"));
 
     JsonNode stats = Files2.json(out.resolve("stats.json"));
     assertEquals(11, stats.get("entities").asLong(), "ingest's section is kept");
@@ -121,19 +159,24 @@ class SmallGraphStagesTest {
     }
     JsonNode marker = Files2.json(out.resolve("_stages/reduce.json"));
     assertEquals(section, marker.get("counts"), "the marker carries the same figures");
-    assertTrue(run.out().contains("reduce: max core number 3; 3-core: 4 of 10 entities"), run.toString());
+    assertTrue(
+        run.out().contains("reduce: max core number 3; 3-core: 4 of 10 entities"), run.toString());
   }
 
   @Test
   void tokenizeWritesExactTokensAndVocab() {
     assertEquals(0, run.exitCode(), run.toString());
     assertEquals(
-        "id int, anchors array<int>, distances array<int>, relations array<int>", GraphTestData.schema(out, "tokens"));
-    assertEquals("token_id int, kind string, local_id int, source_id int", GraphTestData.schema(out, "vocab"));
+        "id int, anchors array<int>, distances array<int>, relations array<int>",
+        GraphTestData.schema(out, "tokens"));
+    assertEquals(
+        "token_id int, kind string, local_id int, source_id int",
+        GraphTestData.schema(out, "vocab"));
 
     // Anchors by degree (distinct neighbours): a and b have 4, ties by smaller id -> anchor 0 = a,
     // anchor 1 = b. Per entity: (anchor, distance) by distance then anchor index.
-    // Relation tokens: outgoing r as r, incoming r as r + 3; m = 4 covers every entity's distinct set.
+    // Relation tokens: outgoing r as r, incoming r as r + 3; m = 4 covers every entity's distinct
+    // set.
     Map<Integer, int[][]> expected = new HashMap<>();
     expected.put(0, new int[][] {{0, 1}, {0, 1}, {0, 1, 3, 5}});
     expected.put(1, new int[][] {{1, 0}, {0, 1}, {0, 1, 2, 3}});
@@ -162,8 +205,16 @@ class SmallGraphStagesTest {
     }
     vocab.sort(null);
     assertEquals(
-        List.of("0 anchor 0 0", "1 anchor 1 1", "2 relation 0 0", "3 relation 1 1", "4 relation 2 2",
-            "5 inverse_relation 3 0", "6 inverse_relation 4 1", "7 inverse_relation 5 2", "8 padding -1 -1"),
+        List.of(
+            "0 anchor 0 0",
+            "1 anchor 1 1",
+            "2 relation 0 0",
+            "3 relation 1 1",
+            "4 relation 2 2",
+            "5 inverse_relation 3 0",
+            "6 inverse_relation 4 1",
+            "7 inverse_relation 5 2",
+            "8 padding -1 -1"),
         vocab);
 
     JsonNode section = Files2.json(out.resolve("stats.json")).get("tokenize");
@@ -177,21 +228,29 @@ class SmallGraphStagesTest {
     assertEquals(4, section.get("entities_fewer_than_k_anchors").asLong(), "h, i, j, k");
     assertEquals(4, section.get("entities_without_anchor").asLong());
     assertEquals(0.363636, section.get("share_fewer_than_k_anchors").asDouble(), 1e-9);
-    // found pairs: 7 entities x 2 anchors, distance sums 1+1+2+2+2+4+6 = 18; nearest 0+0+1+1+1+2+3 = 8
+    // found pairs: 7 entities x 2 anchors, distance sums 1+1+2+2+2+4+6 = 18; nearest 0+0+1+1+1+2+3
+    // = 8
     assertEquals(18.0 / 14, section.get("mean_anchor_distance").asDouble(), 1e-6);
     assertEquals(8.0 / 7, section.get("mean_nearest_anchor_distance").asDouble(), 1e-6);
     assertEquals(3, section.get("max_nearest_anchor_distance").asInt());
     assertEquals(9, section.get("entities_fewer_than_m_relations").asLong(), "all but a and b");
     assertEquals(9, section.get("vocab_size").asLong());
-    assertEquals(4, section.get("bfs_rounds").asInt(), "g is 3 hops from b; round 4 finds nothing new and ends the BFS");
+    assertEquals(
+        4,
+        section.get("bfs_rounds").asInt(),
+        "g is 3 hops from b; round 4 finds nothing new and ends the BFS");
     assertTrue(Files2.json(out.resolve("stats.json")).has("reduce"), "earlier sections are kept");
   }
 
   @Test
   void partitionSplitsTheCoreTriplesAndReportsQuality() {
     assertEquals(0, run.exitCode(), run.toString());
-    assertEquals("head int, relation int, tail int, shard int", GraphTestData.schema(out, "triples/partitioned"));
-    assertEquals(GraphTestData.triples(out, "triples/core"), GraphTestData.triples(out, "triples/partitioned"));
+    assertEquals(
+        "head int, relation int, tail int, shard int",
+        GraphTestData.schema(out, "triples/partitioned"));
+    assertEquals(
+        GraphTestData.triples(out, "triples/core"),
+        GraphTestData.triples(out, "triples/partitioned"));
 
     // Brute-force quality from the written rows.
     int shards = 2; // default in local[2]: one shard per local core
@@ -205,9 +264,11 @@ class SmallGraphStagesTest {
       entityShards.computeIfAbsent(row.getInt(2), x -> new TreeSet<>()).add(shard);
       relationShards.computeIfAbsent(row.getInt(1), x -> new TreeSet<>()).add(shard);
     }
-    double replication = entityShards.values().stream().mapToInt(Set::size).sum() / (double) entityShards.size();
+    double replication =
+        entityShards.values().stream().mapToInt(Set::size).sum() / (double) entityShards.size();
     double everywhere =
-        relationShards.values().stream().filter(s -> s.size() == shards).count() / (double) relationShards.size();
+        relationShards.values().stream().filter(s -> s.size() == shards).count()
+            / (double) relationShards.size();
 
     JsonNode section = Files2.json(out.resolve("stats.json")).get("partition");
     assertEquals("triples/core", section.get("input").asText());
@@ -229,12 +290,22 @@ class SmallGraphStagesTest {
     Cli.Result refused = Cli.run("reduce", "--output", out.toString(), "--set", "reduce.k=3");
     assertEquals(1, refused.exitCode(), refused.toString());
     assertTrue(
-        refused.err().contains("reduce: " + out + " already holds core_numbers, triples/core, periphery from an earlier reduce run (use --overwrite to replace them)"),
+        refused
+            .err()
+            .contains(
+                "reduce: "
+                    + out
+                    + " already holds core_numbers, triples/core, periphery from an earlier reduce run (use --overwrite to replace them)"),
         refused.toString());
-    Cli.Result tooDeep = Cli.run("reduce", "--output", out.toString(), "--set", "reduce.k=4", "--overwrite");
+    Cli.Result tooDeep =
+        Cli.run("reduce", "--output", out.toString(), "--set", "reduce.k=4", "--overwrite");
     assertEquals(1, tooDeep.exitCode(), tooDeep.toString());
-    assertTrue(tooDeep.err().contains("reduce.k = 4 exceeds the largest core number of triples/train (3)"), tooDeep.toString());
-    assertTrue(Files.exists(out.resolve("_stages/reduce.json")), "a failed re-run leaves the earlier reduce output in place");
+    assertTrue(
+        tooDeep.err().contains("reduce.k = 4 exceeds the largest core number of triples/train (3)"),
+        tooDeep.toString());
+    assertTrue(
+        Files.exists(out.resolve("_stages/reduce.json")),
+        "a failed re-run leaves the earlier reduce output in place");
     assertFalse(Files.exists(out.resolve("_temporary")));
   }
 }

@@ -27,8 +27,8 @@ import org.sparkkge.jobs.stage.Stage;
 
 /**
  * ingest, reduce, tokenize and partition on the bundled UMLS graph, one CLI command each; every
- * graph dataset is checked against a single-machine reference computed here (Batagelj-Zaversnik peeling,
- * BFS from the core, BFS to the anchors under the documented tie rule).
+ * graph dataset is checked against a single-machine reference computed here (Batagelj-Zaversnik
+ * peeling, BFS from the core, BFS to the anchors under the documented tie rule).
  */
 class UmlsPipelineTest {
   private static final int K_CORE = 20;
@@ -41,16 +41,34 @@ class UmlsPipelineTest {
   @Test
   void graphStagesMatchSingleMachineReferencesOnUmls() {
     List<String> order = StageRegistry.pipeline().stream().map(Stage::name).toList();
-    assertEquals(List.of("ingest", "reduce", "tokenize", "partition"), order.subList(0, 4), order.toString());
+    assertEquals(
+        List.of("ingest", "reduce", "tokenize", "partition"),
+        order.subList(0, 4),
+        order.toString());
 
     Path data = Cli.repoRoot().resolve("data/umls");
     Path out = tmp.resolve("umls");
     // One command per stage (run, which goes on to train, is covered by SmallGraphStagesTest).
     String[][] commands = {
-      {"ingest", "--train", data.resolve("train.txt.gz").toString(), "--valid", data.resolve("valid.txt.gz").toString(),
-          "--test", data.resolve("test.txt.gz").toString()},
+      {
+        "ingest",
+        "--train",
+        data.resolve("train.txt.gz").toString(),
+        "--valid",
+        data.resolve("valid.txt.gz").toString(),
+        "--test",
+        data.resolve("test.txt.gz").toString()
+      },
       {"reduce", "--set", "reduce.k=" + K_CORE},
-      {"tokenize", "--set", "tokenize.anchors=20", "--set", "tokenize.k=" + NEAREST, "--set", "tokenize.m=" + RELATION_TOKENS},
+      {
+        "tokenize",
+        "--set",
+        "tokenize.anchors=20",
+        "--set",
+        "tokenize.k=" + NEAREST,
+        "--set",
+        "tokenize.m=" + RELATION_TOKENS
+      },
       {"partition", "--set", "partition.strategy=locality", "--set", "partition.shards=" + SHARDS},
     };
     for (String[] command : commands) {
@@ -65,7 +83,10 @@ class UmlsPipelineTest {
     JsonNode stats = Files2.json(out.resolve("stats.json"));
     JsonNode manifest = Files2.json(out.resolve("manifest.json"));
     for (String stage : List.of("reduce", "tokenize", "partition")) {
-      assertEquals(stats.get(stage), manifest.get("stages").get(stage).get("counts"), stage + " figures in the manifest");
+      assertEquals(
+          stats.get(stage),
+          manifest.get("stages").get(stage).get("counts"),
+          stage + " figures in the manifest");
     }
 
     List<int[]> train = new ArrayList<>();
@@ -86,7 +107,10 @@ class UmlsPipelineTest {
     expectedCore.sort(null);
     assertEquals(expectedCore, GraphTestData.triples(out, "triples/core"));
     Set<Integer> core = new HashSet<>();
-    cores.forEach((id, c) -> { if (c >= K_CORE) core.add(id); });
+    cores.forEach(
+        (id, c) -> {
+          if (c >= K_CORE) core.add(id);
+        });
     Map<Integer, Integer> expectedPeriphery = new HashMap<>();
     Map<Integer, Integer> hops = bfs(graph, core, Integer.MAX_VALUE);
     for (int id : cores.keySet()) {
@@ -94,7 +118,9 @@ class UmlsPipelineTest {
         expectedPeriphery.put(id, hops.getOrDefault(id, -1));
       }
     }
-    assertTrue(!expectedPeriphery.isEmpty() && !core.isEmpty(), "k = " + K_CORE + " splits UMLS into core and periphery");
+    assertTrue(
+        !expectedPeriphery.isEmpty() && !core.isEmpty(),
+        "k = " + K_CORE + " splits UMLS into core and periphery");
     assertEquals(expectedPeriphery, GraphTestData.intMap(out, "periphery"));
     JsonNode reduce = stats.get("reduce");
     assertEquals(core.size(), reduce.get("core").get("entities").asLong());
@@ -106,12 +132,14 @@ class UmlsPipelineTest {
     for (JsonNode level : reduce.get("per_k")) {
       int k = level.get("k").asInt();
       long entities = cores.values().stream().filter(c -> c >= k).count();
-      long triples = train.stream().filter(t -> cores.get(t[0]) >= k && cores.get(t[2]) >= k).count();
+      long triples =
+          train.stream().filter(t -> cores.get(t[0]) >= k && cores.get(t[2]) >= k).count();
       assertEquals(entities, level.get("entities").asLong(), "entities of the " + k + "-core");
       assertEquals(triples, level.get("triples").asLong(), "triples of the " + k + "-core");
     }
 
-    // tokenize: anchors from the vocabulary, nearest anchors by BFS, relation tokens from incident edges
+    // tokenize: anchors from the vocabulary, nearest anchors by BFS, relation tokens from incident
+    // edges
     TreeMap<Integer, Integer> anchorIndex = new TreeMap<>();
     for (Row row : GraphTestData.rows(out, "vocab")) {
       if (row.getString(1).equals("anchor")) {
@@ -130,11 +158,13 @@ class UmlsPipelineTest {
     for (Row row : tokens) {
       int id = row.getInt(0);
       List<long[]> reached = new ArrayList<>();
-      bfs(graph, Set.of(id), 50).forEach((entity, distance) -> {
-        if (anchorIndex.containsKey(entity)) {
-          reached.add(new long[] {distance, anchorIndex.get(entity)});
-        }
-      });
+      bfs(graph, Set.of(id), 50)
+          .forEach(
+              (entity, distance) -> {
+                if (anchorIndex.containsKey(entity)) {
+                  reached.add(new long[] {distance, anchorIndex.get(entity)});
+                }
+              });
       reached.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
       int[] anchors = new int[NEAREST];
       int[] distances = new int[NEAREST];
@@ -145,15 +175,20 @@ class UmlsPipelineTest {
         distances[i] = (int) reached.get(i)[0];
       }
       assertArrayEquals(anchors, GraphTestData.ints(row, "anchors"), "anchors of entity " + id);
-      assertArrayEquals(distances, GraphTestData.ints(row, "distances"), "distances of entity " + id);
+      assertArrayEquals(
+          distances, GraphTestData.ints(row, "distances"), "distances of entity " + id);
 
       int[] sampled = GraphTestData.ints(row, "relations");
       Set<Integer> available = incident.getOrDefault(id, Set.of());
       int real = (int) Arrays.stream(sampled).filter(r -> r >= 0).count();
-      assertEquals(Math.min(RELATION_TOKENS, available.size()), real, "relation tokens of entity " + id);
+      assertEquals(
+          Math.min(RELATION_TOKENS, available.size()), real, "relation tokens of entity " + id);
       for (int i = 0; i < real; i++) {
-        assertTrue(available.contains(sampled[i]), "entity " + id + " has no edge for token " + sampled[i]);
-        assertTrue(i == 0 || sampled[i] > sampled[i - 1], "relation tokens ascend and are distinct");
+        assertTrue(
+            available.contains(sampled[i]),
+            "entity " + id + " has no edge for token " + sampled[i]);
+        assertTrue(
+            i == 0 || sampled[i] > sampled[i - 1], "relation tokens ascend and are distinct");
       }
     }
     JsonNode tokenize = stats.get("tokenize");
@@ -182,8 +217,10 @@ class UmlsPipelineTest {
     assertEquals("partition.shards", partition.get("shards_from").asText());
     assertEquals(Arrays.toString(sizes).replace(" ", ""), partition.get("shard_sizes").toString());
     double mean = expectedCore.size() / (double) SHARDS;
-    assertEquals(Arrays.stream(sizes).max().orElseThrow() / mean, partition.get("balance").asDouble(), 1e-6);
-    double replication = entityShards.values().stream().mapToInt(Set::size).sum() / (double) entityShards.size();
+    assertEquals(
+        Arrays.stream(sizes).max().orElseThrow() / mean, partition.get("balance").asDouble(), 1e-6);
+    double replication =
+        entityShards.values().stream().mapToInt(Set::size).sum() / (double) entityShards.size();
     assertEquals(replication, partition.get("replication_factor").asDouble(), 1e-6);
   }
 
@@ -205,7 +242,8 @@ class UmlsPipelineTest {
     Map<Integer, Integer> degree = new HashMap<>();
     graph.forEach((v, n) -> degree.put(v, n.size()));
     Map<Integer, Integer> core = new HashMap<>();
-    TreeSet<long[]> queue = new TreeSet<>((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+    TreeSet<long[]> queue =
+        new TreeSet<>((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
     degree.forEach((v, d) -> queue.add(new long[] {d, v}));
     int current = 0;
     while (!queue.isEmpty()) {
@@ -226,7 +264,8 @@ class UmlsPipelineTest {
   }
 
   /** Hop distance from the nearest source, up to maxHops. */
-  private static Map<Integer, Integer> bfs(Map<Integer, Set<Integer>> graph, Set<Integer> sources, int maxHops) {
+  private static Map<Integer, Integer> bfs(
+      Map<Integer, Set<Integer>> graph, Set<Integer> sources, int maxHops) {
     Map<Integer, Integer> distance = new HashMap<>();
     ArrayDeque<Integer> frontier = new ArrayDeque<>();
     for (int s : sources) {

@@ -26,14 +26,18 @@ class LayoutLiteralsTest {
   private static final Path SOURCES = Cli.repoRoot().resolve("spark-jobs/src/main/java");
   private static final Pattern LITERAL = Pattern.compile("\"((?:[^\"\\\\\n]|\\\\.)*+)\"");
   private static final Pattern PATH_POSITION =
-      Pattern.compile("(resolve\\(|new Path\\([^,()]+, |read\\(context, |\\.parquet\\()\"([^\"]*)\"");
+      Pattern.compile(
+          "(resolve\\(|new Path\\([^,()]+, |read\\(context, |\\.parquet\\()\"([^\"]*)\"");
+
   /** Scratch space inside a stage's own staging directory, not part of the output layout. */
   private static final Set<String> STAGING_SCRATCH = Set.of("_checkpoints");
 
   static Set<String> distinctivePaths() throws IllegalAccessException {
     Set<String> paths = new TreeSet<>();
     for (Field field : Layout.class.getDeclaredFields()) {
-      if (field.getType() == String.class && Modifier.isStatic(field.getModifiers()) && Modifier.isPublic(field.getModifiers())) {
+      if (field.getType() == String.class
+          && Modifier.isStatic(field.getModifiers())
+          && Modifier.isPublic(field.getModifiers())) {
         String value = (String) field.get(null);
         if (value.contains("/") || value.contains(".") || value.contains("_")) {
           paths.add(value);
@@ -46,8 +50,16 @@ class LayoutLiteralsTest {
   @Test
   void theLayoutHoldsTheDistinctivePaths() throws IllegalAccessException {
     Set<String> paths = distinctivePaths();
-    for (String expected : List.of("triples/train", "triples/partitioned", "model/final", "entity_embeddings",
-        "stats.json", "_SUCCESS", "evaluation/per_relation", "core_numbers")) {
+    for (String expected :
+        List.of(
+            "triples/train",
+            "triples/partitioned",
+            "model/final",
+            "entity_embeddings",
+            "stats.json",
+            "_SUCCESS",
+            "evaluation/per_relation",
+            "core_numbers")) {
       assertTrue(paths.contains(expected), expected + " in " + paths);
     }
   }
@@ -85,7 +97,9 @@ class LayoutLiteralsTest {
     assertEquals(List.of(), violations, "use the names of org.sparkkge.jobs.io.Layout");
   }
 
-  /** Drops block comments and whole-line // comments (a "//" inside a string, as in hdfs://, stays). */
+  /**
+   * Drops block comments and whole-line // comments (a "//" inside a string, as in hdfs://, stays).
+   */
   private static String withoutComments(String source) {
     String noBlocks = source.replaceAll("(?s)/\\*.*?\\*/", "");
     StringBuilder kept = new StringBuilder();

@@ -31,15 +31,20 @@ class ProgressReporterTest {
   void logLinesWhenNotInteractive() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-        ProgressReporter progress = new ProgressReporter(SharedSpark.get().sparkContext(), out, false, 1)) {
+        ProgressReporter progress =
+            new ProgressReporter(SharedSpark.get().sparkContext(), out, false, 1)) {
       progress.stage("ingest");
       progress.step("counting");
       slowJob();
     }
     String text = bytes.toString(StandardCharsets.UTF_8);
-    assertTrue(Pattern.compile("(?m)^\\d\\d:\\d\\d:\\d\\d ingest: counting$").matcher(text).find(), text);
     assertTrue(
-        Pattern.compile("(?m)^\\d\\d:\\d\\d:\\d\\d ingest \\| counting \\| tasks \\d/8 \\| \\d+\\.\\d tasks/s \\| ETA ").matcher(text).find(),
+        Pattern.compile("(?m)^\\d\\d:\\d\\d:\\d\\d ingest: counting$").matcher(text).find(), text);
+    assertTrue(
+        Pattern.compile(
+                "(?m)^\\d\\d:\\d\\d:\\d\\d ingest \\| counting \\| tasks \\d/8 \\| \\d+\\.\\d tasks/s \\| ETA ")
+            .matcher(text)
+            .find(),
         text);
     assertTrue(!text.contains("\r"), "no terminal control characters in logs");
   }
@@ -48,7 +53,8 @@ class ProgressReporterTest {
   void oneUpdatingLineOnATerminal() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-        ProgressReporter progress = new ProgressReporter(SharedSpark.get().sparkContext(), out, true, 10)) {
+        ProgressReporter progress =
+            new ProgressReporter(SharedSpark.get().sparkContext(), out, true, 10)) {
       progress.stage("ingest");
       progress.step("counting");
       slowJob();

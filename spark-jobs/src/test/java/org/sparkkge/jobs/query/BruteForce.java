@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** Reference answers: every candidate scored with the formulas written out once more, fully sorted. */
+/**
+ * Reference answers: every candidate scored with the formulas written out once more, fully sorted.
+ */
 final class BruteForce {
   private BruteForce() {}
 
@@ -49,7 +51,9 @@ final class BruteForce {
     List<Hit> all = new ArrayList<>();
     for (int e = 0; e < SyntheticExport.ENTITIES; e++) {
       if (e != query) {
-        all.add(new Hit(e, export.entityNames.get(e), cosine(export.entities[query], export.entities[e])));
+        all.add(
+            new Hit(
+                e, export.entityNames.get(e), cosine(export.entities[query], export.entities[e])));
       }
     }
     return best(all, n);
@@ -58,8 +62,15 @@ final class BruteForce {
   static List<Hit> tails(SyntheticExport export, int head, int relation, int n) {
     List<Hit> all = new ArrayList<>();
     for (int t = 0; t < SyntheticExport.ENTITIES; t++) {
-      all.add(new Hit(t, export.entityNames.get(t),
-          score(export.model, export.entities[head], export.relations[relation], export.entities[t])));
+      all.add(
+          new Hit(
+              t,
+              export.entityNames.get(t),
+              score(
+                  export.model,
+                  export.entities[head],
+                  export.relations[relation],
+                  export.entities[t])));
     }
     return best(all, n);
   }

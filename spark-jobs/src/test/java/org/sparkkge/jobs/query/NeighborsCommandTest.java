@@ -17,7 +17,6 @@ class NeighborsCommandTest {
   @TempDir static Path tmp;
   static SyntheticExport export;
 
-
   @BeforeAll
   static void writeExport() {
     export = SyntheticExport.write(tmp.resolve("run"), "complex", 8, 3);
@@ -54,7 +53,11 @@ class NeighborsCommandTest {
   void nearestNeighboursAndLinkPredictionPrintBruteForceRankings() {
     String dir = export.dir.toString();
     Cli.Result neighbors = cli("neighbors", "--output", dir, "--entity", "e00", "--top", "4");
-    assertTrue(neighbors.out().startsWith("# nearest neighbours of e00 by cosine similarity (complex, dim 8, 12 entities)"),
+    assertTrue(
+        neighbors
+            .out()
+            .startsWith(
+                "# nearest neighbours of e00 by cosine similarity (complex, dim 8, 12 entities)"),
         neighbors.out());
     assertTable(BruteForce.neighbors(export, 0, 4), table(neighbors));
 
@@ -62,14 +65,16 @@ class NeighborsCommandTest {
     assertTrue(tails.out().startsWith("# tails of (e03, r2, ?) by complex score"), tails.out());
     assertTable(BruteForce.tails(export, 3, 2, 10), table(tails));
 
-    Cli.Result byId = cli("neighbors", "--output", dir, "--head", "#3", "--relation", "#2", "--top", "3");
+    Cli.Result byId =
+        cli("neighbors", "--output", dir, "--head", "#3", "--relation", "#2", "--top", "3");
     assertTable(BruteForce.tails(export, 3, 2, 3), table(byId));
   }
 
   @Test
   void usageErrorsExitTwoAndDataErrorsExitOne() throws Exception {
     String dir = export.dir.toString();
-    Cli.Result both = cli("neighbors", "--output", dir, "--entity", "e00", "--head", "e01", "--relation", "r0");
+    Cli.Result both =
+        cli("neighbors", "--output", dir, "--entity", "e00", "--head", "e01", "--relation", "r0");
     assertEquals(2, both.exitCode(), both.err());
     assertTrue(both.err().contains("mutually exclusive"), both.err());
     Cli.Result headOnly = cli("neighbors", "--output", dir, "--head", "e01");
@@ -82,9 +87,11 @@ class NeighborsCommandTest {
     Cli.Result unknown = cli("neighbors", "--output", dir, "--entity", "e99");
     assertEquals(1, unknown.exitCode());
     assertTrue(unknown.err().startsWith("neighbors: no entity 'e99' in "), unknown.err());
-    Cli.Result missing = cli("neighbors", "--output", tmp.resolve("absent").toString(), "--entity", "e00");
+    Cli.Result missing =
+        cli("neighbors", "--output", tmp.resolve("absent").toString(), "--entity", "e00");
     assertEquals(1, missing.exitCode());
-    assertTrue(missing.err().contains("model.json not found: run the export stage first"), missing.err());
+    assertTrue(
+        missing.err().contains("model.json not found: run the export stage first"), missing.err());
 
     // an embedding of the wrong width: named by file and row
     Path bad = tmp.resolve("bad");
@@ -92,7 +99,11 @@ class NeighborsCommandTest {
     Files.writeString(bad.resolve("model.json"), "{\"model\": \"distmult\", \"dim\": 6}");
     Cli.Result width = cli("neighbors", "--output", bad.toString(), "--entity", "e00");
     assertEquals(1, width.exitCode());
-    assertTrue(width.err().matches("(?s)neighbors: .*entity_embeddings/part-[^:]*\\.parquet: row 0: embedding of 'e\\d\\d' has 8 values, expected 6 \\(model.json\\).*"),
+    assertTrue(
+        width
+            .err()
+            .matches(
+                "(?s)neighbors: .*entity_embeddings/part-[^:]*\\.parquet: row 0: embedding of 'e\\d\\d' has 8 values, expected 6 \\(model.json\\).*"),
         width.err());
     Files.writeString(bad.resolve("model.json"), "{\"model\": \"hole\", \"dim\": 8}");
     Cli.Result model = cli("neighbors", "--output", bad.toString(), "--entity", "e00");

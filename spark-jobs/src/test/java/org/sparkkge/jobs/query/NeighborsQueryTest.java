@@ -14,9 +14,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkkge.jobs.PipelineException;
 
-/** ExportedEmbeddings on Spark-written synthetic exports: planted answers and brute-force rankings, every model. */
+/**
+ * ExportedEmbeddings on Spark-written synthetic exports: planted answers and brute-force rankings,
+ * every model.
+ */
 class NeighborsQueryTest {
-  static final List<String> MODELS = List.of("transe_l1", "transe_l2", "distmult", "complex", "rotate");
+  static final List<String> MODELS =
+      List.of("transe_l1", "transe_l2", "distmult", "complex", "rotate");
   @TempDir static Path tmp;
   static final Map<String, SyntheticExport> EXPORTS = new LinkedHashMap<>();
 
@@ -33,7 +37,8 @@ class NeighborsQueryTest {
   }
 
   private static void assertSameHits(List<Hit> expected, List<Hit> actual, String what) {
-    assertEquals(expected.stream().map(Hit::name).toList(), actual.stream().map(Hit::name).toList(), what);
+    assertEquals(
+        expected.stream().map(Hit::name).toList(), actual.stream().map(Hit::name).toList(), what);
     for (int i = 0; i < expected.size(); i++) {
       assertEquals(expected.get(i).id(), actual.get(i).id(), what);
       assertEquals(expected.get(i).score(), actual.get(i).score(), 1e-9, what + " rank " + (i + 1));
@@ -49,7 +54,8 @@ class NeighborsQueryTest {
       assertEquals(8, embeddings.dim());
       assertEquals(SyntheticExport.ENTITIES, embeddings.entityCount());
       for (int e = 0; e < SyntheticExport.ENTITIES; e++) {
-        assertArrayEquals(export.entities[e], embeddings.entityEmbedding(SyntheticExport.entityName(e)));
+        assertArrayEquals(
+            export.entities[e], embeddings.entityEmbedding(SyntheticExport.entityName(e)));
         assertEquals(export.coreNumbers[e], embeddings.coreNumber("#" + e));
       }
       assertEquals("propagated", embeddings.source("e10"));
@@ -61,7 +67,8 @@ class NeighborsQueryTest {
   void plantedAnswersComeFirst() {
     for (String model : MODELS) {
       List<Hit> neighbors = load(model).nearestNeighbors("e00", 3);
-      assertEquals(List.of("e01", "e02"), neighbors.subList(0, 2).stream().map(Hit::name).toList(), model);
+      assertEquals(
+          List.of("e01", "e02"), neighbors.subList(0, 2).stream().map(Hit::name).toList(), model);
       assertEquals(1.0, neighbors.get(0).score(), 1e-6);
     }
     for (String model : List.of("transe_l1", "transe_l2")) {
@@ -70,7 +77,9 @@ class NeighborsQueryTest {
       assertEquals(0.0, best.score(), 1e-5, model + ": e05 = e03 + r0 exactly");
     }
     // the zero vector: similarity 0 to everything, ties in id order
-    assertEquals(List.of("e00", "e01", "e02"), load("distmult").nearestNeighbors("e11", 3).stream().map(Hit::name).toList());
+    assertEquals(
+        List.of("e00", "e01", "e02"),
+        load("distmult").nearestNeighbors("e11", 3).stream().map(Hit::name).toList());
   }
 
   @Test
@@ -79,11 +88,15 @@ class NeighborsQueryTest {
       SyntheticExport export = EXPORTS.get(model);
       ExportedEmbeddings embeddings = load(model);
       for (int e = 0; e < SyntheticExport.ENTITIES; e++) {
-        assertSameHits(BruteForce.neighbors(export, e, 5), embeddings.nearestNeighbors(SyntheticExport.entityName(e), 5),
+        assertSameHits(
+            BruteForce.neighbors(export, e, 5),
+            embeddings.nearestNeighbors(SyntheticExport.entityName(e), 5),
             model + " neighbours of e" + e);
         for (int r = 0; r < SyntheticExport.RELATIONS; r++) {
-          assertSameHits(BruteForce.tails(export, e, r, 5),
-              embeddings.predictTails(SyntheticExport.entityName(e), "#" + r, 5), model + " (e" + e + ", r" + r + ", ?)");
+          assertSameHits(
+              BruteForce.tails(export, e, r, 5),
+              embeddings.predictTails(SyntheticExport.entityName(e), "#" + r, 5),
+              model + " (e" + e + ", r" + r + ", ?)");
         }
       }
       // a top-n larger than the graph returns every candidate
@@ -94,13 +107,21 @@ class NeighborsQueryTest {
   @Test
   void unknownNamesAndMissingFilesAreClearErrors() {
     ExportedEmbeddings embeddings = load("distmult");
-    PipelineException entity = assertThrows(PipelineException.class, () -> embeddings.nearestNeighbors("nobody", 3));
-    assertTrue(entity.getMessage().contains("no entity 'nobody' in ") && entity.getMessage().endsWith("entity_embeddings"),
+    PipelineException entity =
+        assertThrows(PipelineException.class, () -> embeddings.nearestNeighbors("nobody", 3));
+    assertTrue(
+        entity.getMessage().contains("no entity 'nobody' in ")
+            && entity.getMessage().endsWith("entity_embeddings"),
         entity.getMessage());
-    PipelineException relation = assertThrows(PipelineException.class, () -> embeddings.predictTails("e00", "r9", 3));
+    PipelineException relation =
+        assertThrows(PipelineException.class, () -> embeddings.predictTails("e00", "r9", 3));
     assertTrue(relation.getMessage().contains("no relation 'r9' in "), relation.getMessage());
-    PipelineException missing = assertThrows(PipelineException.class,
-        () -> ExportedEmbeddings.load(tmp.resolve("nothing-here").toString()));
-    assertTrue(missing.getMessage().contains("model.json not found: run the export stage first"), missing.getMessage());
+    PipelineException missing =
+        assertThrows(
+            PipelineException.class,
+            () -> ExportedEmbeddings.load(tmp.resolve("nothing-here").toString()));
+    assertTrue(
+        missing.getMessage().contains("model.json not found: run the export stage first"),
+        missing.getMessage());
   }
 }

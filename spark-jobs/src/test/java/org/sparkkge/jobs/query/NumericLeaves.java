@@ -5,7 +5,10 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The numbers of a JSON tree by path ("a.b", "a.list[0].c"): what the report's metrics table must show. */
+/**
+ * The numbers of a JSON tree by path ("a.b", "a.list[0].c"): what the report's metrics table must
+ * show.
+ */
 final class NumericLeaves {
   private NumericLeaves() {}
 
@@ -21,7 +24,10 @@ final class NumericLeaves {
     } else if (node.isObject()) {
       for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> field = it.next();
-        collect(prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey(), field.getValue(), out);
+        collect(
+            prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey(),
+            field.getValue(),
+            out);
       }
     } else if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkkge.jobs.Cli;
 
 /**
- * A real run (bundled UMLS, every stage, small model) and what users do with its outputs: the notebook's
- * queries re-expressed in DuckDB SQL and the notebook's own code give the `neighbors` answers, and
- * report.html opened in Chromium shows the run's numbers.
+ * A real run (bundled UMLS, every stage, small model) and what users do with its outputs: the
+ * notebook's queries re-expressed in DuckDB SQL and the notebook's own code give the `neighbors`
+ * answers, and report.html opened in Chromium shows the run's numbers.
  */
 class RealRunTest {
   @TempDir static Path tmp;
@@ -34,13 +34,24 @@ class RealRunTest {
   static void runThePipeline() throws Exception {
     Path data = NotebookTest.repoRoot().resolve("data/umls");
     run = tmp.resolve("umls");
-    Cli.Result result = Cli.run("run", "--output", run.toString(),
-        "--config", NotebookTest.repoRoot().resolve("conf/examples/umls.conf").toString(),
-        "--train", data.resolve("train.txt.gz").toString(), "--valid", data.resolve("valid.txt.gz").toString(),
-        "--test", data.resolve("test.txt.gz").toString(),
-        "--set", "train.dim=32");
+    Cli.Result result =
+        Cli.run(
+            "run",
+            "--output",
+            run.toString(),
+            "--config",
+            NotebookTest.repoRoot().resolve("conf/examples/umls.conf").toString(),
+            "--train",
+            data.resolve("train.txt.gz").toString(),
+            "--valid",
+            data.resolve("valid.txt.gz").toString(),
+            "--test",
+            data.resolve("test.txt.gz").toString(),
+            "--set",
+            "train.dim=32");
     assertEquals(0, result.exitCode(), result::toString);
-    parameters = NotebookTest.parameters(new ObjectMapper().readTree(NotebookTest.NOTEBOOK.toFile()));
+    parameters =
+        NotebookTest.parameters(new ObjectMapper().readTree(NotebookTest.NOTEBOOK.toFile()));
   }
 
   @Test
@@ -50,30 +61,77 @@ class RealRunTest {
     int dim = model.get("dim").asInt();
     int topN = Integer.parseInt(parameters.get("TOP_N"));
     String dir = run.toString();
-    List<String[]> cliNeighbors = NeighborsCommandTest.table(NeighborsCommandTest.cli("neighbors", "--output", dir,
-        "--entity", parameters.get("ENTITY"), "--top", String.valueOf(topN)));
-    List<String[]> cliTails = NeighborsCommandTest.table(NeighborsCommandTest.cli("neighbors", "--output", dir,
-        "--head", parameters.get("HEAD"), "--relation", parameters.get("RELATION"), "--top", String.valueOf(topN)));
+    List<String[]> cliNeighbors =
+        NeighborsCommandTest.table(
+            NeighborsCommandTest.cli(
+                "neighbors",
+                "--output",
+                dir,
+                "--entity",
+                parameters.get("ENTITY"),
+                "--top",
+                String.valueOf(topN)));
+    List<String[]> cliTails =
+        NeighborsCommandTest.table(
+            NeighborsCommandTest.cli(
+                "neighbors",
+                "--output",
+                dir,
+                "--head",
+                parameters.get("HEAD"),
+                "--relation",
+                parameters.get("RELATION"),
+                "--top",
+                String.valueOf(topN)));
     assertEquals(topN, cliNeighbors.size());
     try (Connection duck = DriverManager.getConnection("jdbc:duckdb:")) {
-      NotebookTest.assertSame(NotebookTest.query(duck, NotebookTest.neighborsSql(dir, dim), parameters.get("ENTITY"), parameters.get("ENTITY"), topN),
-          cliNeighbors, "UMLS nearest neighbours (DuckDB)");
-      NotebookTest.assertSame(NotebookTest.query(duck, NotebookTest.tailsSql(dir, modelName, dim), parameters.get("HEAD"), parameters.get("RELATION"), topN),
-          cliTails, "UMLS tails (DuckDB)");
+      NotebookTest.assertSame(
+          NotebookTest.query(
+              duck,
+              NotebookTest.neighborsSql(dir, dim),
+              parameters.get("ENTITY"),
+              parameters.get("ENTITY"),
+              topN),
+          cliNeighbors,
+          "UMLS nearest neighbours (DuckDB)");
+      NotebookTest.assertSame(
+          NotebookTest.query(
+              duck,
+              NotebookTest.tailsSql(dir, modelName, dim),
+              parameters.get("HEAD"),
+              parameters.get("RELATION"),
+              topN),
+          cliTails,
+          "UMLS tails (DuckDB)");
       Path jsonl = Files.createDirectories(tmp.resolve("jsonl"));
       Files.copy(run.resolve("model.json"), jsonl.resolve("model.json"));
       for (String dataset : List.of("entity_embeddings", "relation_embeddings")) {
         try (var statement = duck.createStatement()) {
-          statement.execute("COPY (SELECT * FROM read_parquet('" + dir + "/" + dataset + "/*.parquet')) TO '" + jsonl.resolve(dataset + ".jsonl")
-              + "' (FORMAT JSON)");
+          statement.execute(
+              "COPY (SELECT * FROM read_parquet('"
+                  + dir
+                  + "/"
+                  + dataset
+                  + "/*.parquet')) TO '"
+                  + jsonl.resolve(dataset + ".jsonl")
+                  + "' (FORMAT JSON)");
         }
       }
-      String out = NotebookTest.runPython(NotebookTest.pythonWith("pandas, matplotlib"),
-          "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
-          NotebookTest.repoRoot().resolve("deploy/notebooks/tests/run_notebook.py").toString(), NotebookTest.NOTEBOOK.toString(), jsonl.toString());
-      String line = out.lines().filter(l -> l.startsWith("RESULT ")).reduce((a, b) -> b).orElseThrow(() -> new AssertionError(out));
+      String out =
+          NotebookTest.runPython(
+              NotebookTest.pythonWith("pandas, matplotlib"),
+              "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
+              NotebookTest.repoRoot().resolve("deploy/notebooks/tests/run_notebook.py").toString(),
+              NotebookTest.NOTEBOOK.toString(),
+              jsonl.toString());
+      String line =
+          out.lines()
+              .filter(l -> l.startsWith("RESULT "))
+              .reduce((a, b) -> b)
+              .orElseThrow(() -> new AssertionError(out));
       JsonNode result = new ObjectMapper().readTree(line.substring("RESULT ".length()));
-      NotebookTest.assertSameRows(result.get("neighbors"), cliNeighbors, "UMLS nearest neighbours (notebook code)");
+      NotebookTest.assertSameRows(
+          result.get("neighbors"), cliNeighbors, "UMLS nearest neighbours (notebook code)");
       NotebookTest.assertSameRows(result.get("tails"), cliTails, "UMLS tails (notebook code)");
     }
   }
@@ -85,7 +143,10 @@ class RealRunTest {
     JsonNode stats = new ObjectMapper().readTree(run.resolve("stats.json").toFile());
     Matcher charts = Pattern.compile("<body data-charts=\"(\\d+)\"").matcher(dom);
     assertTrue(charts.find(), dom);
-    assertEquals(5, Integer.parseInt(charts.group(1)), "loss, validation MRR, degree, k-core and shard charts");
+    assertEquals(
+        5,
+        Integer.parseInt(charts.group(1)),
+        "loss, validation MRR, degree, k-core and shard charts");
     int rounds = stats.get("train").get("round_mean_loss").size();
     assertEquals(rounds, count(dom, "loss"), "one point per round");
     List<Double> validMrr = new java.util.ArrayList<>();
@@ -94,15 +155,22 @@ class RealRunTest {
       validMrr.add(v.asDouble());
     }
     assertEquals(rounds, validMrr.size());
-    assertEquals(validMrr, RunReportTest.pointValues(dom, "mrr"), "the chart shows stats.json's round_valid_mrr");
-    assertTrue(validMrr.get(rounds - 1) > validMrr.get(0), "validation MRR rises with training: " + validMrr);
+    assertEquals(
+        validMrr,
+        RunReportTest.pointValues(dom, "mrr"),
+        "the chart shows stats.json's round_valid_mrr");
+    assertTrue(
+        validMrr.get(rounds - 1) > validMrr.get(0),
+        "validation MRR rises with training: " + validMrr);
     assertEquals(stats.get("reduce").get("per_k").size(), count(dom, "kcore"));
     assertEquals(stats.get("partition").get("shard_sizes").size(), count(dom, "shards"));
 
     Map<String, Double> expected = new LinkedHashMap<>();
-    expected.putAll(NumericLeaves.of(new ObjectMapper().readTree(run.resolve("metrics.json").toFile())));
+    expected.putAll(
+        NumericLeaves.of(new ObjectMapper().readTree(run.resolve("metrics.json").toFile())));
     Map<String, Double> shown = new LinkedHashMap<>();
-    Matcher cell = Pattern.compile("<td class=\"num\" data-key=\"([^\"]+)\">([^<]+)</td>").matcher(dom);
+    Matcher cell =
+        Pattern.compile("<td class=\"num\" data-key=\"([^\"]+)\">([^<]+)</td>").matcher(dom);
     while (cell.find()) {
       shown.put(cell.group(1), Double.parseDouble(cell.group(2)));
     }
@@ -111,7 +179,8 @@ class RealRunTest {
   }
 
   private static int count(String dom, String section) {
-    Matcher m = Pattern.compile("<div id=\"" + section + "\">(.*?)</div>", Pattern.DOTALL).matcher(dom);
+    Matcher m =
+        Pattern.compile("<div id=\"" + section + "\">(.*?)</div>", Pattern.DOTALL).matcher(dom);
     assertTrue(m.find(), section);
     return (int) Pattern.compile("class=\"point\"").matcher(m.group(1)).results().count();
   }

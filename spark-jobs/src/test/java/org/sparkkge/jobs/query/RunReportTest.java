@@ -22,15 +22,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * report.html opened in headless Chromium (Debian's chromium; bin/test installs it): the charts are drawn
- * from the run's stats.json and the metrics table holds exactly the numbers of metrics.json.
+ * report.html opened in headless Chromium (Debian's chromium; bin/test installs it): the charts are
+ * drawn from the run's stats.json and the metrics table holds exactly the numbers of metrics.json.
  */
 class RunReportTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path tmp;
 
-  /** stats.json in the shape the stages write (ingest top level; reduce, partition, train sections). */
-  private static final String STATS = """
+  /**
+   * stats.json in the shape the stages write (ingest top level; reduce, partition, train sections).
+   */
+  private static final String STATS =
+      """
       {"splits": {"train": {"triples": 5216}}, "entities": 135, "relations": 46,
        "train_degree": {"entities": 135, "min": 1, "max": 611, "mean": 77.27, "median": 50, "p90": 178, "p99": 512},
        "train_degree_histogram": [{"from": 1, "to": 1, "entities": 0}, {"from": 2, "to": 3, "entities": 8},
@@ -45,7 +48,8 @@ class RunReportTest {
        "train": {"rounds": 4, "round_mean_loss": [0.693, 0.41, 0.305, 0.2571], "round_valid_mrr": [0.21, 0.38, 0.52, 0.61]}}
       """;
 
-  private static final String METRICS = """
+  private static final String METRICS =
+      """
       {"filtered": {"overall": {"mrr": 0.6123, "hits@1": 0.48, "hits@3": 0.7, "hits@10": 0.912, "mean_rank": 6.25, "triples": 661},
                     "per_relation": {"isa": {"mrr": 0.7, "hits@10": 0.95}, "affects": {"mrr": 0.5, "hits@10": 0.88}}},
        "model": "distmult", "dim": 200}
@@ -55,10 +59,20 @@ class RunReportTest {
   static String chromiumDom(Path html) throws Exception {
     Process p;
     try {
-      p = new ProcessBuilder("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", html.toUri().toString())
-          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      p =
+          new ProcessBuilder(
+                  "chromium",
+                  "--headless",
+                  "--no-sandbox",
+                  "--disable-gpu",
+                  "--dump-dom",
+                  html.toUri().toString())
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
     } catch (IOException e) {
-      return fail("chromium is not installed: apt-get install chromium (bin/test installs it when missing): " + e.getMessage());
+      return fail(
+          "chromium is not installed: apt-get install chromium (bin/test installs it when missing): "
+              + e.getMessage());
     }
     String dom = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(180, TimeUnit.SECONDS), "chromium timed out");
@@ -67,10 +81,12 @@ class RunReportTest {
   }
 
   static List<Double> pointValues(String dom, String sectionId) {
-    Matcher section = Pattern.compile("<div id=\"" + sectionId + "\">(.*?)</div>", Pattern.DOTALL).matcher(dom);
+    Matcher section =
+        Pattern.compile("<div id=\"" + sectionId + "\">(.*?)</div>", Pattern.DOTALL).matcher(dom);
     assertTrue(section.find(), "no section " + sectionId);
     List<Double> values = new ArrayList<>();
-    Matcher point = Pattern.compile("class=\"point\"[^>]*data-value=\"([^\"]+)\"").matcher(section.group(1));
+    Matcher point =
+        Pattern.compile("class=\"point\"[^>]*data-value=\"([^\"]+)\"").matcher(section.group(1));
     while (point.find()) {
       values.add(Double.parseDouble(point.group(1)));
     }
@@ -86,11 +102,16 @@ class RunReportTest {
     Path html = run.resolve("report.html");
     String file = Files.readString(html);
     // self-contained: nothing to load (the SVG namespace URI is a name, not a fetch)
-    assertFalse(Pattern.compile("(src|href)\\s*=", Pattern.CASE_INSENSITIVE).matcher(file).find(), "no external resources");
-    assertFalse(file.replace("http://www.w3.org/2000/svg", "").matches("(?s).*https?://.*"), "no URLs");
+    assertFalse(
+        Pattern.compile("(src|href)\\s*=", Pattern.CASE_INSENSITIVE).matcher(file).find(),
+        "no external resources");
+    assertFalse(
+        file.replace("http://www.w3.org/2000/svg", "").matches("(?s).*https?://.*"), "no URLs");
 
     String dom = chromiumDom(html);
-    assertTrue(dom.contains("<body data-charts=\"5\""), "five charts drawn:\n" + dom.substring(0, Math.min(600, dom.length())));
+    assertTrue(
+        dom.contains("<body data-charts=\"5\""),
+        "five charts drawn:\n" + dom.substring(0, Math.min(600, dom.length())));
     assertEquals(List.of(0.693, 0.41, 0.305, 0.2571), pointValues(dom, "loss"));
     assertEquals(List.of(0.21, 0.38, 0.52, 0.61), pointValues(dom, "mrr"));
     assertDegreeHistogram(dom);
@@ -101,7 +122,8 @@ class RunReportTest {
     Map<String, Double> expected = new LinkedHashMap<>();
     expected.putAll(NumericLeaves.of(JSON.readTree(METRICS)));
     Map<String, Double> shown = new LinkedHashMap<>();
-    Matcher cell = Pattern.compile("<td class=\"num\" data-key=\"([^\"]+)\">([^<]+)</td>").matcher(dom);
+    Matcher cell =
+        Pattern.compile("<td class=\"num\" data-key=\"([^\"]+)\">([^<]+)</td>").matcher(dom);
     while (cell.find()) {
       shown.put(cell.group(1), Double.parseDouble(cell.group(2)));
     }
@@ -110,25 +132,47 @@ class RunReportTest {
   }
 
   private static String section(String dom, String sectionId) {
-    Matcher section = Pattern.compile("<div id=\"" + sectionId + "\">(.*?)</div>", Pattern.DOTALL).matcher(dom);
+    Matcher section =
+        Pattern.compile("<div id=\"" + sectionId + "\">(.*?)</div>", Pattern.DOTALL).matcher(dom);
     assertTrue(section.find(), "no section " + sectionId);
     return section.group(1);
   }
 
-  /** The degree chart: one bar per histogram bin with its entities, bin labels, log scale, summary line. */
+  /**
+   * The degree chart: one bar per histogram bin with its entities, bin labels, log scale, summary
+   * line.
+   */
   private static void assertDegreeHistogram(String dom) {
     List<Double> entities = List.of(0.0, 8.0, 9.0, 14.0, 22.0, 30.0, 28.0, 15.0, 6.0, 3.0);
     assertEquals(entities, pointValues(dom, "degree"));
     String degree = section(dom, "degree");
-    assertTrue(degree.contains("data-kind=\"bar\"") && degree.contains("data-scale=\"log\""), degree);
+    assertTrue(
+        degree.contains("data-kind=\"bar\"") && degree.contains("data-scale=\"log\""), degree);
     List<String> labels = new ArrayList<>();
-    Matcher label = Pattern.compile("<text x=\"[^\"]+\" y=\"[^\"]+\" text-anchor=\"middle\">([^<]+)</text>").matcher(degree);
+    Matcher label =
+        Pattern.compile("<text x=\"[^\"]+\" y=\"[^\"]+\" text-anchor=\"middle\">([^<]+)</text>")
+            .matcher(degree);
     while (label.find()) {
       labels.add(label.group(1));
     }
-    assertEquals(List.of("1", "2-3", "4-7", "8-15", "16-31", "32-63", "64-127", "128-255", "256-511", "512-1023"), labels);
-    // bar heights follow the counts (log scale: monotone, an empty bin has no bar, a bin of 1 would still show)
-    Matcher bar = Pattern.compile("class=\"point\"[^>]*height=\"([^\"]+)\"[^>]*data-value=\"([^\"]+)\"").matcher(degree);
+    assertEquals(
+        List.of(
+            "1",
+            "2-3",
+            "4-7",
+            "8-15",
+            "16-31",
+            "32-63",
+            "64-127",
+            "128-255",
+            "256-511",
+            "512-1023"),
+        labels);
+    // bar heights follow the counts (log scale: monotone, an empty bin has no bar, a bin of 1 would
+    // still show)
+    Matcher bar =
+        Pattern.compile("class=\"point\"[^>]*height=\"([^\"]+)\"[^>]*data-value=\"([^\"]+)\"")
+            .matcher(degree);
     Map<Double, Double> heightByCount = new java.util.TreeMap<>();
     while (bar.find()) {
       heightByCount.put(Double.parseDouble(bar.group(2)), Double.parseDouble(bar.group(1)));
@@ -141,14 +185,19 @@ class RunReportTest {
         previous = e.getValue();
       }
     }
-    assertTrue(degree.contains("<p id=\"degree-summary\" class=\"summary\">Degree min 1, median 50, mean 77.27, p90 178, p99 512, max 611"
-        + " (median and percentiles approximate). Entities seen only in valid/test (degree 0) are not in the histogram: 2.</p>"), degree);
+    assertTrue(
+        degree.contains(
+            "<p id=\"degree-summary\" class=\"summary\">Degree min 1, median 50, mean 77.27, p90 178, p99 512, max 611"
+                + " (median and percentiles approximate). Entities seen only in valid/test (degree 0) are not in the histogram: 2.</p>"),
+        degree);
   }
 
   @Test
   void roundsWithoutValidationAreLeftOutOfTheValidationChart() throws Exception {
     Path run = Files.createDirectories(tmp.resolve("every-2"));
-    Files.writeString(run.resolve("stats.json"), """
+    Files.writeString(
+        run.resolve("stats.json"),
+        """
         {"train": {"round_mean_loss": [0.7, 0.5, 0.4, 0.35, 0.3],
                    "round_valid_mrr": [null, 0.4123, null, 0.5871, 0.6002]}}
         """);
@@ -160,8 +209,9 @@ class RunReportTest {
     Matcher section = Pattern.compile("<div id=\"mrr\">(.*?)</div>", Pattern.DOTALL).matcher(dom);
     assertTrue(section.find());
     List<String> labels = new ArrayList<>();
-    Matcher label = Pattern.compile("<text x=\"[^\"]+\" y=\"[^\"]+\" text-anchor=\"middle\">(\\d+)</text>")
-        .matcher(section.group(1));
+    Matcher label =
+        Pattern.compile("<text x=\"[^\"]+\" y=\"[^\"]+\" text-anchor=\"middle\">(\\d+)</text>")
+            .matcher(section.group(1));
     while (label.find()) {
       labels.add(label.group(1));
     }
@@ -171,7 +221,9 @@ class RunReportTest {
   @Test
   void aRunWithOnlyIngestSaysWhatIsMissing() throws Exception {
     Path run = Files.createDirectories(tmp.resolve("ingest-only"));
-    Files.writeString(run.resolve("stats.json"), "{\"entities\": 3, \"train_degree\": {\"min\": 1, \"median\": 2, \"max\": 4}}");
+    Files.writeString(
+        run.resolve("stats.json"),
+        "{\"entities\": 3, \"train_degree\": {\"min\": 1, \"median\": 2, \"max\": 4}}");
     RunReport.write(run.toString(), new Configuration());
     String dom = chromiumDom(run.resolve("report.html"));
     assertTrue(dom.contains("<body data-charts=\"1\""), dom);
@@ -179,16 +231,24 @@ class RunReportTest {
     assertEquals(List.of(1.0, 2.0, 4.0), pointValues(dom, "degree"));
     assertTrue(section(dom, "degree").contains("data-scale=\"linear\""));
     assertFalse(section(dom, "degree").contains("degree-summary"));
-    for (String reason : List.of("train stage: round_mean_loss", "reduce stage: per_k", "partition stage: shard_sizes",
-        "metrics.json: export/evaluate stages")) {
+    for (String reason :
+        List.of(
+            "train stage: round_mean_loss",
+            "reduce stage: per_k",
+            "partition stage: shard_sizes",
+            "metrics.json: export/evaluate stages")) {
       assertTrue(dom.contains("Not recorded in this run (" + reason + ")."), reason);
     }
   }
 
   @Test
   void missingStatsIsAClearError() {
-    org.sparkkge.jobs.PipelineException e = org.junit.jupiter.api.Assertions.assertThrows(org.sparkkge.jobs.PipelineException.class,
-        () -> RunReport.write(tmp.resolve("empty").toString(), new Configuration()));
-    assertTrue(e.getMessage().contains("stats.json not found (run at least the ingest stage)"), e.getMessage());
+    org.sparkkge.jobs.PipelineException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            org.sparkkge.jobs.PipelineException.class,
+            () -> RunReport.write(tmp.resolve("empty").toString(), new Configuration()));
+    assertTrue(
+        e.getMessage().contains("stats.json not found (run at least the ingest stage)"),
+        e.getMessage());
   }
 }

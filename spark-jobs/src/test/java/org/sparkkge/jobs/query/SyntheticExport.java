@@ -18,13 +18,15 @@ import org.apache.spark.sql.types.StructType;
 import org.sparkkge.jobs.SharedSpark;
 
 /**
- * A small export directory in the export stage's layout (docs/outputs.md), written with Spark so the
- * Parquet files look exactly like the real ones (several part files, Spark's LIST encoding), with
- * planted answers:
+ * A small export directory in the export stage's layout (docs/outputs.md), written with Spark so
+ * the Parquet files look exactly like the real ones (several part files, Spark's LIST encoding),
+ * with planted answers:
+ *
  * <ul>
- *   <li>e01 = 2 * e00 (cosine 1 with e00) and e02 = e00 + small noise: the nearest neighbours of e00;</li>
- *   <li>e05 = e03 + r0 for the translation models: the best tail of (e03, r0, ?) for TransE;</li>
- *   <li>e11 is all zeros (cosine 0 with everything, never a division by zero).</li>
+ *   <li>e01 = 2 * e00 (cosine 1 with e00) and e02 = e00 + small noise: the nearest neighbours of
+ *       e00;
+ *   <li>e05 = e03 + r0 for the translation models: the best tail of (e03, r0, ?) for TransE;
+ *   <li>e11 is all zeros (cosine 0 with everything, never a division by zero).
  * </ul>
  */
 final class SyntheticExport {
@@ -40,8 +42,15 @@ final class SyntheticExport {
   final List<String> entityNames;
   final List<String> relationNames;
 
-  private SyntheticExport(String model, int dim, float[][] entities, float[][] relations, int[] coreNumbers, Path dir,
-      List<String> entityNames, List<String> relationNames) {
+  private SyntheticExport(
+      String model,
+      int dim,
+      float[][] entities,
+      float[][] relations,
+      int[] coreNumbers,
+      Path dir,
+      List<String> entityNames,
+      List<String> relationNames) {
     this.entityNames = entityNames;
     this.relationNames = relationNames;
     this.model = model;
@@ -73,9 +82,16 @@ final class SyntheticExport {
   }
 
   /** The same with other names (ENTITIES entity names, RELATIONS relation names, in id order). */
-  static SyntheticExport write(Path dir, String model, int dim, long seed, List<String> entityNames, List<String> relationNames) {
+  static SyntheticExport write(
+      Path dir,
+      String model,
+      int dim,
+      long seed,
+      List<String> entityNames,
+      List<String> relationNames) {
     if (entityNames.size() != ENTITIES || relationNames.size() != RELATIONS) {
-      throw new IllegalArgumentException("need " + ENTITIES + " entity and " + RELATIONS + " relation names");
+      throw new IllegalArgumentException(
+          "need " + ENTITIES + " entity and " + RELATIONS + " relation names");
     }
     Random random = new Random(seed);
     float[][] entities = new float[ENTITIES][dim];
@@ -88,7 +104,11 @@ final class SyntheticExport {
     float[][] relations = new float[RELATIONS][relationWidth];
     for (float[] relation : relations) {
       for (int i = 0; i < relationWidth; i++) {
-        relation[i] = (float) (model.equals("rotate") ? (random.nextDouble() * 2 - 1) * Math.PI : random.nextGaussian());
+        relation[i] =
+            (float)
+                (model.equals("rotate")
+                    ? (random.nextDouble() * 2 - 1) * Math.PI
+                    : random.nextGaussian());
       }
     }
     for (int i = 0; i < dim; i++) {
@@ -102,33 +122,51 @@ final class SyntheticExport {
     for (int e = 0; e < ENTITIES; e++) {
       cores[e] = e % 4;
     }
-    SyntheticExport export = new SyntheticExport(model, dim, entities, relations, cores, dir, entityNames, relationNames);
+    SyntheticExport export =
+        new SyntheticExport(
+            model, dim, entities, relations, cores, dir, entityNames, relationNames);
     export.writeFiles();
     return export;
   }
 
   private void writeFiles() {
-    StructType entitySchema = new StructType()
-        .add("id", DataTypes.IntegerType, false)
-        .add("name", DataTypes.StringType, false)
-        .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false)
-        .add("core_number", DataTypes.IntegerType, true)
-        .add("source", DataTypes.StringType, false);
+    StructType entitySchema =
+        new StructType()
+            .add("id", DataTypes.IntegerType, false)
+            .add("name", DataTypes.StringType, false)
+            .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false)
+            .add("core_number", DataTypes.IntegerType, true)
+            .add("source", DataTypes.StringType, false);
     List<Row> rows = new ArrayList<>();
     for (int e = 0; e < ENTITIES; e++) {
-      rows.add(RowFactory.create(e, entityNames.get(e), boxed(entities[e]), coreNumbers[e], e == 10 ? "propagated" : "trained"));
+      rows.add(
+          RowFactory.create(
+              e,
+              entityNames.get(e),
+              boxed(entities[e]),
+              coreNumbers[e],
+              e == 10 ? "propagated" : "trained"));
     }
-    SharedSpark.get().createDataFrame(rows, entitySchema).repartition(3).write().mode(SaveMode.Overwrite)
+    SharedSpark.get()
+        .createDataFrame(rows, entitySchema)
+        .repartition(3)
+        .write()
+        .mode(SaveMode.Overwrite)
         .parquet(dir.resolve("entity_embeddings").toString());
-    StructType relationSchema = new StructType()
-        .add("id", DataTypes.IntegerType, false)
-        .add("name", DataTypes.StringType, false)
-        .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+    StructType relationSchema =
+        new StructType()
+            .add("id", DataTypes.IntegerType, false)
+            .add("name", DataTypes.StringType, false)
+            .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
     List<Row> relationRows = new ArrayList<>();
     for (int r = 0; r < RELATIONS; r++) {
       relationRows.add(RowFactory.create(r, relationNames.get(r), boxed(relations[r])));
     }
-    SharedSpark.get().createDataFrame(relationRows, relationSchema).coalesce(1).write().mode(SaveMode.Overwrite)
+    SharedSpark.get()
+        .createDataFrame(relationRows, relationSchema)
+        .coalesce(1)
+        .write()
+        .mode(SaveMode.Overwrite)
         .parquet(dir.resolve("relation_embeddings").toString());
     Map<String, Object> modelJson = new LinkedHashMap<>();
     modelJson.put("model", model);

@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.sparkkge.core.model.ScoringModel;
 import org.sparkkge.core.model.ScoringModels;
 
-/** The plain-Java scorer gives the scores of embedding-core's models (the ones training optimised). */
+/**
+ * The plain-Java scorer gives the scores of embedding-core's models (the ones training optimised).
+ */
 class TripleScorerTest {
   @Test
   void equalsEmbeddingCoreScoresForEveryModel() {
@@ -37,13 +39,20 @@ class TripleScorerTest {
           float[] expected = reference.score(h, r, t).toFloatArray();
           for (int i = 0; i < rows; i++) {
             double actual = scorer.score(entities, i, relations, i, rows + i);
-            assertEquals(expected[i], actual, 1e-4 * Math.max(1, Math.abs(expected[i])), model + " row " + i);
+            assertEquals(
+                expected[i],
+                actual,
+                1e-4 * Math.max(1, Math.abs(expected[i])),
+                model + " row " + i);
             float[] hi = java.util.Arrays.copyOfRange(heads, i * dim, (i + 1) * dim);
             // a reciprocal model's tail query uses the forward (first) half of the relation row
             int forward = ScoringModels.isReciprocal(model) ? width / 2 : width;
             float[] ri = java.util.Arrays.copyOfRange(relations, i * width, i * width + forward);
             float[] ti = java.util.Arrays.copyOfRange(tails, i * dim, (i + 1) * dim);
-            assertEquals(BruteForce.score(ScoringModels.baseName(model), hi, ri, ti), actual, 1e-9,
+            assertEquals(
+                BruteForce.score(ScoringModels.baseName(model), hi, ri, ti),
+                actual,
+                1e-9,
                 model + " row " + i + " vs the written-out formula");
           }
         }

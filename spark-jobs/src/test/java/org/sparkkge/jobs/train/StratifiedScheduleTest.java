@@ -20,8 +20,10 @@ class StratifiedScheduleTest {
         Set<Integer> owned = new HashSet<>();
         for (int task = 0; task < s.tasksPerSubRound(); task++) {
           for (int p : s.partitionsOf(sub, task)) {
-            assertTrue(owned.add(p), "B=" + b + " sub-round " + sub + ": partition " + p + " owned twice");
-            assertEquals(task, s.taskOf(sub, p), "B=" + b + " sub-round " + sub + " partition " + p);
+            assertTrue(
+                owned.add(p), "B=" + b + " sub-round " + sub + ": partition " + p + " owned twice");
+            assertEquals(
+                task, s.taskOf(sub, p), "B=" + b + " sub-round " + sub + " partition " + p);
           }
         }
         assertEquals(b, owned.size(), "every partition has an owner in every sub-round");
@@ -31,13 +33,17 @@ class StratifiedScheduleTest {
         for (int q = 0; q < b; q++) {
           int sub = s.subRoundOf(p, q, 1, 2, 3);
           assertTrue(sub >= 0 && sub < s.subRounds());
-          assertEquals(s.taskOf(sub, p), s.taskOf(sub, q), "B=" + b + " bucket (" + p + ", " + q + ")");
+          assertEquals(
+              s.taskOf(sub, p), s.taskOf(sub, q), "B=" + b + " bucket (" + p + ", " + q + ")");
           if (p != q) {
             int pairsMeeting = 0;
             for (int other = 0; other < s.subRounds(); other++) {
               if (s.taskOf(other, p) == s.taskOf(other, q)) pairsMeeting++;
             }
-            assertEquals(1, pairsMeeting, "B=" + b + ": partitions " + p + " and " + q + " meet once per pass");
+            assertEquals(
+                1,
+                pairsMeeting,
+                "B=" + b + ": partitions " + p + " and " + q + " meet once per pass");
           }
         }
       }
@@ -54,10 +60,12 @@ class StratifiedScheduleTest {
       perPartition[s.partitionOf(i)]++;
     }
     for (int n : perSubRound) {
-      assertTrue(Math.abs(n - 10_000) < 500, "diagonal slice " + n + " of 70,000 over 7 sub-rounds");
+      assertTrue(
+          Math.abs(n - 10_000) < 500, "diagonal slice " + n + " of 70,000 over 7 sub-rounds");
     }
     for (int n : perPartition) {
-      assertTrue(Math.abs(n - 8_750) < 500, "partition of " + n + " of 70,000 ids over 8 partitions");
+      assertTrue(
+          Math.abs(n - 8_750) < 500, "partition of " + n + " of 70,000 ids over 8 partitions");
     }
   }
 

@@ -28,7 +28,8 @@ class StratifiedTrainingTest {
     double four = validMrr(dir, 6);
     System.out.printf("STRATIFIED UMLS 6 epochs valid MRR: P=1 %.4f, P=4 %.4f%n", one, four);
     assertTrue(one > 0.6, "P=1 learns: " + one);
-    // four tasks may learn faster than one (their relation changes add up within a sub-round); they must not lose
+    // four tasks may learn faster than one (their relation changes add up within a sub-round); they
+    // must not lose
     assertTrue(four > one - 0.04, "P=4 " + four + " vs P=1 " + one);
 
     Map<String, Object> round = roundJson(dir, 6);
@@ -41,13 +42,15 @@ class StratifiedTrainingTest {
     List<?> perSubRound = (List<?>) round.get("per_sub_round");
     assertEquals(7, perSubRound.size());
     long triples = ((Number) round.get("triples_trained")).longValue();
-    assertTrue(triples > 5000 && triples <= 5216, "every training triple once per round: " + triples);
+    assertTrue(
+        triples > 5000 && triples <= 5216, "every training triple once per round: " + triples);
   }
 
   @Test
   void blocksSerialiseOnlyTheirSliceAndDeltasAddUpInSourceOrder() throws Exception {
     float[] table = {9, 9, 1, 2, 3, 4, 9};
-    EntityBlock block = new EntityBlock(3, 2, new int[] {5, 8}, table, 2, new float[] {0.5f, 0.25f});
+    EntityBlock block =
+        new EntityBlock(3, 2, new int[] {5, 8}, table, 2, new float[] {0.5f, 0.25f});
     EntityBlock copy = (EntityBlock) roundTrip(block);
     assertEquals(3, copy.partition());
     assertArrayEquals(new int[] {5, 8}, copy.ids());
@@ -56,18 +59,37 @@ class StratifiedTrainingTest {
     assertEquals(0.25f, copy.adagrad(1));
 
     List<ShardOutput.PoolDelta> deltas = new ArrayList<>();
-    // entity 5: one task moved it: the whole move. Entity 8: two tasks, increments 0.125 and 1 from 0.25
-    // (1.375 with both): each move scaled by sqrt((0.25 + its increment) / 1.375); accumulators add up
-    deltas.add(new ShardOutput.PoolDelta(3, 7, new int[] {8}, new float[] {0.5f, -1f}, new float[] {0.125f},
-        new float[] {0.25f}));
-    deltas.add(new ShardOutput.PoolDelta(3, 2, new int[] {5, 8}, new float[] {1, 1, 1, 1}, new float[] {1, 1},
-        new float[] {0.5f, 0.25f}));
-    deltas.add(new ShardOutput.PoolDelta(4, 1, new int[] {99}, new float[] {7, 7}, new float[] {7}, new float[] {0}));
+    // entity 5: one task moved it: the whole move. Entity 8: two tasks, increments 0.125 and 1 from
+    // 0.25
+    // (1.375 with both): each move scaled by sqrt((0.25 + its increment) / 1.375); accumulators add
+    // up
+    deltas.add(
+        new ShardOutput.PoolDelta(
+            3,
+            7,
+            new int[] {8},
+            new float[] {0.5f, -1f},
+            new float[] {0.125f},
+            new float[] {0.25f}));
+    deltas.add(
+        new ShardOutput.PoolDelta(
+            3,
+            2,
+            new int[] {5, 8},
+            new float[] {1, 1, 1, 1},
+            new float[] {1, 1},
+            new float[] {0.5f, 0.25f}));
+    deltas.add(
+        new ShardOutput.PoolDelta(
+            4, 1, new int[] {99}, new float[] {7, 7}, new float[] {7}, new float[] {0}));
     EntityBlock updated = ShardTask.withDeltas(block, deltas);
     assertArrayEquals(new float[] {2, 3}, updated.row(0));
     double seven = Math.sqrt(0.375 / 1.375);
     double two = Math.sqrt(1.25 / 1.375);
-    assertArrayEquals(new float[] {(float) (3 + 0.5 * seven + two), (float) (4 - seven + two)}, updated.row(1), 1e-6f);
+    assertArrayEquals(
+        new float[] {(float) (3 + 0.5 * seven + two), (float) (4 - seven + two)},
+        updated.row(1),
+        1e-6f);
     assertEquals(1.5f, updated.adagrad(0));
     assertEquals(1.375f, updated.adagrad(1));
     assertArrayEquals(new float[] {1, 2}, block.row(0), "the input block is not changed");
@@ -82,7 +104,8 @@ class StratifiedTrainingTest {
     for (int i = 0; i < ids.length; i++) ids[i] = 3 * i + 1;
     float[] adagrad = new float[ids.length];
     java.util.Arrays.fill(adagrad, 0.75f);
-    ShardOutput.PoolDelta delta = new ShardOutput.PoolDelta(6, 41, ids, moves, adagrad, new float[ids.length]);
+    ShardOutput.PoolDelta delta =
+        new ShardOutput.PoolDelta(6, 41, ids, moves, adagrad, new float[ids.length]);
     ShardOutput.PoolDelta deltaCopy = (ShardOutput.PoolDelta) roundTrip(delta);
     assertEquals(6, deltaCopy.partition());
     assertEquals(41, deltaCopy.shard());
@@ -105,7 +128,8 @@ class StratifiedTrainingTest {
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(value);
     }
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+    try (ObjectInputStream in =
+        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
       return in.readObject();
     }
   }
@@ -126,7 +150,9 @@ class StratifiedTrainingTest {
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> roundJson(Path dir, int round) throws Exception {
-    return new ObjectMapper().readValue(
-        dir.resolve(String.format("model/checkpoints/round-%05d/round.json", round)).toFile(), Map.class);
+    return new ObjectMapper()
+        .readValue(
+            dir.resolve(String.format("model/checkpoints/round-%05d/round.json", round)).toFile(),
+            Map.class);
   }
 }

@@ -14,11 +14,14 @@ import org.sparkkge.jobs.config.ConfigLoader;
 /**
  * conf/spark-kge.conf is the documented source of the training defaults: every train.* key in it is
  * one the code reads (embedding-core's TrainConfig or the distributed loop's TrainOptions) and the
- * other way round, and embedding-core's builder defaults, used by the in-process benchmarks, say the
- * same, except where the pipeline gives a key its own meaning.
+ * other way round, and embedding-core's builder defaults, used by the in-process benchmarks, say
+ * the same, except where the pipeline gives a key its own meaning.
  */
 class TrainDefaultsTest {
-  /** train.threads = 0 in the pipeline means spark.task.cpus; the library's 1 is one libtorch thread. */
+  /**
+   * train.threads = 0 in the pipeline means spark.task.cpus; the library's 1 is one libtorch
+   * thread.
+   */
   private static final Set<String> PIPELINE_MEANING = Set.of("threads");
 
   @Test

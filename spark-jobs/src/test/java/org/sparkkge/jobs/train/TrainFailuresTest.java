@@ -28,9 +28,14 @@ class TrainFailuresTest {
     assertEquals(1, result.exitCode(), result.toString());
     assertTrue(result.err().contains("train: training diverged in round 1, task 0:"), result.err());
     assertTrue(result.err().contains("train.max-loss"), result.err());
-    assertEquals(1, count(result.err(), "ower train.lr or train.init-scale"), "the advice is given once: " + result.err());
+    assertEquals(
+        1,
+        count(result.err(), "ower train.lr or train.init-scale"),
+        "the advice is given once: " + result.err());
     assertFalse(Files.exists(dir.resolve("model/final")));
-    assertFalse(Files.exists(dir.resolve("model/checkpoints/round-00001")), "no checkpoint of a diverged round");
+    assertFalse(
+        Files.exists(dir.resolve("model/checkpoints/round-00001")),
+        "no checkpoint of a diverged round");
   }
 
   @Test
@@ -38,29 +43,51 @@ class TrainFailuresTest {
     Path dir = TrainFixtures.umls(tmp.resolve("retry"), 2);
     List<String> args = new ArrayList<>(List.of("train", "--output", dir.toString()));
     args.addAll(TrainFixtures.umlsSettings(2, 1.0));
-    // Adagrad steps each coordinate by about lr: at lr 1000 the scores, and the loss, explode; halving the
-    // rates a dozen times brings them back under the limit. The first retry keeps the rates (a divergence
+    // Adagrad steps each coordinate by about lr: at lr 1000 the scores, and the loss, explode;
+    // halving the
+    // rates a dozen times brings them back under the limit. The first retry keeps the rates (a
+    // divergence
     // that does not recur needs no lower ones); this one recurs, so each later retry halves them.
-    args.addAll(List.of("--set", "train.lr=1000", "--set", "train.max-loss=30", "--set", "train.divergence-retries=16",
-        "--set", "train.validation.every-rounds=0"));
+    args.addAll(
+        List.of(
+            "--set",
+            "train.lr=1000",
+            "--set",
+            "train.max-loss=30",
+            "--set",
+            "train.divergence-retries=16",
+            "--set",
+            "train.validation.every-rounds=0"));
     Cli.Result result = Cli.run(args.toArray(new String[0]));
     assertEquals(0, result.exitCode(), result.toString());
     assertTrue(result.err().contains("train: round 1 diverged (task "), result.err());
-    assertTrue(result.err().contains("retrying it from checkpoint 0 with learning rates x 1.0 "), result.err());
-    assertTrue(result.err().contains("retrying it from checkpoint 0 with learning rates x 0.5 "), result.err());
+    assertTrue(
+        result.err().contains("retrying it from checkpoint 0 with learning rates x 1.0 "),
+        result.err());
+    assertTrue(
+        result.err().contains("retrying it from checkpoint 0 with learning rates x 0.5 "),
+        result.err());
     Map<String, Object> first = roundJson(dir, 1);
     List<?> attempts = (List<?>) first.get("diverged_attempts");
     assertTrue(attempts.size() >= 2 && attempts.size() <= 16, first.toString());
-    List<Double> triedScales = attempts.stream().map(a -> ((Number) ((Map<?, ?>) a).get("lr_scale")).doubleValue())
-        .toList();
+    List<Double> triedScales =
+        attempts.stream()
+            .map(a -> ((Number) ((Map<?, ?>) a).get("lr_scale")).doubleValue())
+            .toList();
     assertEquals(1.0, triedScales.get(0), 0.0, first.toString());
     assertEquals(1.0, triedScales.get(1), 0.0, "the first retry keeps the rates: " + first);
     for (int i = 2; i < triedScales.size(); i++) {
-      assertEquals(triedScales.get(i - 1) / 2, triedScales.get(i), 0.0, "later retries halve: " + first);
+      assertEquals(
+          triedScales.get(i - 1) / 2, triedScales.get(i), 0.0, "later retries halve: " + first);
     }
     double scale = ((Number) first.get("lr_scale")).doubleValue();
-    assertEquals(Math.pow(0.5, attempts.size() - 1), scale, 1e-12, "halved once per retry after the first");
-    assertEquals(scale, ((Number) roundJson(dir, 2).get("lr_scale")).doubleValue(), 0.0, "kept for later rounds");
+    assertEquals(
+        Math.pow(0.5, attempts.size() - 1), scale, 1e-12, "halved once per retry after the first");
+    assertEquals(
+        scale,
+        ((Number) roundJson(dir, 2).get("lr_scale")).doubleValue(),
+        0.0,
+        "kept for later rounds");
     assertTrue(((Number) roundJson(dir, 2).get("mean_loss")).doubleValue() < 30);
 
     // the same run with too few retries fails, naming them
@@ -74,8 +101,10 @@ class TrainFailuresTest {
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> roundJson(Path dir, int round) throws Exception {
-    return new com.fasterxml.jackson.databind.ObjectMapper().readValue(
-        dir.resolve(String.format("model/checkpoints/round-%05d/round.json", round)).toFile(), Map.class);
+    return new com.fasterxml.jackson.databind.ObjectMapper()
+        .readValue(
+            dir.resolve(String.format("model/checkpoints/round-%05d/round.json", round)).toFile(),
+            Map.class);
   }
 
   private static int count(String text, String part) {
@@ -89,31 +118,53 @@ class TrainFailuresTest {
     Path dir = TrainFixtures.umls(tmp.resolve("memory"), 2);
     List<String> args = new ArrayList<>(List.of("train", "--output", dir.toString()));
     args.addAll(TrainFixtures.umlsSettings(1, 1.0));
-    args.addAll(List.of("--set", "train.dim=2000", "--set", "train.memory.executor-bytes=4m",
-        "--set", "train.negative-pool=0"));
+    args.addAll(
+        List.of(
+            "--set",
+            "train.dim=2000",
+            "--set",
+            "train.memory.executor-bytes=4m",
+            "--set",
+            "train.negative-pool=0"));
     Cli.Result result = Cli.run(args.toArray(new String[0]));
     assertEquals(1, result.exitCode(), result.toString());
     String err = result.err();
     assertTrue(err.contains("train: the training tasks do not fit in executor memory"), err);
-    // P = 2: four entity partitions, a task owns two; UMLS's 135 entities fall 34 + 33 + 35 + 33 (or so)
-    java.util.regex.Matcher rows = java.util.regex.Pattern.compile("holds (\\d+) entity rows at dim 2000").matcher(err);
+    // P = 2: four entity partitions, a task owns two; UMLS's 135 entities fall 34 + 33 + 35 + 33
+    // (or so)
+    java.util.regex.Matcher rows =
+        java.util.regex.Pattern.compile("holds (\\d+) entity rows at dim 2000").matcher(err);
     assertTrue(rows.find(), err);
     int held = Integer.parseInt(rows.group(1));
-    assertTrue(held > 50 && held < 100, "a task holds about half of UMLS's 135 rows, not all: " + held);
+    assertTrue(
+        held > 50 && held < 100, "a task holds about half of UMLS's 135 rows, not all: " + held);
     // heap: 3 copies of (2000 x 4 + 8) bytes per row
-    assertTrue(err.contains(MemoryEstimate.human(3L * held * (2000 * 4 + 8) + 3L * 46 * 2000 * 4) + " on the heap"), err);
+    assertTrue(
+        err.contains(
+            MemoryEstimate.human(3L * held * (2000 * 4 + 8) + 3L * 46 * 2000 * 4) + " on the heap"),
+        err);
     assertTrue(err.contains("train.mode = nodepiece"), err);
-    assertTrue(err.contains("more entity partitions (train.entity-partitions, or partition.shards, now 2)"), err);
+    assertTrue(
+        err.contains(
+            "more entity partitions (train.entity-partitions, or partition.shards, now 2)"),
+        err);
     assertTrue(err.contains("a lower train.dim (now 2000)"), err);
     assertTrue(err.contains("train.memory.fraction 0.60 of 4.0 MiB"), err);
-    assertFalse(Files.exists(dir.resolve("model/checkpoints")), "refused before anything was written");
+    assertFalse(
+        Files.exists(dir.resolve("model/checkpoints")), "refused before anything was written");
   }
 
   @Test
   void missingPartitionStageIsNamed() throws Exception {
     Path data = Cli.repoRoot().resolve("data/umls");
     Path dir = tmp.resolve("nopartition");
-    Cli.Result ingest = Cli.run("ingest", "--output", dir.toString(), "--train", data.resolve("train.txt.gz").toString());
+    Cli.Result ingest =
+        Cli.run(
+            "ingest",
+            "--output",
+            dir.toString(),
+            "--train",
+            data.resolve("train.txt.gz").toString());
     assertEquals(0, ingest.exitCode(), ingest.toString());
     Cli.Result result = Cli.run("train", "--output", dir.toString());
     assertEquals(1, result.exitCode(), result.toString());

@@ -36,21 +36,42 @@ public final class TrainFixtures {
 
   /** Settings that train UMLS well in a few seconds (same as embedding-core's quality test). */
   public static List<String> umlsSettings(int epochs, double roundFraction) {
-    return new ArrayList<>(List.of("--set", "train.model=complex", "--set", "train.dim=64",
-        "--set", "train.batch-size=500", "--set", "train.chunk-size=50", "--set", "train.negatives=100",
-        "--set", "train.batch-negatives=50", "--set", "train.lr=0.1", "--set", "train.seed=1",
-        "--set", "train.epochs=" + epochs, "--set", "train.round-fraction=" + roundFraction));
+    return new ArrayList<>(
+        List.of(
+            "--set",
+            "train.model=complex",
+            "--set",
+            "train.dim=64",
+            "--set",
+            "train.batch-size=500",
+            "--set",
+            "train.chunk-size=50",
+            "--set",
+            "train.negatives=100",
+            "--set",
+            "train.batch-negatives=50",
+            "--set",
+            "train.lr=0.1",
+            "--set",
+            "train.seed=1",
+            "--set",
+            "train.epochs=" + epochs,
+            "--set",
+            "train.round-fraction=" + roundFraction));
   }
 
   /** A fresh copy of UMLS, ingested and partitioned into {@code shards} random shards. */
   public static Path umls(Path target, int shards) throws Exception {
-    Path template = TEMPLATES.computeIfAbsent(shards, p -> {
-      try {
-        return build(p);
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    Path template =
+        TEMPLATES.computeIfAbsent(
+            shards,
+            p -> {
+              try {
+                return build(p);
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
     copy(template, target);
     return target;
   }
@@ -66,12 +87,18 @@ public final class TrainFixtures {
   /** Writes triples/partitioned as the partition stage does (random strategy, seed 7). */
   public static void partition(Path dir, int shards) throws Exception {
     SparkSession spark = SharedSpark.get();
-    OutputDirectory output = OutputDirectory.at(dir.toString(), spark.sparkContext().hadoopConfiguration());
-    output.addDatasets("partition", Instant.now(), RunInfo.of(ConfigLoader.defaults(), spark.version()),
-        List.of("triples/partitioned"), staging -> {
+    OutputDirectory output =
+        OutputDirectory.at(dir.toString(), spark.sparkContext().hadoopConfiguration());
+    output.addDatasets(
+        "partition",
+        Instant.now(),
+        RunInfo.of(ConfigLoader.defaults(), spark.version()),
+        List.of("triples/partitioned"),
+        staging -> {
           Dataset<Row> train = spark.read().parquet(dir.resolve("triples/train").toString());
           EdgePartitioner.partition(train, EdgePartitioner.Strategy.RANDOM, shards, 7, null)
-              .write().parquet(new org.apache.hadoop.fs.Path(staging, "triples/partitioned").toString());
+              .write()
+              .parquet(new org.apache.hadoop.fs.Path(staging, "triples/partitioned").toString());
           return Map.of("shards", shards);
         });
   }
@@ -82,17 +109,30 @@ public final class TrainFixtures {
    */
   public static void partitionWithout(Path dir, int shards, int... excluded) throws Exception {
     SparkSession spark = SharedSpark.get();
-    OutputDirectory output = OutputDirectory.at(dir.toString(), spark.sparkContext().hadoopConfiguration());
+    OutputDirectory output =
+        OutputDirectory.at(dir.toString(), spark.sparkContext().hadoopConfiguration());
     List<Object> ids = new ArrayList<>();
     for (int id : excluded) ids.add(id);
-    output.addDatasets("partition", Instant.now(), RunInfo.of(ConfigLoader.defaults(), spark.version()),
-        List.of("triples/partitioned"), staging -> {
+    output.addDatasets(
+        "partition",
+        Instant.now(),
+        RunInfo.of(ConfigLoader.defaults(), spark.version()),
+        List.of("triples/partitioned"),
+        staging -> {
           Dataset<Row> train = spark.read().parquet(dir.resolve("triples/train").toString());
-          Dataset<Row> core = train.filter(org.apache.spark.sql.functions.not(
-              org.apache.spark.sql.functions.col("head").isin(ids.toArray())
-                  .or(org.apache.spark.sql.functions.col("tail").isin(ids.toArray()))));
+          Dataset<Row> core =
+              train.filter(
+                  org.apache.spark.sql.functions.not(
+                      org.apache
+                          .spark
+                          .sql
+                          .functions
+                          .col("head")
+                          .isin(ids.toArray())
+                          .or(org.apache.spark.sql.functions.col("tail").isin(ids.toArray()))));
           EdgePartitioner.partition(core, EdgePartitioner.Strategy.RANDOM, shards, 7, null)
-              .write().parquet(new org.apache.hadoop.fs.Path(staging, "triples/partitioned").toString());
+              .write()
+              .parquet(new org.apache.hadoop.fs.Path(staging, "triples/partitioned").toString());
           return Map.of("shards", shards);
         });
   }
@@ -111,8 +151,12 @@ public final class TrainFixtures {
   }
 
   public static TripleArrays triples(Path dir, String split) {
-    return triples(SharedSpark.get().read().parquet(dir.resolve("triples/" + split).toString())
-        .select("head", "relation", "tail").collectAsList());
+    return triples(
+        SharedSpark.get()
+            .read()
+            .parquet(dir.resolve("triples/" + split).toString())
+            .select("head", "relation", "tail")
+            .collectAsList());
   }
 
   /** Rows of (head, relation, tail) ints as triple arrays, in row order. */
@@ -128,7 +172,9 @@ public final class TrainFixtures {
     return new TripleArrays(h, r, t);
   }
 
-  /** The trained parameters of DIR/model/final (small test graphs only: collects the entity table). */
+  /**
+   * The trained parameters of DIR/model/final (small test graphs only: collects the entity table).
+   */
   public static ModelParameters finalParameters(Path dir, String model) {
     return parameters(dir.resolve("model/final").toString(), model);
   }
@@ -145,7 +191,16 @@ public final class TrainFixtures {
       System.arraycopy(SharedParams.toFloats(rows.get(i).getList(1)), 0, entities, i * dim, dim);
       adagrad[i] = rows.get(i).getFloat(2);
     }
-    return new ModelParameters(model, rows.size(), shared.numRelations(), dim, shared.relationDim(), entities,
-        shared.relations(), adagrad, shared.relationAdagrad(), List.of());
+    return new ModelParameters(
+        model,
+        rows.size(),
+        shared.numRelations(),
+        dim,
+        shared.relationDim(),
+        entities,
+        shared.relations(),
+        adagrad,
+        shared.relationAdagrad(),
+        List.of());
   }
 }
