@@ -27,7 +27,7 @@ class LayoutLiteralsTest {
   private static final Pattern LITERAL = Pattern.compile("\"((?:[^\"\\\\\n]|\\\\.)*+)\"");
   private static final Pattern PATH_POSITION =
       Pattern.compile(
-          "(resolve\\(|new Path\\([^,()]+, |read\\(context, |\\.parquet\\()\"([^\"]*)\"");
+          "(resolve\\(\\s*|new Path\\([^,()]+,\\s*|read\\(context,\\s*|\\.parquet\\(\\s*)\"([^\"]*)\"");
 
   /** Scratch space inside a stage's own staging directory, not part of the output layout. */
   private static final Set<String> STAGING_SCRATCH = Set.of("_checkpoints");
