@@ -1,6 +1,7 @@
 package org.sparkkge.core;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -287,7 +288,7 @@ public record TrainConfig(
     m.put("seed", "" + d.seed);
     m.put("threads", "" + d.threads);
     m.put("init-scale", "" + d.initScale);
-    return java.util.Collections.unmodifiableMap(m);
+    return Collections.unmodifiableMap(m);
   }
 
   /** Fluent builder starting from the defaults (PyTorch-BigGraph-like ComplEx set-up). */

@@ -2,7 +2,9 @@ package org.sparkkge.partitioner;
 
 import java.io.Serializable;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
+import scala.collection.Iterator;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
@@ -40,11 +42,11 @@ final class GraphX {
     return (ClassTag<T>) (ClassTag<?>) ClassTag$.MODULE$.Byte();
   }
 
-  static <M> scala.collection.Iterator<Tuple2<Object, M>> noMessages() {
+  static <M> Iterator<Tuple2<Object, M>> noMessages() {
     return scala.collection.Iterator$.MODULE$.empty();
   }
 
-  static <M> scala.collection.Iterator<Tuple2<Object, M>> message(long to, M message) {
+  static <M> Iterator<Tuple2<Object, M>> message(long to, M message) {
     return scala.collection.Iterator$.MODULE$.single(new Tuple2<>(to, message));
   }
 
@@ -55,7 +57,7 @@ final class GraphX {
    * these files.
    */
   static <T> JavaRDD<T> saveResult(JavaRDD<T> rdd) {
-    rdd.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+    rdd.persist(StorageLevel.MEMORY_AND_DISK());
     if (rdd.context().getCheckpointDir().isDefined()) {
       rdd.checkpoint();
     }

@@ -5,7 +5,9 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 
+import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -24,6 +26,7 @@ import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
+import scala.collection.Iterator;
 
 /**
  * k-core decomposition of the undirected simple graph under a KG (direction and relation ignored,
@@ -90,9 +93,7 @@ public final class KCore {
             EdgeDirection.Out(),
             (GraphX.F3<Object, CoreVertex, CoreDelta, CoreVertex>)
                 (id, vertex, delta) -> vertex.receive(delta),
-            (GraphX.F1<
-                    EdgeTriplet<CoreVertex, Object>,
-                    scala.collection.Iterator<Tuple2<Object, CoreDelta>>>)
+            (GraphX.F1<EdgeTriplet<CoreVertex, Object>, Iterator<Tuple2<Object, CoreDelta>>>)
                 KCore::announce,
             (GraphX.F2<CoreDelta, CoreDelta, CoreDelta>) CoreDelta::merge,
             GraphX.tag(CoreVertex.class),
@@ -127,7 +128,7 @@ public final class KCore {
    * superstep tells the target (old value out, new value in); one that ran without changing, or
    * changed in an earlier superstep, sends nothing (a resent change would count twice).
    */
-  private static scala.collection.Iterator<Tuple2<Object, CoreDelta>> announce(
+  private static Iterator<Tuple2<Object, CoreDelta>> announce(
       EdgeTriplet<CoreVertex, Object> edge) {
     CoreVertex source = edge.srcAttr();
     int current = Math.max(source.round, edge.dstAttr().round);
@@ -144,7 +145,7 @@ public final class KCore {
    * neighbours whose estimate is v, those above the vertex's own estimate counted at it (the
    * h-index caps them there anyway). O(estimate) state instead of one entry per neighbour.
    */
-  static final class CoreVertex implements java.io.Serializable {
+  static final class CoreVertex implements Serializable {
     final int estimate;
     final int previous;
     final int changedInRound;
@@ -186,7 +187,7 @@ public final class KCore {
       if (updated >= estimate) {
         return new CoreVertex(estimate, previous, changedInRound, delta.round, counts);
       }
-      int[] folded = java.util.Arrays.copyOf(counts, updated + 1);
+      int[] folded = Arrays.copyOf(counts, updated + 1);
       for (int v = updated + 1; v < counts.length; v++) {
         folded[updated] += counts[v];
       }
@@ -198,7 +199,7 @@ public final class KCore {
    * Changes of neighbour estimates for one superstep: entries {@code value << 32 | count} (count
    * signed: +1 for a new value, -1 for a withdrawn one), ascending by value, zero counts dropped.
    */
-  static final class CoreDelta implements java.io.Serializable {
+  static final class CoreDelta implements Serializable {
     static final CoreDelta START = new CoreDelta(0, new long[0]);
 
     final int round;
@@ -242,7 +243,7 @@ public final class KCore {
           out[n++] = next;
         }
       }
-      return new CoreDelta(Math.max(a.round, b.round), java.util.Arrays.copyOf(out, n));
+      return new CoreDelta(Math.max(a.round, b.round), Arrays.copyOf(out, n));
     }
   }
 
@@ -322,8 +323,7 @@ public final class KCore {
             EdgeDirection.Out(),
             (GraphX.F3<Object, Object, Object, Object>)
                 (id, distance, offered) -> Math.min((Integer) distance, (Integer) offered),
-            (GraphX.F1<
-                    EdgeTriplet<Object, Object>, scala.collection.Iterator<Tuple2<Object, Object>>>)
+            (GraphX.F1<EdgeTriplet<Object, Object>, Iterator<Tuple2<Object, Object>>>)
                 KCore::offerDistance,
             (GraphX.F2<Object, Object, Object>) (a, b) -> Math.min((Integer) a, (Integer) b),
             GraphX.intTag(),
@@ -354,8 +354,7 @@ public final class KCore {
    * Send step of the BFS: a source one hop closer than its target's distance offers it that
    * distance.
    */
-  private static scala.collection.Iterator<Tuple2<Object, Object>> offerDistance(
-      EdgeTriplet<Object, Object> edge) {
+  private static Iterator<Tuple2<Object, Object>> offerDistance(EdgeTriplet<Object, Object> edge) {
     int source = (Integer) edge.srcAttr();
     int target = (Integer) edge.dstAttr();
     return source != Integer.MAX_VALUE && source + 1 < target

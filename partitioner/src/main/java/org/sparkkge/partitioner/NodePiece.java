@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,6 +25,7 @@ import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
+import scala.collection.Iterator;
 
 /**
  * NodePiece tokenization (Galkin et al., ICLR 2022), distributed.
@@ -176,9 +178,7 @@ public final class NodePiece {
             EdgeDirection.Out(),
             (GraphX.F3<Object, AnchorVertex, AnchorOffer, AnchorVertex>)
                 (id, vertex, offer) -> vertex.receive(offer, k),
-            (GraphX.F1<
-                    EdgeTriplet<AnchorVertex, Object>,
-                    scala.collection.Iterator<Tuple2<Object, AnchorOffer>>>)
+            (GraphX.F1<EdgeTriplet<AnchorVertex, Object>, Iterator<Tuple2<Object, AnchorOffer>>>)
                 edge -> offerAnchors(edge, maxHops),
             // A vertex that is not yet full holds at most k-1 entries, so among the 2k smallest
             // distinct candidate anchors at least k are new to it: truncating offers to 2k stays
@@ -227,7 +227,7 @@ public final class NodePiece {
    * them to the target, for superstep current + 1 (nothing beyond {@code maxHops}). One that found
    * them earlier sends nothing: its offer went out then.
    */
-  private static scala.collection.Iterator<Tuple2<Object, AnchorOffer>> offerAnchors(
+  private static Iterator<Tuple2<Object, AnchorOffer>> offerAnchors(
       EdgeTriplet<AnchorVertex, Object> edge, int maxHops) {
     AnchorVertex source = edge.srcAttr();
     int current = Math.max(source.round, edge.dstAttr().round);
@@ -242,7 +242,7 @@ public final class NodePiece {
    * the anchors it found in its latest find ({@code found}, ascending) and that superstep, and the
    * latest superstep it ran.
    */
-  static final class AnchorVertex implements java.io.Serializable {
+  static final class AnchorVertex implements Serializable {
     final long[] entries;
     final int[] found;
     final int foundInRound;
@@ -274,7 +274,7 @@ public final class NodePiece {
   }
 
   /** Anchor indices (ascending, distinct) offered to a vertex for superstep {@code round}. */
-  static final class AnchorOffer implements java.io.Serializable {
+  static final class AnchorOffer implements Serializable {
     static final AnchorOffer START = new AnchorOffer(0, NO_ANCHORS);
 
     final int round;

@@ -4,6 +4,8 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 
+import java.util.List;
+import java.util.function.Function;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.graphx.Edge;
 import org.apache.spark.graphx.Graph;
@@ -66,8 +68,7 @@ public final class UndirectedGraph {
                             + a
                             + ": entity ids must be dense non-negative ints");
                   }
-                  return java.util.List.of(
-                          new Edge<Object>(a, b, (byte) 0), new Edge<Object>(b, a, (byte) 0))
+                  return List.of(new Edge<Object>(a, b, (byte) 0), new Edge<Object>(b, a, (byte) 0))
                       .iterator();
                 });
     PartitionStrategy strategy = strategy(spark);
@@ -98,8 +99,7 @@ public final class UndirectedGraph {
    * graph programs compute and save their results before returning, so what {@code program} returns
    * does not need the graph.
    */
-  public static <T> T with(
-      Dataset<Row> triples, java.util.function.Function<UndirectedGraph, T> program) {
+  public static <T> T with(Dataset<Row> triples, Function<UndirectedGraph, T> program) {
     UndirectedGraph graph = of(triples);
     try {
       return program.apply(graph);

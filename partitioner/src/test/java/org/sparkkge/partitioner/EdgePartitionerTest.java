@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.Test;
 
 class EdgePartitionerTest {
@@ -44,7 +46,7 @@ class EdgePartitionerTest {
       relationShards.computeIfAbsent(row.getInt(1), x -> new HashSet<>()).add(shard);
     }
     assertArrayEquals(sizes, q.shardSizes());
-    long max = java.util.Arrays.stream(sizes).max().orElse(0);
+    long max = Arrays.stream(sizes).max().orElse(0);
     assertEquals(max / ((double) rows.size() / shards), q.balance(), 1e-12);
     double replication =
         entityShards.values().stream().mapToInt(Set::size).sum() / (double) entityShards.size();
@@ -71,9 +73,9 @@ class EdgePartitionerTest {
         TestSpark.get()
             .createDataFrame(
                 List.of(
-                    org.apache.spark.sql.RowFactory.create(0, 0, 1, 0),
-                    org.apache.spark.sql.RowFactory.create(1, 0, 2, 1),
-                    org.apache.spark.sql.RowFactory.create(2, 1, 0, 1)),
+                    RowFactory.create(0, 0, 1, 0),
+                    RowFactory.create(1, 0, 2, 1),
+                    RowFactory.create(2, 1, 0, 1)),
                 EdgePartitioner.SCHEMA);
     PartitionQuality q = EdgePartitioner.quality(rows, 3, "manual");
     assertArrayEquals(new long[] {1, 2, 0}, q.shardSizes());

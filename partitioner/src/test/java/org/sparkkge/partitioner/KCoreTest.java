@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -16,7 +18,7 @@ class KCoreTest {
 
   private static int[] toArray(Dataset<Row> rows, String column, int n, int missing) {
     int[] values = new int[n];
-    java.util.Arrays.fill(values, missing);
+    Arrays.fill(values, missing);
     for (Row row : rows.select("id", column).collectAsList()) {
       values[row.getInt(0)] = row.getInt(1);
     }
@@ -49,8 +51,7 @@ class KCoreTest {
     assertEquals(0, stats.level(3).entities());
 
     IllegalArgumentException tooFew =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            IllegalArgumentException.class, () -> KCore.coreNumbers(data, 4));
+        Assertions.assertThrows(IllegalArgumentException.class, () -> KCore.coreNumbers(data, 4));
     assertTrue(tooFew.getMessage().contains("entity count is 4"), tooFew.getMessage());
   }
 
@@ -73,7 +74,7 @@ class KCoreTest {
     }
     assertEquals(
         0, mismatches, name + ": entities whose core number differs from Batagelj-Zaversnik");
-    int maxCore = java.util.Arrays.stream(expected).max().orElse(0);
+    int maxCore = Arrays.stream(expected).max().orElse(0);
     assertTrue(maxCore > 3, name + " should have a non-trivial core, max core " + maxCore);
 
     // Reduction, periphery and stats at a k in the middle of the range, against brute force.

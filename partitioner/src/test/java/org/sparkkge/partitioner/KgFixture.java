@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.GZIPInputStream;
 import org.apache.spark.sql.Dataset;
@@ -134,9 +135,9 @@ final class KgFixture {
 
   /** Adjacency lists of the undirected simple graph (no self-loops, no parallel edges), sorted. */
   static int[][] simpleAdjacency(int[][] triples, int numEntities) {
-    List<java.util.TreeSet<Integer>> sets = new ArrayList<>(numEntities);
+    List<TreeSet<Integer>> sets = new ArrayList<>(numEntities);
     for (int i = 0; i < numEntities; i++) {
-      sets.add(new java.util.TreeSet<>());
+      sets.add(new TreeSet<>());
     }
     for (int[] t : triples) {
       if (t[0] != t[2]) {

@@ -1,5 +1,9 @@
 package org.sparkkge.partitioner;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
 
 /** The one SparkSession shared by every test in this JVM (creating one costs seconds). */
@@ -24,12 +28,11 @@ final class TestSpark {
       // output), less often (the default is 10): without checkpoints their lineage, and each
       // superstep's planning, keeps growing; every checkpoint costs a write of the graph.
       try {
-        java.nio.file.Path checkpoints =
-            java.nio.file.Files.createTempDirectory("partitioner-checkpoints");
+        Path checkpoints = Files.createTempDirectory("partitioner-checkpoints");
         checkpoints.toFile().deleteOnExit();
         session.sparkContext().setCheckpointDir(checkpoints.toString());
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
     }
     return session;

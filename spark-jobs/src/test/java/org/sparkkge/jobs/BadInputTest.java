@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
@@ -24,6 +25,8 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.Success$;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -222,7 +225,7 @@ class BadInputTest {
       Cli.Result result = Cli.run(args.toArray(String[]::new));
       sc.listenerBus().waitUntilEmpty(60_000);
       return new Observed(result, failed.get());
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       throw new AssertionError("Spark's listener bus did not drain", e);
     } finally {
       sc.removeSparkListener(listener);
@@ -356,11 +359,8 @@ class BadInputTest {
     Path input = tmp.resolve("train.parquet");
     SharedSpark.get()
         .createDataFrame(
-            List.of(org.apache.spark.sql.RowFactory.create("a", "r", "b")),
-            new org.apache.spark.sql.types.StructType()
-                .add("head", "string")
-                .add("relation", "string")
-                .add("tail", "string"))
+            List.of(RowFactory.create("a", "r", "b")),
+            new StructType().add("head", "string").add("relation", "string").add("tail", "string"))
         .coalesce(1)
         .write()
         .parquet(input.toString());

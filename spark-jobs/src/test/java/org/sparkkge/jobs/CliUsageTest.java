@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkkge.jobs.cli.StageRegistry;
+import org.sparkkge.jobs.stage.Stage;
 
 class CliUsageTest {
   @TempDir Path tmp;
@@ -30,9 +33,7 @@ class CliUsageTest {
     Cli.Result result = Cli.run();
     assertEquals(2, result.exitCode(), result.toString());
     String stages =
-        org.sparkkge.jobs.cli.StageRegistry.pipeline().stream()
-            .map(org.sparkkge.jobs.stage.Stage::name)
-            .collect(java.util.stream.Collectors.joining(", "));
+        StageRegistry.pipeline().stream().map(Stage::name).collect(Collectors.joining(", "));
     assertTrue(stages.startsWith("ingest"), stages);
     assertTrue(
         result.err().contains("missing a stage: one of " + stages + ", run"), result.toString());

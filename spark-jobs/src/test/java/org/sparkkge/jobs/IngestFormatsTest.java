@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,6 +20,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkkge.jobs.ingest.IngestOptions;
 
 /**
  * CSV with quotes and a header, N-Triples literal policies, Parquet input, duplicates, unseen
@@ -345,7 +347,7 @@ class IngestFormatsTest {
 
   private JsonNode ingestAuto(Path train, Path valid, Path test, String... extra) {
     List<String> args =
-        new java.util.ArrayList<>(
+        new ArrayList<>(
             List.of(
                 "ingest",
                 "--train",
@@ -434,26 +436,23 @@ class IngestFormatsTest {
 
   @Test
   void extensionToFormat() {
-    Map<String, org.sparkkge.jobs.ingest.IngestOptions.Format> expected =
+    Map<String, IngestOptions.Format> expected =
         new TreeMap<>(
             Map.of(
-                "x.nt", org.sparkkge.jobs.ingest.IngestOptions.Format.NTRIPLES,
-                "x.NT.GZ", org.sparkkge.jobs.ingest.IngestOptions.Format.NTRIPLES,
-                "x.parquet", org.sparkkge.jobs.ingest.IngestOptions.Format.PARQUET,
-                "part-00000-1.snappy.parquet",
-                    org.sparkkge.jobs.ingest.IngestOptions.Format.PARQUET,
-                "x.tsv", org.sparkkge.jobs.ingest.IngestOptions.Format.TSV,
-                "x.tsv.gz", org.sparkkge.jobs.ingest.IngestOptions.Format.TSV,
-                "x.txt", org.sparkkge.jobs.ingest.IngestOptions.Format.TSV,
-                "x.txt.gz", org.sparkkge.jobs.ingest.IngestOptions.Format.TSV,
-                "x.csv", org.sparkkge.jobs.ingest.IngestOptions.Format.CSV,
-                "x.csv.gz", org.sparkkge.jobs.ingest.IngestOptions.Format.CSV));
-    expected.forEach(
-        (name, format) ->
-            assertEquals(format, org.sparkkge.jobs.ingest.IngestOptions.fromName(name), name));
+                "x.nt", IngestOptions.Format.NTRIPLES,
+                "x.NT.GZ", IngestOptions.Format.NTRIPLES,
+                "x.parquet", IngestOptions.Format.PARQUET,
+                "part-00000-1.snappy.parquet", IngestOptions.Format.PARQUET,
+                "x.tsv", IngestOptions.Format.TSV,
+                "x.tsv.gz", IngestOptions.Format.TSV,
+                "x.txt", IngestOptions.Format.TSV,
+                "x.txt.gz", IngestOptions.Format.TSV,
+                "x.csv", IngestOptions.Format.CSV,
+                "x.csv.gz", IngestOptions.Format.CSV));
+    expected.forEach((name, format) -> assertEquals(format, IngestOptions.fromName(name), name));
     for (String unknown :
         List.of("x", "x.gz", "x.dat", "x.json", "part-00000", "x.nt.bz2", "x.parquet.gz")) {
-      assertEquals(null, org.sparkkge.jobs.ingest.IngestOptions.fromName(unknown), unknown);
+      assertEquals(null, IngestOptions.fromName(unknown), unknown);
     }
   }
 

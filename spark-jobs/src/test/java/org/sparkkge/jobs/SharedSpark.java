@@ -1,6 +1,7 @@
 package org.sparkkge.jobs;
 
 import org.apache.spark.sql.SparkSession;
+import org.sparkkge.partitioner.PregelCheckpoints;
 
 /** One SparkSession per test JVM (creating one costs seconds); the CLI under test reuses it. */
 public final class SharedSpark {
@@ -19,8 +20,8 @@ public final class SharedSpark {
               // As the CLI's own sessions (SparkSessions): the graph stages' Pregel programs
               // checkpoint.
               .config(
-                  org.sparkkge.partitioner.PregelCheckpoints.INTERVAL_KEY,
-                  String.valueOf(org.sparkkge.partitioner.PregelCheckpoints.DEFAULT_INTERVAL))
+                  PregelCheckpoints.INTERVAL_KEY,
+                  String.valueOf(PregelCheckpoints.DEFAULT_INTERVAL))
               .getOrCreate();
     }
     return session;

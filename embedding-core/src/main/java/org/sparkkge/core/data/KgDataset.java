@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -110,12 +111,12 @@ public record KgDataset(
     private int size;
 
     void add(int v) {
-      if (size == values.length) values = java.util.Arrays.copyOf(values, size * 2);
+      if (size == values.length) values = Arrays.copyOf(values, size * 2);
       values[size++] = v;
     }
 
     int[] toArray() {
-      return java.util.Arrays.copyOf(values, size);
+      return Arrays.copyOf(values, size);
     }
   }
 }

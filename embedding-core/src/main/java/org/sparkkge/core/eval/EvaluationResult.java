@@ -1,6 +1,7 @@
 package org.sparkkge.core.eval;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -74,9 +75,9 @@ public record EvaluationResult(
         + " (realistic ranks) "
         + realistic
         + " | optimistic MRR "
-        + String.format(java.util.Locale.ROOT, "%.4f", optimistic.mrr())
+        + String.format(Locale.ROOT, "%.4f", optimistic.mrr())
         + ", pessimistic MRR "
-        + String.format(java.util.Locale.ROOT, "%.4f", pessimistic.mrr())
+        + String.format(Locale.ROOT, "%.4f", pessimistic.mrr())
         + (nonFiniteTrueScores == 0
             ? ""
             : " | " + nonFiniteTrueScores + " true answers with a NaN/infinite score ranked last");

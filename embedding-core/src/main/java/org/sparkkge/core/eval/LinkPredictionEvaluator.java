@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -98,7 +99,7 @@ public final class LinkPredictionEvaluator {
     int rd = params.relationDim();
     try (NDManager manager = NDManager.newBaseManager(device)) {
       // grad mode is per thread in libtorch and on by default in threads DJL did not set up
-      ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+      JniUtils.setGradMode(false);
       NDArray entities = manager.create(params.entities(), new Shape(numEntities, d));
       NDArray relations = manager.create(params.relations(), new Shape(r, rd));
       NDArray allCandidates = entities.expandDims(0);

@@ -1,5 +1,7 @@
 package org.sparkkge.core.eval;
 
+import java.util.Locale;
+
 /**
  * Mergeable sums over ranked queries; MRR, MR and Hits@k derive from them. Merge partial results of
  * distributed evaluation with {@link #plus(RankMetrics)}.
@@ -52,7 +54,7 @@ public record RankMetrics(
   @Override
   public String toString() {
     return String.format(
-        java.util.Locale.ROOT,
+        Locale.ROOT,
         "queries=%d MRR=%.4f MR=%.2f H@1=%.4f H@3=%.4f H@10=%.4f",
         queries,
         mrr(),

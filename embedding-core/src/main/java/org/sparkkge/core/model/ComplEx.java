@@ -5,6 +5,7 @@ import static org.sparkkge.core.model.ScoringModel.realPart;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 
 /**
  * ComplEx (Trouillon et al. 2016): score = Re(sum(h * r * conj(t))). Rows: real parts, then
@@ -50,14 +51,12 @@ public final class ComplEx implements ScoringModel {
   /** h * r as a real row q such that score = q . t. */
   private static NDArray tailQuery(NDArray h, NDArray r) {
     NDArray a = realPart(h), b = imagPart(h), c = realPart(r), d = imagPart(r);
-    return NDArrays.concat(
-        new ai.djl.ndarray.NDList(a.mul(c).sub(b.mul(d)), b.mul(c).add(a.mul(d))), -1);
+    return NDArrays.concat(new NDList(a.mul(c).sub(b.mul(d)), b.mul(c).add(a.mul(d))), -1);
   }
 
   /** r * conj(t) conjugated, as a real row q such that score = q . h: [ce + df, cf - de]. */
   private static NDArray headQuery(NDArray r, NDArray t) {
     NDArray c = realPart(r), d = imagPart(r), e = realPart(t), f = imagPart(t);
-    return NDArrays.concat(
-        new ai.djl.ndarray.NDList(c.mul(e).add(d.mul(f)), c.mul(f).sub(d.mul(e))), -1);
+    return NDArrays.concat(new NDList(c.mul(e).add(d.mul(f)), c.mul(f).sub(d.mul(e))), -1);
   }
 }

@@ -9,13 +9,14 @@ import java.util.List;
 import java.util.Map;
 import org.sparkkge.core.DenseTensor;
 import org.sparkkge.core.ModelParameters;
+import org.sparkkge.core.train.EntitySource;
 
 /**
  * Trainer hook: a step's entity rows come from the NodePiece encoder applied to the step's unique
  * entities; the encoder weights are dense and trained with Adam. (Public only because the trainer
  * lives in another package; not an API for other modules.)
  */
-public final class NodePieceEntities implements org.sparkkge.core.train.EntitySource {
+public final class NodePieceEntities implements EntitySource {
   private static final float BETA1 = 0.9f;
   private static final float BETA2 = 0.999f;
   private static final float EPS = 1e-8f;

@@ -3,12 +3,17 @@ package org.sparkkge.core.train;
 import static org.sparkkge.core.NativeScalars.of;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.pytorch.jni.JniUtils;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -23,6 +28,7 @@ import org.sparkkge.core.TripleArrays;
 import org.sparkkge.core.loss.Regularizers;
 import org.sparkkge.core.model.ScoringModel;
 import org.sparkkge.core.model.ScoringModels;
+import org.sparkkge.core.nodepiece.NodePieceEntities;
 import org.sparkkge.core.nodepiece.NodePieceTokens;
 
 /**
@@ -135,9 +141,7 @@ public final class ShardTrainer {
         start,
         config,
         device,
-        manager ->
-            new org.sparkkge.core.nodepiece.NodePieceEntities(
-                manager, start, tokens, config.denseLr()),
+        manager -> new NodePieceEntities(manager, start, tokens, config.denseLr()),
         false,
         hooks);
   }
@@ -165,8 +169,8 @@ public final class ShardTrainer {
     }
     shard.checkIds(start.numEntities(), start.numRelations());
     if (config.threads() > 0) {
-      ai.djl.engine.Engine.getEngine("PyTorch"); // loads the native library before the JNI call
-      ai.djl.pytorch.jni.JniUtils.setNumThreads(config.threads());
+      Engine.getEngine("PyTorch"); // loads the native library before the JNI call
+      JniUtils.setNumThreads(config.threads());
     }
     ScoringModel model = ScoringModels.byName(config.model());
     int numEntities = start.numEntities();
@@ -185,8 +189,7 @@ public final class ShardTrainer {
     long stepNanos = 0;
     long[] phaseNanos = new long[4];
     long stepCpuNanos = 0;
-    java.lang.management.ThreadMXBean threadTimes =
-        java.lang.management.ManagementFactory.getThreadMXBean();
+    ThreadMXBean threadTimes = ManagementFactory.getThreadMXBean();
     ModelParameters result;
     try (NDManager manager = NDManager.newBaseManager(device)) {
       EntitySource entities = sourceFactory.apply(manager);
@@ -318,7 +321,7 @@ public final class ShardTrainer {
     // a
     // Spark task thread): with it on, the optimizer's in-place row updates would be recorded in a
     // graph.
-    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    JniUtils.setGradMode(false);
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       int k = b.chunks;
@@ -459,7 +462,7 @@ public final class ShardTrainer {
   public static NDArray gatherRows(NDArray table, NDArray indices) {
     return indices
         .getNDArrayInternal()
-        .embedding(indices, table, ai.djl.ndarray.types.SparseFormat.DENSE)
+        .embedding(indices, table, SparseFormat.DENSE)
         .singletonOrThrow();
   }
 

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -324,7 +325,7 @@ public final class TrainingBenchmark {
     int m = config.negatives() + config.batchNegatives();
     long total = 0;
     long cpu = 0;
-    var threadTimes = java.lang.management.ManagementFactory.getThreadMXBean();
+    var threadTimes = ManagementFactory.getThreadMXBean();
     try (NDManager manager = NDManager.newBaseManager()) {
       JniUtils.setGradMode(false);
       for (int i = 0; i < steps + 2; i++) {

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,8 +31,8 @@ class KgDatasetTest {
     write(dir.resolve("valid.txt.gz"), "c\tr\td\n");
     write(dir.resolve("test.txt.gz"), "a\ts\td\n");
     KgDataset ds = KgDataset.load(dir);
-    assertEquals(java.util.List.of("a", "b", "c", "d"), ds.entityNames());
-    assertEquals(java.util.List.of("r", "s"), ds.relationNames());
+    assertEquals(List.of("a", "b", "c", "d"), ds.entityNames());
+    assertEquals(List.of("r", "s"), ds.relationNames());
     assertEquals(1, ds.train().heads()[1]);
     assertEquals(3, ds.test().tails()[0]);
 

@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 class ScoringModelsTest {
@@ -119,9 +121,8 @@ class ScoringModelsTest {
 
   @Test
   void unknownModelNamesAreRejected() {
-    java.util.Set<String> base =
-        java.util.Set.of("complex", "distmult", "rotate", "transe_l1", "transe_l2");
-    java.util.Set<String> all = new java.util.TreeSet<>(base);
+    Set<String> base = Set.of("complex", "distmult", "rotate", "transe_l1", "transe_l2");
+    Set<String> all = new TreeSet<>(base);
     for (String b : base) all.add(b + "_reciprocal");
     assertEquals(all, ScoringModels.names());
     assertThrows(IllegalArgumentException.class, () -> ScoringModels.byName("conve"));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.sparkkge.core.ModelParameters;
@@ -23,7 +24,7 @@ import org.sparkkge.core.eval.LinkPredictionEvaluator;
  * entities, about 0.25).
  */
 class QualityTest {
-  private static final Map<String, KgDataset> DATA = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<String, KgDataset> DATA = new ConcurrentHashMap<>();
 
   // Distance models score candidates by broadcasting (cost ~ chunk x negatives x dim): fewer
   // negatives,

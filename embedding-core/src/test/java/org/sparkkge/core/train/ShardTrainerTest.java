@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.sparkkge.core.ModelParameters;
 import org.sparkkge.core.TestData;
@@ -25,6 +26,7 @@ import org.sparkkge.core.TrainConfig;
 import org.sparkkge.core.TrainResult;
 import org.sparkkge.core.TripleArrays;
 import org.sparkkge.core.data.KgDataset;
+import org.sparkkge.core.eval.LinkPredictionEvaluator;
 
 class ShardTrainerTest {
   static final KgDataset UMLS = TestData.bundled("umls");
@@ -75,8 +77,8 @@ class ShardTrainerTest {
   @Test
   void twoThreadsTrainingAtOnceOverlapAndGetExactlyTheirAloneResults() throws Exception {
     int half = UMLS.train().size() / 2;
-    int[] first = java.util.stream.IntStream.range(0, half).toArray();
-    int[] second = java.util.stream.IntStream.range(half, UMLS.train().size()).toArray();
+    int[] first = IntStream.range(0, half).toArray();
+    int[] second = IntStream.range(half, UMLS.train().size()).toArray();
     TripleArrays shardA = UMLS.train().select(first);
     TripleArrays shardB = UMLS.train().select(second);
     TrainConfig configA = small().epochs(2).build();
@@ -154,9 +156,7 @@ class ShardTrainerTest {
     int n = 1000;
     TripleArrays shard =
         new TripleArrays(
-            java.util.stream.IntStream.range(0, 20).toArray(),
-            new int[20],
-            java.util.stream.IntStream.range(20, 40).toArray());
+            IntStream.range(0, 20).toArray(), new int[20], IntStream.range(20, 40).toArray());
     TrainConfig config =
         TrainConfig.builder()
             .model("distmult")
@@ -373,15 +373,14 @@ class ShardTrainerTest {
 
   private static TripleArrays touching(TripleArrays triples, boolean[] entities) {
     int[] positions =
-        java.util.stream.IntStream.range(0, triples.size())
+        IntStream.range(0, triples.size())
             .filter(i -> entities[triples.heads()[i]] || entities[triples.tails()[i]])
             .toArray();
     return triples.select(positions);
   }
 
   private static double mrr(ModelParameters params, TripleArrays test, TripleArrays known) {
-    return org.sparkkge.core.eval.LinkPredictionEvaluator.evaluate(
-            params, test, known, 0, 256, 1, Device.cpu())
+    return LinkPredictionEvaluator.evaluate(params, test, known, 0, 256, 1, Device.cpu())
         .realistic()
         .mrr();
   }

@@ -5,7 +5,9 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.apache.spark.SparkUserAppException;
 import org.sparkkge.jobs.progress.Streams;
+import org.sparkkge.jobs.query.NeighborsCommand;
 import org.sparkkge.jobs.stage.Stage;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,14 +38,14 @@ public final class Main implements Callable<Integer> {
         "missing a stage: one of " + String.join(", ", spec.subcommands().keySet()));
   }
 
-  public static void main(String[] args) throws org.apache.spark.SparkUserAppException {
+  public static void main(String[] args) throws SparkUserAppException {
     int code = execute(args, System.out, System.err);
     if (Boolean.getBoolean("SPARK_SUBMIT")) {
       // Under spark-submit (YARN cluster mode above all) System.exit marks even a successful
       // application as failed; Spark reads a normal return as success and this exception's code
       // as the exit status.
       if (code != 0) {
-        throw new org.apache.spark.SparkUserAppException(code, null);
+        throw new SparkUserAppException(code, null);
       }
       return;
     }
@@ -74,7 +76,7 @@ public final class Main implements Callable<Integer> {
                 + pipeline.stream().map(Stage::name).collect(Collectors.joining(", "))
                 + ".");
     cli.addSubcommand("run", run);
-    cli.addSubcommand("neighbors", org.sparkkge.jobs.query.NeighborsCommand.commandLine(streams));
+    cli.addSubcommand("neighbors", NeighborsCommand.commandLine(streams));
     cli.setOut(new PrintWriter(streams.out(), true));
     cli.setErr(new PrintWriter(streams.err(), true));
     return cli;

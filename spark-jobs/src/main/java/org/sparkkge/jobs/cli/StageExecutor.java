@@ -13,6 +13,7 @@ import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
 import org.sparkkge.jobs.progress.ProgressReporter;
 import org.sparkkge.jobs.progress.Streams;
+import org.sparkkge.jobs.query.RunReport;
 import org.sparkkge.jobs.spark.SparkSessions;
 import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageContext;
@@ -104,7 +105,7 @@ final class StageExecutor {
         current = "report";
         progress.log(
             "report: "
-                + org.sparkkge.jobs.query.RunReport.write(
+                + RunReport.write(
                     common.output, session.spark().sparkContext().hadoopConfiguration()));
       }
       return OK;

@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.when;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
+import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -350,7 +351,7 @@ public final class EvaluateStage implements Stage {
     context.out().flush();
   }
 
-  static JsonNode readJson(OutputDirectory output, String file) throws java.io.IOException {
+  static JsonNode readJson(OutputDirectory output, String file) throws IOException {
     Path path = output.resolve(file);
     if (!output.fileSystem().exists(path)) {
       return null;

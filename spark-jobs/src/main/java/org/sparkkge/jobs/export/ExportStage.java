@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.lit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -379,7 +380,7 @@ public final class ExportStage implements Stage {
   }
 
   static JsonNode readSection(OutputDirectory output, String file, String section)
-      throws java.io.IOException {
+      throws IOException {
     Path path = output.resolve(file);
     if (!output.fileSystem().exists(path)) {
       return null;
@@ -444,7 +445,7 @@ public final class ExportStage implements Stage {
    */
   static Dataset<Row> entityEmbeddings(
       SparkSession spark, OutputDirectory output, Dataset<Row> embedded, Dataset<Row> entities)
-      throws java.io.IOException {
+      throws IOException {
     Dataset<Row> withNames = embedded.join(entities, "id");
     boolean reduced =
         output.isStageComplete(Layout.REDUCE)

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,6 +22,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkkge.core.DenseTensor;
 import org.sparkkge.core.nodepiece.NodePieceEncoder;
+import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.io.Json;
 import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
@@ -32,6 +34,8 @@ import org.sparkkge.jobs.train.NodePieceEncoding;
 import org.sparkkge.jobs.train.SharedParams;
 import org.sparkkge.jobs.train.TensorData;
 import org.sparkkge.jobs.train.TokenTables;
+import org.sparkkge.partitioner.NodePiece;
+import org.sparkkge.partitioner.TokenizeConfig;
 
 /**
  * Export in NodePiece mode: every entity of the token table is encoded by the trained encoder on
@@ -216,7 +220,7 @@ final class NodePieceExport {
             .limit(1)
             .collectAsList();
     if (!unknownRelations.isEmpty()) {
-      throw new org.sparkkge.jobs.PipelineException(
+      throw new PipelineException(
           "export: "
               + path
               + ": relation '"
@@ -245,16 +249,13 @@ final class NodePieceExport {
             .join(rels, "relation_name")
             .join(tails, "tail_name")
             .select("head", "relation", "tail");
-    java.util.Map<String, String> tokenizeSettings = new java.util.HashMap<>();
+    Map<String, String> tokenizeSettings = new HashMap<>();
     tokenizeSettings.put("tokenize.k", String.valueOf(desc.k()));
     tokenizeSettings.put("tokenize.m", String.valueOf(desc.m()));
     tokenizeSettings.put("tokenize.seed", context.config().getString("tokenize.seed"));
     Dataset<Row> newTokens =
-        org.sparkkge.partitioner.NodePiece.tokenizeNew(
-            triples,
-            tokens,
-            shared.numRelations(),
-            org.sparkkge.partitioner.TokenizeConfig.fromMap(tokenizeSettings));
+        NodePiece.tokenizeNew(
+            triples, tokens, shared.numRelations(), TokenizeConfig.fromMap(tokenizeSettings));
     JavaRDD<Row> encoded =
         encode(
             newTokens.select("id", "anchors", "distances", "relations").javaRDD(), desc, weights);

@@ -1,6 +1,7 @@
 package org.sparkkge.jobs.graph;
 
 import java.util.Locale;
+import java.util.function.Supplier;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -31,8 +32,7 @@ final class GraphDatasets {
    * Runs a graph program with its Pregel checkpoints under {@code staging}/_checkpoints, which the
    * stage's commit removes with the rest of the staging directory.
    */
-  static <T> T withPregelCheckpoints(
-      StageContext context, Path staging, java.util.function.Supplier<T> program) {
+  static <T> T withPregelCheckpoints(StageContext context, Path staging, Supplier<T> program) {
     return PregelCheckpoints.under(
         context.spark(), new Path(staging, "_checkpoints").toString(), program);
   }

@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.percentile_approx;
 import static org.apache.spark.sql.functions.when;
 
+import com.typesafe.config.Config;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,6 +36,7 @@ import org.sparkkge.jobs.ranking.RankingConfig;
 import org.sparkkge.jobs.ranking.UnseenTriples;
 import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageContext;
+import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
@@ -69,7 +71,7 @@ public final class IngestStage implements Stage {
   }
 
   @Override
-  public void validate(com.typesafe.config.Config config) {
+  public void validate(Config config) {
     IngestOptions.from(config);
     RankingConfig.unseenPolicy(config); // ingest reports what evaluate.unseen will do
   }
@@ -300,8 +302,7 @@ public final class IngestStage implements Stage {
             "counting "
                 + String.join(" and ", leaked.keySet())
                 + " triples that also occur in train");
-    scala.collection.immutable.Seq<String> keys =
-        CollectionConverters.asScala(List.of("head", "relation", "tail")).toSeq();
+    Seq<String> keys = CollectionConverters.asScala(List.of("head", "relation", "tail")).toSeq();
     for (Row row :
         heldOut
             .join(tripleNames(parsed.get("train")), keys, "left_semi")

@@ -7,8 +7,10 @@ import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedByInterruptException;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
+import java.util.concurrent.TimeoutException;
 import org.apache.hadoop.io.LongWritable;
 import org.apache.hadoop.io.Text;
 import org.apache.hadoop.mapreduce.InputSplit;
@@ -18,6 +20,7 @@ import org.apache.spark.TaskKilledException;
 import org.apache.spark.rdd.NewHadoopPartition;
 import org.apache.spark.rdd.RDD;
 import scala.Tuple2;
+import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.reflect.ClassTag;
 
@@ -49,7 +52,7 @@ final class ReadFailures {
           || t instanceof ClosedByInterruptException
           || t instanceof SocketException // also ConnectException
           || t instanceof UnknownHostException
-          || t instanceof java.util.concurrent.TimeoutException
+          || t instanceof TimeoutException
           || t.getClass().getName().equals("org.apache.hadoop.hdfs.BlockMissingException")) {
         return true;
       }
@@ -139,8 +142,7 @@ final class ReadFailures {
         if (isTransient(e)) {
           throw rethrow(e);
         }
-        return CollectionConverters.asScala(
-            java.util.List.of(reader.failedToOpen(split, e)).iterator());
+        return CollectionConverters.asScala(List.of(reader.failedToOpen(split, e)).iterator());
       }
       return CollectionConverters.asScala(reader.read(split, CollectionConverters.asJava(records)));
     }
@@ -151,7 +153,7 @@ final class ReadFailures {
     }
 
     @Override
-    public scala.collection.immutable.Seq<String> getPreferredLocations(Partition partition) {
+    public Seq<String> getPreferredLocations(Partition partition) {
       return input.preferredLocations(partition);
     }
   }

@@ -8,6 +8,7 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -72,7 +73,7 @@ public final class TextTripleSource {
     if (everySplitStartsAFile(records)) {
       // One split per file (gzip, or files below the split size): every split starts at line 1.
       firstLines = new long[records.getNumPartitions()];
-      java.util.Arrays.fill(firstLines, 1L);
+      Arrays.fill(firstLines, 1L);
     } else {
       List<SplitLines> counts =
           new ReadFailures.Guarded<>(records.rdd(), new CountLines(), SplitLines.class)

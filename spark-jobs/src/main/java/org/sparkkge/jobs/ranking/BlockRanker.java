@@ -1,6 +1,7 @@
 package org.sparkkge.jobs.ranking;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -8,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,10 +102,10 @@ final class BlockRanker implements AutoCloseable {
       b = (int) Math.max(1, Math.min(b, BROADCAST_BUDGET / (((long) width + b) * dim)));
     }
     this.batch = b;
-    ai.djl.engine.Engine.getInstance();
+    Engine.getInstance();
     manager = NDManager.newBaseManager(Device.cpu());
     // grad mode is per thread in libtorch and on by default in threads DJL did not set up
-    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    JniUtils.setGradMode(false);
     candidates = manager.create(block, new Shape(width, dim));
     relationTable = manager.create(relations, new Shape(numRelations, relationDim));
   }

@@ -1,6 +1,7 @@
 package org.sparkkge.jobs.train;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -110,7 +111,7 @@ final class AveragedRounds implements RoundRunner {
                   tokensByShard.values(),
                   (Iterator<ShardData> data, Iterator<Row> rows) -> {
                     if (!data.hasNext()) {
-                      return java.util.Collections.emptyIterator();
+                      return Collections.emptyIterator();
                     }
                     List<Row> list = new ArrayList<>();
                     rows.forEachRemaining(list::add);

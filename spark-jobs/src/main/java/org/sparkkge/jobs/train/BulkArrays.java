@@ -3,6 +3,8 @@ package org.sparkkge.jobs.train;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.io.StreamCorruptedException;
 import java.nio.ByteBuffer;
 
 /**
@@ -67,7 +69,7 @@ final class BulkArrays {
 
   private static int checkedLength(int length) throws IOException {
     if (length < 0) {
-      throw new java.io.StreamCorruptedException("negative array length " + length);
+      throw new StreamCorruptedException("negative array length " + length);
     }
     return length;
   }
@@ -76,7 +78,7 @@ final class BulkArrays {
    * The serialised form of a {@link ShardOutput.PoolDelta} (records ignore writeObject, not
    * writeReplace).
    */
-  static final class PoolDeltaForm implements java.io.Serializable {
+  static final class PoolDeltaForm implements Serializable {
     @java.io.Serial private static final long serialVersionUID = 1L;
     private transient ShardOutput.PoolDelta delta;
 
@@ -117,7 +119,7 @@ final class BulkArrays {
   }
 
   /** The serialised form of a {@link NegativePool}. */
-  static final class NegativePoolForm implements java.io.Serializable {
+  static final class NegativePoolForm implements Serializable {
     @java.io.Serial private static final long serialVersionUID = 1L;
     private transient NegativePool pool;
 

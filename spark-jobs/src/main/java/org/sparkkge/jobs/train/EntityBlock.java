@@ -1,10 +1,12 @@
 package org.sparkkge.jobs.train;
 
 import java.io.IOException;
+import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serial;
 import java.io.Serializable;
+import java.util.Locale;
 
 /**
  * The rows of one entity partition of the stratified schedule, as flat arrays (no object per row):
@@ -54,7 +56,7 @@ public final class EntityBlock implements Serializable {
     if (n > Integer.MAX_VALUE - 16) {
       throw new IllegalStateException(
           String.format(
-              java.util.Locale.ROOT,
+              Locale.ROOT,
               "%s: %,d rows x dim %d = %,d floats exceed one Java array (2^31 - 1); "
                   + "raise train.entity-partitions (or partition.shards) so each task holds fewer rows",
               what,
@@ -124,7 +126,7 @@ public final class EntityBlock implements Serializable {
     offset = 0;
     adagrad = arrays.readFloats(in);
     if (values.length != (long) ids.length * dim || adagrad.length != ids.length) {
-      throw new java.io.InvalidObjectException(
+      throw new InvalidObjectException(
           "entity block "
               + partition
               + ": "

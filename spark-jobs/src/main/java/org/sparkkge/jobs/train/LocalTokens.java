@@ -2,6 +2,8 @@ package org.sparkkge.jobs.train;
 
 import java.io.Serializable;
 import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.Row;
 import org.sparkkge.core.nodepiece.NodePieceTokens;
 
 /**
@@ -15,8 +17,7 @@ public record LocalTokens(ShardData shard, int[] anchors, int[] distances, int[]
    * Rows of {@code tokens} (id, anchors, distances, relations) placed at the shard's local index of
    * their id.
    */
-  public static LocalTokens of(
-      ShardData shard, Iterable<org.apache.spark.sql.Row> tokens, TokenTables desc) {
+  public static LocalTokens of(ShardData shard, Iterable<Row> tokens, TokenTables desc) {
     int n = shard.entityIds().length;
     int[] a = new int[n * desc.k()];
     int[] d = new int[n * desc.k()];
@@ -24,12 +25,12 @@ public record LocalTokens(ShardData shard, int[] anchors, int[] distances, int[]
     Arrays.fill(a, -1);
     Arrays.fill(d, -1);
     Arrays.fill(r, -1);
-    for (org.apache.spark.sql.Row row : tokens) {
+    for (Row row : tokens) {
       int local = Arrays.binarySearch(shard.entityIds(), row.getInt(0));
       if (local < 0) {
         continue;
       }
-      NodePieceTokens one = desc.table(java.util.List.of(row));
+      NodePieceTokens one = desc.table(List.of(row));
       System.arraycopy(one.anchors(), 0, a, local * desc.k(), desc.k());
       System.arraycopy(one.distances(), 0, d, local * desc.k(), desc.k());
       System.arraycopy(one.relationTokens(), 0, r, local * desc.m(), desc.m());

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.spark.SparkConf;
+import org.sparkkge.core.TrainConfig;
 import org.sparkkge.jobs.PipelineException;
 
 /**
@@ -121,7 +122,7 @@ public record MemoryEstimate(
    * Floats of one step's working memory: candidate scores and their gradients, gathered candidate
    * and query rows.
    */
-  public static long stepFloats(org.sparkkge.core.TrainConfig c, long tableRows) {
+  public static long stepFloats(TrainConfig c, long tableRows) {
     long candidates =
         "all".equals(c.sampler()) ? tableRows : (long) c.negatives() + c.batchNegatives();
     long chunks =

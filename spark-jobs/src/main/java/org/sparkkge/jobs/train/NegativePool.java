@@ -3,6 +3,7 @@ package org.sparkkge.jobs.train;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 
@@ -41,7 +42,7 @@ public record NegativePool(int dim, int[] ids, float[] values, float[] adagrad)
       for (int i = 0; i < n; i++) chosen[i] = i;
     } else {
       // Floyd's algorithm: k distinct rows in O(k)
-      java.util.HashSet<Integer> picked = new java.util.HashSet<>(k * 2);
+      HashSet<Integer> picked = new HashSet<>(k * 2);
       Random random = new Random(seed);
       for (int j = n - k; j < n; j++) {
         int t = random.nextInt(j + 1);

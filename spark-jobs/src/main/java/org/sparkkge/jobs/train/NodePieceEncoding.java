@@ -1,6 +1,7 @@
 package org.sparkkge.jobs.train;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -31,7 +32,7 @@ public final class NodePieceEncoding {
             return Collections.emptyIterator();
           }
           NodePieceTokens table = desc.table(rows);
-          ai.djl.engine.Engine.getInstance();
+          Engine.getInstance();
           float[] values =
               NodePieceEncoder.encodeAll(TensorData.toDense(weights.value()), table, Device.cpu());
           int dim = values.length / table.numEntities();

@@ -1,5 +1,6 @@
 package org.sparkkge.jobs.train;
 
+import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 
 /** One way of training a round on Spark: the averaged shards, or the stratified schedule. */
@@ -35,7 +36,7 @@ interface RoundRunner extends AutoCloseable {
   }
 
   /** The schedule's entries for stats.json's train section (how the work was split). */
-  java.util.Map<String, Object> describe();
+  Map<String, Object> describe();
 
   /** Tasks that train in one wave: shards, or tasks per sub-round. */
   int tasksPerWave();

@@ -3,15 +3,18 @@ package org.sparkkge.jobs.train;
 import ai.djl.Device;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.spark.TaskContext;
 import org.sparkkge.core.ModelParameters;
 import org.sparkkge.core.TrainConfig;
 import org.sparkkge.core.TrainResult;
 import org.sparkkge.core.TrainStats;
+import org.sparkkge.core.TripleArrays;
 import org.sparkkge.core.nodepiece.NodePieceTokens;
 import org.sparkkge.core.train.ShardTrainer;
 import org.sparkkge.core.train.TrainingDivergedException;
@@ -185,10 +188,7 @@ public final class ShardTask {
     try {
       result =
           ShardTrainer.train(
-              new org.sparkkge.core.TripleArrays(heads, unit.relations(), tails),
-              start,
-              config,
-              deviceForTraining());
+              new TripleArrays(heads, unit.relations(), tails), start, config, deviceForTraining());
     } catch (TrainingDivergedException e) {
       return stratifiedOutputs(
           untrainedSummary(shardIndex, rows, in, e.getMessage()),
@@ -251,7 +251,7 @@ public final class ShardTask {
     if (mine.isEmpty()) {
       return block;
     }
-    mine.sort(java.util.Comparator.comparingInt(ShardOutput.PoolDelta::shard));
+    mine.sort(Comparator.comparingInt(ShardOutput.PoolDelta::shard));
     int dim = block.dim();
     float[] values =
         new float[EntityBlock.floats(block.rows(), dim, "entity partition " + block.partition())];
@@ -313,7 +313,7 @@ public final class ShardTask {
       int[] touchedLocal,
       int shardIndex,
       int dim) {
-    java.util.TreeMap<Integer, List<Integer>> byPartition = new java.util.TreeMap<>();
+    TreeMap<Integer, List<Integer>> byPartition = new TreeMap<>();
     for (int local : touchedLocal) {
       if (local >= ownedRows) {
         int poolRow = foreign[local - ownedRows];

@@ -3,6 +3,7 @@ package org.sparkkge.jobs.train;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -62,7 +63,7 @@ public record SharedParams(
     int numRelations = 0;
     int relationDim = 0;
     // encoder tensors keep the order of their names (the encoder looks them up by name)
-    java.util.TreeMap<String, DenseTensor> encoder = new java.util.TreeMap<>();
+    TreeMap<String, DenseTensor> encoder = new TreeMap<>();
     for (Row row : data.collectAsList()) {
       String name = row.getString(0);
       int[] shape = toInts(row.getList(1));

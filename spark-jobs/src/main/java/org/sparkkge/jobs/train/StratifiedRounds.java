@@ -2,6 +2,8 @@ package org.sparkkge.jobs.train;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -184,8 +186,8 @@ final class StratifiedRounds implements RoundRunner {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("schedule", TrainOptions.STRATIFIED);
     m.put("entity_partitions", schedule.partitions());
-    m.put("entity_table_rows", java.util.Arrays.stream(partitionRows).sum());
-    m.put("entity_partition_rows", java.util.Arrays.stream(partitionRows).boxed().toList());
+    m.put("entity_table_rows", Arrays.stream(partitionRows).sum());
+    m.put("entity_partition_rows", Arrays.stream(partitionRows).boxed().toList());
     m.put("largest_task_entity_rows", largestTaskRows());
     m.put("negative_pool_rows", largestTaskTableRows() - largestTaskRows());
     return m;
@@ -259,7 +261,7 @@ final class StratifiedRounds implements RoundRunner {
                         owned.add(e._2());
                       }
                       if (task < 0) {
-                        return java.util.Collections.emptyIterator();
+                        return Collections.emptyIterator();
                       }
                       return ShardTask.trainStratified(
                               s,
@@ -548,7 +550,7 @@ final class StratifiedRounds implements RoundRunner {
                     }
                   }
                   return block == null
-                      ? java.util.Collections.emptyIterator()
+                      ? Collections.emptyIterator()
                       : rows(ShardTask.withDeltas(block, deltas));
                 });
     EntityTables.writer(spark.createDataFrame(rows, EntityTables.SCHEMA), compression)

@@ -6,6 +6,7 @@ import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.sparkkge.core.TrainConfig;
 import org.sparkkge.jobs.UsageException;
 
@@ -57,8 +58,8 @@ public record TrainOptions(
   public static final String AVERAGED = "averaged";
 
   /** Keys of train.* that belong to the distributed loop, not to embedding-core's TrainConfig. */
-  static final java.util.Set<String> OWN_KEYS =
-      java.util.Set.of(
+  static final Set<String> OWN_KEYS =
+      Set.of(
           "mode",
           "round-fraction",
           "max-loss",

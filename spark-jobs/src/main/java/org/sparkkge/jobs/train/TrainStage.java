@@ -16,8 +16,10 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.sparkkge.core.ModelParameters;
 import org.sparkkge.core.model.ScoringModel;
 import org.sparkkge.core.model.ScoringModels;
+import org.sparkkge.core.nodepiece.NodePieceEncoder;
 import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.io.Json;
 import org.sparkkge.jobs.io.Layout;
@@ -419,9 +421,8 @@ public final class TrainStage implements Stage {
     if (tokens != null) {
       // NodePiece: every parameter is shared (vocabulary embeddings, MLP, relations); no entity
       // table
-      org.sparkkge.core.ModelParameters p =
-          org.sparkkge.core.nodepiece.NodePieceEncoder.initialize(
-              options.core(), tokens.shapeOnly(), numRelations);
+      ModelParameters p =
+          NodePieceEncoder.initialize(options.core(), tokens.shapeOnly(), numRelations);
       shared =
           new SharedParams(
               numRelations, relationDim, p.relations(), p.relationAdagrad(), p.encoder());

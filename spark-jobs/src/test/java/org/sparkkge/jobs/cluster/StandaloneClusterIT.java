@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -200,9 +201,7 @@ class StandaloneClusterIT {
    * executor killed by the given watcher; the stage must complete with the same datasets.
    */
   private void rerunWithAKill(
-      String stage,
-      String notLanded,
-      java.util.function.Function<SparkSubmitDriver, ExecutorKill> watcher)
+      String stage, String notLanded, Function<SparkSubmitDriver, ExecutorKill> watcher)
       throws Exception {
     Path out = itDir.resolve("out-kill-" + stage);
     copyRecursively(clusterOutput, out);

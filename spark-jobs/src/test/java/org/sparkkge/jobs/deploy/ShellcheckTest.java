@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ class ShellcheckTest {
     try {
       String first = Files.readAllLines(file).stream().findFirst().orElse("");
       return first.startsWith("#!") && (first.endsWith("bash") || first.endsWith("/sh"));
-    } catch (IOException | java.io.UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException e) {
       return false; // binary or unreadable: not a script
     }
   }

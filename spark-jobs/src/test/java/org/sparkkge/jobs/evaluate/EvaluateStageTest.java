@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -24,6 +29,9 @@ import org.sparkkge.core.eval.LinkPredictionEvaluator;
 import org.sparkkge.jobs.Cli;
 import org.sparkkge.jobs.Files2;
 import org.sparkkge.jobs.SharedSpark;
+import org.sparkkge.jobs.config.ConfigLoader;
+import org.sparkkge.jobs.io.OutputDirectory;
+import org.sparkkge.jobs.io.RunInfo;
 import org.sparkkge.jobs.train.SharedParams;
 import org.sparkkge.jobs.train.TrainFixtures;
 
@@ -209,7 +217,7 @@ class EvaluateStageTest {
     Path dir = TrainFixtures.umls(tmp.resolve("nan"), 2);
     SparkSession spark = SharedSpark.get();
     int dim = 8;
-    java.util.Random random = new java.util.Random(5);
+    Random random = new Random(5);
     List<Row> entities = spark.read().parquet(dir.resolve("entities").toString()).collectAsList();
     List<Row> relations = spark.read().parquet(dir.resolve("relations").toString()).collectAsList();
     List<Row> entityRows = new ArrayList<>();
@@ -230,14 +238,12 @@ class EvaluateStageTest {
             .add("id", DataTypes.IntegerType, false)
             .add("name", DataTypes.StringType, false)
             .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
-    org.sparkkge.jobs.io.OutputDirectory output =
-        org.sparkkge.jobs.io.OutputDirectory.at(
-            dir.toString(), spark.sparkContext().hadoopConfiguration());
+    OutputDirectory output =
+        OutputDirectory.at(dir.toString(), spark.sparkContext().hadoopConfiguration());
     output.addDatasets(
         "export",
-        java.time.Instant.now(),
-        org.sparkkge.jobs.io.RunInfo.of(
-            org.sparkkge.jobs.config.ConfigLoader.defaults(), spark.version()),
+        Instant.now(),
+        RunInfo.of(ConfigLoader.defaults(), spark.version()),
         List.of("entity_embeddings", "relation_embeddings", "model.json"),
         staging -> {
           spark.createDataFrame(entityRows, schema).write().parquet(staging + "/entity_embeddings");
@@ -245,13 +251,13 @@ class EvaluateStageTest {
               .createDataFrame(relationRows, schema)
               .write()
               .parquet(staging + "/relation_embeddings");
-          try (java.io.OutputStream out =
+          try (OutputStream out =
               output.fileSystem().create(new org.apache.hadoop.fs.Path(staging, "model.json"))) {
             out.write(
                 ("{\"model\": \"distmult\", \"dim\": " + dim + "}")
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    .getBytes(StandardCharsets.UTF_8));
           }
-          return java.util.Map.of();
+          return Map.of();
         });
     for (String budget : List.of("1g", "1000")) {
       Cli.Result evaluate =

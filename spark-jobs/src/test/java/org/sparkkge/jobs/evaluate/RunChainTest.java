@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkkge.jobs.Cli;
@@ -101,7 +102,7 @@ class RunChainTest {
 
     // an entity added after training: the edges of a known entity under a new name, embedded
     // without retraining
-    List<org.apache.spark.sql.Row> named =
+    List<Row> named =
         SharedSpark.get()
             .read()
             .parquet(dir.resolve("triples/train").toString())
@@ -130,7 +131,7 @@ class RunChainTest {
             .select("h", "r", "t")
             .collectAsList();
     StringBuilder tsv = new StringBuilder();
-    for (org.apache.spark.sql.Row row : named) {
+    for (Row row : named) {
       tsv.append("brand_new_entity\t")
           .append(row.getString(1))
           .append('\t')
@@ -147,7 +148,7 @@ class RunChainTest {
             "--set",
             "export.new-triples=" + added);
     assertEquals(0, export.exitCode(), export.toString());
-    List<org.apache.spark.sql.Row> fresh =
+    List<Row> fresh =
         SharedSpark.get()
             .read()
             .parquet(dir.resolve("new_entity_embeddings").toString())

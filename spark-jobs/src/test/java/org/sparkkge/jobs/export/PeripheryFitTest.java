@@ -9,6 +9,7 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,7 +81,7 @@ class PeripheryFitTest {
     for (Map.Entry<Integer, float[]> e : before.entrySet()) {
       if (isPlaced(e.getKey())) {
         assertFalse(
-            java.util.Arrays.equals(e.getValue(), after.get(e.getKey())),
+            Arrays.equals(e.getValue(), after.get(e.getKey())),
             "placed row " + e.getKey() + " fitted");
       } else {
         assertArrayEquals(

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -149,7 +150,7 @@ class RealRunTest {
         "loss, validation MRR, degree, k-core and shard charts");
     int rounds = stats.get("train").get("round_mean_loss").size();
     assertEquals(rounds, count(dom, "loss"), "one point per round");
-    List<Double> validMrr = new java.util.ArrayList<>();
+    List<Double> validMrr = new ArrayList<>();
     for (JsonNode v : stats.get("train").get("round_valid_mrr")) {
       assertTrue(v.isNumber(), "every round validated (train.validation.every-rounds = 1): " + v);
       validMrr.add(v.asDouble());

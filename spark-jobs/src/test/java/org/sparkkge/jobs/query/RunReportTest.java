@@ -14,12 +14,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkkge.jobs.PipelineException;
 
 /**
  * report.html opened in headless Chromium (Debian's chromium; bin/test installs it): the charts are
@@ -173,7 +176,7 @@ class RunReportTest {
     Matcher bar =
         Pattern.compile("class=\"point\"[^>]*height=\"([^\"]+)\"[^>]*data-value=\"([^\"]+)\"")
             .matcher(degree);
-    Map<Double, Double> heightByCount = new java.util.TreeMap<>();
+    Map<Double, Double> heightByCount = new TreeMap<>();
     while (bar.find()) {
       heightByCount.put(Double.parseDouble(bar.group(2)), Double.parseDouble(bar.group(1)));
     }
@@ -243,9 +246,9 @@ class RunReportTest {
 
   @Test
   void missingStatsIsAClearError() {
-    org.sparkkge.jobs.PipelineException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            org.sparkkge.jobs.PipelineException.class,
+    PipelineException e =
+        Assertions.assertThrows(
+            PipelineException.class,
             () -> RunReport.write(tmp.resolve("empty").toString(), new Configuration()));
     assertTrue(
         e.getMessage().contains("stats.json not found (run at least the ingest stage)"),

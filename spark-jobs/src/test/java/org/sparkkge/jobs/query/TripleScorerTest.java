@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.sparkkge.core.model.ScoringModel;
@@ -44,11 +45,11 @@ class TripleScorerTest {
                 actual,
                 1e-4 * Math.max(1, Math.abs(expected[i])),
                 model + " row " + i);
-            float[] hi = java.util.Arrays.copyOfRange(heads, i * dim, (i + 1) * dim);
+            float[] hi = Arrays.copyOfRange(heads, i * dim, (i + 1) * dim);
             // a reciprocal model's tail query uses the forward (first) half of the relation row
             int forward = ScoringModels.isReciprocal(model) ? width / 2 : width;
-            float[] ri = java.util.Arrays.copyOfRange(relations, i * width, i * width + forward);
-            float[] ti = java.util.Arrays.copyOfRange(tails, i * dim, (i + 1) * dim);
+            float[] ri = Arrays.copyOfRange(relations, i * width, i * width + forward);
+            float[] ti = Arrays.copyOfRange(tails, i * dim, (i + 1) * dim);
             assertEquals(
                 BruteForce.score(ScoringModels.baseName(model), hi, ri, ti),
                 actual,

@@ -9,15 +9,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,9 +103,7 @@ class DistributedRankingTest {
       List<Tuple2<Integer, float[]>> rows = new ArrayList<>();
       for (int e = 0; e < numEntities; e++) {
         System.arraycopy(distinct, (e % 40) * dim, entities, e * dim, dim);
-        rows.add(
-            new Tuple2<>(
-                e, java.util.Arrays.copyOfRange(distinct, (e % 40) * dim, (e % 40 + 1) * dim)));
+        rows.add(new Tuple2<>(e, Arrays.copyOfRange(distinct, (e % 40) * dim, (e % 40 + 1) * dim)));
       }
       float[] relations = new float[numRelations * relationDim];
       model.initRelations(relations, dim, random, 0.5f);
@@ -112,7 +116,7 @@ class DistributedRankingTest {
               JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelizePairs(rows, 3)));
     }
 
-    Map<String, EvaluationResult> broadcast = new java.util.HashMap<>();
+    Map<String, EvaluationResult> broadcast = new HashMap<>();
     try (DistributedRanking ranking =
         DistributedRanking.prepare(
             spark,
@@ -213,10 +217,10 @@ class DistributedRankingTest {
     for (int i = 0; i < relations.length; i++) relations[i] = random.nextFloat() * 2 - 1;
     JavaPairRDD<Integer, float[]> rows = rows(spark, entities, numEntities, dim);
 
-    java.util.Set<String> truth = new java.util.HashSet<>();
+    Set<String> truth = new HashSet<>();
     for (int i = 0; i < known.size(); i++)
       truth.add(known.heads()[i] + " " + known.relations()[i] + " " + known.tails()[i]);
-    java.util.Set<String> invalidQueries = new java.util.HashSet<>();
+    Set<String> invalidQueries = new HashSet<>();
     for (int i = 0; i < test.size(); i++) {
       int h = test.heads()[i], r = test.relations()[i], t = test.tails()[i];
       if (h == nan || (t != nan && !truth.contains(h + " " + r + " " + nan)))
@@ -291,7 +295,7 @@ class DistributedRankingTest {
             e.getMessage()
                 .startsWith(
                     String.format(
-                            java.util.Locale.ROOT,
+                            Locale.ROOT,
                             "test: non-finite scores: %,d of %,d",
                             invalid,
                             2 * test.size())
@@ -338,10 +342,7 @@ class DistributedRankingTest {
     Dataset<Row> triples =
         spark.createDataFrame(
             List.of(RowFactory.create(0, 0, 1)),
-            new org.apache.spark.sql.types.StructType()
-                .add("head", "int")
-                .add("relation", "int")
-                .add("tail", "int"));
+            new StructType().add("head", "int").add("relation", "int").add("tail", "int"));
     JavaPairRDD<Integer, float[]> rows = rows(spark, entities, 5, 2);
     TripleArrays one = new TripleArrays(new int[] {0}, new int[] {0}, new int[] {1});
     EvaluationResult reference =
@@ -431,7 +432,7 @@ class DistributedRankingTest {
       SparkSession spark, float[] entities, int n, int dim) {
     List<Tuple2<Integer, float[]>> list = new ArrayList<>();
     for (int e = 0; e < n; e++)
-      list.add(new Tuple2<>(e, java.util.Arrays.copyOfRange(entities, e * dim, (e + 1) * dim)));
+      list.add(new Tuple2<>(e, Arrays.copyOfRange(entities, e * dim, (e + 1) * dim)));
     return JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelizePairs(list, 3);
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -64,7 +65,7 @@ class RelationMergeTest {
     double sequential = adagradDisplacement(lr, k * n);
     double oneTask = adagradDisplacement(lr, n);
     SharedParams current = new SharedParams(1, 1, new float[] {0}, new float[] {0}, List.of());
-    List<ShardOutput.Summary> tasks = new java.util.ArrayList<>();
+    List<ShardOutput.Summary> tasks = new ArrayList<>();
     for (int t = 0; t < k; t++) {
       tasks.add(summary(t, n, new float[] {(float) oneTask}, new float[] {n}));
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,9 +92,9 @@ class ResumeTest {
     // validation MRR per round (train.validation.every-rounds = 1): round 1's came from the killed
     // run's
     // checkpoint, rounds 2 and 3 from the resumed one
-    com.fasterxml.jackson.databind.JsonNode resumedCurve =
+    JsonNode resumedCurve =
         Files2.json(killed.resolve("stats.json")).get("train").get("round_valid_mrr");
-    com.fasterxml.jackson.databind.JsonNode straightCurve =
+    JsonNode straightCurve =
         Files2.json(straight.resolve("stats.json")).get("train").get("round_valid_mrr");
     assertEquals(EPOCHS, resumedCurve.size());
     for (int round = 1; round <= EPOCHS; round++) {

@@ -11,6 +11,7 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -103,7 +104,7 @@ class StratifiedTrainingTest {
     int[] ids = new int[35_000];
     for (int i = 0; i < ids.length; i++) ids[i] = 3 * i + 1;
     float[] adagrad = new float[ids.length];
-    java.util.Arrays.fill(adagrad, 0.75f);
+    Arrays.fill(adagrad, 0.75f);
     ShardOutput.PoolDelta delta =
         new ShardOutput.PoolDelta(6, 41, ids, moves, adagrad, new float[ids.length]);
     ShardOutput.PoolDelta deltaCopy = (ShardOutput.PoolDelta) roundTrip(delta);

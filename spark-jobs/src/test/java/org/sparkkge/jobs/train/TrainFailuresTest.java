@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkkge.jobs.Cli;
@@ -101,7 +104,7 @@ class TrainFailuresTest {
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> roundJson(Path dir, int round) throws Exception {
-    return new com.fasterxml.jackson.databind.ObjectMapper()
+    return new ObjectMapper()
         .readValue(
             dir.resolve(String.format("model/checkpoints/round-%05d/round.json", round)).toFile(),
             Map.class);
@@ -132,8 +135,7 @@ class TrainFailuresTest {
     assertTrue(err.contains("train: the training tasks do not fit in executor memory"), err);
     // P = 2: four entity partitions, a task owns two; UMLS's 135 entities fall 34 + 33 + 35 + 33
     // (or so)
-    java.util.regex.Matcher rows =
-        java.util.regex.Pattern.compile("holds (\\d+) entity rows at dim 2000").matcher(err);
+    Matcher rows = Pattern.compile("holds (\\d+) entity rows at dim 2000").matcher(err);
     assertTrue(rows.find(), err);
     int held = Integer.parseInt(rows.group(1));
     assertTrue(
