@@ -1,5 +1,6 @@
 package org.sparkkge.core;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -69,7 +70,8 @@ public record TrainConfig(
     long maxSteps,
     long seed,
     int threads,
-    float initScale) {
+    float initScale)
+    implements Serializable {
 
   public static final Set<String> SAMPLERS = Set.of("chunked", "uniform", "all");
   public static final Set<String> LOSSES = LossFunctions.names();

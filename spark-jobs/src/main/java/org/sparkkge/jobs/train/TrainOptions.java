@@ -17,8 +17,8 @@ import org.sparkkge.jobs.UsageException;
  *
  * @param mode shallow (entity lookup table in Spark, stratified schedule) or nodepiece (shared
  *     encoder, entities encoded, shards averaged)
- * @param coreSettings trainer settings as TrainConfig keys (TrainConfig is not Serializable; tasks
- *     rebuild it); {@code epochs} is the total number of passes over the training triples
+ * @param core the trainer settings (embedding-core's TrainConfig); {@code epochs} is the total
+ *     number of passes over the training triples
  * @param roundFraction fraction of an epoch each shard trains per round (averaging after every
  *     round)
  * @param maxLoss a shard's mean round loss above this (or NaN/infinite) stops the run as diverged
@@ -38,7 +38,7 @@ import org.sparkkge.jobs.UsageException;
  */
 public record TrainOptions(
     String mode,
-    Map<String, String> coreSettings,
+    TrainConfig core,
     double roundFraction,
     double maxLoss,
     boolean resume,
@@ -87,8 +87,9 @@ public record TrainOptions(
           coreValues.put(key, String.valueOf(t.getAnyRef(key)));
         }
       }
+      TrainConfig core;
       try {
-        TrainConfig.fromMap(coreValues);
+        core = TrainConfig.fromMap(coreValues);
       } catch (IllegalArgumentException e) {
         throw new UsageException(e.getMessage(), e);
       }
@@ -140,7 +141,7 @@ public record TrainOptions(
       }
       return new TrainOptions(
           mode,
-          coreValues,
+          core,
           fraction,
           maxLoss,
           t.getBoolean("resume"),
@@ -157,11 +158,6 @@ public record TrainOptions(
     }
   }
 
-  /** The trainer settings (rebuilt from the serialisable map; cheap). */
-  public TrainConfig core() {
-    return TrainConfig.fromMap(coreSettings);
-  }
-
   public boolean nodePiece() {
     return mode.equals(NODEPIECE);
   }
@@ -171,10 +167,11 @@ public record TrainOptions(
     if (scale == 1.0) {
       return this;
     }
-    TrainConfig core = core();
-    Map<String, String> scaled = new LinkedHashMap<>(coreSettings);
-    scaled.put("lr", String.valueOf((float) (core.lr() * scale)));
-    scaled.put("dense-lr", String.valueOf((float) (core.denseLr() * scale)));
+    TrainConfig scaled =
+        core.toBuilder()
+            .lr((float) (core.lr() * scale))
+            .denseLr((float) (core.denseLr() * scale))
+            .build();
     return new TrainOptions(
         mode,
         scaled,
@@ -197,7 +194,6 @@ public record TrainOptions(
 
   /** Rounds of the whole run: epochs / round-fraction, rounded up. */
   public int rounds() {
-    TrainConfig core = core();
     return (int) Math.max(1, Math.ceil(core.epochs() / roundFraction - 1e-9));
   }
 
@@ -206,7 +202,6 @@ public record TrainOptions(
    * task repeats its result exactly, and just enough steps for round-fraction of an epoch.
    */
   public TrainConfig roundConfig(int round, int shard, int shardTriples) {
-    TrainConfig core = core();
     int stepsPerEpoch = Math.max(1, (shardTriples + core.batchSize() - 1) / core.batchSize());
     int epochs = (int) Math.max(1, Math.ceil(roundFraction - 1e-9));
     long steps = Math.max(1, Math.round(roundFraction * stepsPerEpoch));
@@ -226,7 +221,6 @@ public record TrainOptions(
    * The settings a resumed run must share with the checkpoint it continues (validation is not one).
    */
   public Map<String, Object> identity() {
-    TrainConfig core = core();
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("mode", mode);
     m.put("model", core.model());
