@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.sparkkge.core.loss.LossFunctions;
 import org.sparkkge.core.loss.Regularizers;
 import org.sparkkge.core.model.ScoringModels;
@@ -76,6 +78,8 @@ public record TrainConfig(
   public static final Set<String> SAMPLERS = Set.of("chunked", "uniform", "all");
   public static final Set<String> LOSSES = LossFunctions.names();
   public static final Set<String> REGULARIZERS = Regularizers.names();
+
+  private static final Map<String, Key> KEY_TABLE = keyTable();
 
   /** HOCON keys under {@code train.} with their defaults, in documentation order. */
   public static final Map<String, String> KEYS = defaultsAsMap();
@@ -222,33 +226,13 @@ public record TrainConfig(
     for (Map.Entry<String, ?> e : values.entrySet()) {
       String key = e.getKey().startsWith("train.") ? e.getKey().substring(6) : e.getKey();
       String v = String.valueOf(e.getValue()).trim();
+      Key known = KEY_TABLE.get(key);
+      if (known == null) {
+        throw new IllegalArgumentException(
+            "unknown key train." + key + ", expected one of " + KEYS.keySet());
+      }
       try {
-        switch (key) {
-          case "model" -> b.model(v);
-          case "dim" -> b.dim(Integer.parseInt(v));
-          case "lr" -> b.lr(Float.parseFloat(v));
-          case "dense-lr" -> b.denseLr(Float.parseFloat(v));
-          case "batch-size" -> b.batchSize(Integer.parseInt(v));
-          case "negatives" -> b.negatives(Integer.parseInt(v));
-          case "batch-negatives" -> b.batchNegatives(Integer.parseInt(v));
-          case "sampler" -> b.sampler(v);
-          case "chunk-size" -> b.chunkSize(Integer.parseInt(v));
-          case "loss" -> b.loss(v);
-          case "margin" -> b.margin(Float.parseFloat(v));
-          case "softmax-margin" -> b.softmaxMargin(Float.parseFloat(v));
-          case "remove-accidental-hits" -> b.removeAccidentalHits(parseBoolean(key, v));
-          case "adversarial-temperature" -> b.adversarialTemperature(Float.parseFloat(v));
-          case "regularizer" -> b.regularizer(v);
-          case "reg-weight" -> b.regWeight(Float.parseFloat(v));
-          case "epochs" -> b.epochs(Integer.parseInt(v));
-          case "max-steps" -> b.maxSteps(Long.parseLong(v));
-          case "seed" -> b.seed(Long.parseLong(v));
-          case "threads" -> b.threads(Integer.parseInt(v));
-          case "init-scale" -> b.initScale(Float.parseFloat(v));
-          default ->
-              throw new IllegalArgumentException(
-                  "unknown key train." + key + ", expected one of " + KEYS.keySet());
-        }
+        known.set().accept(b, v);
       } catch (NumberFormatException ex) {
         throw new IllegalArgumentException("train." + key + ": not a number: '" + v + "'", ex);
       }
@@ -266,30 +250,60 @@ public record TrainConfig(
         "train." + key + ": expected true or false, got '" + v + "'");
   }
 
+  /** A train.* key: its value in a config and how a builder takes it from text. */
+  private record Key(
+      String name, Function<TrainConfig, Object> get, BiConsumer<Builder, String> set) {}
+
+  private static Map<String, Key> keyTable() {
+    List<Key> keys =
+        List.of(
+            new Key("model", TrainConfig::model, Builder::model),
+            new Key("dim", TrainConfig::dim, (b, v) -> b.dim(Integer.parseInt(v))),
+            new Key("lr", TrainConfig::lr, (b, v) -> b.lr(Float.parseFloat(v))),
+            new Key("dense-lr", TrainConfig::denseLr, (b, v) -> b.denseLr(Float.parseFloat(v))),
+            new Key(
+                "batch-size", TrainConfig::batchSize, (b, v) -> b.batchSize(Integer.parseInt(v))),
+            new Key(
+                "negatives", TrainConfig::negatives, (b, v) -> b.negatives(Integer.parseInt(v))),
+            new Key(
+                "batch-negatives",
+                TrainConfig::batchNegatives,
+                (b, v) -> b.batchNegatives(Integer.parseInt(v))),
+            new Key("sampler", TrainConfig::sampler, Builder::sampler),
+            new Key(
+                "chunk-size", TrainConfig::chunkSize, (b, v) -> b.chunkSize(Integer.parseInt(v))),
+            new Key("loss", TrainConfig::loss, Builder::loss),
+            new Key("margin", TrainConfig::margin, (b, v) -> b.margin(Float.parseFloat(v))),
+            new Key(
+                "softmax-margin",
+                TrainConfig::softmaxMargin,
+                (b, v) -> b.softmaxMargin(Float.parseFloat(v))),
+            new Key(
+                "remove-accidental-hits",
+                TrainConfig::removeAccidentalHits,
+                (b, v) -> b.removeAccidentalHits(parseBoolean("remove-accidental-hits", v))),
+            new Key(
+                "adversarial-temperature",
+                TrainConfig::adversarialTemperature,
+                (b, v) -> b.adversarialTemperature(Float.parseFloat(v))),
+            new Key("regularizer", TrainConfig::regularizer, Builder::regularizer),
+            new Key(
+                "reg-weight", TrainConfig::regWeight, (b, v) -> b.regWeight(Float.parseFloat(v))),
+            new Key("epochs", TrainConfig::epochs, (b, v) -> b.epochs(Integer.parseInt(v))),
+            new Key("max-steps", TrainConfig::maxSteps, (b, v) -> b.maxSteps(Long.parseLong(v))),
+            new Key("seed", TrainConfig::seed, (b, v) -> b.seed(Long.parseLong(v))),
+            new Key("threads", TrainConfig::threads, (b, v) -> b.threads(Integer.parseInt(v))),
+            new Key(
+                "init-scale", TrainConfig::initScale, (b, v) -> b.initScale(Float.parseFloat(v))));
+    Map<String, Key> table = new LinkedHashMap<>();
+    keys.forEach(k -> table.put(k.name(), k));
+    return Collections.unmodifiableMap(table);
+  }
+
   private static Map<String, String> defaultsAsMap() {
-    Builder d = new Builder();
+    TrainConfig defaults = builder().build();
     Map<String, String> m = new LinkedHashMap<>();
-    m.put("model", d.model);
-    m.put("dim", "" + d.dim);
-    m.put("lr", "" + d.lr);
-    m.put("dense-lr", "" + d.denseLr);
-    m.put("batch-size", "" + d.batchSize);
-    m.put("negatives", "" + d.negatives);
-    m.put("batch-negatives", "" + d.batchNegatives);
-    m.put("sampler", d.sampler);
-    m.put("chunk-size", "" + d.chunkSize);
-    m.put("loss", d.loss);
-    m.put("margin", "" + d.margin);
-    m.put("softmax-margin", "" + d.softmaxMargin);
-    m.put("remove-accidental-hits", "" + d.removeAccidentalHits);
-    m.put("adversarial-temperature", "" + d.adversarialTemperature);
-    m.put("regularizer", d.regularizer);
-    m.put("reg-weight", "" + d.regWeight);
-    m.put("epochs", "" + d.epochs);
-    m.put("max-steps", "" + d.maxSteps);
-    m.put("seed", "" + d.seed);
-    m.put("threads", "" + d.threads);
-    m.put("init-scale", "" + d.initScale);
+    KEY_TABLE.forEach((name, key) -> m.put(name, String.valueOf(key.get().apply(defaults))));
     return Collections.unmodifiableMap(m);
   }
 
