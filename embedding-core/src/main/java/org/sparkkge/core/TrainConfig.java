@@ -13,6 +13,8 @@ import java.util.function.Function;
 import org.sparkkge.core.loss.LossFunctions;
 import org.sparkkge.core.loss.Regularizers;
 import org.sparkkge.core.model.ScoringModels;
+import org.sparkkge.core.sampling.NegativeSampler;
+import org.sparkkge.core.sampling.NegativeSamplers;
 
 /**
  * Every knob of shard training, validated on construction. Spark stages build it from the HOCON
@@ -75,7 +77,7 @@ public record TrainConfig(
     float initScale)
     implements Serializable {
 
-  public static final Set<String> SAMPLERS = Set.of("chunked", "uniform", "all");
+  public static final Set<String> SAMPLERS = NegativeSamplers.names();
   public static final Set<String> LOSSES = LossFunctions.names();
   public static final Set<String> REGULARIZERS = Regularizers.names();
 
@@ -171,13 +173,14 @@ public record TrainConfig(
     }
   }
 
-  public boolean chunked() {
-    return "chunked".equals(sampler);
+  /** The sampler train.sampler names. */
+  public NegativeSampler negativeSampler() {
+    return NegativeSamplers.byName(sampler);
   }
 
   /** One-vs-all: every positive is scored against every entity. */
   public boolean allEntities() {
-    return "all".equals(sampler);
+    return negativeSampler().scoresAllEntities();
   }
 
   /**
@@ -185,7 +188,7 @@ public record TrainConfig(
    * uniform, the whole batch for one-vs-all.
    */
   public int effectiveChunkSize() {
-    return chunked() ? chunkSize : allEntities() ? batchSize : 1;
+    return negativeSampler().chunkSize(chunkSize, batchSize);
   }
 
   public static Builder builder() {

@@ -145,7 +145,7 @@ final class StepBatch {
       b.batchTailLocal = new int[k * nb];
       b.batchHeadLocal = new int[k * nb];
       b.batchSource = new int[k * nb];
-      boolean ownChunk = config.chunked() && nb == c;
+      boolean ownChunk = config.negativeSampler().batchNegativesFromOwnChunk() && nb == c;
       for (int chunk = 0; chunk < k; chunk++) {
         for (int j = 0; j < nb; j++) {
           int slot = ownChunk ? chunk * c + j : random.nextInt(count);

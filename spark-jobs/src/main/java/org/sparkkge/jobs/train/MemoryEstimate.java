@@ -123,8 +123,7 @@ public record MemoryEstimate(
    * and query rows.
    */
   public static long stepFloats(TrainConfig c, long tableRows) {
-    long candidates =
-        "all".equals(c.sampler()) ? tableRows : (long) c.negatives() + c.batchNegatives();
+    long candidates = c.allEntities() ? tableRows : (long) c.negatives() + c.batchNegatives();
     long chunks =
         "chunked".equals(c.sampler())
             ? Math.max(1, c.batchSize() / Math.max(1, c.chunkSize()))
