@@ -18,31 +18,45 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Dependencies inside spark-jobs run one way: no cycle between packages, and a stage's package uses
- * no other stage's class (only cli, which assembles the pipeline, knows every stage). Read from the
- * sources: imports and qualified names of org.sparkkge.jobs classes.
+ * Dependencies inside each module run one way: no cycle between the packages of spark-jobs,
+ * embedding-core or partitioner, and in spark-jobs a stage's package uses no other stage's class
+ * (only cli, which assembles the pipeline, knows every stage). Read from the sources: imports and
+ * qualified names of the module's classes ("" is the module's root package).
  */
 class PackageDependenciesTest {
-  private static final Path SOURCES =
-      Cli.repoRoot().resolve("spark-jobs/src/main/java/org/sparkkge/jobs");
-  private static final Pattern REFERENCE =
-      Pattern.compile("org\\.sparkkge\\.jobs\\.([a-z]+)\\.([A-Z]\\w*)");
+  /** module source folder -> its root package. */
+  private static final Map<String, String> MODULES =
+      Map.of(
+          "spark-jobs/src/main/java", "org.sparkkge.jobs",
+          "embedding-core/src/main/java", "org.sparkkge.core",
+          "partitioner/src/main/java", "org.sparkkge.partitioner");
 
-  /** package -> (used package -> the classes used from it). */
   static Map<String, Map<String, Set<String>>> dependencies() throws IOException {
+    return dependencies("spark-jobs/src/main/java");
+  }
+
+  /**
+   * package -> (used package -> the classes used from it), for the module in {@code sourceFolder}.
+   */
+  static Map<String, Map<String, Set<String>>> dependencies(String sourceFolder)
+      throws IOException {
+    String base = MODULES.get(sourceFolder);
+    Path sources = Cli.repoRoot().resolve(sourceFolder).resolve(base.replace('.', '/'));
+    Pattern reference = Pattern.compile(Pattern.quote(base + ".") + "(?:([a-z]+)\\.)?([A-Z]\\w*)");
     Map<String, Map<String, Set<String>>> graph = new TreeMap<>();
     List<Path> files;
-    try (Stream<Path> walk = Files.walk(SOURCES)) {
+    try (Stream<Path> walk = Files.walk(sources)) {
       files = walk.filter(p -> p.toString().endsWith(".java")).toList();
     }
     for (Path file : files) {
-      Path relative = SOURCES.relativize(file);
+      Path relative = sources.relativize(file);
       String from = relative.getNameCount() == 1 ? "" : relative.getName(0).toString();
       Map<String, Set<String>> uses = graph.computeIfAbsent(from, k -> new TreeMap<>());
-      Matcher m = REFERENCE.matcher(Files.readString(file));
+      Matcher m = reference.matcher(Files.readString(file));
       while (m.find()) {
-        if (!m.group(1).equals(from)) {
-          uses.computeIfAbsent(m.group(1), k -> new TreeSet<>()).add(m.group(2));
+        String to = m.group(1) == null ? "" : m.group(1);
+        if (!to.equals(from)) {
+          uses.computeIfAbsent(to, k -> new TreeSet<>()).add(m.group(2));
         }
       }
     }
@@ -51,15 +65,24 @@ class PackageDependenciesTest {
 
   @Test
   void packagesFormNoCycle() throws IOException {
-    Map<String, Map<String, Set<String>>> graph = dependencies();
     assertTrue(
-        graph.keySet().containsAll(List.of("cli", "train", "evaluate", "export", "io", "stage")),
-        graph.keySet().toString());
-    List<String> cycles = new ArrayList<>();
-    for (String start : graph.keySet()) {
-      findCycle(graph, start, new ArrayList<>(List.of(start)), cycles);
+        dependencies()
+            .keySet()
+            .containsAll(List.of("cli", "train", "evaluate", "export", "io", "stage")),
+        dependencies().keySet().toString());
+    assertTrue(
+        dependencies("embedding-core/src/main/java")
+            .keySet()
+            .containsAll(List.of("", "train", "model", "nodepiece", "loss")));
+    for (String module : MODULES.keySet()) {
+      Map<String, Map<String, Set<String>>> graph = dependencies(module);
+      List<String> cycles = new ArrayList<>();
+      for (String start : graph.keySet()) {
+        findCycle(graph, start, new ArrayList<>(List.of(start)), cycles);
+      }
+      assertEquals(
+          List.of(), cycles, module + ": package cycles (each with what closes it): " + graph);
     }
-    assertEquals(List.of(), cycles, "package cycles (each with what closes it): " + graph);
   }
 
   @Test

@@ -1,8 +1,8 @@
 package org.sparkkge.core.model;
 
-import static org.sparkkge.core.NativeScalars.of;
 import static org.sparkkge.core.model.ScoringModel.imagPart;
 import static org.sparkkge.core.model.ScoringModel.realPart;
+import static org.sparkkge.core.tensor.NativeScalars.of;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Random;

@@ -1,6 +1,6 @@
 package org.sparkkge.core.model;
 
-import static org.sparkkge.core.NativeScalars.of;
+import static org.sparkkge.core.tensor.NativeScalars.of;
 
 import ai.djl.ndarray.NDArray;
 

@@ -1,6 +1,6 @@
 package org.sparkkge.core.nodepiece;
 
-import static org.sparkkge.core.NativeScalars.of;
+import static org.sparkkge.core.tensor.NativeScalars.of;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;

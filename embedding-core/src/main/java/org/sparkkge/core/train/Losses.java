@@ -1,6 +1,6 @@
 package org.sparkkge.core.train;
 
-import static org.sparkkge.core.NativeScalars.of;
+import static org.sparkkge.core.tensor.NativeScalars.of;
 
 import ai.djl.ndarray.NDArray;
 import org.sparkkge.core.TrainConfig;

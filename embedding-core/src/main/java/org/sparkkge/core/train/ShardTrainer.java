@@ -1,6 +1,6 @@
 package org.sparkkge.core.train;
 
-import static org.sparkkge.core.NativeScalars.of;
+import static org.sparkkge.core.tensor.NativeScalars.of;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -28,8 +28,6 @@ import org.sparkkge.core.TripleArrays;
 import org.sparkkge.core.loss.Regularizers;
 import org.sparkkge.core.model.ScoringModel;
 import org.sparkkge.core.model.ScoringModels;
-import org.sparkkge.core.nodepiece.NodePieceEntities;
-import org.sparkkge.core.nodepiece.NodePieceTokens;
 
 /**
  * Trains one shard of triples from given starting parameters on one DJL device.
@@ -60,7 +58,7 @@ public final class ShardTrainer {
       TrainHooks hooks) {
     if (start.encoded()) {
       throw new IllegalArgumentException(
-          "parameters hold a NodePiece encoder: call train(..., NodePieceTokens)");
+          "parameters hold a NodePiece encoder: train them with NodePieceTraining");
     }
     return run(
         shard,
@@ -107,43 +105,19 @@ public final class ShardTrainer {
         TrainHooks.NONE);
   }
 
-  /** NodePiece training: entity rows come from the encoder applied to each entity's tokens. */
+  /**
+   * Training whose entity rows come from {@code entities} (a {@link EntitySource} per device
+   * manager), relations trained with them: how an entity representation other than the lookup table
+   * trains (NodePiece mode: NodePieceTraining, in the nodepiece package).
+   */
   public static TrainResult train(
       TripleArrays shard,
       ModelParameters start,
       TrainConfig config,
       Device device,
-      NodePieceTokens tokens) {
-    return train(shard, start, config, device, tokens, TrainHooks.NONE);
-  }
-
-  /** NodePiece training, instrumented by {@code hooks}. */
-  public static TrainResult train(
-      TripleArrays shard,
-      ModelParameters start,
-      TrainConfig config,
-      Device device,
-      NodePieceTokens tokens,
+      Function<NDManager, EntitySource> entities,
       TrainHooks hooks) {
-    if (!start.encoded()) {
-      throw new IllegalArgumentException("parameters hold no NodePiece encoder weights");
-    }
-    if (tokens.numEntities() != start.numEntities()) {
-      throw new IllegalArgumentException(
-          "token table covers "
-              + tokens.numEntities()
-              + " entities, parameters "
-              + start.numEntities());
-    }
-    return run(
-        shard,
-        null,
-        start,
-        config,
-        device,
-        manager -> new NodePieceEntities(manager, start, tokens, config.denseLr()),
-        false,
-        hooks);
+    return run(shard, null, start, config, device, entities, false, hooks);
   }
 
   private static TrainResult run(

@@ -21,7 +21,6 @@ import org.sparkkge.core.data.KgDataset;
 import org.sparkkge.core.eval.EvaluationResult;
 import org.sparkkge.core.eval.LinkPredictionEvaluator;
 import org.sparkkge.core.train.GarbageCollectionDuringTrainingTest;
-import org.sparkkge.core.train.ShardTrainer;
 import org.sparkkge.core.train.TrainerProbe;
 
 class NodePieceTest {
@@ -77,7 +76,7 @@ class NodePieceTest {
             .threads(1)
             .build();
     ModelParameters start = NodePieceEncoder.initialize(config, tokens, umls.numRelations());
-    trained = ShardTrainer.train(umls.train(), start, config, Device.cpu(), tokens);
+    trained = NodePieceTraining.train(umls.train(), start, config, Device.cpu(), tokens);
   }
 
   @Test
@@ -128,10 +127,11 @@ class NodePieceTest {
   void theEncoderTrainsTheSameWhileTheCollectorRuns() throws Exception {
     TrainConfig shortRun = config.toBuilder().epochs(3).build();
     ModelParameters start = NodePieceEncoder.initialize(shortRun, tokens, umls.numRelations());
-    TrainResult alone = ShardTrainer.train(umls.train(), start, shortRun, Device.cpu(), tokens);
+    TrainResult alone =
+        NodePieceTraining.train(umls.train(), start, shortRun, Device.cpu(), tokens);
     TrainResult underCollection =
         GarbageCollectionDuringTrainingTest.whileCollectorRuns(
-            () -> ShardTrainer.train(umls.train(), start, shortRun, Device.cpu(), tokens));
+            () -> NodePieceTraining.train(umls.train(), start, shortRun, Device.cpu(), tokens));
     for (int i = 0; i < 7; i++) {
       assertArrayEquals(
           alone.params().encoder().get(i).values(),
@@ -146,7 +146,7 @@ class NodePieceTest {
     TrainConfig shortRun = config.toBuilder().epochs(3).build();
     ModelParameters start = NodePieceEncoder.initialize(shortRun, tokens, umls.numRelations());
     TrainResult a =
-        ShardTrainer.train(
+        NodePieceTraining.train(
             umls.train(),
             start,
             shortRun,
@@ -155,7 +155,7 @@ class NodePieceTest {
             TrainerProbe.liveArrayCounts(live));
     // 7 encoder weights + 14 Adam moments + relation table and its accumulators
     assertEquals(List.of(23), live.stream().distinct().toList());
-    TrainResult b = ShardTrainer.train(umls.train(), start, shortRun, Device.cpu(), tokens);
+    TrainResult b = NodePieceTraining.train(umls.train(), start, shortRun, Device.cpu(), tokens);
     for (int i = 0; i < 7; i++) {
       assertArrayEquals(a.params().encoder().get(i).values(), b.params().encoder().get(i).values());
     }
@@ -173,6 +173,6 @@ class NodePieceTest {
         ModelParameters.initialize(config, umls.numEntities(), umls.numRelations());
     assertThrows(
         IllegalArgumentException.class,
-        () -> ShardTrainer.train(umls.train(), shallow, config, Device.cpu(), tokens));
+        () -> NodePieceTraining.train(umls.train(), shallow, config, Device.cpu(), tokens));
   }
 }

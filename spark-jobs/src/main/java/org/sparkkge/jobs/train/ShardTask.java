@@ -16,6 +16,7 @@ import org.sparkkge.core.TrainResult;
 import org.sparkkge.core.TrainStats;
 import org.sparkkge.core.TripleArrays;
 import org.sparkkge.core.nodepiece.NodePieceTokens;
+import org.sparkkge.core.nodepiece.NodePieceTraining;
 import org.sparkkge.core.train.ShardTrainer;
 import org.sparkkge.core.train.TrainingDivergedException;
 
@@ -51,7 +52,8 @@ public final class ShardTask {
     TrainConfig config = taskConfig(shard, in);
     try {
       TrainResult result =
-          ShardTrainer.train(shard.localTriples(), start, config, deviceForTraining(), localTokens);
+          NodePieceTraining.train(
+              shard.localTriples(), start, config, deviceForTraining(), localTokens);
       return List.of(summary(shard.shard(), shard.entityIds().length, in, result));
     } catch (TrainingDivergedException e) {
       return List.of(untrainedSummary(shard.shard(), shard.entityIds().length, in, e.getMessage()));

@@ -1,4 +1,4 @@
-package org.sparkkge.core;
+package org.sparkkge.core.tensor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
