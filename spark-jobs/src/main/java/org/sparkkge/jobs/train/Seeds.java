@@ -27,6 +27,14 @@ public final class Seeds {
     return of(seed ^ 0x3C6EF372FE94F82BL, round, task);
   }
 
+  /**
+   * Seed of the permutation that cuts task {@code task}'s triples into the round's bucket slices
+   * (the same for every slice of the round).
+   */
+  public static long ofSlices(long seed, int round, int task) {
+    return of(seed ^ 0x510E527FADE682D1L, round, task);
+  }
+
   /** Seed of the initial row of one entity: independent of how entities are partitioned. */
   public static long ofRow(long seed, long id) {
     return mix(mix(seed ^ 0x6A09E667F3BCC909L) + id);

@@ -1,6 +1,7 @@
 package org.sparkkge.jobs.train;
 
 import ai.djl.Device;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -8,6 +9,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 import org.apache.spark.TaskContext;
 import org.sparkkge.core.ModelParameters;
@@ -70,9 +72,51 @@ public final class ShardTask {
    * partition), and a sample of each block for the next sub-round's pool ({@code poolRows} rows per
    * partition).
    */
+  /**
+   * Slice {@code index} of {@code count}: the part of each bucket a pass through the sub-rounds
+   * trains (train.bucket-slices).
+   */
+  public record Slice(int index, int count) implements Serializable {
+    public static final Slice WHOLE = new Slice(0, 1);
+
+    public Slice {
+      if (count < 1 || index < 0 || index >= count) {
+        throw new IllegalArgumentException("slice " + index + " of " + count);
+      }
+    }
+
+    /**
+     * Positions of this slice's triples among {@code n}: the same seeded permutation for every
+     * slice of a round, cut into {@code count} near-equal parts, so the slices of a round train
+     * each triple once; ascending.
+     */
+    int[] positions(int n, long seed) {
+      if (count == 1) {
+        int[] all = new int[n];
+        for (int i = 0; i < n; i++) all[i] = i;
+        return all;
+      }
+      int[] order = new int[n];
+      for (int i = 0; i < n; i++) order[i] = i;
+      Random random = new Random(seed);
+      for (int i = n - 1; i > 0; i--) {
+        int j = random.nextInt(i + 1);
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+      int from = (int) ((long) n * index / count);
+      int to = (int) ((long) n * (index + 1) / count);
+      int[] part = Arrays.copyOfRange(order, from, to);
+      Arrays.sort(part);
+      return part;
+    }
+  }
+
   public static List<ShardOutput> trainStratified(
       StratifiedSchedule schedule,
       int subRound,
+      Slice slice,
       int task,
       Iterator<ShardOutput> carried,
       Iterator<TaskTriples> triples,
@@ -147,18 +191,25 @@ public final class ShardTask {
               + unit.subRound());
     }
     int shardIndex = subRound * schedule.tasksPerSubRound() + task;
+    // seeds differ per slice; slice 0 seeds as an unsliced round does
+    int seedIndex = shardIndex + slice.index() * schedule.subRounds() * schedule.tasksPerSubRound();
     int dim = in.options().core().dim();
     int rows = a.rows() + b.rows();
     if (unit == null || unit.size() == 0 || rows == 0) {
       return stratifiedOutputs(
-          untrainedSummary(shardIndex, rows, in, null), a, b, List.of(), in, shardIndex, poolRows);
+          untrainedSummary(shardIndex, rows, in, null), a, b, List.of(), in, seedIndex, poolRows);
     }
-    int n = unit.size();
+    int[] positions =
+        slice.positions(
+            unit.size(), Seeds.ofSlices(in.options().core().seed(), in.round(), shardIndex));
+    int n = positions.length;
     int[] heads = new int[n];
+    int[] relations = new int[n];
     int[] tails = new int[n];
     for (int i = 0; i < n; i++) {
-      heads[i] = localRow(schedule, a, b, unit.heads()[i]);
-      tails[i] = localRow(schedule, a, b, unit.tails()[i]);
+      heads[i] = localRow(schedule, a, b, unit.heads()[positions[i]]);
+      relations[i] = unit.relations()[positions[i]];
+      tails[i] = localRow(schedule, a, b, unit.tails()[positions[i]]);
     }
     int[] foreign = foreignPoolRows(schedule, pool, a.partition(), b.partition());
     int tableRows = rows + foreign.length;
@@ -185,12 +236,12 @@ public final class ShardTask {
             adagrad,
             in.relationAdagrad(),
             List.of());
-    TrainConfig config = withTaskThreads(in.options().roundConfig(in.round(), shardIndex, n));
+    TrainConfig config = withTaskThreads(in.options().roundConfig(in.round(), seedIndex, n));
     TrainResult result;
     try {
       result =
           ShardTrainer.train(
-              new TripleArrays(heads, unit.relations(), tails), start, config, deviceForTraining());
+              new TripleArrays(heads, relations, tails), start, config, deviceForTraining());
     } catch (TrainingDivergedException e) {
       return stratifiedOutputs(
           untrainedSummary(shardIndex, rows, in, e.getMessage()),
@@ -198,7 +249,7 @@ public final class ShardTask {
           b,
           List.of(),
           in,
-          shardIndex,
+          seedIndex,
           poolRows);
     }
     float[] trained = result.params().entities();
@@ -233,7 +284,7 @@ public final class ShardTask {
             shardIndex,
             dim);
     return stratifiedOutputs(
-        summary(shardIndex, rows, in, result), trainedA, trainedB, sent, in, shardIndex, poolRows);
+        summary(shardIndex, rows, in, result), trainedA, trainedB, sent, in, seedIndex, poolRows);
   }
 
   /**
@@ -354,7 +405,7 @@ public final class ShardTask {
       EntityBlock b,
       List<ShardOutput.PoolDelta> deltas,
       RoundInput in,
-      int shardIndex,
+      int seedIndex,
       int poolRows) {
     List<ShardOutput> out = new ArrayList<>(5 + deltas.size());
     out.add(summary);
@@ -362,7 +413,7 @@ public final class ShardTask {
     out.add(new ShardOutput.Block(b));
     out.addAll(deltas);
     if (poolRows > 0) {
-      long seed = Seeds.ofPool(in.options().core().seed(), in.round(), shardIndex);
+      long seed = Seeds.ofPool(in.options().core().seed(), in.round(), seedIndex);
       out.add(new ShardOutput.PoolSample(a.partition(), NegativePool.sample(a, poolRows, seed)));
       out.add(
           new ShardOutput.PoolSample(b.partition(), NegativePool.sample(b, poolRows, seed + 1)));

@@ -216,15 +216,19 @@ final class StratifiedRounds implements RoundRunner {
     List<Map<String, Object>> perSubRound = new ArrayList<>();
     List<Broadcast<RoundInput>> inputs = new ArrayList<>();
     JavaRDD<ShardOutput> previous = null;
+    int slices = options.bucketSlices(s.partitions());
     try {
-      for (int sub = 0; sub < s.subRounds(); sub++) {
+      for (int step = 0; step < slices * s.subRounds(); step++) {
+        int slice = step / s.subRounds();
+        int sub = step % s.subRounds();
         long began = System.nanoTime();
         progress.step(
             String.format(
                 Locale.ROOT,
-                "round %d of %d: sub-round %d of %d (%d tasks)",
+                "round %d of %d: %ssub-round %d of %d (%d tasks)",
                 round,
                 options.rounds(),
+                slices == 1 ? "" : "slice " + (slice + 1) + " of " + slices + ", ",
                 sub + 1,
                 s.subRounds(),
                 tasks));
@@ -242,6 +246,7 @@ final class StratifiedRounds implements RoundRunner {
         Broadcast<NegativePool> poolInput = jsc.broadcast(pool);
         pools.add(poolInput);
         int subRound = sub;
+        int sliceIndex = slice;
         JavaPairRDD<Integer, ShardOutput> carriedByTask =
             carried
                 .mapToPair(o -> new Tuple2<>(s.taskOf(subRound, partitionOf(o)), o))
@@ -266,6 +271,7 @@ final class StratifiedRounds implements RoundRunner {
                       return ShardTask.trainStratified(
                               s,
                               subRound,
+                              new ShardTask.Slice(sliceIndex, slices),
                               task,
                               owned.iterator(),
                               values(t),
@@ -310,7 +316,7 @@ final class StratifiedRounds implements RoundRunner {
         carried =
             outputs.filter(
                 o -> o instanceof ShardOutput.Block || o instanceof ShardOutput.PoolDelta);
-        perSubRound.add(subRoundMetadata(sub, summaries, (System.nanoTime() - began) / 1e9));
+        perSubRound.add(subRoundMetadata(sub, slice, summaries, (System.nanoTime() - began) / 1e9));
       }
       progress.step(
           String.format(
@@ -331,6 +337,7 @@ final class StratifiedRounds implements RoundRunner {
     details.put("schedule", TrainOptions.STRATIFIED);
     details.put("entity_partitions", s.partitions());
     details.put("sub_rounds", s.subRounds());
+    details.put("bucket_slices", slices);
     details.put("tasks_per_sub_round", tasks);
     details.put("largest_task_entity_rows", largestTaskRows());
     details.put("per_sub_round", perSubRound);
@@ -463,9 +470,10 @@ final class StratifiedRounds implements RoundRunner {
   }
 
   private static Map<String, Object> subRoundMetadata(
-      int sub, List<ShardOutput.Summary> summaries, double seconds) {
+      int sub, int slice, List<ShardOutput.Summary> summaries, double seconds) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("sub_round", sub);
+    m.put("slice", slice);
     m.put("seconds", seconds);
     m.put(
         "triples_trained", summaries.stream().mapToLong(ShardOutput.Summary::triplesTrained).sum());
