@@ -203,6 +203,10 @@ public final class ShardTask {
         slice.positions(
             unit.size(), Seeds.ofSlices(in.options().core().seed(), in.round(), shardIndex));
     int n = positions.length;
+    if (n == 0) { // a unit smaller than its slice count: this slice has nothing to train
+      return stratifiedOutputs(
+          untrainedSummary(shardIndex, rows, in, null), a, b, List.of(), in, seedIndex, poolRows);
+    }
     int[] heads = new int[n];
     int[] relations = new int[n];
     int[] tails = new int[n];
