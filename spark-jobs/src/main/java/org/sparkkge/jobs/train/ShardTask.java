@@ -63,16 +63,6 @@ public final class ShardTask {
   }
 
   /**
-   * Stratified schedule: task {@code task} of sub-round {@code subRound} owns the rows of its two
-   * entity partitions ({@code carried}: exactly those two blocks, plus the pool deltas other tasks
-   * sent them in the previous sub-round, added first) and trains {@code triples} (none when its
-   * buckets are empty). The rows of {@code pool} from other partitions join its table as extra
-   * negative candidates. Returns its summary, both blocks trained (only this task updates them in
-   * this sub-round), what it changed in the pool rows (one {@link ShardOutput.PoolDelta} per
-   * partition), and a sample of each block for the next sub-round's pool ({@code poolRows} rows per
-   * partition).
-   */
-  /**
    * Slice {@code index} of {@code count}: the part of each bucket a pass through the sub-rounds
    * trains (train.bucket-slices).
    */
@@ -113,6 +103,16 @@ public final class ShardTask {
     }
   }
 
+  /**
+   * Stratified schedule: task {@code task} of sub-round {@code subRound} owns the rows of its two
+   * entity partitions ({@code carried}: exactly those two blocks, plus the pool deltas other tasks
+   * sent them in the previous sub-round, added first) and trains {@code slice} of {@code triples}
+   * (none when its buckets are empty). The rows of {@code pool} from other partitions join its
+   * table as extra negative candidates. Returns its summary, both blocks trained (only this task
+   * updates them in this sub-round), what it changed in the pool rows (one {@link
+   * ShardOutput.PoolDelta} per partition), and a sample of each block for the next sub-round's pool
+   * ({@code poolRows} rows per partition).
+   */
   public static List<ShardOutput> trainStratified(
       StratifiedSchedule schedule,
       int subRound,

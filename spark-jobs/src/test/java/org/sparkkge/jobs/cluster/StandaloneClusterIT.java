@@ -498,7 +498,11 @@ class StandaloneClusterIT {
             "--set",
             "train.epochs=12",
             "--set",
-            "train.round-fraction=3"));
+            "train.round-fraction=3",
+            // one slice per round: the default would cut these rounds into 9 passes whose tasks
+            // (about 50 ms) end before the kill can hit one
+            "--set",
+            "train.bucket-slices=1"));
     return args;
   }
 
