@@ -453,7 +453,10 @@ public final class ShardTrainer {
     return sum.mul(weights).sum().div(Losses.atLeastOne(weights.sum()));
   }
 
-  private static int[] permutation(int n, Random random) {
+  /**
+   * 0..n-1 in the order of a Fisher-Yates shuffle by {@code random} (the trainer's epoch order).
+   */
+  public static int[] permutation(int n, Random random) {
     int[] order = new int[n];
     for (int i = 0; i < n; i++) order[i] = i;
     for (int i = n - 1; i > 0; i--) {

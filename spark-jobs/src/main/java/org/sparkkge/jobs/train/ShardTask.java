@@ -1,7 +1,6 @@
 package org.sparkkge.jobs.train;
 
 import ai.djl.Device;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -66,9 +65,7 @@ public final class ShardTask {
    * Slice {@code index} of {@code count}: the part of each bucket a pass through the sub-rounds
    * trains (train.bucket-slices).
    */
-  public record Slice(int index, int count) implements Serializable {
-    public static final Slice WHOLE = new Slice(0, 1);
-
+  public record Slice(int index, int count) {
     public Slice {
       if (count < 1 || index < 0 || index >= count) {
         throw new IllegalArgumentException("slice " + index + " of " + count);
@@ -86,15 +83,7 @@ public final class ShardTask {
         for (int i = 0; i < n; i++) all[i] = i;
         return all;
       }
-      int[] order = new int[n];
-      for (int i = 0; i < n; i++) order[i] = i;
-      Random random = new Random(seed);
-      for (int i = n - 1; i > 0; i--) {
-        int j = random.nextInt(i + 1);
-        int t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
+      int[] order = ShardTrainer.permutation(n, new Random(seed));
       int from = (int) ((long) n * index / count);
       int to = (int) ((long) n * (index + 1) / count);
       int[] part = Arrays.copyOfRange(order, from, to);
@@ -195,15 +184,14 @@ public final class ShardTask {
     int seedIndex = shardIndex + slice.index() * schedule.subRounds() * schedule.tasksPerSubRound();
     int dim = in.options().core().dim();
     int rows = a.rows() + b.rows();
-    if (unit == null || unit.size() == 0 || rows == 0) {
-      return stratifiedOutputs(
-          untrainedSummary(shardIndex, rows, in, null), a, b, List.of(), in, seedIndex, poolRows);
-    }
+    // empty when the buckets are, or when they hold fewer triples than there are slices
     int[] positions =
-        slice.positions(
-            unit.size(), Seeds.ofSlices(in.options().core().seed(), in.round(), shardIndex));
+        unit == null
+            ? new int[0]
+            : slice.positions(
+                unit.size(), Seeds.ofSlices(in.options().core().seed(), in.round(), shardIndex));
     int n = positions.length;
-    if (n == 0) { // a unit smaller than its slice count: this slice has nothing to train
+    if (n == 0 || rows == 0) {
       return stratifiedOutputs(
           untrainedSummary(shardIndex, rows, in, null), a, b, List.of(), in, seedIndex, poolRows);
     }

@@ -245,13 +245,11 @@ final class StratifiedRounds implements RoundRunner {
         inputs.add(input);
         Broadcast<NegativePool> poolInput = jsc.broadcast(pool);
         pools.add(poolInput);
-        int subRound = sub;
-        int sliceIndex = slice;
         JavaPairRDD<Integer, ShardOutput> carriedByTask =
             carried
-                .mapToPair(o -> new Tuple2<>(s.taskOf(subRound, partitionOf(o)), o))
+                .mapToPair(o -> new Tuple2<>(s.taskOf(sub, partitionOf(o)), o))
                 .partitionBy(new HashPartitioner(tasks));
-        JavaRDD<Tuple2<Integer, TaskTriples>> triplesByTask = unitsOf(units, subRound, tasks);
+        JavaRDD<Tuple2<Integer, TaskTriples>> triplesByTask = unitsOf(units, sub, tasks);
         JavaRDD<ShardOutput> outputs =
             carriedByTask
                 .zipPartitions(
@@ -270,8 +268,8 @@ final class StratifiedRounds implements RoundRunner {
                       }
                       return ShardTask.trainStratified(
                               s,
-                              subRound,
-                              new ShardTask.Slice(sliceIndex, slices),
+                              sub,
+                              new ShardTask.Slice(slice, slices),
                               task,
                               owned.iterator(),
                               values(t),
