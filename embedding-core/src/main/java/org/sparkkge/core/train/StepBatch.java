@@ -7,8 +7,8 @@ import org.sparkkge.core.TripleArrays;
 
 /**
  * The host-side part of one step: positives in chunks, sampled negatives, and every entity/relation
- * the step touches mapped to a compact local index (so the device gathers each row once). Padding
- * positives (weight 0) fill the last chunk of a short final batch.
+ * the step touches mapped to a compact local index (so the device gathers each row once). A short
+ * batch is cut into chunks of near-equal size; padding positives (weight 0) fill the last one.
  */
 final class StepBatch {
   /** Score given to a masked candidate, so that it contributes nothing to any loss. */
@@ -98,8 +98,15 @@ final class StepBatch {
       int[] entityLocal,
       int[] relationLocalScratch) {
     StepBatch b = new StepBatch();
-    int c = config.effectiveChunkSize();
-    int k = (count + c - 1) / c;
+    int chunkSize = config.effectiveChunkSize();
+    int k = (count + chunkSize - 1) / chunkSize;
+    // a short batch (a task's last, or a task smaller than a batch) spreads its positives evenly
+    // over its chunks: at most k - 1 padding positives, not chunkSize - 1 (a task of 756 triples in
+    // chunks of 250 computed 1,000); except where a chunk's batch negatives are its own positives
+    boolean ownChunk =
+        config.negativeSampler().batchNegativesFromOwnChunk()
+            && config.batchNegatives() == chunkSize;
+    int c = ownChunk ? chunkSize : (count + k - 1) / k;
     int padded = k * c;
     b.chunks = k;
     b.chunkSize = c;
@@ -145,7 +152,6 @@ final class StepBatch {
       b.batchTailLocal = new int[k * nb];
       b.batchHeadLocal = new int[k * nb];
       b.batchSource = new int[k * nb];
-      boolean ownChunk = config.negativeSampler().batchNegativesFromOwnChunk() && nb == c;
       for (int chunk = 0; chunk < k; chunk++) {
         for (int j = 0; j < nb; j++) {
           int slot = ownChunk ? chunk * c + j : random.nextInt(count);
