@@ -60,6 +60,9 @@ public record TrainOptions(
   public static final String STRATIFIED = "stratified";
   public static final String AVERAGED = "averaged";
 
+  /** train.bucket-slices = 0: passes through the sub-rounds per epoch ({@link #bucketSlices}). */
+  static final int PASSES_PER_EPOCH = 3;
+
   /** Keys of train.* that belong to the distributed loop, not to embedding-core's TrainConfig. */
   static final Set<String> OWN_KEYS =
       Set.of(
@@ -137,8 +140,7 @@ public record TrainOptions(
       int slices = t.getInt("bucket-slices");
       if (slices < 0) {
         throw new UsageException(
-            "train.bucket-slices must be >= 0 (0 = sub-rounds of at most a ninth of an epoch), got "
-                + slices);
+            "train.bucket-slices must be >= 0 (0 = three passes per epoch), got " + slices);
       }
       String onDivergence = t.getString("on-divergence").trim().toLowerCase(Locale.ROOT);
       if (!onDivergence.equals("retry") && !onDivergence.equals("fail")) {
@@ -202,10 +204,12 @@ public record TrainOptions(
 
   /**
    * Slices per bucket and round for a schedule of {@code partitions} entity partitions: the
-   * setting, or (0) as many as keep a sub-round within a ninth of an epoch, so that the relations
-   * and the negative pool the tasks share are merged at least 9 times per epoch (FB15k-237 at P =
-   * 2, 10 epochs: test MRR 0.2994 with sub-rounds of a third of an epoch, 0.3194 with 3 slices, P =
-   * 1 0.3100; docs/benchmarks.md). One task per sub-round (B = 2) shares nothing: one slice.
+   * setting, or (0) three per epoch of the round, so that a pass through the sub-rounds trains at
+   * most a third of an epoch of each bucket before the pairs come round again. What counts is the
+   * passes per epoch, not the length of a sub-round (FB15k-237's example, 10 epochs: one pass per
+   * epoch gave test MRR 0.2994 at P = 2 and 0.2820 at P = 8, with sub-rounds of a third and of a
+   * fifteenth of an epoch; three passes 0.3194 at P = 2 and 0.3132 at P = 8; P = 1 0.3100;
+   * docs/benchmarks.md). One task per sub-round (B = 2) shares nothing: one slice.
    */
   public int bucketSlices(int partitions) {
     if (bucketSlices > 0) {
@@ -215,7 +219,7 @@ public record TrainOptions(
       return 1;
     }
     // a little slack, so that a typed 0.3334 counts as a third
-    return (int) Math.max(1, Math.ceil(roundFraction * 9.0 / (partitions - 1) - 1e-3));
+    return (int) Math.max(1, Math.ceil(roundFraction * PASSES_PER_EPOCH - 1e-3));
   }
 
   public boolean retriesDivergence() {

@@ -23,18 +23,17 @@ class BucketSlicesTest {
   }
 
   @Test
-  void theDefaultKeepsEverySubRoundWithinANinthOfAnEpoch() {
+  void theDefaultPassesThreeTimesPerEpochThroughTheSubRounds() {
     // rounds of an epoch (the FB15k-237 example)
     TrainOptions epoch = options("train.round-fraction = 1");
     assertEquals(1, epoch.bucketSlices(2), "one task per sub-round shares nothing");
-    assertEquals(3, epoch.bucketSlices(4), "3 sub-rounds of a third of an epoch -> 9");
-    assertEquals(2, epoch.bucketSlices(8), "7 sub-rounds -> 14");
-    assertEquals(1, epoch.bucketSlices(10), "9 sub-rounds");
-    assertEquals(1, epoch.bucketSlices(16));
-    // the default round of half an epoch: 3 sub-rounds of a sixth -> 2 slices
+    assertEquals(3, epoch.bucketSlices(4));
+    assertEquals(3, epoch.bucketSlices(8));
+    assertEquals(3, epoch.bucketSlices(16), "whatever the sub-rounds' length");
+    // the default round of half an epoch: two passes
     assertEquals(2, options().bucketSlices(4));
-    // a round of a third of an epoch at B = 4 already has sub-rounds of a ninth
-    assertEquals(1, options("train.round-fraction = 0.3334").bucketSlices(4));
+    // a round of a third of an epoch is one pass already
+    assertEquals(1, options("train.round-fraction = 0.3334").bucketSlices(16));
     assertEquals(6, options("train.round-fraction = 2").bucketSlices(4));
     assertEquals(5, options("train.bucket-slices = 5").bucketSlices(16), "the setting wins");
     assertThrows(UsageException.class, () -> options("train.bucket-slices = -1"));
