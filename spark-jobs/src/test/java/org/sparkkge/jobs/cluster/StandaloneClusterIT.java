@@ -4,36 +4,27 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.sparkkge.jobs.cli.StageRegistry;
-import org.sparkkge.jobs.stage.Stage;
 
 /**
  * The pipeline on a real Spark standalone cluster (one master, two workers, each its own JVM on
@@ -49,26 +40,6 @@ class StandaloneClusterIT {
   // Generous: the machine's two cores are shared with other builds.
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(25);
 
-  /** Averaging sums floats in shuffle arrival order, so runs agree to rounding, not bit for bit. */
-  private static final double FLOAT_TOLERANCE = 1e-4;
-
-  private static final double METRIC_TOLERANCE = 1e-6;
-
-  /** Datasets each stage writes (docs/outputs.md); the comparison covers the registered stages. */
-  private static final Map<String, List<String>> DATASETS = new LinkedHashMap<>();
-
-  static {
-    DATASETS.put(
-        "ingest",
-        List.of("entities", "relations", "triples/train", "triples/valid", "triples/test"));
-    DATASETS.put("reduce", List.of("core_numbers", "triples/core", "periphery"));
-    DATASETS.put("tokenize", List.of("tokens", "vocab"));
-    DATASETS.put("partition", List.of("triples/partitioned"));
-    DATASETS.put("train", List.of("model/final/entities", "model/final/shared"));
-    DATASETS.put("export", List.of("entity_embeddings", "relation_embeddings"));
-    DATASETS.put("evaluate", List.of("evaluation/per_relation"));
-  }
-
   private static Path repoRoot;
   private static Path sparkHome;
   private static Path appJar;
@@ -80,16 +51,16 @@ class StandaloneClusterIT {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    repoRoot = Path.of(required("kge.repo.root")).toAbsolutePath().normalize();
-    sparkHome = Path.of(required("kge.spark.home"));
-    appJar = Path.of(required("kge.app.jar"));
-    itDir = Path.of(required("kge.it.dir"));
+    repoRoot = Path.of(PipelineRuns.required("kge.repo.root")).toAbsolutePath().normalize();
+    sparkHome = Path.of(PipelineRuns.required("kge.spark.home"));
+    appJar = Path.of(PipelineRuns.required("kge.app.jar"));
+    itDir = Path.of(PipelineRuns.required("kge.it.dir"));
     assertTrue(
         Files.isDirectory(sparkHome.resolve("jars")),
         "SPARK_HOME/jars missing: "
             + sparkHome
             + " (assembled by maven-dependency-plugin at pre-integration-test)");
-    deleteRecursively(itDir);
+    PipelineRuns.deleteRecursively(itDir);
     Files.createDirectories(itDir);
     cluster = StandaloneCluster.start(sparkHome, itDir.resolve("cluster"), 2, CLUSTER_START);
   }
@@ -149,7 +120,8 @@ class StandaloneClusterIT {
     assertExecutorsRanTasks(onCluster.log());
 
     List<String> compared =
-        compareOutputs(clusterOut, localOut, registeredStages(), "cluster vs local");
+        PipelineRuns.compareOutputs(
+            clusterOut, localOut, PipelineRuns.registeredStages(), "cluster vs local");
     System.out.println("cluster run == local run:\n  " + String.join("\n  ", compared));
     clusterOutput = clusterOut;
   }
@@ -161,7 +133,8 @@ class StandaloneClusterIT {
         clusterOutput,
         "the fault-free cluster run (test 1) did not complete; nothing to retrain from");
     assertTrue(
-        registeredStages().contains("train"), "no train stage registered: " + registeredStages());
+        PipelineRuns.registeredStages().contains("train"),
+        "no train stage registered: " + PipelineRuns.registeredStages());
     // Only train is compared: export and evaluate are functions of its output, and test 1 already
     // compares them between the cluster and the local run.
     rerunWithAKill(
@@ -204,7 +177,7 @@ class StandaloneClusterIT {
       String stage, String notLanded, Function<SparkSubmitDriver, ExecutorKill> watcher)
       throws Exception {
     Path out = itDir.resolve("out-kill-" + stage);
-    copyRecursively(clusterOutput, out);
+    PipelineRuns.copyRecursively(clusterOutput, out);
     SparkSubmitDriver driver =
         SparkSubmitDriver.start(
             sparkHome,
@@ -232,7 +205,7 @@ class StandaloneClusterIT {
     assertTrue(kill.landed(), () -> notLanded + ": " + kill.summary());
     System.out.println("executor kill during " + stage + ": " + kill.summary());
     List<String> compared =
-        compareOutputs(
+        PipelineRuns.compareOutputs(
             out, clusterOutput, List.of(stage), "killed-executor " + stage + " vs cluster run");
     System.out.println(
         "killed-executor "
@@ -466,44 +439,8 @@ class StandaloneClusterIT {
   }
 
   private static List<String> runArgs(String stage, Path out) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(stage, "--config", repoRoot.resolve("conf/examples/umls.conf").toString()));
-    if (stage.equals("run") || stage.equals("ingest")) {
-      Path umls = repoRoot.resolve("data/umls");
-      args.addAll(
-          List.of(
-              "--train",
-              umls.resolve("train.txt.gz").toString(),
-              "--valid",
-              umls.resolve("valid.txt.gz").toString(),
-              "--test",
-              umls.resolve("test.txt.gz").toString()));
-    }
-    args.addAll(
-        List.of(
-            "--output",
-            out.toString(),
-            "--set",
-            "partition.shards=2",
-            // Same seed and same libtorch threading everywhere; 4 rounds of 3 epochs each: rounds 2
-            // to 4
-            // give the kill three chances, and a shard-training task lasts long enough (about a
-            // second
-            // on an idle core) to be hit in the middle of its training steps.
-            "--set",
-            "train.seed=42",
-            "--set",
-            "train.threads=1",
-            "--set",
-            "train.epochs=12",
-            "--set",
-            "train.round-fraction=3",
-            // one slice per round: the default would cut these rounds into 9 passes whose tasks
-            // (about 50 ms) end before the kill can hit one
-            "--set",
-            "train.bucket-slices=1"));
-    return args;
+    return PipelineRuns.umlsArgs(
+        repoRoot, repoRoot.resolve("data/umls").toString(), stage, out.toString());
   }
 
   private static List<String> runArgsOverwrite(String stage, Path out) {
@@ -512,132 +449,11 @@ class StandaloneClusterIT {
     return args;
   }
 
-  /** Registered stage names, in pipeline order. */
-  private static List<String> registeredStages() {
-    return StageRegistry.pipeline().stream().map(Stage::name).toList();
-  }
-
-  /**
-   * Compares the datasets of the given stages, and metrics.json's evaluation figures when present.
-   */
-  private static List<String> compareOutputs(
-      Path left, Path right, List<String> stages, String what) throws Exception {
-    List<String> report = new ArrayList<>();
-    try (ParquetComparison comparison = new ParquetComparison()) {
-      for (String stage : stages) {
-        List<String> datasets = DATASETS.get(stage);
-        assertNotNull(datasets, "no comparison defined for the stage " + stage + " (" + what + ")");
-        for (String dataset : datasets) {
-          report.add(stage + " " + comparison.compare(left, right, dataset, FLOAT_TOLERANCE));
-        }
-      }
-    }
-    if (stages.contains("evaluate")) {
-      report.addAll(
-          compareEvaluationMetrics(left.resolve("metrics.json"), right.resolve("metrics.json")));
-    }
-    return report;
-  }
-
-  /**
-   * Every number of metrics.json's evaluation section (MRR, Hits@k, per relation), timings aside.
-   */
-  private static List<String> compareEvaluationMetrics(Path left, Path right) throws IOException {
-    ObjectMapper json = new ObjectMapper();
-    JsonNode a = json.readTree(left.toFile()).path("evaluation");
-    JsonNode b = json.readTree(right.toFile()).path("evaluation");
-    assertTrue(
-        a.isObject() && b.isObject(),
-        "metrics.json has no evaluation section: " + left + ", " + right);
-    Map<String, Double> numbersA = new LinkedHashMap<>();
-    Map<String, Double> numbersB = new LinkedHashMap<>();
-    numbers("", a, numbersA);
-    numbers("", b, numbersB);
-    assertEquals(
-        numbersA.keySet(),
-        numbersB.keySet(),
-        "metrics.json evaluation sections differ in their keys");
-    assertTrue(
-        numbersA.keySet().stream().anyMatch(k -> k.toLowerCase(Locale.ROOT).contains("mrr")),
-        "metrics.json evaluation section has no MRR: " + numbersA.keySet());
-    List<String> report = new ArrayList<>();
-    for (Map.Entry<String, Double> e : numbersA.entrySet()) {
-      double other = numbersB.get(e.getKey());
-      assertTrue(
-          Math.abs(e.getValue() - other) <= METRIC_TOLERANCE,
-          "metrics.json evaluation" + e.getKey() + ": " + e.getValue() + " vs " + other);
-      if (e.getKey().matches("\\.[^.]*(mrr|hits)[^.]*")
-          || e.getKey().matches("\\.overall\\.[^.]*")) {
-        report.add("metrics.json evaluation" + e.getKey() + " = " + e.getValue());
-      }
-    }
-    report.add(
-        "metrics.json evaluation: "
-            + numbersA.size()
-            + " numbers equal within "
-            + METRIC_TOLERANCE);
-    return report;
-  }
-
-  private static void numbers(String path, JsonNode node, Map<String, Double> out) {
-    if (node.isNumber()) {
-      String key = path.toLowerCase(Locale.ROOT);
-      if (!key.contains("second") && !key.contains("time") && !key.contains("millis")) {
-        out.put(path, node.asDouble());
-      }
-    } else if (node.isObject()) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> field = it.next();
-        numbers(path + "." + field.getKey(), field.getValue(), out);
-      }
-    } else if (node.isArray()) {
-      for (int i = 0; i < node.size(); i++) {
-        numbers(path + "[" + i + "]", node.get(i), out);
-      }
-    }
-  }
-
   /** Spark's executors, not the driver, ran the cluster run's tasks. */
   private static void assertExecutorsRanTasks(Path driverLog) throws IOException {
     String log = Files.readString(driverLog);
     assertTrue(
         log.contains("executor 0") && log.contains("executor 1"),
         "the cluster run's tasks did not run on both executors\n" + Logs.tail(driverLog, 40));
-  }
-
-  private static String required(String property) {
-    String value = System.getProperty(property);
-    if (value == null || value.isBlank()) {
-      throw new IllegalStateException(
-          "system property "
-              + property
-              + " is not set (the failsafe configuration in spark-jobs/pom.xml sets it)");
-    }
-    return value;
-  }
-
-  private static void copyRecursively(Path from, Path to) throws IOException {
-    deleteRecursively(to);
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path source : (Iterable<Path>) files::iterator) {
-        Path target = to.resolve(from.relativize(source).toString());
-        if (Files.isDirectory(source)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
-        }
-      }
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-        Files.delete(p);
-      }
-    }
   }
 }

@@ -1,0 +1,174 @@
+package org.sparkkge.jobs.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pipeline on HDFS: a MiniDFSCluster (one NameNode, one DataNode, in this JVM) holds UMLS's
+ * input files; a spark-submit driver (local[2], the application jar) reads them from {@code
+ * hdfs://} and writes every stage's output, checkpoints included, to an {@code hdfs://} directory.
+ * The driver is killed (SIGKILL) once the first training checkpoint is on HDFS, and {@code run
+ * --resume} completes the run there. Every stage's datasets and metrics.json then equal those of an
+ * uninterrupted run on the local file system.
+ */
+class HdfsPipelineIT {
+  private static final Duration RUN_TIMEOUT = Duration.ofMinutes(20);
+
+  private static Path repoRoot;
+  private static Path sparkHome;
+  private static Path appJar;
+  private static Path itDir;
+  private static MiniDFSCluster hdfs;
+  private static FileSystem fs;
+
+  @BeforeAll
+  static void startHdfs() throws Exception {
+    repoRoot = Path.of(PipelineRuns.required("kge.repo.root")).toAbsolutePath().normalize();
+    sparkHome = Path.of(PipelineRuns.required("kge.spark.home"));
+    appJar = Path.of(PipelineRuns.required("kge.app.jar"));
+    itDir = Path.of(PipelineRuns.required("kge.it.dir")).resolveSibling("hdfs-it");
+    PipelineRuns.deleteRecursively(itDir);
+    Files.createDirectories(itDir);
+    Configuration conf = new Configuration();
+    hdfs =
+        new MiniDFSCluster.Builder(conf, itDir.resolve("dfs").toFile())
+            .numDataNodes(1)
+            .format(true)
+            .build();
+    hdfs.waitActive();
+    fs = hdfs.getFileSystem();
+    org.apache.hadoop.fs.Path input = new org.apache.hadoop.fs.Path("/input/umls");
+    fs.mkdirs(input);
+    for (String split : List.of("train", "valid", "test")) {
+      fs.copyFromLocalFile(
+          new org.apache.hadoop.fs.Path(repoRoot.resolve("data/umls/" + split + ".txt.gz").toUri()),
+          new org.apache.hadoop.fs.Path(input, split + ".txt.gz"));
+    }
+  }
+
+  @AfterAll
+  static void stopHdfs() throws IOException {
+    if (fs != null) {
+      fs.close();
+    }
+    if (hdfs != null) {
+      hdfs.shutdown();
+    }
+  }
+
+  /** Two rounds of 3 epochs (the shared settings' 12 epochs are for the executor-kill tests). */
+  private static List<String> runArgs(String umls, String out) {
+    List<String> args = PipelineRuns.umlsArgs(repoRoot, umls, "run", out);
+    args.addAll(List.of("--set", "train.epochs=6"));
+    return args;
+  }
+
+  @Test
+  void killedRunOnHdfsResumesToTheLocalRunsOutputs() throws Exception {
+    String root = fs.getUri().toString();
+    String input = root + "/input/umls";
+    String out = root + "/runs/umls";
+    Path localOut = itDir.resolve("out-local");
+
+    SparkSubmitDriver onHdfs = submit(runArgs(input, out), "hdfs");
+    SparkSubmitDriver local;
+    try {
+      local =
+          submit(runArgs(repoRoot.resolve("data/umls").toString(), localOut.toString()), "local");
+    } catch (IOException | RuntimeException e) {
+      onHdfs.kill();
+      throw e;
+    }
+    try {
+      org.apache.hadoop.fs.Path firstCheckpoint =
+          new org.apache.hadoop.fs.Path(out + "/model/checkpoints/round-00001/_COMPLETE");
+      long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+      while (onHdfs.isAlive() && !fs.exists(firstCheckpoint) && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertTrue(
+          onHdfs.isAlive(),
+          () ->
+              "the HDFS run ended before its first checkpoint could be seen\n"
+                  + Logs.tail(onHdfs.log(), 80));
+      assertTrue(
+          fs.exists(firstCheckpoint),
+          () -> "no first checkpoint on HDFS\n" + Logs.tail(onHdfs.log(), 80));
+      onHdfs.kill(); // SIGKILL mid-training: no shutdown hooks, no cleanup
+      assertEquals(0, local.await(RUN_TIMEOUT, () -> ""), () -> Logs.tail(local.log(), 80));
+    } finally {
+      onHdfs.kill();
+      local.kill();
+    }
+    assertFalse(
+        fs.exists(new org.apache.hadoop.fs.Path(out + "/_stages/train.json")),
+        "a killed run must not mark train complete");
+
+    List<String> resumeArgs = runArgs(input, out);
+    resumeArgs.add("--resume");
+    SparkSubmitDriver resumed = submit(resumeArgs, "hdfs-resume");
+    int exit;
+    try {
+      exit = resumed.await(RUN_TIMEOUT, () -> "");
+    } finally {
+      resumed.kill();
+    }
+    assertEquals(0, exit, () -> "run --resume on HDFS failed\n" + Logs.tail(resumed.log(), 80));
+    String log = Files.readString(resumed.log());
+    assertTrue(log.contains("train: resuming after round"), () -> Logs.tail(resumed.log(), 80));
+
+    for (String stage : PipelineRuns.registeredStages()) {
+      assertTrue(
+          fs.exists(new org.apache.hadoop.fs.Path(out + "/_stages/" + stage + ".json")),
+          "stage " + stage + " not marked complete on HDFS");
+    }
+    List<String> leftovers = new ArrayList<>();
+    collectTemporaries(new org.apache.hadoop.fs.Path(out), leftovers);
+    assertTrue(leftovers.isEmpty(), "temporary paths left on HDFS: " + leftovers);
+
+    Path copied = itDir.resolve("out-hdfs");
+    fs.copyToLocalFile(
+        false,
+        new org.apache.hadoop.fs.Path(out),
+        new org.apache.hadoop.fs.Path(copied.toUri()),
+        true);
+    List<String> compared =
+        PipelineRuns.compareOutputs(
+            copied, localOut, PipelineRuns.registeredStages(), "HDFS (killed, resumed) vs local");
+    System.out.println(
+        "HDFS run (killed, resumed) == local run:\n  " + String.join("\n  ", compared));
+  }
+
+  private static SparkSubmitDriver submit(List<String> args, String name) throws IOException {
+    return SparkSubmitDriver.start(
+        sparkHome, appJar, repoRoot, "local[2]", args, itDir.resolve("driver-" + name + ".log"));
+  }
+
+  /** Staging directories of a write that never committed (OutputDirectory's and Spark's). */
+  private static void collectTemporaries(org.apache.hadoop.fs.Path dir, List<String> out)
+      throws IOException {
+    for (FileStatus status : fs.listStatus(dir)) {
+      String name = status.getPath().getName();
+      if (name.startsWith("_temporary") || name.contains(".tmp-")) {
+        out.add(status.getPath().toString());
+      } else if (status.isDirectory()) {
+        collectTemporaries(status.getPath(), out);
+      }
+    }
+  }
+}

@@ -1,0 +1,213 @@
+package org.sparkkge.jobs.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.sparkkge.jobs.cli.StageRegistry;
+import org.sparkkge.jobs.stage.Stage;
+
+/**
+ * What the integration tests share: the UMLS run they submit, the comparison of two runs' outputs
+ * (every stage's datasets and metrics.json), and file helpers.
+ */
+final class PipelineRuns {
+  private PipelineRuns() {}
+
+  /** Averaging sums floats in shuffle arrival order, so runs agree to rounding, not bit for bit. */
+  static final double FLOAT_TOLERANCE = 1e-4;
+
+  static final double METRIC_TOLERANCE = 1e-6;
+
+  /** Datasets each stage writes (docs/outputs.md); the comparison covers the registered stages. */
+  static final Map<String, List<String>> DATASETS = new LinkedHashMap<>();
+
+  static {
+    DATASETS.put(
+        "ingest",
+        List.of("entities", "relations", "triples/train", "triples/valid", "triples/test"));
+    DATASETS.put("reduce", List.of("core_numbers", "triples/core", "periphery"));
+    DATASETS.put("tokenize", List.of("tokens", "vocab"));
+    DATASETS.put("partition", List.of("triples/partitioned"));
+    DATASETS.put("train", List.of("model/final/entities", "model/final/shared"));
+    DATASETS.put("export", List.of("entity_embeddings", "relation_embeddings"));
+    DATASETS.put("evaluate", List.of("evaluation/per_relation"));
+  }
+
+  /**
+   * The CLI arguments of {@code stage} on UMLS at P = 2 into {@code out}, reading the dataset from
+   * {@code umls} (a folder with train/valid/test.txt.gz, local or a Hadoop URI) for run and ingest.
+   */
+  static List<String> umlsArgs(Path repoRoot, String umls, String stage, String out) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(stage, "--config", repoRoot.resolve("conf/examples/umls.conf").toString()));
+    if (stage.equals("run") || stage.equals("ingest")) {
+      args.addAll(
+          List.of(
+              "--train",
+              umls + "/train.txt.gz",
+              "--valid",
+              umls + "/valid.txt.gz",
+              "--test",
+              umls + "/test.txt.gz"));
+    }
+    args.addAll(
+        List.of(
+            "--output",
+            out,
+            "--set",
+            "partition.shards=2",
+            // Same seed and same libtorch threading everywhere; 4 rounds of 3 epochs each: rounds 2
+            // to 4 give a kill three chances, and a shard-training task lasts long enough (about a
+            // second on an idle core) to be hit in the middle of its training steps.
+            "--set",
+            "train.seed=42",
+            "--set",
+            "train.threads=1",
+            "--set",
+            "train.epochs=12",
+            "--set",
+            "train.round-fraction=3",
+            // one slice per round: the default would cut these rounds into 9 passes whose tasks
+            // (about 50 ms) end before the kill can hit one
+            "--set",
+            "train.bucket-slices=1"));
+    return args;
+  }
+
+  /** Registered stage names, in pipeline order. */
+  static List<String> registeredStages() {
+    return StageRegistry.pipeline().stream().map(Stage::name).toList();
+  }
+
+  /**
+   * Compares the datasets of the given stages, and metrics.json's evaluation figures when present.
+   */
+  static List<String> compareOutputs(Path left, Path right, List<String> stages, String what)
+      throws Exception {
+    List<String> report = new ArrayList<>();
+    try (ParquetComparison comparison = new ParquetComparison()) {
+      for (String stage : stages) {
+        List<String> datasets = DATASETS.get(stage);
+        assertNotNull(datasets, "no comparison defined for the stage " + stage + " (" + what + ")");
+        for (String dataset : datasets) {
+          report.add(stage + " " + comparison.compare(left, right, dataset, FLOAT_TOLERANCE));
+        }
+      }
+    }
+    if (stages.contains("evaluate")) {
+      report.addAll(
+          compareEvaluationMetrics(left.resolve("metrics.json"), right.resolve("metrics.json")));
+    }
+    return report;
+  }
+
+  /**
+   * Every number of metrics.json's evaluation section (MRR, Hits@k, per relation), timings aside.
+   */
+  private static List<String> compareEvaluationMetrics(Path left, Path right) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode a = json.readTree(left.toFile()).path("evaluation");
+    JsonNode b = json.readTree(right.toFile()).path("evaluation");
+    assertTrue(
+        a.isObject() && b.isObject(),
+        "metrics.json has no evaluation section: " + left + ", " + right);
+    Map<String, Double> numbersA = new LinkedHashMap<>();
+    Map<String, Double> numbersB = new LinkedHashMap<>();
+    numbers("", a, numbersA);
+    numbers("", b, numbersB);
+    assertEquals(
+        numbersA.keySet(),
+        numbersB.keySet(),
+        "metrics.json evaluation sections differ in their keys");
+    assertTrue(
+        numbersA.keySet().stream().anyMatch(k -> k.toLowerCase(Locale.ROOT).contains("mrr")),
+        "metrics.json evaluation section has no MRR: " + numbersA.keySet());
+    List<String> report = new ArrayList<>();
+    for (Map.Entry<String, Double> e : numbersA.entrySet()) {
+      double other = numbersB.get(e.getKey());
+      assertTrue(
+          Math.abs(e.getValue() - other) <= METRIC_TOLERANCE,
+          "metrics.json evaluation" + e.getKey() + ": " + e.getValue() + " vs " + other);
+      if (e.getKey().matches("\\.[^.]*(mrr|hits)[^.]*")
+          || e.getKey().matches("\\.overall\\.[^.]*")) {
+        report.add("metrics.json evaluation" + e.getKey() + " = " + e.getValue());
+      }
+    }
+    report.add(
+        "metrics.json evaluation: "
+            + numbersA.size()
+            + " numbers equal within "
+            + METRIC_TOLERANCE);
+    return report;
+  }
+
+  private static void numbers(String path, JsonNode node, Map<String, Double> out) {
+    if (node.isNumber()) {
+      String key = path.toLowerCase(Locale.ROOT);
+      if (!key.contains("second") && !key.contains("time") && !key.contains("millis")) {
+        out.put(path, node.asDouble());
+      }
+    } else if (node.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> field = it.next();
+        numbers(path + "." + field.getKey(), field.getValue(), out);
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        numbers(path + "[" + i + "]", node.get(i), out);
+      }
+    }
+  }
+
+  static String required(String property) {
+    String value = System.getProperty(property);
+    if (value == null || value.isBlank()) {
+      throw new IllegalStateException(
+          "system property "
+              + property
+              + " is not set (the failsafe configuration in spark-jobs/pom.xml sets it)");
+    }
+    return value;
+  }
+
+  static void copyRecursively(Path from, Path to) throws IOException {
+    deleteRecursively(to);
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path source : (Iterable<Path>) files::iterator) {
+        Path target = to.resolve(from.relativize(source).toString());
+        if (Files.isDirectory(source)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+  }
+
+  static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
+  }
+}
