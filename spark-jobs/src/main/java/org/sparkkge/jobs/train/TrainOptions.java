@@ -208,8 +208,9 @@ public record TrainOptions(
    * most a third of an epoch of each bucket before the pairs come round again. What counts is the
    * passes per epoch, not the length of a sub-round (FB15k-237's example, 10 epochs: one pass per
    * epoch gave test MRR 0.2994 at P = 2 and 0.2820 at P = 8, with sub-rounds of a third and of a
-   * fifteenth of an epoch; three passes 0.3194 at P = 2 and 0.3132 at P = 8; P = 1 0.3100;
-   * docs/benchmarks.md). One task per sub-round (B = 2) shares nothing: one slice.
+   * fifteenth of an epoch; three passes 0.3194 at P = 2 and, at P = 8, 0.3132 as rounds of a third
+   * and 0.3047 as slices; P = 1 0.3100; docs/benchmarks.md). One task per sub-round (B = 2) shares
+   * nothing: one slice.
    */
   public int bucketSlices(int partitions) {
     if (bucketSlices > 0) {
