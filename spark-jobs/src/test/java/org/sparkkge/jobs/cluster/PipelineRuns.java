@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -18,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.sparkkge.jobs.Files2;
 import org.sparkkge.jobs.cli.StageRegistry;
 import org.sparkkge.jobs.stage.Stage;
 
@@ -188,16 +188,7 @@ final class PipelineRuns {
 
   static void copyRecursively(Path from, Path to) throws IOException {
     deleteRecursively(to);
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path source : (Iterable<Path>) files::iterator) {
-        Path target = to.resolve(from.relativize(source).toString());
-        if (Files.isDirectory(source)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
-        }
-      }
-    }
+    Files2.copyTree(from, to);
   }
 
   static void deleteRecursively(Path dir) throws IOException {

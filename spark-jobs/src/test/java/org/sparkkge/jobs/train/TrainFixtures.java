@@ -5,19 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparkkge.core.ModelParameters;
 import org.sparkkge.core.TripleArrays;
 import org.sparkkge.jobs.Cli;
+import org.sparkkge.jobs.Files2;
 import org.sparkkge.jobs.SharedSpark;
 import org.sparkkge.jobs.config.ConfigLoader;
 import org.sparkkge.jobs.io.OutputDirectory;
@@ -138,16 +137,7 @@ public final class TrainFixtures {
   }
 
   public static void copy(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-      }
-    }
+    Files2.copyTree(from, to);
   }
 
   public static TripleArrays triples(Path dir, String split) {
