@@ -2,6 +2,8 @@ package org.sparkkge.jobs.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -22,6 +24,20 @@ public final class HadoopPaths {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot resolve " + location, e);
     }
+  }
+
+  /** Schemes of object stores: a rename there copies every object and is not atomic. */
+  private static final Set<String> OBJECT_STORES =
+      Set.of(
+          "s3a", "s3", "s3n", "gs", "abfs", "abfss", "wasb", "wasbs", "oss", "cos", "cosn", "obs");
+
+  /**
+   * True for a path on an object store (S3, GCS, Azure Blob, ...), where datasets are written in
+   * place through the store's committer instead of renamed into place.
+   */
+  public static boolean isObjectStore(Path path) {
+    String scheme = path.toUri().getScheme();
+    return scheme != null && OBJECT_STORES.contains(scheme.toLowerCase(Locale.ROOT));
   }
 
   /** How a path appears in messages: a plain absolute path for local files, the URI otherwise. */

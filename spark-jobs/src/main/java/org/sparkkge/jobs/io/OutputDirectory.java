@@ -35,15 +35,30 @@ import org.sparkkge.jobs.PipelineException;
  *   <li>Every commit also rewrites DIR/manifest.json (versions, masked configuration, timings of
  *       each stage) and DIR/config.conf (the masked effective configuration of the latest stage).
  * </ul>
+ *
+ * <p>On an object store ({@link HadoopPaths#isObjectStore}: S3, GCS, Azure Blob) a rename copies
+ * every object, is not atomic, and a copy killed half way looks like a dataset. There both kinds of
+ * commit write in place instead: the datasets go straight to their final paths, each committed by
+ * Spark's output committer (the S3A committers write a dataset's files and its _SUCCESS only at job
+ * commit, docs/deploy.md), and the markers are written last as before: the stage marker (and, for
+ * the first stage, DIR/_SUCCESS) is what says a dataset is complete, and it is deleted before any
+ * of the stage's datasets is touched.
  */
 public final class OutputDirectory {
 
   private final FileSystem fs;
   private final Path path;
+  private final boolean inPlace;
 
   private OutputDirectory(FileSystem fs, Path path) {
     this.fs = fs;
     this.path = path;
+    this.inPlace = HadoopPaths.isObjectStore(path);
+  }
+
+  /** True when commits write in place (an object store) rather than rename a staging directory. */
+  public boolean commitsInPlace() {
+    return inPlace;
   }
 
   public static OutputDirectory at(String location, Configuration hadoopConf) throws IOException {
@@ -121,6 +136,9 @@ public final class OutputDirectory {
       String stage, Instant started, RunInfo run, boolean overwrite, StagingWriter writer)
       throws Exception {
     checkWritable(overwrite);
+    if (inPlace) {
+      return commitNewDirectoryInPlace(stage, started, run, writer);
+    }
     Path temporary = new Path(path.getParent(), "." + path.getName() + ".tmp-" + UUID.randomUUID());
     if (!fs.mkdirs(temporary)) {
       throw new IOException("cannot create " + temporary);
@@ -148,6 +166,24 @@ public final class OutputDirectory {
     }
   }
 
+  /** The object-store form: DIR emptied, written in place, DIR/_SUCCESS last. */
+  private StageMarker commitNewDirectoryInPlace(
+      String stage, Instant started, RunInfo run, StagingWriter writer) throws Exception {
+    if (fs.exists(path) && !fs.delete(path, true)) {
+      throw new IOException("cannot delete the previous output " + path);
+    }
+    if (!fs.mkdirs(path)) {
+      throw new IOException("cannot create " + path);
+    }
+    Map<String, Object> counts = writer.write(path);
+    StageMarker marker = new StageMarker(stage, started, Instant.now(), counts);
+    writeJson(stageMarkerPath(stage), marker.toJsonMap());
+    writeManifest(path, run, marker);
+    writeText(resolve(CONFIG), run.maskedHocon());
+    fs.create(resolve(SUCCESS), false).close();
+    return marker;
+  }
+
   /**
    * Adds (or replaces) datasets of a later stage in a committed DIR. The writer must create each of
    * {@code datasets} (relative paths such as "core/entities") under its staging directory; they are
@@ -163,6 +199,9 @@ public final class OutputDirectory {
               + " holds no completed ingest (no "
               + SUCCESS
               + "); run ingest into it first");
+    }
+    if (inPlace) {
+      return addDatasetsInPlace(stage, started, run, datasets, writer);
     }
     Path staging = new Path(resolve(TEMPORARY), stage + "-" + UUID.randomUUID());
     if (!fs.mkdirs(staging)) {
@@ -199,6 +238,33 @@ public final class OutputDirectory {
         fs.delete(temporaryRoot, false);
       }
     }
+  }
+
+  /**
+   * The object-store form: the stage's marker and previous datasets deleted first, the datasets
+   * written at their final paths, then the marker.
+   */
+  private StageMarker addDatasetsInPlace(
+      String stage, Instant started, RunInfo run, List<String> datasets, StagingWriter writer)
+      throws Exception {
+    fs.delete(stageMarkerPath(stage), false);
+    for (String dataset : datasets) {
+      Path target = resolve(dataset);
+      if (fs.exists(target) && !fs.delete(target, true)) {
+        throw new IOException("cannot delete the previous " + target);
+      }
+    }
+    Map<String, Object> counts = writer.write(path);
+    for (String dataset : datasets) {
+      if (!fs.exists(resolve(dataset))) {
+        throw new IOException("stage " + stage + " did not write its dataset " + dataset);
+      }
+    }
+    StageMarker marker = new StageMarker(stage, started, Instant.now(), counts);
+    writeJson(stageMarkerPath(stage), marker.toJsonMap());
+    writeManifest(path, run, marker);
+    writeText(resolve(CONFIG), run.maskedHocon());
+    return marker;
   }
 
   private void writeManifest(Path root, RunInfo run, StageMarker marker) throws IOException {
