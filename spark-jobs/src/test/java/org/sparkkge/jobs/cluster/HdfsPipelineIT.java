@@ -71,11 +71,8 @@ class HdfsPipelineIT {
     }
   }
 
-  /** Two rounds of 3 epochs (the shared settings' 12 epochs are for the executor-kill tests). */
   private static List<String> runArgs(String umls, String out) {
-    List<String> args = PipelineRuns.umlsArgs(repoRoot, umls, "run", out);
-    args.addAll(List.of("--set", "train.epochs=6"));
-    return args;
+    return PipelineRuns.fileSystemRunArgs(repoRoot, umls, out);
   }
 
   @Test
@@ -83,17 +80,15 @@ class HdfsPipelineIT {
     String root = fs.getUri().toString();
     String input = root + "/input/umls";
     String out = root + "/runs/umls";
-    Path localOut = itDir.resolve("out-local");
-
     SparkSubmitDriver onHdfs = submit(runArgs(input, out), "hdfs");
-    SparkSubmitDriver local;
     try {
-      local =
-          submit(runArgs(repoRoot.resolve("data/umls").toString(), localOut.toString()), "local");
+      PipelineRuns.startLocalReference(
+          sparkHome, appJar, repoRoot, itDir.resolveSibling("local-reference"));
     } catch (IOException | RuntimeException e) {
       onHdfs.kill();
       throw e;
     }
+    Path localOut;
     try {
       org.apache.hadoop.fs.Path firstCheckpoint =
           new org.apache.hadoop.fs.Path(out + "/model/checkpoints/round-00001/_COMPLETE");
@@ -110,10 +105,9 @@ class HdfsPipelineIT {
           fs.exists(firstCheckpoint),
           () -> "no first checkpoint on HDFS\n" + Logs.tail(onHdfs.log(), 80));
       onHdfs.kill(); // SIGKILL mid-training: no shutdown hooks, no cleanup
-      assertEquals(0, local.await(RUN_TIMEOUT, () -> ""), () -> Logs.tail(local.log(), 80));
+      localOut = PipelineRuns.awaitLocalReference(RUN_TIMEOUT);
     } finally {
       onHdfs.kill();
-      local.kill();
     }
     assertFalse(
         fs.exists(new org.apache.hadoop.fs.Path(out + "/_stages/train.json")),

@@ -162,6 +162,13 @@ final class ParquetComparison implements AutoCloseable {
     return new Result(dataset, rowsA, all, max);
   }
 
+  /** Rows of one Parquet dataset directory. */
+  static long countRows(Path dataset) throws SQLException, IOException {
+    try (ParquetComparison c = new ParquetComparison()) {
+      return c.single("SELECT count(*) FROM " + scan(dataset));
+    }
+  }
+
   /**
    * A dataset directory as a DuckDB scan: part files directly inside, or Hive-style key=value
    * folders.

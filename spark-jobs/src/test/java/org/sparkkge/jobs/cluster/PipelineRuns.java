@@ -90,6 +90,54 @@ final class PipelineRuns {
     return args;
   }
 
+  /**
+   * The run the file-system tests (HDFS, S3) make: UMLS, two rounds of 3 epochs (the shared
+   * settings' 12 epochs are for the executor-kill tests), reading {@code umls}, writing {@code
+   * out}.
+   */
+  static List<String> fileSystemRunArgs(Path repoRoot, String umls, String out) {
+    List<String> args = umlsArgs(repoRoot, umls, "run", out);
+    args.addAll(List.of("--set", "train.epochs=6"));
+    return args;
+  }
+
+  private static SparkSubmitDriver localReference;
+  private static Path localReferenceOut;
+
+  /**
+   * Starts, once per JVM, the uninterrupted local-file-system run of {@link #fileSystemRunArgs}
+   * that the HDFS and S3 tests compare with (one run for both: the suite's time), under {@code
+   * dir}; returns its output directory.
+   */
+  static synchronized Path startLocalReference(Path sparkHome, Path appJar, Path repoRoot, Path dir)
+      throws IOException {
+    if (localReference == null) {
+      deleteRecursively(dir);
+      Files.createDirectories(dir);
+      localReferenceOut = dir.resolve("out");
+      localReference =
+          SparkSubmitDriver.start(
+              sparkHome,
+              appJar,
+              repoRoot,
+              "local[2]",
+              fileSystemRunArgs(
+                  repoRoot, repoRoot.resolve("data/umls").toString(), localReferenceOut.toString()),
+              dir.resolve("driver.log"));
+    }
+    return localReferenceOut;
+  }
+
+  /** Waits for the local reference run; fails with its log unless it completed. */
+  static synchronized Path awaitLocalReference(java.time.Duration timeout)
+      throws InterruptedException {
+    assertNotNull(localReference, "startLocalReference was not called");
+    int exit = localReference.await(timeout, () -> "");
+    assertEquals(
+        0, exit, () -> "the local reference run failed\n" + Logs.tail(localReference.log(), 80));
+    return localReferenceOut;
+  }
+
   /** Registered stage names, in pipeline order. */
   static List<String> registeredStages() {
     return StageRegistry.pipeline().stream().map(Stage::name).toList();

@@ -48,6 +48,24 @@ final class SparkSubmitDriver {
   static SparkSubmitDriver start(
       Path sparkHome, Path appJar, Path workingDir, String master, List<String> cliArgs, Path log)
       throws IOException {
+    return start(sparkHome, List.of(), List.of(), appJar, workingDir, master, cliArgs, log);
+  }
+
+  /**
+   * The same, with the jars of {@code extraJarDirs} on the driver's classpath beside Spark's (what
+   * an installation adds for a file system such as s3a://) and {@code extraConf} after the shared
+   * settings.
+   */
+  static SparkSubmitDriver start(
+      Path sparkHome,
+      List<Path> extraJarDirs,
+      List<String> extraConf,
+      Path appJar,
+      Path workingDir,
+      String master,
+      List<String> cliArgs,
+      Path log)
+      throws IOException {
     if (!Files.isRegularFile(appJar)) {
       throw new IllegalStateException(
           "application jar missing: " + appJar + " (built by `mvn package` in spark-jobs)");
@@ -59,10 +77,17 @@ final class SparkSubmitDriver {
     command.addAll(StandaloneCluster.jvmOpens()); // the driver's; executors get them from Spark
     command.add("-Dai.djl.offline=true");
     command.add("-cp");
-    command.add(sparkHome.resolve("jars") + "/*");
+    StringBuilder classpath = new StringBuilder(sparkHome.resolve("jars") + "/*");
+    for (Path dir : extraJarDirs) {
+      classpath.append(java.io.File.pathSeparator).append(dir).append("/*");
+    }
+    command.add(classpath.toString());
     command.add("org.apache.spark.deploy.SparkSubmit");
     command.addAll(List.of("--master", master, "--deploy-mode", "client"));
     for (String conf : SPARK_CONF) {
+      command.addAll(List.of("--conf", conf));
+    }
+    for (String conf : extraConf) {
       command.addAll(List.of("--conf", conf));
     }
     command.addAll(List.of("--class", "org.sparkkge.jobs.cli.Main", appJar.toString()));
