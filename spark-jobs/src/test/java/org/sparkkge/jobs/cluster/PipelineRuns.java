@@ -33,6 +33,12 @@ final class PipelineRuns {
 
   static final double METRIC_TOLERANCE = 1e-6;
 
+  /**
+   * Validation MRR per round, ranked on checkpoints that may differ by libtorch's run-to-run noise
+   * (~1e-7 per value) where one run retried or resumed tasks: a flipped rank moves it ~1e-4.
+   */
+  static final double CURVE_TOLERANCE = 1e-3;
+
   /** Datasets each stage writes (docs/outputs.md); the comparison covers the registered stages. */
   static final Map<String, List<String>> DATASETS = new LinkedHashMap<>();
 
@@ -158,11 +164,36 @@ final class PipelineRuns {
         }
       }
     }
+    if (stages.contains("train")) {
+      report.add(compareValidationCurves(left.resolve("stats.json"), right.resolve("stats.json")));
+    }
     if (stages.contains("evaluate")) {
       report.addAll(
           compareEvaluationMetrics(left.resolve("metrics.json"), right.resolve("metrics.json")));
     }
     return report;
+  }
+
+  /**
+   * stats.json's validation MRR per round: a resumed run's curve is stitched from the rounds of the
+   * killed run's checkpoints and those of the resumed run, and must equal the uninterrupted one.
+   */
+  private static String compareValidationCurves(Path left, Path right) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode a = json.readTree(left.toFile()).path("train").path("round_valid_mrr");
+    JsonNode b = json.readTree(right.toFile()).path("train").path("round_valid_mrr");
+    assertTrue(a.isArray() && a.size() > 0, "no validation curve in " + left + ": " + a);
+    assertEquals(a.size(), b.size(), "validation curves of different lengths: " + a + " vs " + b);
+    for (int i = 0; i < a.size(); i++) {
+      assertTrue(
+          a.get(i).isNumber() && b.get(i).isNumber(), "round " + (i + 1) + ": " + a + " vs " + b);
+      assertEquals(
+          a.get(i).asDouble(),
+          b.get(i).asDouble(),
+          CURVE_TOLERANCE,
+          "valid MRR of round " + (i + 1));
+    }
+    return "stats.json train.round_valid_mrr = " + a + " in both (within " + CURVE_TOLERANCE + ")";
   }
 
   /**

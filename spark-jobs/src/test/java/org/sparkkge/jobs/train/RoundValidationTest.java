@@ -31,9 +31,7 @@ import org.sparkkge.jobs.SharedSpark;
  * validation ends with the parameters of training without it.
  */
 class RoundValidationTest {
-  /**
-   * libtorch's CPU kernels are not bit-reproducible run to run (docs/training.md; as ResumeTest).
-   */
+  /** libtorch's CPU kernels are not bit-reproducible run to run (docs/training.md). */
   private static final float TOLERANCE = 1e-4f;
 
   @TempDir Path tmp;

@@ -156,6 +156,31 @@ class TrainFailuresTest {
         Files.exists(dir.resolve("model/checkpoints")), "refused before anything was written");
   }
 
+  /**
+   * Checkpoints of an earlier run are neither silently continued nor silently replaced: train
+   * without --resume or --overwrite refuses before training and names both (resuming itself is
+   * tested end to end by the HDFS and S3 integration tests, after a SIGKILL).
+   */
+  @Test
+  void checkpointsOfAnEarlierRunNeedResumeOrOverwrite() throws Exception {
+    Path dir = TrainFixtures.umls(tmp.resolve("earlier"), 2);
+    Path complete = dir.resolve("model/checkpoints/round-00001/_COMPLETE");
+    Files.createDirectories(complete.getParent());
+    Files.createFile(complete);
+    List<String> args = new ArrayList<>(List.of("train", "--output", dir.toString()));
+    args.addAll(TrainFixtures.umlsSettings(1, 1.0));
+    Cli.Result result = Cli.run(args.toArray(new String[0]));
+    assertEquals(1, result.exitCode(), result.toString());
+    assertTrue(
+        result.err().contains("train: checkpoints of an earlier run exist in ")
+            && result
+                .err()
+                .contains("; use --resume to continue them or --overwrite to start over"),
+        result.err());
+    assertTrue(Files.exists(complete), "the earlier checkpoint is kept");
+    assertFalse(Files.exists(dir.resolve("model/final")));
+  }
+
   @Test
   void missingPartitionStageIsNamed() throws Exception {
     Path data = Cli.repoRoot().resolve("data/umls");
