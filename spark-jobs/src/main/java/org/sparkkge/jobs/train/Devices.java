@@ -1,14 +1,23 @@
 package org.sparkkge.jobs.train;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.engine.StandardCapabilities;
 import java.util.Map;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
 
-/** The DJL device of the running Spark task: the GPU Spark assigned to it, else the CPU. */
+/**
+ * The DJL device of the running Spark task: the GPU Spark assigned to it, checked against the
+ * libtorch DJL loaded, else the CPU.
+ */
 public final class Devices {
   private Devices() {}
 
+  /**
+   * The task's device. A task Spark gave a GPU fails here, before any work, when the loaded
+   * libtorch has no CUDA or does not see that GPU ({@link DeviceUnavailableException}).
+   */
   public static Device forCurrentTask() {
     TaskContext task = TaskContext.get();
     if (task == null) {
@@ -19,15 +28,56 @@ public final class Devices {
     if (gpu == null || gpu.addresses().length == 0) {
       return Device.cpu();
     }
-    String address = gpu.addresses()[0];
+    Engine engine = Engine.getEngine("PyTorch");
+    return checkedGpu(
+        gpu.addresses()[0],
+        engine.hasCapability(StandardCapabilities.CUDA),
+        engine.hasCapability(StandardCapabilities.CUDA) ? engine.getGpuCount() : 0,
+        engine.getVersion());
+  }
+
+  /**
+   * The device of a task Spark gave GPU {@code address}, where the loaded libtorch ({@code
+   * version}) has CUDA or not and sees {@code visibleGpus} GPUs.
+   */
+  static Device checkedGpu(String address, boolean cuda, int visibleGpus, String version) {
+    int index;
     try {
-      return Device.gpu(Integer.parseInt(address.trim()));
+      index = Integer.parseInt(address.trim());
     } catch (NumberFormatException e) {
-      throw new IllegalStateException(
-          "Spark assigned GPU address '"
+      throw new DeviceUnavailableException(
+          "train: Spark assigned GPU address '"
               + address
-              + "', which is not a device index (check the GPU discovery script)",
-          e);
+              + "', which is not a device index (check the GPU discovery script, docs/gpu.md)");
     }
+    String library = System.getenv("PYTORCH_LIBRARY_PATH");
+    String loaded =
+        "the libtorch "
+            + version
+            + " that DJL loaded ("
+            + (library == null || library.isBlank()
+                ? "the CPU build in the application jar: PYTORCH_LIBRARY_PATH is not set"
+                : "PYTORCH_LIBRARY_PATH=" + library)
+            + ")";
+    if (!cuda) {
+      throw new DeviceUnavailableException(
+          "train: this task was given GPU "
+              + index
+              + ", but "
+              + loaded
+              + " has no CUDA. Point PYTORCH_LIBRARY_PATH at a CUDA libtorch on every GPU node"
+              + " (docs/gpu.md, step 2), or train without GPUs");
+    }
+    if (index < 0 || index >= visibleGpus) {
+      throw new DeviceUnavailableException(
+          "train: this task was given GPU "
+              + index
+              + ", but "
+              + loaded
+              + " sees "
+              + visibleGpus
+              + " GPU(s) (CUDA_VISIBLE_DEVICES and the discovery script must agree, docs/gpu.md)");
+    }
+    return Device.gpu(index);
   }
 }

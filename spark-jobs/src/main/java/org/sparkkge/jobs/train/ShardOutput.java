@@ -12,6 +12,7 @@ public sealed interface ShardOutput extends Serializable {
 
   /**
    * @param diverged null, or why the shard's training diverged (the driver stops the run with it)
+   * @param device the DJL device the task trained on, e.g. "cpu()" or "gpu(1)"
    */
   record Summary(
       int shard,
@@ -25,7 +26,8 @@ public sealed interface ShardOutput extends Serializable {
       float[] relations,
       float[] relationAdagrad,
       List<TensorData> encoder,
-      String diverged)
+      String diverged,
+      String device)
       implements ShardOutput {}
 
   /** The trained rows of one entity partition (stratified schedule). */

@@ -35,8 +35,9 @@ public final class ShardTask {
   public static List<ShardOutput> trainNodePiece(
       ShardData shard, NodePieceTokens localTokens, RoundInput in) {
     TrainOptions options = in.options();
+    Device device = deviceForTraining();
     if (shard.size() == 0) {
-      return List.of(untrainedSummary(shard.shard(), 0, in, null));
+      return List.of(untrainedSummary(shard.shard(), 0, in, null, device));
     }
     ModelParameters start =
         new ModelParameters(
@@ -53,11 +54,11 @@ public final class ShardTask {
     TrainConfig config = taskConfig(shard, in);
     try {
       TrainResult result =
-          NodePieceTraining.train(
-              shard.localTriples(), start, config, deviceForTraining(), localTokens);
-      return List.of(summary(shard.shard(), shard.entityIds().length, in, result));
+          NodePieceTraining.train(shard.localTriples(), start, config, device, localTokens);
+      return List.of(summary(shard.shard(), shard.entityIds().length, in, result, device));
     } catch (TrainingDivergedException e) {
-      return List.of(untrainedSummary(shard.shard(), shard.entityIds().length, in, e.getMessage()));
+      return List.of(
+          untrainedSummary(shard.shard(), shard.entityIds().length, in, e.getMessage(), device));
     }
   }
 
@@ -112,6 +113,8 @@ public final class ShardTask {
       RoundInput in,
       NegativePool pool,
       int poolRows) {
+    // first: a task given a GPU it cannot use fails before any work
+    Device device = deviceForTraining();
     int[] owned = schedule.partitionsOf(subRound, task);
     EntityBlock a = null;
     EntityBlock b = null;
@@ -193,7 +196,13 @@ public final class ShardTask {
     int n = positions.length;
     if (n == 0 || rows == 0) {
       return stratifiedOutputs(
-          untrainedSummary(shardIndex, rows, in, null), a, b, List.of(), in, seedIndex, poolRows);
+          untrainedSummary(shardIndex, rows, in, null, device),
+          a,
+          b,
+          List.of(),
+          in,
+          seedIndex,
+          poolRows);
     }
     int[] heads = new int[n];
     int[] relations = new int[n];
@@ -231,12 +240,10 @@ public final class ShardTask {
     TrainConfig config = withTaskThreads(in.options().roundConfig(in.round(), seedIndex, n));
     TrainResult result;
     try {
-      result =
-          ShardTrainer.train(
-              new TripleArrays(heads, relations, tails), start, config, deviceForTraining());
+      result = ShardTrainer.train(new TripleArrays(heads, relations, tails), start, config, device);
     } catch (TrainingDivergedException e) {
       return stratifiedOutputs(
-          untrainedSummary(shardIndex, rows, in, e.getMessage()),
+          untrainedSummary(shardIndex, rows, in, e.getMessage(), device),
           a,
           b,
           List.of(),
@@ -276,7 +283,13 @@ public final class ShardTask {
             shardIndex,
             dim);
     return stratifiedOutputs(
-        summary(shardIndex, rows, in, result), trainedA, trainedB, sent, in, seedIndex, poolRows);
+        summary(shardIndex, rows, in, result, device),
+        trainedA,
+        trainedB,
+        sent,
+        in,
+        seedIndex,
+        poolRows);
   }
 
   /**
@@ -452,7 +465,7 @@ public final class ShardTask {
   }
 
   private static ShardOutput.Summary summary(
-      int shardIndex, int entities, RoundInput in, TrainResult result) {
+      int shardIndex, int entities, RoundInput in, TrainResult result, Device device) {
     TrainStats s = result.stats();
     double mean =
         Arrays.stream(s.epochMeanLoss()).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN);
@@ -481,7 +494,8 @@ public final class ShardTask {
         result.params().relations(),
         result.params().relationAdagrad(),
         TensorData.of(result.params().encoder()),
-        diverged);
+        diverged,
+        device.toString());
   }
 
   /**
@@ -489,7 +503,7 @@ public final class ShardTask {
    * stopped): the shared parameters it received, unchanged.
    */
   private static ShardOutput.Summary untrainedSummary(
-      int shard, int entities, RoundInput in, String diverged) {
+      int shard, int entities, RoundInput in, String diverged, Device device) {
     return new ShardOutput.Summary(
         shard,
         0,
@@ -502,7 +516,8 @@ public final class ShardTask {
         in.relations(),
         in.relationAdagrad(),
         in.encoder(),
-        diverged);
+        diverged,
+        device.toString());
   }
 
   /** This shard's trainer settings for this round, with the task's threads. */

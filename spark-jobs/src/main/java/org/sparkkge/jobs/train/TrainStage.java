@@ -258,11 +258,12 @@ public final class TrainStage implements Stage {
             .log(
                 String.format(
                     Locale.ROOT,
-                    "train: round %d/%d done in %.1f s, mean loss %.4f",
+                    "train: round %d/%d done in %.1f s, mean loss %.4f, tasks on %s",
                     round,
                     rounds,
                     (System.nanoTime() - roundStarted) / 1e9,
-                    meta.get("mean_loss")));
+                    meta.get("mean_loss"),
+                    describeDevices(taskDevices(result.summaries()))));
       }
       double trainSeconds = (System.nanoTime() - trainStarted) / 1e9;
       finish(
@@ -521,6 +522,7 @@ public final class TrainStage implements Stage {
     double slowest =
         result.summaries().stream().mapToDouble(s -> s.wallNanos() / 1e9).max().orElse(0);
     meta.put("task_seconds", taskSeconds);
+    meta.put("task_devices", taskDevices(result.summaries()));
     meta.put(
         "spark_overhead_seconds",
         Math.max(
@@ -529,6 +531,22 @@ public final class TrainStage implements Stage {
                 - Math.max(taskSeconds / Math.max(1, concurrent), slowest * (waves > 0 ? 1 : 0))));
     meta.putAll(result.details());
     return meta;
+  }
+
+  /** How many of the round's tasks ran on each device ("cpu()", "gpu(0)", ...), by device name. */
+  static Map<String, Integer> taskDevices(List<ShardOutput.Summary> summaries) {
+    Map<String, Integer> devices = new java.util.TreeMap<>();
+    for (ShardOutput.Summary s : summaries) {
+      devices.merge(s.device(), 1, Integer::sum);
+    }
+    return devices;
+  }
+
+  /** e.g. "cpu() (16)" or "gpu(0) (4), gpu(1) (4)" */
+  static String describeDevices(Map<String, Integer> devices) {
+    List<String> parts = new ArrayList<>();
+    devices.forEach((device, count) -> parts.add(device + " (" + count + ")"));
+    return parts.isEmpty() ? "none" : String.join(", ", parts);
   }
 
   private void finish(

@@ -44,6 +44,8 @@ class StratifiedTrainingTest {
     assertEquals(3, round.get("bucket_slices"));
     List<?> perSubRound = (List<?>) round.get("per_sub_round");
     assertEquals(21, perSubRound.size());
+    // the device of every task run of the round: 21 sub-rounds of 4 tasks, on the CPU here
+    assertEquals(Map.of("cpu()", 84), round.get("task_devices"));
     long triples = ((Number) round.get("triples_trained")).longValue();
     assertTrue(
         triples > 5000 && triples <= 5216, "every training triple once per round: " + triples);
