@@ -18,7 +18,6 @@ import org.sparkkge.jobs.spark.SparkSessions;
 import org.sparkkge.jobs.stage.Stage;
 import org.sparkkge.jobs.stage.StageContext;
 import org.sparkkge.jobs.stage.StagePreconditions;
-import org.sparkkge.jobs.train.DeviceUnavailableException;
 
 /**
  * Runs stages for one command: configuration, Spark session, output directory, progress, and the
@@ -117,12 +116,6 @@ final class StageExecutor {
       streams.err().println(e.getMessage());
       return FAILURE;
     } catch (Exception e) {
-      String device = DeviceUnavailableException.messageIn(e);
-      if (device != null) {
-        // every attempt of every task failed the same way: the one line says what to fix
-        streams.err().println(device);
-        return FAILURE;
-      }
       streams.err().println("spark-kge: " + current + " failed: " + e);
       e.printStackTrace(streams.err());
       return FAILURE;

@@ -189,6 +189,7 @@ final class AveragedRounds implements RoundRunner {
                   .map(o -> (ShardOutput.Summary) o)
                   .collect());
       summaries.sort(Comparator.comparingInt(ShardOutput.Summary::shard));
+      Devices.requireUsable(summaries);
       for (ShardOutput.Summary s : summaries) {
         if (s.diverged() != null) {
           return new RoundResult(shared, summaries, s, Map.of());

@@ -3,9 +3,11 @@ package org.sparkkge.jobs.train;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
+import org.sparkkge.jobs.PipelineException;
 
 /**
  * The DJL device of the running Spark task: the GPU Spark assigned to it, checked against the
@@ -15,8 +17,9 @@ public final class Devices {
   private Devices() {}
 
   /**
-   * The task's device. A task Spark gave a GPU fails here, before any work, when the loaded
-   * libtorch has no CUDA or does not see that GPU ({@link DeviceUnavailableException}).
+   * The task's device. A task Spark gave a GPU stops here, before any work, when the loaded
+   * libtorch has no CUDA or does not see that GPU ({@link DeviceUnavailableException}, which the
+   * task turns into its summary's deviceFailure).
    */
   public static Device forCurrentTask() {
     TaskContext task = TaskContext.get();
@@ -29,11 +32,21 @@ public final class Devices {
       return Device.cpu();
     }
     Engine engine = Engine.getEngine("PyTorch");
+    boolean cuda = engine.hasCapability(StandardCapabilities.CUDA);
     return checkedGpu(
-        gpu.addresses()[0],
-        engine.hasCapability(StandardCapabilities.CUDA),
-        engine.hasCapability(StandardCapabilities.CUDA) ? engine.getGpuCount() : 0,
-        engine.getVersion());
+        gpu.addresses()[0], cuda, cuda ? engine.getGpuCount() : 0, engine.getVersion());
+  }
+
+  /**
+   * Stops the run, on the driver, with the first task's device failure (one line), if any task of
+   * the sub-round or round had one.
+   */
+  static void requireUsable(List<ShardOutput.Summary> summaries) {
+    for (ShardOutput.Summary s : summaries) {
+      if (s.deviceFailure() != null) {
+        throw new PipelineException(s.deviceFailure());
+      }
+    }
   }
 
   /**

@@ -13,6 +13,8 @@ public sealed interface ShardOutput extends Serializable {
   /**
    * @param diverged null, or why the shard's training diverged (the driver stops the run with it)
    * @param device the DJL device the task trained on, e.g. "cpu()" or "gpu(1)"
+   * @param deviceFailure null, or why the task could not use the device Spark gave it (it then did
+   *     no work; the driver stops the run with it, {@link Devices#requireUsable})
    */
   record Summary(
       int shard,
@@ -27,7 +29,8 @@ public sealed interface ShardOutput extends Serializable {
       float[] relationAdagrad,
       List<TensorData> encoder,
       String diverged,
-      String device)
+      String device,
+      String deviceFailure)
       implements ShardOutput {}
 
   /** The trained rows of one entity partition (stratified schedule). */

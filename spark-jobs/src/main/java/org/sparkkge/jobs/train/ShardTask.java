@@ -35,7 +35,12 @@ public final class ShardTask {
   public static List<ShardOutput> trainNodePiece(
       ShardData shard, NodePieceTokens localTokens, RoundInput in) {
     TrainOptions options = in.options();
-    Device device = deviceForTraining();
+    Device device;
+    try {
+      device = deviceForTraining();
+    } catch (DeviceUnavailableException e) {
+      return List.of(deviceFailure(shard.shard(), in, e));
+    }
     if (shard.size() == 0) {
       return List.of(untrainedSummary(shard.shard(), 0, in, null, device));
     }
@@ -113,8 +118,14 @@ public final class ShardTask {
       RoundInput in,
       NegativePool pool,
       int poolRows) {
-    // first: a task given a GPU it cannot use fails before any work
-    Device device = deviceForTraining();
+    int shardIndex = subRound * schedule.tasksPerSubRound() + task;
+    // first: a task given a GPU it cannot use does no work, and says why
+    Device device;
+    try {
+      device = deviceForTraining();
+    } catch (DeviceUnavailableException e) {
+      return List.of(deviceFailure(shardIndex, in, e));
+    }
     int[] owned = schedule.partitionsOf(subRound, task);
     EntityBlock a = null;
     EntityBlock b = null;
@@ -182,7 +193,6 @@ public final class ShardTask {
               + " of sub-round "
               + unit.subRound());
     }
-    int shardIndex = subRound * schedule.tasksPerSubRound() + task;
     // seeds differ per slice; slice 0 seeds as an unsliced round does
     int seedIndex = shardIndex + slice.index() * schedule.subRounds() * schedule.tasksPerSubRound();
     int dim = in.options().core().dim();
@@ -495,7 +505,8 @@ public final class ShardTask {
         result.params().relationAdagrad(),
         TensorData.of(result.params().encoder()),
         diverged,
-        device.toString());
+        device.toString(),
+        null);
   }
 
   /**
@@ -517,7 +528,30 @@ public final class ShardTask {
         in.relationAdagrad(),
         in.encoder(),
         diverged,
-        device.toString());
+        device.toString(),
+        null);
+  }
+
+  /**
+   * The summary of a task that could not use the device Spark gave it: no work done, the reason
+   * returned rather than thrown, as it would fail every retry the same way (docs/gpu.md).
+   */
+  static ShardOutput.Summary deviceFailure(int shard, RoundInput in, DeviceUnavailableException e) {
+    return new ShardOutput.Summary(
+        shard,
+        0,
+        0,
+        0,
+        0,
+        Double.NaN,
+        Double.NaN,
+        0,
+        in.relations(),
+        in.relationAdagrad(),
+        in.encoder(),
+        null,
+        "none",
+        e.getMessage());
   }
 
   /** This shard's trainer settings for this round, with the task's threads. */

@@ -304,6 +304,7 @@ final class StratifiedRounds implements RoundRunner {
           previous.unpersist(false);
         }
         previous = outputs;
+        Devices.requireUsable(summaries);
         for (ShardOutput.Summary summary : summaries) {
           if (summary.diverged() != null) {
             return new RoundResult(current, all, summary, Map.of());

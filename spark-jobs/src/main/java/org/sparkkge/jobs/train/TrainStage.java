@@ -263,7 +263,7 @@ public final class TrainStage implements Stage {
                     rounds,
                     (System.nanoTime() - roundStarted) / 1e9,
                     meta.get("mean_loss"),
-                    describeDevices(taskDevices(result.summaries()))));
+                    describeDevices((Map<?, ?>) meta.get("task_devices"))));
       }
       double trainSeconds = (System.nanoTime() - trainStarted) / 1e9;
       finish(
@@ -543,7 +543,7 @@ public final class TrainStage implements Stage {
   }
 
   /** e.g. "cpu() (16)" or "gpu(0) (4), gpu(1) (4)" */
-  static String describeDevices(Map<String, Integer> devices) {
+  static String describeDevices(Map<?, ?> devices) {
     List<String> parts = new ArrayList<>();
     devices.forEach((device, count) -> parts.add(device + " (" + count + ")"));
     return parts.isEmpty() ? "none" : String.join(", ", parts);

@@ -3,32 +3,29 @@ package org.sparkkge.jobs.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.engine.StandardCapabilities;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.LongAccumulator;
 import org.junit.jupiter.api.Test;
+import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.SharedSpark;
+import org.sparkkge.jobs.config.ConfigLoader;
 
 /** A GPU assignment is checked against the libtorch DJL loaded before a task trains. */
 class DevicesTest {
   @Test
   void aGpuAssignedAgainstTheCpuLibtorchFailsWithOneMessageNamingTheFix() {
-    Engine engine = Engine.getEngine("PyTorch");
-    boolean cuda = engine.hasCapability(StandardCapabilities.CUDA);
-    // the build's tests load the CPU libtorch of the application jar; with a CUDA one there is no
-    // mismatch to show
-    assumeFalse(cuda, "libtorch has CUDA here");
+    // the libtorch without CUDA is the application jar's CPU build, the one the tests load
+    String version = Engine.getEngine("PyTorch").getVersion();
     DeviceUnavailableException e =
         assertThrows(
-            DeviceUnavailableException.class,
-            () -> Devices.checkedGpu("0", cuda, 0, engine.getVersion()));
+            DeviceUnavailableException.class, () -> Devices.checkedGpu("0", false, 0, version));
     String message = e.getMessage();
     assertTrue(message.startsWith("train: this task was given GPU 0, but the libtorch "), message);
-    assertTrue(message.contains(engine.getVersion()), message);
+    assertTrue(message.contains(version), message);
     assertTrue(message.contains("has no CUDA"), message);
     assertTrue(message.contains("PYTORCH_LIBRARY_PATH"), message);
     assertTrue(message.contains("docs/gpu.md"), message);
@@ -36,24 +33,59 @@ class DevicesTest {
   }
 
   /**
-   * What the CLI sees when every attempt of the training tasks failed the check: a Spark job
-   * failure, from which it takes the task's one line (and prints nothing else).
+   * Tasks that fail the check return it in their summaries instead of throwing, so Spark runs each
+   * once (no retries that would fail the same way), and the driver stops the run with one line.
    */
   @Test
-  void theTasksFailureReachesTheDriverAsTheOneLine() {
+  void tasksThatFailTheCheckRunOnceAndTheDriverStopsWithTheOneLine() {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SharedSpark.get().sparkContext());
-    Exception failed =
-        assertThrows(
-            Exception.class,
-            () ->
-                jsc.parallelize(List.of(0, 1), 2)
-                    .map(i -> Devices.checkedGpu(String.valueOf(i), false, 0, "2.7.1").toString())
-                    .collect());
-    String line = DeviceUnavailableException.messageIn(failed);
-    assertTrue(
-        line != null && line.startsWith("train: this task was given GPU "), String.valueOf(line));
+    LongAccumulator attempts = jsc.sc().longAccumulator("device check attempts");
+    RoundInput in =
+        new RoundInput(
+            1,
+            TrainOptions.from(ConfigLoader.defaults()),
+            1,
+            2,
+            new float[2],
+            new float[1],
+            List.of());
+    List<ShardOutput.Summary> summaries =
+        jsc.parallelize(List.of(0, 1), 2)
+            .map(
+                task -> {
+                  attempts.add(1);
+                  try {
+                    Device device = Devices.checkedGpu(String.valueOf(task), false, 0, "2.7.1");
+                    throw new AssertionError("accepted " + device);
+                  } catch (DeviceUnavailableException e) {
+                    return ShardTask.deviceFailure(task, in, e);
+                  }
+                })
+            .collect();
+    assertEquals(2L, attempts.value(), "each task ran once");
+    String line =
+        assertThrows(PipelineException.class, () -> Devices.requireUsable(summaries)).getMessage();
+    assertTrue(line.startsWith("train: this task was given GPU "), line);
     assertTrue(line.endsWith("or train without GPUs"), line);
-    assertEquals(null, DeviceUnavailableException.messageIn(new IllegalStateException("other")));
+    assertEquals(0, summaries.get(0).triplesTrained(), "no work done");
+    // summaries of tasks that could use their device pass
+    Devices.requireUsable(
+        List.of(
+            new ShardOutput.Summary(
+                0,
+                5,
+                1,
+                4,
+                4,
+                1.0,
+                1.0,
+                1,
+                new float[2],
+                new float[1],
+                List.of(),
+                null,
+                "cpu()",
+                null)));
   }
 
   @Test

@@ -15,7 +15,7 @@ class RelationMergeTest {
   private static ShardOutput.Summary summary(
       int shard, long triples, float[] relations, float[] adagrad) {
     return new ShardOutput.Summary(
-        shard, triples, 1, 4, 4, 1.0, 1.0, 1, relations, adagrad, List.of(), null, "cpu()");
+        shard, triples, 1, 4, 4, 1.0, 1.0, 1, relations, adagrad, List.of(), null, "cpu()", null);
   }
 
   @Test
