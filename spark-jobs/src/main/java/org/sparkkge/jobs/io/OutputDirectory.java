@@ -144,11 +144,7 @@ public final class OutputDirectory {
       throw new IOException("cannot create " + temporary);
     }
     try {
-      Map<String, Object> counts = writer.write(temporary);
-      StageMarker marker = new StageMarker(stage, started, Instant.now(), counts);
-      writeJson(new Path(temporary, Layout.stageMarker(stage)), marker.toJsonMap());
-      writeManifest(temporary, run, marker);
-      writeText(new Path(temporary, CONFIG), run.maskedHocon());
+      StageMarker marker = writeMarkers(temporary, stage, started, run, writer.write(temporary));
 
       // Checked again: another run may have written DIR meanwhile.
       checkWritable(overwrite);
@@ -175,11 +171,7 @@ public final class OutputDirectory {
     if (!fs.mkdirs(path)) {
       throw new IOException("cannot create " + path);
     }
-    Map<String, Object> counts = writer.write(path);
-    StageMarker marker = new StageMarker(stage, started, Instant.now(), counts);
-    writeJson(stageMarkerPath(stage), marker.toJsonMap());
-    writeManifest(path, run, marker);
-    writeText(resolve(CONFIG), run.maskedHocon());
+    StageMarker marker = writeMarkers(path, stage, started, run, writer.write(path));
     fs.create(resolve(SUCCESS), false).close();
     return marker;
   }
@@ -209,28 +201,17 @@ public final class OutputDirectory {
     }
     try {
       Map<String, Object> counts = writer.write(staging);
-      for (String dataset : datasets) {
-        if (!fs.exists(new Path(staging, dataset))) {
-          throw new IOException("stage " + stage + " did not write its dataset " + dataset);
-        }
-      }
+      checkWritten(staging, stage, datasets);
       // From here on the stage no longer counts as complete until its new marker exists.
-      fs.delete(stageMarkerPath(stage), false);
+      deletePrevious(stage, datasets);
       for (String dataset : datasets) {
         Path target = resolve(dataset);
-        if (fs.exists(target) && !fs.delete(target, true)) {
-          throw new IOException("cannot delete the previous " + target);
-        }
         fs.mkdirs(target.getParent());
         if (!fs.rename(new Path(staging, dataset), target)) {
           throw new IOException("cannot rename " + new Path(staging, dataset) + " to " + target);
         }
       }
-      StageMarker marker = new StageMarker(stage, started, Instant.now(), counts);
-      writeJson(stageMarkerPath(stage), marker.toJsonMap());
-      writeManifest(path, run, marker);
-      writeText(resolve(CONFIG), run.maskedHocon());
-      return marker;
+      return writeMarkers(path, stage, started, run, counts);
     } finally {
       deleteQuietly(staging);
       Path temporaryRoot = resolve(TEMPORARY);
@@ -247,6 +228,16 @@ public final class OutputDirectory {
   private StageMarker addDatasetsInPlace(
       String stage, Instant started, RunInfo run, List<String> datasets, StagingWriter writer)
       throws Exception {
+    deletePrevious(stage, datasets);
+    Map<String, Object> counts = writer.write(path);
+    checkWritten(path, stage, datasets);
+    return writeMarkers(path, stage, started, run, counts);
+  }
+
+  /**
+   * The stage's marker, then its previous datasets: the stage is incomplete from the first step.
+   */
+  private void deletePrevious(String stage, List<String> datasets) throws IOException {
     fs.delete(stageMarkerPath(stage), false);
     for (String dataset : datasets) {
       Path target = resolve(dataset);
@@ -254,16 +245,24 @@ public final class OutputDirectory {
         throw new IOException("cannot delete the previous " + target);
       }
     }
-    Map<String, Object> counts = writer.write(path);
+  }
+
+  private void checkWritten(Path root, String stage, List<String> datasets) throws IOException {
     for (String dataset : datasets) {
-      if (!fs.exists(resolve(dataset))) {
+      if (!fs.exists(new Path(root, dataset))) {
         throw new IOException("stage " + stage + " did not write its dataset " + dataset);
       }
     }
+  }
+
+  /** The stage marker, manifest.json and config.conf under {@code root}: the commit's last step. */
+  private StageMarker writeMarkers(
+      Path root, String stage, Instant started, RunInfo run, Map<String, Object> counts)
+      throws IOException {
     StageMarker marker = new StageMarker(stage, started, Instant.now(), counts);
-    writeJson(stageMarkerPath(stage), marker.toJsonMap());
-    writeManifest(path, run, marker);
-    writeText(resolve(CONFIG), run.maskedHocon());
+    writeJson(new Path(root, Layout.stageMarker(stage)), marker.toJsonMap());
+    writeManifest(root, run, marker);
+    writeText(new Path(root, CONFIG), run.maskedHocon());
     return marker;
   }
 
