@@ -8,10 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -88,7 +86,6 @@ class HdfsPipelineIT {
       onHdfs.kill();
       throw e;
     }
-    Path localOut;
     try {
       org.apache.hadoop.fs.Path firstCheckpoint =
           new org.apache.hadoop.fs.Path(out + "/model/checkpoints/round-00001/_COMPLETE");
@@ -105,7 +102,7 @@ class HdfsPipelineIT {
           fs.exists(firstCheckpoint),
           () -> "no first checkpoint on HDFS\n" + Logs.tail(onHdfs.log(), 80));
       onHdfs.kill(); // SIGKILL mid-training: no shutdown hooks, no cleanup
-      localOut = PipelineRuns.awaitLocalReference(RUN_TIMEOUT);
+      PipelineRuns.awaitLocalReference(RUN_TIMEOUT);
     } finally {
       onHdfs.kill();
     }
@@ -126,43 +123,12 @@ class HdfsPipelineIT {
     String log = Files.readString(resumed.log());
     assertTrue(log.contains("train: resuming after round"), () -> Logs.tail(resumed.log(), 80));
 
-    for (String stage : PipelineRuns.registeredStages()) {
-      assertTrue(
-          fs.exists(new org.apache.hadoop.fs.Path(out + "/_stages/" + stage + ".json")),
-          "stage " + stage + " not marked complete on HDFS");
-    }
-    List<String> leftovers = new ArrayList<>();
-    collectTemporaries(new org.apache.hadoop.fs.Path(out), leftovers);
-    assertTrue(leftovers.isEmpty(), "temporary paths left on HDFS: " + leftovers);
-
-    Path copied = itDir.resolve("out-hdfs");
-    fs.copyToLocalFile(
-        false,
-        new org.apache.hadoop.fs.Path(out),
-        new org.apache.hadoop.fs.Path(copied.toUri()),
-        true);
-    List<String> compared =
-        PipelineRuns.compareOutputs(
-            copied, localOut, PipelineRuns.registeredStages(), "HDFS (killed, resumed) vs local");
-    System.out.println(
-        "HDFS run (killed, resumed) == local run:\n  " + String.join("\n  ", compared));
+    PipelineRuns.checkResumedRunEqualsLocal(
+        fs, out, itDir.resolve("out-hdfs"), "HDFS", RUN_TIMEOUT);
   }
 
   private static SparkSubmitDriver submit(List<String> args, String name) throws IOException {
     return SparkSubmitDriver.start(
         sparkHome, appJar, repoRoot, "local[2]", args, itDir.resolve("driver-" + name + ".log"));
-  }
-
-  /** Staging directories of a write that never committed (OutputDirectory's and Spark's). */
-  private static void collectTemporaries(org.apache.hadoop.fs.Path dir, List<String> out)
-      throws IOException {
-    for (FileStatus status : fs.listStatus(dir)) {
-      String name = status.getPath().getName();
-      if (name.startsWith("_temporary") || name.contains(".tmp-")) {
-        out.add(status.getPath().toString());
-      } else if (status.isDirectory()) {
-        collectTemporaries(status.getPath(), out);
-      }
-    }
   }
 }

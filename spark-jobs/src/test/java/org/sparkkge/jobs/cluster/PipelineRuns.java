@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.sparkkge.jobs.Files2;
 import org.sparkkge.jobs.cli.StageRegistry;
 import org.sparkkge.jobs.stage.Stage;
@@ -142,6 +144,54 @@ final class PipelineRuns {
     assertEquals(
         0, exit, () -> "the local reference run failed\n" + Logs.tail(localReference.log(), 80));
     return localReferenceOut;
+  }
+
+  /**
+   * After a killed run was resumed into {@code out} on {@code fs}: every stage is marked complete,
+   * no staging path of a write that never committed is left, and the output, copied to the local
+   * {@code copy}, equals the local reference run (every dataset, the validation curve, the
+   * metrics). Prints the comparison.
+   */
+  static void checkResumedRunEqualsLocal(
+      FileSystem fs, String out, Path copy, String store, java.time.Duration timeout)
+      throws Exception {
+    for (String stage : registeredStages()) {
+      assertTrue(
+          fs.exists(new org.apache.hadoop.fs.Path(out + "/_stages/" + stage + ".json")),
+          "stage " + stage + " not marked complete on " + store);
+    }
+    List<String> leftovers = new ArrayList<>();
+    collectTemporaries(fs, new org.apache.hadoop.fs.Path(out), leftovers);
+    assertTrue(leftovers.isEmpty(), "temporary paths left on " + store + ": " + leftovers);
+    fs.copyToLocalFile(
+        false,
+        new org.apache.hadoop.fs.Path(out),
+        new org.apache.hadoop.fs.Path(copy.toUri()),
+        true);
+    List<String> compared =
+        compareOutputs(
+            copy,
+            awaitLocalReference(timeout),
+            registeredStages(),
+            store + " (killed, resumed) vs local");
+    System.out.println(
+        store + " run (killed, resumed) == local run:\n  " + String.join("\n  ", compared));
+  }
+
+  /**
+   * Staging paths of a write that never committed: OutputDirectory's, Spark's and the S3A magic
+   * committer's.
+   */
+  private static void collectTemporaries(
+      FileSystem fs, org.apache.hadoop.fs.Path dir, List<String> out) throws IOException {
+    for (FileStatus status : fs.listStatus(dir)) {
+      String name = status.getPath().getName();
+      if (name.startsWith("_temporary") || name.contains(".tmp-") || name.startsWith("__magic")) {
+        out.add(status.getPath().toString());
+      } else if (status.isDirectory()) {
+        collectTemporaries(fs, status.getPath(), out);
+      }
+    }
   }
 
   /** Registered stage names, in pipeline order. */

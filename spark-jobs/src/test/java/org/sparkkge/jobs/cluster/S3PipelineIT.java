@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.RemoteIterator;
@@ -134,27 +133,7 @@ class S3PipelineIT {
     String log = Files.readString(resumed.log());
     assertTrue(log.contains("train: resuming after round 1"), () -> Logs.tail(resumed.log(), 80));
 
-    for (String stage : PipelineRuns.registeredStages()) {
-      assertTrue(
-          fs.exists(new org.apache.hadoop.fs.Path(out + "/_stages/" + stage + ".json")),
-          "stage " + stage + " not marked complete on S3");
-    }
-    List<String> leftovers = new ArrayList<>();
-    collectTemporaries(new org.apache.hadoop.fs.Path(out), leftovers);
-    assertTrue(leftovers.isEmpty(), "temporary paths left on S3: " + leftovers);
-
-    Path copied = itDir.resolve("out-s3");
-    fs.copyToLocalFile(
-        false,
-        new org.apache.hadoop.fs.Path(out),
-        new org.apache.hadoop.fs.Path(copied.toUri()),
-        true);
-    Path localOut = PipelineRuns.awaitLocalReference(RUN_TIMEOUT);
-    List<String> compared =
-        PipelineRuns.compareOutputs(
-            copied, localOut, PipelineRuns.registeredStages(), "S3 (killed, resumed) vs local");
-    System.out.println(
-        "S3 run (killed, resumed) == local run:\n  " + String.join("\n  ", compared));
+    PipelineRuns.checkResumedRunEqualsLocal(fs, out, itDir.resolve("out-s3"), "S3", RUN_TIMEOUT);
   }
 
   private static SparkSubmitDriver submit(List<String> args, String name) throws IOException {
@@ -198,21 +177,5 @@ class S3PipelineIT {
 
   private static long parquetParts(org.apache.hadoop.fs.Path dir) throws IOException {
     return list(dir).stream().filter(n -> n.endsWith(".parquet")).count();
-  }
-
-  /**
-   * Staging paths of a write that never committed: OutputDirectory's, Spark's and the magic
-   * committer's.
-   */
-  private static void collectTemporaries(org.apache.hadoop.fs.Path dir, List<String> out)
-      throws IOException {
-    for (FileStatus status : fs.listStatus(dir)) {
-      String name = status.getPath().getName();
-      if (name.startsWith("_temporary") || name.contains(".tmp-") || name.startsWith("__magic")) {
-        out.add(status.getPath().toString());
-      } else if (status.isDirectory()) {
-        collectTemporaries(status.getPath(), out);
-      }
-    }
   }
 }
