@@ -139,7 +139,6 @@ def spark_conf(stage: str) -> dict[str, str]:
     if stage == "train" and GPUS_PER_EXECUTOR > 0:
         conf.update({
             "spark.executor.resource.gpu.amount": str(GPUS_PER_EXECUTOR),
-            "spark.task.resource.gpu.amount": "1",
             "spark.executor.resource.gpu.discoveryScript": DISCOVERY_SCRIPT,
             "spark.executor.resource.gpu.vendor": "nvidia.com",  # Kubernetes; YARN ignores it
             "spark.executorEnv.PYTORCH_LIBRARY_PATH": LIBTORCH_DIR,

@@ -90,9 +90,9 @@ kge_common_conf() {
   CMD+=(--conf "spark.driver.extraJavaOptions=-Dai.djl.offline=true")
   CMD+=(--conf "spark.executorEnv.DJL_OFFLINE=true")
   if [ "$GPUS_PER_EXECUTOR" -gt 0 ]; then
-    # One training task per GPU: the trainer runs on the address in TaskContext.resources().
+    # GPUs per executor only: the application requests one GPU for each training task itself
+    # (stage-level scheduling, docs/gpu.md), so the other stages' tasks hold none and use every core.
     CMD+=(--conf "spark.executor.resource.gpu.amount=$GPUS_PER_EXECUTOR")
-    CMD+=(--conf "spark.task.resource.gpu.amount=1")
   fi
   if [ -n "$LIBTORCH_DIR" ]; then
     CMD+=(--conf "spark.executorEnv.PYTORCH_LIBRARY_PATH=$LIBTORCH_DIR")

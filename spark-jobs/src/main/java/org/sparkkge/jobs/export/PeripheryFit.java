@@ -1,5 +1,6 @@
 package org.sparkkge.jobs.export;
 
+import ai.djl.Device;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,6 +21,8 @@ import org.sparkkge.core.TrainConfig;
 import org.sparkkge.core.TrainResult;
 import org.sparkkge.core.TripleArrays;
 import org.sparkkge.core.train.ShardTrainer;
+import org.sparkkge.jobs.GpuScheduling;
+import org.sparkkge.jobs.train.DeviceUnavailableException;
 import org.sparkkge.jobs.train.Devices;
 import org.sparkkge.jobs.train.MemoryEstimate;
 import org.sparkkge.jobs.train.Seeds;
@@ -64,7 +67,8 @@ final class PeripheryFit {
       int tableRows,
       double firstEpochLoss,
       double lastEpochLoss,
-      double seconds)
+      double seconds,
+      String deviceFailure)
       implements Serializable {
     TaskResult summary() {
       return new TaskResult(
@@ -76,7 +80,14 @@ final class PeripheryFit {
           tableRows,
           firstEpochLoss,
           lastEpochLoss,
-          seconds);
+          seconds,
+          deviceFailure);
+    }
+
+    /** A task that could not use the device Spark gave it: no work done, the reason returned. */
+    static TaskResult deviceFailure(int task, DeviceUnavailableException e) {
+      return new TaskResult(
+          task, new int[0], new float[0], 0, 0, 0, Double.NaN, Double.NaN, 0, e.getMessage());
     }
   }
 
@@ -215,7 +226,7 @@ final class PeripheryFit {
       broadcasts.add(pool);
       Broadcast<SharedParams> relations = jsc.broadcast(shared);
       broadcasts.add(relations);
-      JavaRDD<TaskResult> results =
+      JavaRDD<TaskResult> fits =
           fitEdges
               .mapToPair(e -> new Tuple2<>(e.task(), e))
               .cogroup(rows, new HashPartitioner(tasks))
@@ -231,10 +242,13 @@ final class PeripheryFit {
                           dim,
                           startAdagrad,
                           options,
-                          epochs))
-              .persist(StorageLevel.MEMORY_AND_DISK());
+                          epochs));
+      JavaRDD<TaskResult> results =
+          GpuScheduling.forTraining(fits).persist(StorageLevel.MEMORY_AND_DISK());
       cached.add(results);
       List<TaskResult> summaries = results.map(TaskResult::summary).collect();
+      Devices.requireUsable(
+          "export: the periphery fit", summaries.stream().map(TaskResult::deviceFailure));
       JavaPairRDD<Integer, float[]> fitted =
           results.flatMapToPair(
               r -> {
@@ -277,6 +291,13 @@ final class PeripheryFit {
       TrainOptions options,
       int epochs) {
     long began = System.nanoTime();
+    // first: a task given a GPU it cannot use does no work, and says why (a retry would fail alike)
+    Device device;
+    try {
+      device = Devices.forCurrentTask();
+    } catch (DeviceUnavailableException e) {
+      return TaskResult.deviceFailure(task, e);
+    }
     Map<Integer, Integer> local = new HashMap<>();
     List<float[]> values = new ArrayList<>();
     List<Boolean> owned = new ArrayList<>();
@@ -319,7 +340,8 @@ final class PeripheryFit {
           n,
           Double.NaN,
           Double.NaN,
-          (System.nanoTime() - began) / 1e9);
+          (System.nanoTime() - began) / 1e9,
+          null);
     }
     float[] table = new float[Math.multiplyExact(n, dim)];
     boolean[] trainable = new boolean[n];
@@ -369,12 +391,7 @@ final class PeripheryFit {
                 .build());
     TrainResult result =
         ShardTrainer.fitEntities(
-            new TripleArrays(heads, rels, tails),
-            tripleWeights,
-            start,
-            trainable,
-            config,
-            Devices.forCurrentTask());
+            new TripleArrays(heads, rels, tails), tripleWeights, start, trainable, config, device);
     int[] fittedIds = new int[fitted];
     float[] fittedRows = new float[Math.multiplyExact(fitted, dim)];
     for (int at = 0, k = 0; at < n; at++) {
@@ -394,7 +411,8 @@ final class PeripheryFit {
         n,
         losses[0],
         losses[losses.length - 1],
-        (System.nanoTime() - began) / 1e9);
+        (System.nanoTime() - began) / 1e9,
+        null);
   }
 
   private static MemoryEstimate memoryEstimate(

@@ -4,14 +4,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
+import org.sparkkge.jobs.GpuScheduling;
 
 /**
  * The shard count used when partition.shards = 0: one shard per GPU when executors request GPUs
- * (spark.executor.resource.gpu.amount > 0: executors x GPUs per executor), else one per task slot,
- * executors x (spark.executor.cores / spark.task.cpus), so that the P training tasks of a wave fill
- * every executor core; in local mode one per local core (the N of local[N], all cores for
- * local[*]). Executors are spark.executor.instances when set, else the executors registered at the
- * time of the call.
+ * (spark.executor.resource.gpu.amount > 0, not under a local master: executors x GPUs per
+ * executor), else one per task slot, executors x (spark.executor.cores / spark.task.cpus), so that
+ * the P training tasks of a wave fill every executor core; in local mode one per local core (the N
+ * of local[N], all cores for local[*]). Executors are spark.executor.instances when set, else the
+ * executors registered at the time of the call.
  */
 record DefaultShards(int shards, String reason) {
   private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?])?");
@@ -34,9 +35,8 @@ record DefaultShards(int shards, String reason) {
       executors = Math.max(1, context.statusTracker().getExecutorInfos().length - 1);
       executorReason = executors + " registered executors";
     }
-    double gpus = Double.parseDouble(conf.get("spark.executor.resource.gpu.amount", "0"));
-    if (gpus > 0) {
-      int perExecutor = Math.max(1, (int) Math.floor(gpus));
+    int perExecutor = GpuScheduling.gpusPerExecutor(context); // 0 under a local master
+    if (perExecutor > 0) {
       return new DefaultShards(
           executors * perExecutor,
           executorReason + " x " + perExecutor + " GPUs (spark.executor.resource.gpu.amount)");

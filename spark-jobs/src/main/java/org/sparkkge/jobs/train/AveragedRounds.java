@@ -18,6 +18,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkkge.core.average.ParameterAveraging;
 import org.sparkkge.core.average.SharedSnapshot;
+import org.sparkkge.jobs.GpuScheduling;
 import scala.Tuple2;
 
 /**
@@ -177,9 +178,11 @@ final class AveragedRounds implements RoundRunner {
                 TensorData.of(shared.encoder())));
     TokenTables desc = tokenDesc;
     JavaRDD<ShardOutput> outputs =
-        shardTokens
-            .flatMap(
-                t -> ShardTask.trainNodePiece(t.shard(), t.table(desc), input.value()).iterator())
+        GpuScheduling.forTraining(
+                shardTokens.flatMap(
+                    t ->
+                        ShardTask.trainNodePiece(t.shard(), t.table(desc), input.value())
+                            .iterator()))
             .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       List<ShardOutput.Summary> summaries =

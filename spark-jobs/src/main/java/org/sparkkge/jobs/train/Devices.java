@@ -5,6 +5,9 @@ import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
 import org.sparkkge.jobs.PipelineException;
@@ -42,10 +45,17 @@ public final class Devices {
    * the sub-round or round had one.
    */
   static void requireUsable(List<ShardOutput.Summary> summaries) {
-    for (ShardOutput.Summary s : summaries) {
-      if (s.deviceFailure() != null) {
-        throw new PipelineException(s.deviceFailure());
-      }
+    requireUsable("train", summaries.stream().map(ShardOutput.Summary::deviceFailure));
+  }
+
+  /**
+   * Stops {@code stage} with the first of its tasks' device failures (nulls: tasks that could use
+   * their device), one line naming the stage.
+   */
+  public static void requireUsable(String stage, Stream<String> deviceFailures) {
+    Optional<String> first = deviceFailures.filter(Objects::nonNull).findFirst();
+    if (first.isPresent()) {
+      throw new PipelineException(stage + ": " + first.get());
     }
   }
 
@@ -59,7 +69,7 @@ public final class Devices {
       index = Integer.parseInt(address.trim());
     } catch (NumberFormatException e) {
       throw new DeviceUnavailableException(
-          "train: Spark assigned GPU address '"
+          "Spark assigned GPU address '"
               + address
               + "', which is not a device index (check the GPU discovery script, docs/gpu.md)");
     }
@@ -74,16 +84,17 @@ public final class Devices {
             + ")";
     if (!cuda) {
       throw new DeviceUnavailableException(
-          "train: this task was given GPU "
+          "this task was given GPU "
               + index
               + ", but "
               + loaded
-              + " has no CUDA. Point PYTORCH_LIBRARY_PATH at a CUDA libtorch on every GPU node"
-              + " (docs/gpu.md, step 2), or train without GPUs");
+              + " has no CUDA. Point PYTORCH_LIBRARY_PATH at a CUDA libtorch with DJL's JNI built"
+              + " for it (deploy/gpu/build-djl-jni.sh, docs/gpu.md step 2) on every GPU node, or"
+              + " train without GPUs");
     }
     if (index < 0 || index >= visibleGpus) {
       throw new DeviceUnavailableException(
-          "train: this task was given GPU "
+          "this task was given GPU "
               + index
               + ", but "
               + loaded

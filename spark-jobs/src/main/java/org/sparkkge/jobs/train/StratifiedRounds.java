@@ -22,6 +22,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import org.sparkkge.jobs.GpuScheduling;
 import org.sparkkge.jobs.progress.ProgressReporter;
 import scala.Tuple2;
 import scala.runtime.AbstractFunction1;
@@ -250,35 +251,35 @@ final class StratifiedRounds implements RoundRunner {
                 .mapToPair(o -> new Tuple2<>(s.taskOf(sub, partitionOf(o)), o))
                 .partitionBy(new HashPartitioner(tasks));
         JavaRDD<Tuple2<Integer, TaskTriples>> triplesByTask = unitsOf(units, sub, tasks);
+        JavaRDD<ShardOutput> trained =
+            carriedByTask.zipPartitions(
+                triplesByTask,
+                (Iterator<Tuple2<Integer, ShardOutput>> b,
+                    Iterator<Tuple2<Integer, TaskTriples>> t) -> {
+                  List<ShardOutput> owned = new ArrayList<>();
+                  int task = -1;
+                  while (b.hasNext()) {
+                    Tuple2<Integer, ShardOutput> e = b.next();
+                    task = e._1();
+                    owned.add(e._2());
+                  }
+                  if (task < 0) {
+                    return Collections.emptyIterator();
+                  }
+                  return ShardTask.trainStratified(
+                          s,
+                          sub,
+                          new ShardTask.Slice(slice, slices),
+                          task,
+                          owned.iterator(),
+                          values(t),
+                          input.value(),
+                          poolInput.value(),
+                          poolRows)
+                      .iterator();
+                });
         JavaRDD<ShardOutput> outputs =
-            carriedByTask
-                .zipPartitions(
-                    triplesByTask,
-                    (Iterator<Tuple2<Integer, ShardOutput>> b,
-                        Iterator<Tuple2<Integer, TaskTriples>> t) -> {
-                      List<ShardOutput> owned = new ArrayList<>();
-                      int task = -1;
-                      while (b.hasNext()) {
-                        Tuple2<Integer, ShardOutput> e = b.next();
-                        task = e._1();
-                        owned.add(e._2());
-                      }
-                      if (task < 0) {
-                        return Collections.emptyIterator();
-                      }
-                      return ShardTask.trainStratified(
-                              s,
-                              sub,
-                              new ShardTask.Slice(slice, slices),
-                              task,
-                              owned.iterator(),
-                              values(t),
-                              input.value(),
-                              poolInput.value(),
-                              poolRows)
-                          .iterator();
-                    })
-                .persist(StorageLevel.MEMORY_AND_DISK());
+            GpuScheduling.forTraining(trained).persist(StorageLevel.MEMORY_AND_DISK());
         // one job: the summaries and the pool samples (bounded: poolRows per partition) reach the
         // driver
         List<ShardOutput> small =

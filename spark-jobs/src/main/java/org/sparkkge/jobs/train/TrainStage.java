@@ -20,6 +20,7 @@ import org.sparkkge.core.ModelParameters;
 import org.sparkkge.core.model.ScoringModel;
 import org.sparkkge.core.model.ScoringModels;
 import org.sparkkge.core.nodepiece.NodePieceEncoder;
+import org.sparkkge.jobs.GpuScheduling;
 import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.io.Json;
 import org.sparkkge.jobs.io.Layout;
@@ -153,6 +154,8 @@ public final class TrainStage implements Stage {
                 tokenDesc);
       }
 
+      GpuScheduling.describe(spark.sparkContext())
+          .ifPresent(line -> context.progress().log("train: " + line));
       String validationSkipped = RoundValidation.skipReason(output, options);
       if (validationSkipped == null && startRound >= rounds) {
         validationSkipped =

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,15 +48,39 @@ final class StandaloneCluster implements AutoCloseable {
    */
   static StandaloneCluster start(Path sparkHome, Path dir, int workerCount, Duration timeout)
       throws Exception {
+    return start(sparkHome, dir, workerCount, timeout, null);
+  }
+
+  /**
+   * The same, with every worker advertising one GPU (address "0") found by {@code
+   * gpuDiscoveryScript} (deploy/gpu/discover-gpus.sh) through a stand-in nvidia-smi: applications
+   * that set spark.executor.resource.gpu.amount get executors with a GPU address, the others are
+   * unaffected. Null: workers without GPUs.
+   */
+  static StandaloneCluster start(
+      Path sparkHome, Path dir, int workerCount, Duration timeout, Path gpuDiscoveryScript)
+      throws Exception {
     int[] ports = freePorts(2 + workerCount);
     StandaloneCluster cluster = new StandaloneCluster(sparkHome, dir, ports[0], ports[1]);
     // An interrupted build (Ctrl-C, a failsafe timeout) must not leave the cluster's JVMs behind.
     Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "stop-standalone-cluster"));
     try {
       Files.createDirectories(dir);
+      List<String> workerGpus = new ArrayList<>();
+      Map<String, String> workerEnv = new HashMap<>();
+      if (gpuDiscoveryScript != null) {
+        Path fakeSmi = cluster.fakeNvidiaSmi();
+        Files.writeString(fakeSmi, "#!/bin/sh\necho 0\n");
+        fakeSmi.toFile().setExecutable(true);
+        workerEnv.put("SPARK_KGE_FAKE_NVIDIA_SMI", fakeSmi.toString());
+        workerGpus.add("-Dspark.worker.resource.gpu.amount=1");
+        workerGpus.add("-Dspark.worker.resource.gpu.discoveryScript=" + gpuDiscoveryScript);
+      }
       cluster.master =
           cluster.launch(
               "master",
+              List.of(),
+              Map.of(),
               List.of(
                   "org.apache.spark.deploy.master.Master",
                   "--host",
@@ -70,6 +95,8 @@ final class StandaloneCluster implements AutoCloseable {
         cluster.workers.add(
             cluster.launch(
                 "worker-" + (i + 1),
+                workerGpus,
+                workerEnv,
                 List.of(
                     "org.apache.spark.deploy.worker.Worker",
                     "--host",
@@ -90,6 +117,11 @@ final class StandaloneCluster implements AutoCloseable {
       cluster.close();
       throw e;
     }
+  }
+
+  /** The stand-in nvidia-smi of workers that advertise a GPU: it lists GPU 0. */
+  Path fakeNvidiaSmi() {
+    return dir.resolve("fake-nvidia-smi");
   }
 
   String masterUrl() {
@@ -130,7 +162,9 @@ final class StandaloneCluster implements AutoCloseable {
     return List.of(opens.trim().split("\\s+"));
   }
 
-  private Process launch(String name, List<String> mainAndArgs) throws IOException {
+  private Process launch(
+      String name, List<String> properties, Map<String, String> env, List<String> mainAndArgs)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(javaExecutable());
     command.add("-Xmx256m");
@@ -138,6 +172,7 @@ final class StandaloneCluster implements AutoCloseable {
     command.addAll(jvmOpens());
     // The REST submission server would take the fixed port 6066, which parallel builds share.
     command.add("-Dspark.master.rest.enabled=false");
+    command.addAll(properties);
     command.add("-cp");
     command.add(sparkHome.resolve("jars") + "/*");
     command.addAll(mainAndArgs);
@@ -147,6 +182,7 @@ final class StandaloneCluster implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(log(name).toFile());
     sparkEnvironment(builder.environment(), sparkHome);
+    builder.environment().putAll(env);
     return builder.start();
   }
 

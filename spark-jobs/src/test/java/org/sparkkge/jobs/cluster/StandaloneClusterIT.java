@@ -1,6 +1,7 @@
 package org.sparkkge.jobs.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,10 +34,17 @@ import org.junit.jupiter.api.TestMethodOrder;
  * with the application jar: UMLS with P = 2 gives the same datasets as the same run on an embedded
  * local[2] Spark; a training run whose executor is killed (kill -9) in the middle of a shard's
  * training task completes with the same result, and so does a tokenize run whose executor is killed
- * in the middle of a Pregel program.
+ * in the middle of a Pregel program; with a GPU per executor only the training tasks hold one, and
+ * a GPU the CPU libtorch cannot use stops the run with one line.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StandaloneClusterIT {
+  // TaskSetManager's INFO line for every task it starts: the stage, and the resources assigned
+  // (the line ends after "bytes)" for a task that holds none)
+  private static final Pattern TASK_RESOURCES =
+      Pattern.compile(
+          "Starting task \\S+ in stage (\\d+)\\.\\d+ \\(TID \\d+\\) \\(.*bytes\\)\\s*"
+              + "(taskResourceAssignments .*)?$");
   private static final Duration CLUSTER_START = Duration.ofMinutes(4);
   // Generous: the machine's two cores are shared with other builds.
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(25);
@@ -62,7 +71,15 @@ class StandaloneClusterIT {
             + " (assembled by maven-dependency-plugin at pre-integration-test)");
     PipelineRuns.deleteRecursively(itDir);
     Files.createDirectories(itDir);
-    cluster = StandaloneCluster.start(sparkHome, itDir.resolve("cluster"), 2, CLUSTER_START);
+    // The workers advertise one GPU each (a stand-in nvidia-smi behind the product's discovery
+    // script); only test 4's application asks for it.
+    cluster =
+        StandaloneCluster.start(
+            sparkHome,
+            itDir.resolve("cluster"),
+            2,
+            CLUSTER_START,
+            repoRoot.resolve("deploy/gpu/discover-gpus.sh"));
   }
 
   @AfterAll
@@ -158,6 +175,102 @@ class StandaloneClusterIT {
         "tokenize",
         "no executor was lost to the kill",
         driver -> new KillDuringPregel(driver, cluster, 15));
+  }
+
+  /**
+   * With a GPU per executor (spark.executor.resource.gpu.amount = 1, nothing per task), only the
+   * shard-training tasks hold a GPU (stage-level scheduling) and the train stage's other Spark
+   * stages run without one. The GPU is a stand-in that the CPU libtorch of the application jar
+   * cannot use: each training task runs once, and the run stops with exit code 1 and the one line
+   * that names the fix, before any round completes.
+   */
+  @Test
+  @Order(4)
+  void onlyTrainingTasksHoldAGpuAndAnUnusableOneStopsTheRunWithOneLine() throws Exception {
+    assertNotNull(
+        clusterOutput, "the fault-free cluster run (test 1) did not complete; nothing to train on");
+    Path out = itDir.resolve("out-gpu-train");
+    PipelineRuns.copyRecursively(clusterOutput, out);
+    SparkSubmitDriver driver =
+        SparkSubmitDriver.start(
+            sparkHome,
+            List.of(),
+            List.of("spark.executor.resource.gpu.amount=1"),
+            appJar,
+            repoRoot,
+            cluster.masterUrl(),
+            runArgsOverwrite("train", out),
+            itDir.resolve("driver-gpu-train.log"));
+    int exit;
+    try {
+      exit = driver.await(RUN_TIMEOUT, cluster::logTails);
+    } finally {
+      driver.kill();
+    }
+    String log = Files.readString(driver.log());
+    assertEquals(1, exit, () -> "exit code of the run\n" + Logs.tail(driver.log(), 80));
+    List<String> reasons =
+        log.lines().filter(l -> l.startsWith("train: this task was given GPU 0")).toList();
+    assertEquals(1, reasons.size(), () -> "one line\n" + Logs.tail(driver.log(), 80));
+    String reason = reasons.get(0);
+    assertTrue(
+        reason.contains("has no CUDA")
+            && reason.contains("PYTORCH_LIBRARY_PATH")
+            && reason.contains("deploy/gpu/build-djl-jni.sh")
+            && reason.contains("docs/gpu.md"),
+        reason);
+    assertTrue(
+        log.contains("train: training tasks request 1 GPU and 1 core(s) each"),
+        () -> Logs.tail(driver.log(), 80));
+
+    // per Spark stage: did its tasks hold a GPU?
+    Map<String, Set<Boolean>> gpuByStage = new LinkedHashMap<>();
+    int gpuTasks = 0;
+    for (String line : log.lines().toList()) {
+      Matcher m = TASK_RESOURCES.matcher(line);
+      if (m.find()) {
+        boolean gpu = m.group(2) != null && m.group(2).contains("gpu");
+        gpuByStage.computeIfAbsent(m.group(1), k -> new HashSet<>()).add(gpu);
+        gpuTasks += gpu ? 1 : 0;
+      }
+    }
+    String stages = "task GPU use per stage: " + gpuByStage;
+    assertTrue(gpuByStage.values().stream().noneMatch(v -> v.size() > 1), stages);
+    assertTrue(gpuByStage.containsValue(Set.of(true)), stages);
+    assertTrue(gpuByStage.containsValue(Set.of(false)), stages);
+    // the first sub-round's two shard tasks, once each: a device failure is not retried
+    assertEquals(2, gpuTasks, stages);
+    assertFalse(log.contains("Lost task"), () -> Logs.tail(driver.log(), 80));
+    assertFalse(
+        Files.exists(out.resolve("model/checkpoints/round-00001/_COMPLETE")),
+        "no round completes on an unusable GPU");
+    System.out.println("GPU scheduling on the cluster: " + stages + "; the run stopped: " + reason);
+
+    // The node check of the images and NodeManagers says the same before any job: the node lists
+    // a GPU, libtorch sees none; the CPU still trains.
+    Path doctorLog = itDir.resolve("doctor.log");
+    ProcessBuilder doctor =
+        new ProcessBuilder(
+                repoRoot.resolve("deploy/gpu/doctor").toString(),
+                "--nvidia-smi",
+                cluster.fakeNvidiaSmi().toString(),
+                "--steps",
+                "2",
+                "--set",
+                "train.dim=16",
+                "--set",
+                "train.batch-size=100")
+            .redirectErrorStream(true)
+            .redirectOutput(doctorLog.toFile());
+    StandaloneCluster.sparkEnvironment(doctor.environment(), sparkHome);
+    doctor.environment().put("SPARK_KGE_JAR", appJar.toString());
+    Process check = doctor.start();
+    assertTrue(check.waitFor(5, TimeUnit.MINUTES), "doctor did not finish");
+    String report = Files.readString(doctorLog);
+    assertEquals(1, check.exitValue(), report);
+    assertTrue(report.contains("gpus listed by nvidia-smi: 1"), report);
+    assertTrue(report.contains("doctor: libtorch 2.7.1 sees 0 GPU(s), nvidia-smi lists 1"), report);
+    assertTrue(report.lines().anyMatch(l -> l.startsWith("cpu() ")), report);
   }
 
   /** Kills an executor while a stage runs; landed once the driver reports the loss. */

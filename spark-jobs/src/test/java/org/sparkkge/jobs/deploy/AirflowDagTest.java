@@ -1,6 +1,7 @@
 package org.sparkkge.jobs.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -153,7 +154,9 @@ class AirflowDagTest {
           stage + ": only train asks for GPUs");
       if (gpu) {
         assertEquals("2", conf.get("spark.executor.resource.gpu.amount").asText());
-        assertEquals("1", conf.get("spark.task.resource.gpu.amount").asText());
+        assertFalse(
+            conf.has("spark.task.resource.gpu.amount"),
+            "the application requests GPUs for its training tasks only (stage-level scheduling)");
         assertEquals(
             "/opt/spark-kge/bin/discover-gpus.sh",
             conf.get("spark.executor.resource.gpu.discoveryScript").asText());

@@ -93,7 +93,9 @@ class KubernetesManifestsTest {
         executor.get("gpu").get("quantity").asInt(),
         conf.get("spark.executor.resource.gpu.amount").asInt());
     assertEquals("nvidia.com/gpu", executor.get("gpu").get("name").asText());
-    assertEquals("1", conf.get("spark.task.resource.gpu.amount").asText());
+    assertFalse(
+        conf.has("spark.task.resource.gpu.amount"),
+        "the application requests GPUs for its training tasks only (stage-level scheduling)");
     assertEquals(
         "/opt/spark-kge/bin/discover-gpus.sh",
         conf.get("spark.executor.resource.gpu.discoveryScript").asText());

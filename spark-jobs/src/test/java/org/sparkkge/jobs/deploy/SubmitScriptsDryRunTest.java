@@ -191,8 +191,6 @@ class SubmitScriptsDryRunTest {
             "--conf",
             "spark.executor.resource.gpu.amount=2",
             "--conf",
-            "spark.task.resource.gpu.amount=1",
-            "--conf",
             "spark.executorEnv.PYTORCH_LIBRARY_PATH=/opt/libtorch/lib",
             "--conf",
             "spark.executorEnv.LD_LIBRARY_PATH=/opt/libtorch/lib",
@@ -356,8 +354,6 @@ class SubmitScriptsDryRunTest {
         words(
             "--conf",
             "spark.executor.resource.gpu.amount=1",
-            "--conf",
-            "spark.task.resource.gpu.amount=1",
             "--conf",
             "spark.executorEnv.PYTORCH_LIBRARY_PATH=/opt/libtorch/lib",
             "--conf",

@@ -24,11 +24,12 @@ class DevicesTest {
         assertThrows(
             DeviceUnavailableException.class, () -> Devices.checkedGpu("0", false, 0, version));
     String message = e.getMessage();
-    assertTrue(message.startsWith("train: this task was given GPU 0, but the libtorch "), message);
+    assertTrue(message.startsWith("this task was given GPU 0, but the libtorch "), message);
     assertTrue(message.contains(version), message);
     assertTrue(message.contains("has no CUDA"), message);
     assertTrue(message.contains("PYTORCH_LIBRARY_PATH"), message);
     assertTrue(message.contains("docs/gpu.md"), message);
+    assertTrue(message.contains("deploy/gpu/build-djl-jni.sh"), message);
     assertEquals(1, message.lines().count(), "one line");
   }
 

@@ -1,0 +1,130 @@
+package org.sparkkge.jobs;
+
+import java.util.Locale;
+import java.util.Optional;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.resource.ResourceProfile;
+import org.apache.spark.resource.ResourceProfileBuilder;
+import org.apache.spark.resource.TaskResourceRequests;
+
+/**
+ * GPUs for the tasks that train, and for no other task. With GPUs configured per executor ({@code
+ * spark.executor.resource.gpu.amount}), the RDDs whose tasks train on a device (the train stage's
+ * shard tasks, export's periphery fit) are scheduled with a task resource profile of one GPU and
+ * the executor's cores shared among its GPUs (Spark's stage-level scheduling); every other task
+ * keeps the default profile, one core and no GPU, so ingest, tokenize, partition, validation,
+ * export and evaluate use every core of a GPU executor. A local master cannot schedule GPU tasks
+ * (Spark supports task resource profiles on standalone, YARN and Kubernetes only): there training
+ * runs on the CPU.
+ */
+public final class GpuScheduling {
+  public static final String EXECUTOR_GPUS = "spark.executor.resource.gpu.amount";
+  public static final String APPLICATION_TASK_GPUS = "spark.task.resource.gpu.amount";
+
+  // One profile per SparkContext: every build() registers a new profile id, and under dynamic
+  // allocation each id gets executors of its own.
+  private static SparkContext profiledContext;
+  private static Optional<ResourceProfile> profile = Optional.empty();
+
+  private GpuScheduling() {}
+
+  /**
+   * GPUs per executor that training tasks can use: {@code spark.executor.resource.gpu.amount}, or 0
+   * without it and under a local master.
+   */
+  public static int gpusPerExecutor(SparkContext context) {
+    if (isLocal(context.master())) {
+      return 0;
+    }
+    return gpusPerExecutor(context.getConf());
+  }
+
+  static int gpusPerExecutor(SparkConf conf) {
+    String amount = conf.get(EXECUTOR_GPUS, "0").trim();
+    double gpus;
+    try {
+      gpus = Double.parseDouble(amount);
+    } catch (NumberFormatException e) {
+      throw new UsageException(EXECUTOR_GPUS + " must be a number of GPUs, not '" + amount + "'");
+    }
+    return Math.max(0, (int) Math.floor(gpus));
+  }
+
+  /**
+   * Cores of a training task on a GPU executor: the executor's cores divided among its GPUs, so
+   * that one training task per GPU runs at a time and libtorch gets the rest of the cores
+   * (train.threads = 0); {@code spark.task.cpus} when the executor's cores are not configured.
+   */
+  static int trainingTaskCpus(SparkConf conf, int gpusPerExecutor) {
+    int taskCpus = Math.max(1, conf.getInt("spark.task.cpus", 1));
+    if (!conf.contains("spark.executor.cores")) {
+      return taskCpus;
+    }
+    int cores = conf.getInt("spark.executor.cores", 1);
+    return Math.max(taskCpus, cores / Math.max(1, gpusPerExecutor));
+  }
+
+  /** The resource profile of a training task, or empty when training runs without GPUs. */
+  public static synchronized Optional<ResourceProfile> trainingProfile(SparkContext context) {
+    if (profiledContext != context) {
+      profiledContext = context;
+      int gpus = gpusPerExecutor(context);
+      profile =
+          gpus == 0
+              ? Optional.empty()
+              : Optional.of(
+                  new ResourceProfileBuilder()
+                      .require(
+                          new TaskResourceRequests()
+                              .cpus(trainingTaskCpus(context.getConf(), gpus))
+                              .resource("gpu", 1.0))
+                      .build());
+    }
+    return profile;
+  }
+
+  /** {@code rdd}, whose tasks train on a device, with the training profile where GPUs are used. */
+  public static <T> JavaRDD<T> forTraining(JavaRDD<T> rdd) {
+    Optional<ResourceProfile> training = trainingProfile(rdd.context());
+    return training.isPresent() ? rdd.withResources(training.get()) : rdd;
+  }
+
+  /** One line for the log on how training tasks are scheduled, or empty without GPUs. */
+  public static Optional<String> describe(SparkContext context) {
+    SparkConf conf = context.getConf();
+    int configured = gpusPerExecutor(conf);
+    if (configured == 0) {
+      return Optional.empty();
+    }
+    if (isLocal(context.master())) {
+      return Optional.of(
+          EXECUTOR_GPUS
+              + " = "
+              + configured
+              + " is ignored under the local master "
+              + context.master()
+              + ", which cannot schedule GPU tasks: training runs on the CPU");
+    }
+    String line =
+        String.format(
+            Locale.ROOT,
+            "training tasks request 1 GPU and %d core(s) each (%d GPU(s) per executor); other tasks"
+                + " none",
+            trainingTaskCpus(conf, configured),
+            configured);
+    if (conf.contains(APPLICATION_TASK_GPUS)) {
+      line +=
+          "; "
+              + APPLICATION_TASK_GPUS
+              + " is set for the whole application, so every task of every stage also holds a GPU:"
+              + " leave it unset (docs/gpu.md)";
+    }
+    return Optional.of(line);
+  }
+
+  private static boolean isLocal(String master) {
+    return master.equals("local") || master.startsWith("local[");
+  }
+}
