@@ -77,6 +77,7 @@ public final class Main implements Callable<Integer> {
                 + ".");
     cli.addSubcommand("run", run);
     cli.addSubcommand("neighbors", NeighborsCommand.commandLine(streams));
+    cli.addSubcommand("doctor", DoctorCommand.commandLine(streams));
     cli.setOut(new PrintWriter(streams.out(), true));
     cli.setErr(new PrintWriter(streams.err(), true));
     return cli;
