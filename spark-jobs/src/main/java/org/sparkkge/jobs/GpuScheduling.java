@@ -16,8 +16,9 @@ import org.apache.spark.resource.TaskResourceRequests;
  * the executor's cores shared among its GPUs (Spark's stage-level scheduling); every other task
  * keeps the default profile, one core and no GPU, so ingest, tokenize, partition, validation,
  * export and evaluate use every core of a GPU executor. A local master cannot schedule GPU tasks
- * (Spark supports task resource profiles on standalone, YARN and Kubernetes only): there training
- * runs on the CPU.
+ * (Spark supports task resource profiles on standalone, YARN and Kubernetes only): there the
+ * executor GPU setting is ignored and each training task picks a GPU itself ({@code
+ * Devices.forCurrentTask}).
  */
 public final class GpuScheduling {
   public static final String EXECUTOR_GPUS = "spark.executor.resource.gpu.amount";
@@ -91,21 +92,31 @@ public final class GpuScheduling {
     return training.isPresent() ? rdd.withResources(training.get()) : rdd;
   }
 
-  /** One line for the log on how training tasks are scheduled, or empty without GPUs. */
-  public static Optional<String> describe(SparkContext context) {
-    SparkConf conf = context.getConf();
+  /**
+   * One line for the log on the devices training tasks use, or empty for CPUs only. {@code
+   * localGpus}: the GPUs the loaded libtorch sees, which tasks under a local master use.
+   */
+  public static Optional<String> describe(SparkContext context, int localGpus) {
+    return describe(context.master(), context.getConf(), localGpus);
+  }
+
+  static Optional<String> describe(String master, SparkConf conf, int localGpus) {
+    if (isLocal(master)) {
+      // Spark cannot schedule GPU tasks here; the tasks pick a GPU themselves (Devices)
+      return localGpus == 0
+          ? Optional.empty()
+          : Optional.of(
+              "under the local master "
+                  + master
+                  + " training tasks use the "
+                  + localGpus
+                  + " GPU(s) libtorch sees (task i on GPU i mod "
+                  + localGpus
+                  + "; CUDA_VISIBLE_DEVICES= keeps them on the CPU)");
+    }
     int configured = gpusPerExecutor(conf);
     if (configured == 0) {
       return Optional.empty();
-    }
-    if (isLocal(context.master())) {
-      return Optional.of(
-          EXECUTOR_GPUS
-              + " = "
-              + configured
-              + " is ignored under the local master "
-              + context.master()
-              + ", which cannot schedule GPU tasks: training runs on the CPU");
     }
     String line =
         String.format(
@@ -124,7 +135,8 @@ public final class GpuScheduling {
     return Optional.of(line);
   }
 
-  private static boolean isLocal(String master) {
+  /** A local master (local, local[N], local[*], local[N,F]), not local-cluster. */
+  public static boolean isLocal(String master) {
     return master.equals("local") || master.startsWith("local[");
   }
 }

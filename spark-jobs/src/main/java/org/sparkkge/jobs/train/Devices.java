@@ -8,8 +8,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.apache.spark.SparkContext;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
+import org.sparkkge.jobs.GpuScheduling;
 import org.sparkkge.jobs.PipelineException;
 
 /**
@@ -22,7 +25,9 @@ public final class Devices {
   /**
    * The task's device. A task Spark gave a GPU stops here, before any work, when the loaded
    * libtorch has no CUDA or does not see that GPU ({@link DeviceUnavailableException}, which the
-   * task turns into its summary's deviceFailure).
+   * task turns into its summary's deviceFailure). Under a local master, which cannot give tasks
+   * GPUs, a task trains on a GPU that libtorch sees, if any ({@link #localDevice}); elsewhere a
+   * task without a GPU trains on the CPU.
    */
   public static Device forCurrentTask() {
     TaskContext task = TaskContext.get();
@@ -32,12 +37,39 @@ public final class Devices {
     Map<String, ResourceInformation> resources = task.resourcesJMap();
     ResourceInformation gpu = resources == null ? null : resources.get("gpu");
     if (gpu == null || gpu.addresses().length == 0) {
+      SparkEnv env = SparkEnv.get();
+      if (env != null && GpuScheduling.isLocal(env.conf().get("spark.master", ""))) {
+        Engine engine = Engine.getEngine("PyTorch");
+        boolean cuda = engine.hasCapability(StandardCapabilities.CUDA);
+        return localDevice(task.partitionId(), cuda ? engine.getGpuCount() : 0);
+      }
       return Device.cpu();
     }
     Engine engine = Engine.getEngine("PyTorch");
     boolean cuda = engine.hasCapability(StandardCapabilities.CUDA);
     return checkedGpu(
         gpu.addresses()[0], cuda, cuda ? engine.getGpuCount() : 0, engine.getVersion());
+  }
+
+  /**
+   * GPUs the tasks of a local master use: those the libtorch of this JVM (the driver's, which runs
+   * the tasks) sees; 0 for other masters.
+   */
+  static int localGpus(SparkContext context) {
+    if (!GpuScheduling.isLocal(context.master())) {
+      return 0;
+    }
+    Engine engine = Engine.getEngine("PyTorch");
+    return engine.hasCapability(StandardCapabilities.CUDA) ? engine.getGpuCount() : 0;
+  }
+
+  /**
+   * Under a local master: task {@code partition} on GPU {@code partition mod visibleGpus}, so the
+   * concurrent tasks spread over the machine's GPUs; the CPU when libtorch sees none (a CPU build,
+   * or CUDA_VISIBLE_DEVICES empty).
+   */
+  static Device localDevice(int partition, int visibleGpus) {
+    return visibleGpus <= 0 ? Device.cpu() : Device.gpu(Math.floorMod(partition, visibleGpus));
   }
 
   /**

@@ -154,7 +154,7 @@ public final class TrainStage implements Stage {
                 tokenDesc);
       }
 
-      GpuScheduling.describe(spark.sparkContext())
+      GpuScheduling.describe(spark.sparkContext(), Devices.localGpus(spark.sparkContext()))
           .ifPresent(line -> context.progress().log("train: " + line));
       String validationSkipped = RoundValidation.skipReason(output, options);
       if (validationSkipped == null && startRound >= rounds) {

@@ -89,6 +89,22 @@ class DevicesTest {
                 null)));
   }
 
+  /**
+   * A local master cannot give tasks GPUs: its tasks spread over the GPUs libtorch sees, and stay
+   * on the CPU where it sees none (this machine's CPU libtorch).
+   */
+  @Test
+  void localTasksSpreadOverTheGpusLibtorchSeesElseTheCpu() {
+    assertEquals(Device.gpu(1), Devices.localDevice(3, 2));
+    assertEquals(Device.gpu(0), Devices.localDevice(4, 2));
+    assertEquals(Device.cpu(), Devices.localDevice(1, 0));
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SharedSpark.get().sparkContext());
+    assertEquals(0, Devices.localGpus(jsc.sc()));
+    assertEquals(
+        List.of("cpu()", "cpu()"),
+        jsc.parallelize(List.of(0, 1), 2).map(i -> Devices.forCurrentTask().toString()).collect());
+  }
+
   @Test
   void aGpuIndexThatCudaDoesNotSeeOrThatIsNoIndexIsRefused() {
     String seen =
