@@ -29,7 +29,8 @@ import org.sparkkge.core.train.ShardTrainer;
  * <p>Arguments (key=value): conf=FILE (required; its train.* keys, distributed-only keys ignored),
  * data=FOLDER (default: the folder of the conf's input.train), minutes=60, eval-every=5 (epochs),
  * max-epochs=0 (0 = until the budget or train.epochs runs out: train.epochs is the cap when set
- * above 1), and train.KEY=VALUE overrides.
+ * above 1), device=cpu (or gpu0, gpu1, ...: training and ranking on that device), and
+ * train.KEY=VALUE overrides.
  */
 public final class QualityBenchmark {
   public static void main(String[] args) throws Exception {
@@ -38,6 +39,7 @@ public final class QualityBenchmark {
     a.put("data", "");
     a.put("minutes", "60");
     a.put("eval-every", "5");
+    a.put("device", "cpu");
     Map<String, String> overrides = new LinkedHashMap<>();
     for (String arg : args) {
       String[] kv = arg.split("=", 2);
@@ -55,6 +57,7 @@ public final class QualityBenchmark {
       }
     }
     if (a.get("conf").isEmpty()) throw new IllegalArgumentException("conf=FILE is required");
+    Device device = Device.fromName(a.get("device").replace("(", "").replace(")", ""));
     Path confFile = Path.of(a.get("conf"));
     Config conf =
         ConfigFactory.parseFile(
@@ -112,7 +115,7 @@ public final class QualityBenchmark {
               ds.train(),
               params,
               config.toBuilder().epochs(1).seed(config.seed() * 1_000_003L + epoch).build(),
-              Device.cpu());
+              device);
       params = r.params();
       slowestEpoch = Math.max(slowestEpoch, System.nanoTime() - t0);
       System.out.printf(
@@ -126,7 +129,7 @@ public final class QualityBenchmark {
       if (epoch % evalEvery == 0) {
         long e0 = System.nanoTime();
         EvaluationResult valid =
-            LinkPredictionEvaluator.evaluate(params, ds.valid(), known, 0, 512, 1, Device.cpu());
+            LinkPredictionEvaluator.evaluate(params, ds.valid(), known, 0, 512, 1, device);
         slowestEval = Math.max(slowestEval, System.nanoTime() - e0);
         double mrr = valid.realistic().mrr();
         if (mrr > bestValid) {
@@ -148,12 +151,13 @@ public final class QualityBenchmark {
       bestEpoch = epoch;
     }
     EvaluationResult test =
-        LinkPredictionEvaluator.evaluate(best, ds.test(), known, 0, 512, 1, Device.cpu());
+        LinkPredictionEvaluator.evaluate(best, ds.test(), known, 0, 512, 1, device);
     System.out.printf(
         Locale.ROOT,
-        "RESULT %s: %d epochs in %.0f s (budget %s min); best valid MRR %.4f at epoch %d;"
+        "RESULT %s on %s: %d epochs in %.0f s (budget %s min); best valid MRR %.4f at epoch %d;"
             + " test %s [load %s]%n",
         confFile,
+        device,
         epoch,
         (System.nanoTime() - began) / 1e9,
         a.get("minutes"),
