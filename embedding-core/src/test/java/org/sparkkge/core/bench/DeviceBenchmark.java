@@ -147,8 +147,7 @@ public final class DeviceBenchmark {
   }
 
   private static TrainResult train(KgDataset ds, TrainConfig config, Device device) {
-    ModelParameters start =
-        ModelParameters.initialize(config, ds.numEntities(), ds.numRelations());
+    ModelParameters start = ModelParameters.initialize(config, ds.numEntities(), ds.numRelations());
     return ShardTrainer.train(ds.train(), start, config, device);
   }
 }
