@@ -43,14 +43,7 @@ public final class DeviceBenchmark {
     a.put("devices", "");
     a.put("steps", "20");
     a.put("threads", "0");
-    for (String arg : args) {
-      String[] kv = arg.split("=", 2);
-      if (kv.length != 2 || !a.containsKey(kv[0])) {
-        throw new IllegalArgumentException(
-            "bad argument '" + arg + "', expected key=value with key in " + a.keySet());
-      }
-      a.put(kv[0], kv[1]);
-    }
+    a = BenchArgs.parse(a, args);
     KgDataset ds = KgDataset.load(Path.of(a.get("data")));
     int steps = Integer.parseInt(a.get("steps"));
     int threads = Integer.parseInt(a.get("threads"));

@@ -25,6 +25,7 @@ import org.sparkkge.core.train.ShardTrainer;
 import org.sparkkge.jobs.UsageException;
 import org.sparkkge.jobs.config.ConfigLoader;
 import org.sparkkge.jobs.progress.Streams;
+import org.sparkkge.jobs.train.Devices;
 import org.sparkkge.jobs.train.TrainOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -123,7 +124,7 @@ public final class DoctorCommand implements Callable<Integer> {
     }
     String version = engine.getVersion();
     boolean cuda = engine.hasCapability(StandardCapabilities.CUDA);
-    int gpus = cuda ? engine.getGpuCount() : 0;
+    int gpus = Devices.visibleGpus(engine);
     String library = System.getenv("PYTORCH_LIBRARY_PATH");
     print(
         "engine", engine.getEngineName() + " " + version + " (DJL " + Engine.getDjlVersion() + ")");

@@ -39,16 +39,21 @@ public final class Devices {
     if (gpu == null || gpu.addresses().length == 0) {
       SparkEnv env = SparkEnv.get();
       if (env != null && GpuScheduling.isLocal(env.conf().get("spark.master", ""))) {
-        Engine engine = Engine.getEngine("PyTorch");
-        boolean cuda = engine.hasCapability(StandardCapabilities.CUDA);
-        return localDevice(task.partitionId(), cuda ? engine.getGpuCount() : 0);
+        return localDevice(task.partitionId(), visibleGpus(Engine.getEngine("PyTorch")));
       }
       return Device.cpu();
     }
     Engine engine = Engine.getEngine("PyTorch");
-    boolean cuda = engine.hasCapability(StandardCapabilities.CUDA);
     return checkedGpu(
-        gpu.addresses()[0], cuda, cuda ? engine.getGpuCount() : 0, engine.getVersion());
+        gpu.addresses()[0],
+        engine.hasCapability(StandardCapabilities.CUDA),
+        visibleGpus(engine),
+        engine.getVersion());
+  }
+
+  /** The GPUs {@code engine}'s libtorch sees: none without CUDA. */
+  public static int visibleGpus(Engine engine) {
+    return engine.hasCapability(StandardCapabilities.CUDA) ? engine.getGpuCount() : 0;
   }
 
   /**
@@ -59,8 +64,7 @@ public final class Devices {
     if (!GpuScheduling.isLocal(context.master())) {
       return 0;
     }
-    Engine engine = Engine.getEngine("PyTorch");
-    return engine.hasCapability(StandardCapabilities.CUDA) ? engine.getGpuCount() : 0;
+    return visibleGpus(Engine.getEngine("PyTorch"));
   }
 
   /**

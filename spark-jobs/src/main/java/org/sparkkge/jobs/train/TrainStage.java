@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -538,7 +539,7 @@ public final class TrainStage implements Stage {
 
   /** How many of the round's tasks ran on each device ("cpu()", "gpu(0)", ...), by device name. */
   static Map<String, Integer> taskDevices(List<ShardOutput.Summary> summaries) {
-    Map<String, Integer> devices = new java.util.TreeMap<>();
+    Map<String, Integer> devices = new TreeMap<>();
     for (ShardOutput.Summary s : summaries) {
       devices.merge(s.device(), 1, Integer::sum);
     }
