@@ -36,6 +36,19 @@ public final class NodePieceEncoder {
   public static final String W2 = "mlp_w2";
   public static final String B2 = "mlp_b2";
 
+  /**
+   * Names of the encoder's Adam state, kept beside its weights so that it survives rounds (averaged
+   * over shards as the weights are, and checkpointed): {@value #ADAM_PREFIX}m/NAME and {@value
+   * #ADAM_PREFIX}v/NAME per weight, and {@value #ADAM_STEPS}, the steps taken so far (for the bias
+   * correction).
+   */
+  public static final String ADAM_PREFIX = "adam/";
+
+  public static final String ADAM_STEPS = ADAM_PREFIX + "steps";
+
+  private static final List<String> WEIGHTS =
+      List.of(ANCHORS, DISTANCES, RELATIONS, W1, B1, W2, B2);
+
   private NodePieceEncoder() {}
 
   /**
@@ -56,6 +69,7 @@ public final class NodePieceEncoder {
     w.add(new DenseTensor(B1, new int[] {hidden}, new float[hidden]));
     w.add(uniform(W2, new int[] {hidden, dim}, (float) Math.sqrt(6.0 / (hidden + dim)), random));
     w.add(new DenseTensor(B2, new int[] {dim}, new float[dim]));
+    w = withOptimizerState(w);
     ScoringModel m = ScoringModels.byName(config.model());
     int rdim = m.relationWidth(dim);
     float[] relations = new float[numRelations * rdim];
@@ -92,7 +106,7 @@ public final class NodePieceEncoder {
     float[] out = new float[tokens.numEntities() * dim];
     try (NDManager manager = NDManager.newBaseManager(device)) {
       Map<String, NDArray> w = new TreeMap<>();
-      for (DenseTensor t : weights)
+      for (DenseTensor t : weightsOf(weights))
         w.put(t.name(), manager.create(t.values(), new Shape(t.longShape())));
       for (int from = 0; from < tokens.numEntities(); from += blockSize) {
         int to = Math.min(tokens.numEntities(), from + blockSize);
@@ -114,10 +128,50 @@ public final class NodePieceEncoder {
     return params.withEntities(encodeAll(params.encoder(), tokens, device));
   }
 
+  /** The encoder's weights alone, without its optimizer state (the model a user keeps). */
+  public static List<DenseTensor> weightsOf(List<DenseTensor> encoder) {
+    List<DenseTensor> out = new ArrayList<>();
+    for (DenseTensor t : encoder) {
+      if (!t.name().startsWith(ADAM_PREFIX)) out.add(t);
+    }
+    return out;
+  }
+
+  /**
+   * {@code encoder} with Adam state for every weight: the tensors given, in their order, then zero
+   * moments and a zero step count for what they lack (a fresh encoder, or a checkpoint written
+   * before the state was kept). Every shard of a round starts from the same list, so their outputs
+   * line up tensor by tensor for averaging.
+   */
+  public static List<DenseTensor> withOptimizerState(List<DenseTensor> encoder) {
+    Map<String, DenseTensor> have = new TreeMap<>();
+    for (DenseTensor t : encoder) have.put(t.name(), t);
+    List<DenseTensor> out = new ArrayList<>(encoder);
+    for (DenseTensor t : weightsOf(encoder)) {
+      for (String moment : List.of(firstMoment(t.name()), secondMoment(t.name()))) {
+        if (!have.containsKey(moment)) {
+          out.add(new DenseTensor(moment, t.shape().clone(), new float[t.values().length]));
+        }
+      }
+    }
+    if (!have.containsKey(ADAM_STEPS)) {
+      out.add(new DenseTensor(ADAM_STEPS, new int[] {1}, new float[1]));
+    }
+    return out;
+  }
+
+  static String firstMoment(String weight) {
+    return ADAM_PREFIX + "m/" + weight;
+  }
+
+  static String secondMoment(String weight) {
+    return ADAM_PREFIX + "v/" + weight;
+  }
+
   static Map<String, DenseTensor> byName(List<DenseTensor> weights) {
     Map<String, DenseTensor> m = new TreeMap<>();
     for (DenseTensor t : weights) m.put(t.name(), t);
-    for (String name : List.of(ANCHORS, DISTANCES, RELATIONS, W1, B1, W2, B2)) {
+    for (String name : WEIGHTS) {
       if (!m.containsKey(name)) {
         throw new IllegalArgumentException(
             "NodePiece weights lack tensor '" + name + "', have " + m.keySet());

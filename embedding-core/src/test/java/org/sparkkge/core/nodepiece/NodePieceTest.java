@@ -10,8 +10,11 @@ import ai.djl.Device;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.sparkkge.core.DenseTensor;
 import org.sparkkge.core.ModelParameters;
 import org.sparkkge.core.TestData;
 import org.sparkkge.core.TrainConfig;
@@ -87,7 +90,9 @@ class NodePieceTest {
         LinkPredictionEvaluator.evaluate(p, umls.test(), known, 0, 256, 1, Device.cpu());
     System.out.printf("QUALITY nodepiece-complex umls %.4f%n", eval.realistic().mrr());
     assertTrue(eval.realistic().mrr() >= 0.65, eval.toString()); // measured 0.875
-    assertEquals(7, trained.params().encoder().size());
+    // 7 weights, their two Adam moments each, and the step count
+    assertEquals(7, NodePieceEncoder.weightsOf(trained.params().encoder()).size());
+    assertEquals(22, trained.params().encoder().size());
     assertEquals(0, trained.params().entities().length, "encoded parameters carry no entity table");
   }
 
@@ -159,6 +164,79 @@ class NodePieceTest {
     for (int i = 0; i < 7; i++) {
       assertArrayEquals(a.params().encoder().get(i).values(), b.params().encoder().get(i).values());
     }
+  }
+
+  @Test
+  void adamStateLeavesWithTheWeightsAndANextRoundContinuesIt() {
+    TrainConfig oneEpoch = config.toBuilder().epochs(1).build();
+    ModelParameters start = NodePieceEncoder.initialize(oneEpoch, tokens, umls.numRelations());
+    TrainResult first =
+        NodePieceTraining.train(umls.train(), start, oneEpoch, Device.cpu(), tokens);
+    Map<String, DenseTensor> state = new TreeMap<>();
+    for (DenseTensor t : first.params().encoder()) state.put(t.name(), t);
+    assertEquals((float) first.stats().steps(), state.get(NodePieceEncoder.ADAM_STEPS).values()[0]);
+    for (DenseTensor w : NodePieceEncoder.weightsOf(first.params().encoder())) {
+      float[] v = state.get(NodePieceEncoder.secondMoment(w.name())).values();
+      assertEquals(w.values().length, v.length);
+      assertTrue(maxAbs(v) > 0, "second moment of " + w.name() + " grew");
+      assertTrue(maxAbs(state.get(NodePieceEncoder.firstMoment(w.name())).values()) > 0);
+    }
+    // the next round's first step: with the state carried, a small correction; with Adam
+    // restarted (the weights alone), every weight moves by about dense-lr, whatever its gradient
+    TrainConfig oneStep = oneEpoch.toBuilder().maxSteps(1).seed(4).build();
+    ModelParameters carried = first.params();
+    ModelParameters restarted =
+        new ModelParameters(
+            carried.model(),
+            carried.numEntities(),
+            carried.numRelations(),
+            carried.dim(),
+            carried.relationDim(),
+            carried.entities(),
+            carried.relations(),
+            carried.entityAdagrad(),
+            carried.relationAdagrad(),
+            NodePieceEncoder.weightsOf(carried.encoder()));
+    float[] before = weight(carried, NodePieceEncoder.W1);
+    TrainResult continued =
+        NodePieceTraining.train(umls.train(), carried, oneStep, Device.cpu(), tokens);
+    TrainResult fresh =
+        NodePieceTraining.train(umls.train(), restarted, oneStep, Device.cpu(), tokens);
+    double carriedMove = meanAbsChange(before, weight(continued.params(), NodePieceEncoder.W1));
+    double restartMove = meanAbsChange(before, weight(fresh.params(), NodePieceEncoder.W1));
+    assertTrue(
+        restartMove > 0.005 && restartMove <= 0.0101,
+        "a restarted Adam moves each weight with a gradient by dense-lr (0.01): " + restartMove);
+    assertTrue(
+        carriedMove < 0.5 * restartMove,
+        "carried state: mean move " + carriedMove + ", restarted " + restartMove);
+    Map<String, DenseTensor> after = new TreeMap<>();
+    for (DenseTensor t : continued.params().encoder()) after.put(t.name(), t);
+    assertEquals(first.stats().steps() + 1f, after.get(NodePieceEncoder.ADAM_STEPS).values()[0]);
+    // the tensors leave in the order they came, so every shard of a round lines up for averaging
+    assertEquals(
+        carried.encoder().stream().map(DenseTensor::name).toList(),
+        continued.params().encoder().stream().map(DenseTensor::name).toList());
+  }
+
+  private static float[] weight(ModelParameters p, String name) {
+    return p.encoder().stream()
+        .filter(t -> t.name().equals(name))
+        .findFirst()
+        .orElseThrow()
+        .values();
+  }
+
+  private static double meanAbsChange(float[] a, float[] b) {
+    double sum = 0;
+    for (int i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
+    return sum / a.length;
+  }
+
+  private static float maxAbs(float[] v) {
+    float m = 0;
+    for (float x : v) m = Math.max(m, Math.abs(x));
+    return m;
   }
 
   @Test

@@ -51,7 +51,14 @@ final class NodePieceExport {
   NodePieceExport(StageContext context, JsonNode trained, SharedParams shared, String compression) {
     this.context = context;
     this.trained = trained;
-    this.shared = shared;
+    // the model users keep is the encoder's weights; its Adam state stays in the checkpoints
+    this.shared =
+        new SharedParams(
+            shared.numRelations(),
+            shared.relationDim(),
+            shared.relations(),
+            shared.relationAdagrad(),
+            NodePieceEncoder.weightsOf(shared.encoder()));
     this.compression = compression;
   }
 

@@ -18,6 +18,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkkge.core.average.ParameterAveraging;
 import org.sparkkge.core.average.SharedSnapshot;
+import org.sparkkge.core.nodepiece.NodePieceEncoder;
 import org.sparkkge.jobs.GpuScheduling;
 import scala.Tuple2;
 
@@ -175,7 +176,9 @@ final class AveragedRounds implements RoundRunner {
                 relationDim,
                 shared.relations(),
                 shared.relationAdagrad(),
-                TensorData.of(shared.encoder())));
+                // every shard starts from the same tensors, Adam state included, so that their
+                // outputs average tensor by tensor
+                TensorData.of(NodePieceEncoder.withOptimizerState(shared.encoder()))));
     TokenTables desc = tokenDesc;
     JavaRDD<ShardOutput> outputs =
         GpuScheduling.forTraining(

@@ -15,6 +15,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.sparkkge.core.nodepiece.NodePieceEncoder;
 import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
@@ -179,7 +180,7 @@ final class RoundValidation implements AutoCloseable {
     if (tokens != null) {
       weights =
           JavaSparkContext.fromSparkContext(spark.sparkContext())
-              .broadcast(TensorData.of(params.encoder()));
+              .broadcast(TensorData.of(NodePieceEncoder.weightsOf(params.encoder())));
       entityRows = NodePieceEncoding.encode(tokens.javaRDD(), tokenTables, weights);
     } else {
       entityRows =

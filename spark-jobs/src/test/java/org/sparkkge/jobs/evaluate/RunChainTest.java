@@ -11,9 +11,12 @@ import java.util.List;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkkge.core.nodepiece.NodePieceEncoder;
 import org.sparkkge.jobs.Cli;
 import org.sparkkge.jobs.Files2;
 import org.sparkkge.jobs.SharedSpark;
+import org.sparkkge.jobs.io.Layout;
+import org.sparkkge.jobs.train.SharedParams;
 import org.sparkkge.jobs.train.TrainFixtures;
 
 /**
@@ -79,6 +82,42 @@ class RunChainTest {
             .count());
     assertTrue(Files.exists(dir.resolve("nodepiece_vocabulary")));
     assertTrue(Files.exists(dir.resolve("nodepiece_encoder")));
+    // the encoder's Adam state is checkpointed with its weights (so the next round and --resume
+    // continue it) and kept out of the exported model
+    SharedParams last =
+        SharedParams.read(
+            SharedSpark.get(),
+            dir.resolve(Layout.checkpoint(6)).resolve(Layout.MODEL_SHARED).toString());
+    float steps =
+        last.encoder().stream()
+            .filter(t -> t.name().equals(NodePieceEncoder.ADAM_STEPS))
+            .findFirst()
+            .orElseThrow()
+            .values()[0];
+    // each round adds the shards' steps averaged as the weights are (by triples trained)
+    double expected = 0;
+    for (int round = 1; round <= 6; round++) {
+      JsonNode shards =
+          Files2.json(dir.resolve(Layout.checkpoint(round)).resolve("round.json")).get("per_shard");
+      double triples = 0;
+      double weighted = 0;
+      for (JsonNode shard : shards) {
+        triples += shard.get("triples_trained").asDouble();
+        weighted += shard.get("triples_trained").asDouble() * shard.get("steps").asDouble();
+      }
+      expected += weighted / triples;
+    }
+    assertTrue(expected > 0);
+    assertEquals(expected, steps, 1e-3 * expected, "the Adam step count the last round left");
+    assertEquals(22, last.encoder().size(), "7 weights, 2 moments each, the step count");
+    assertEquals(
+        List.of(),
+        SharedParams.read(SharedSpark.get(), dir.resolve("nodepiece_encoder").toString())
+            .encoder()
+            .stream()
+            .map(t -> t.name())
+            .filter(name -> name.startsWith(NodePieceEncoder.ADAM_PREFIX))
+            .toList());
     assertEquals("nodepiece", Files2.json(dir.resolve("model.json")).get("mode").asText());
 
     // validation per round in NodePiece mode: entities encoded with each round's encoder; after the
