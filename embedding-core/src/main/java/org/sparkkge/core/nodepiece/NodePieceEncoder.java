@@ -183,8 +183,34 @@ public final class NodePieceEncoder {
   /**
    * Encoder forward for the given entities: rows (ids.length, dim). Token index arrays are created
    * in {@code manager}; results of ops belong to their inputs' managers, so callers scope the call.
+   * Two ways to the same first layer, chosen by cost: per entity, its (k + m) token embeddings
+   * concatenated and multiplied by W1 ({@link #forwardPerEntity}); or per token table, every table
+   * row multiplied once by the block of W1 of each token position, the entity's rows then gathered
+   * and summed ({@link #forwardPerTable}). A step with negatives encodes thousands of entities from
+   * a vocabulary of about a thousand anchors: the second multiplies far fewer rows.
    */
   static NDArray forward(
+      NDManager manager, Map<String, NDArray> w, NodePieceTokens tokens, int[] ids) {
+    return perTableIsCheaper(tokens, ids.length)
+        ? forwardPerTable(manager, w, tokens, ids)
+        : forwardPerEntity(manager, w, tokens, ids);
+  }
+
+  /**
+   * Rows through W1: u x (k + m) per entity, against k x (anchor rows + distance rows) + m x
+   * (relation-token rows) per table.
+   */
+  static boolean perTableIsCheaper(NodePieceTokens tokens, int entities) {
+    long k = tokens.anchorsPerEntity();
+    long m = tokens.relationsPerEntity();
+    long perEntity = (long) entities * (k + m);
+    long perTable =
+        k * (tokens.numAnchors() + 1 + tokens.maxDistance() + 2)
+            + m * (tokens.numRelationTokens() + 1);
+    return perTable < perEntity;
+  }
+
+  static NDArray forwardPerEntity(
       NDManager manager, Map<String, NDArray> w, NodePieceTokens tokens, int[] ids) {
     int k = tokens.anchorsPerEntity();
     int m = tokens.relationsPerEntity();
@@ -193,36 +219,130 @@ public final class NodePieceEncoder {
     int dim = (int) anchorTable.getShape().get(1);
     List<NDArray> parts = new ArrayList<>();
     if (k > 0) {
-      long[] anchorIdx = new long[u * k];
-      long[] distIdx = new long[u * k];
-      for (int i = 0; i < u; i++) {
-        for (int j = 0; j < k; j++) {
-          int a = tokens.anchors()[ids[i] * k + j];
-          anchorIdx[i * k + j] = a < 0 ? tokens.numAnchors() : a;
-          int d = tokens.distances()[ids[i] * k + j];
-          distIdx[i * k + j] =
-              a < 0 || d < 0 ? tokens.maxDistance() + 1 : Math.min(d, tokens.maxDistance());
-        }
-      }
       // the embedding op's backward adds gradient rows (index_add), unlike advanced indexing
-      NDArray anchors = ShardTrainer.gatherRows(anchorTable, manager.create(anchorIdx));
-      NDArray distances = ShardTrainer.gatherRows(w.get(DISTANCES), manager.create(distIdx));
+      NDArray anchors =
+          ShardTrainer.gatherRows(anchorTable, manager.create(anchorIndex(tokens, ids)));
+      NDArray distances =
+          ShardTrainer.gatherRows(w.get(DISTANCES), manager.create(distanceIndex(tokens, ids)));
       parts.add(anchors.add(distances).reshape(u, k * dim));
     }
     if (m > 0) {
-      long[] relIdx = new long[u * m];
-      for (int i = 0; i < u; i++) {
-        for (int j = 0; j < m; j++) {
-          int r = tokens.relationTokens()[ids[i] * m + j];
-          relIdx[i * m + j] = r < 0 ? tokens.numRelationTokens() : r;
-        }
-      }
       parts.add(
-          ShardTrainer.gatherRows(w.get(RELATIONS), manager.create(relIdx)).reshape(u, m * dim));
+          ShardTrainer.gatherRows(w.get(RELATIONS), manager.create(relationIndex(tokens, ids)))
+              .reshape(u, m * dim));
     }
     NDArray x = parts.size() == 1 ? parts.get(0) : NDArrays.concat(new NDList(parts), 1);
-    NDArray preActivation = x.matMul(w.get(W1)).add(w.get(B1));
+    return mlpFromFirstLayer(x.matMul(w.get(W1)), w);
+  }
+
+  /**
+   * The first layer as sums of precomputed rows: W1 is (k + m) blocks of dim rows, one per token
+   * position; (anchor a + distance d at position j) x W1_j = A[a] x W1_j + D[d] x W1_j, so each
+   * table times each of its positions' blocks gives a table of hidden rows, and an entity's
+   * pre-activation is the sum of the rows its tokens pick. Same sum as the concatenation, added in
+   * another order.
+   */
+  static NDArray forwardPerTable(
+      NDManager manager, Map<String, NDArray> w, NodePieceTokens tokens, int[] ids) {
+    int k = tokens.anchorsPerEntity();
+    int m = tokens.relationsPerEntity();
+    int u = ids.length;
+    NDArray anchorTable = w.get(ANCHORS);
+    int dim = (int) anchorTable.getShape().get(1);
+    NDArray w1 = w.get(W1);
+    int hidden = (int) w1.getShape().get(1);
+    NDArray blocks = w1.reshape(k + m, dim, hidden);
+    NDArray sum = null;
+    if (k > 0) {
+      NDArray anchorBlocks = k == blocks.getShape().get(0) ? blocks : blocks.get("0:" + k);
+      sum = positionSum(anchorTable, anchorBlocks, anchorIndex(tokens, ids), manager, u, k, hidden);
+      sum =
+          sum.add(
+              positionSum(
+                  w.get(DISTANCES),
+                  anchorBlocks,
+                  distanceIndex(tokens, ids),
+                  manager,
+                  u,
+                  k,
+                  hidden));
+    }
+    if (m > 0) {
+      NDArray relationBlocks = k == 0 ? blocks : blocks.get(k + ":");
+      NDArray relations =
+          positionSum(
+              w.get(RELATIONS), relationBlocks, relationIndex(tokens, ids), manager, u, m, hidden);
+      sum = sum == null ? relations : sum.add(relations);
+    }
+    return mlpFromFirstLayer(sum, w);
+  }
+
+  /**
+   * sum over positions j of (table x blocks_j)[index of entity i at j], for every entity i: (u,
+   * hidden).
+   */
+  private static NDArray positionSum(
+      NDArray table,
+      NDArray blocks,
+      long[] index,
+      NDManager manager,
+      int u,
+      int positions,
+      int hidden) {
+    long rows = table.getShape().get(0);
+    // (positions, rows, hidden), flattened so that row r of position j is j * rows + r
+    NDArray projected = table.matMul(blocks).reshape(positions * rows, hidden);
+    long[] flat = new long[index.length];
+    for (int i = 0; i < index.length; i++) flat[i] = (i % positions) * rows + index[i];
+    return ShardTrainer.gatherRows(projected, manager.create(flat))
+        .reshape(u, positions, hidden)
+        .sum(new int[] {1});
+  }
+
+  private static NDArray mlpFromFirstLayer(NDArray firstLayer, Map<String, NDArray> w) {
+    NDArray preActivation = firstLayer.add(w.get(B1));
     NDArray hidden = preActivation.maximum(of(preActivation, 0f));
     return hidden.matMul(w.get(W2)).add(w.get(B2));
+  }
+
+  /** Anchor-table row of each (entity, position), padding for a missing anchor: (u * k). */
+  private static long[] anchorIndex(NodePieceTokens tokens, int[] ids) {
+    int k = tokens.anchorsPerEntity();
+    long[] index = new long[ids.length * k];
+    for (int i = 0; i < ids.length; i++) {
+      for (int j = 0; j < k; j++) {
+        int a = tokens.anchors()[ids[i] * k + j];
+        index[i * k + j] = a < 0 ? tokens.numAnchors() : a;
+      }
+    }
+    return index;
+  }
+
+  /** Distance-table row of each (entity, position): clipped, its own row for a missing anchor. */
+  private static long[] distanceIndex(NodePieceTokens tokens, int[] ids) {
+    int k = tokens.anchorsPerEntity();
+    long[] index = new long[ids.length * k];
+    for (int i = 0; i < ids.length; i++) {
+      for (int j = 0; j < k; j++) {
+        int a = tokens.anchors()[ids[i] * k + j];
+        int d = tokens.distances()[ids[i] * k + j];
+        index[i * k + j] =
+            a < 0 || d < 0 ? tokens.maxDistance() + 1 : Math.min(d, tokens.maxDistance());
+      }
+    }
+    return index;
+  }
+
+  /** Relation-token row of each (entity, position), padding for a missing token: (u * m). */
+  private static long[] relationIndex(NodePieceTokens tokens, int[] ids) {
+    int m = tokens.relationsPerEntity();
+    long[] index = new long[ids.length * m];
+    for (int i = 0; i < ids.length; i++) {
+      for (int j = 0; j < m; j++) {
+        int r = tokens.relationTokens()[ids[i] * m + j];
+        index[i * m + j] = r < 0 ? tokens.numRelationTokens() : r;
+      }
+    }
+    return index;
   }
 }

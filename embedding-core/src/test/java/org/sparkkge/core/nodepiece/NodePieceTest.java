@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -237,6 +242,62 @@ class NodePieceTest {
     float m = 0;
     for (float x : v) m = Math.max(m, Math.abs(x));
     return m;
+  }
+
+  @Test
+  void bothFormsOfTheFirstLayerGiveTheSameRowsAndGradients() {
+    ModelParameters p = NodePieceEncoder.initialize(config, tokens, umls.numRelations());
+    // every entity, with padding tokens among them (identityTokens leaves rare relations out)
+    int[] ids = new int[tokens.numEntities()];
+    for (int i = 0; i < ids.length; i++) ids[i] = (i * 7) % ids.length;
+    Map<String, float[]> perEntity = rowsAndGradients(p, ids, false);
+    Map<String, float[]> perTable = rowsAndGradients(p, ids, true);
+    assertEquals(perEntity.keySet(), perTable.keySet());
+    for (String name : perEntity.keySet()) {
+      float[] a = perEntity.get(name);
+      float[] b = perTable.get(name);
+      assertEquals(a.length, b.length, name);
+      assertTrue(maxAbs(a) > 0, name + " is not all zeros");
+      for (int i = 0; i < a.length; i++) {
+        assertEquals(a[i], b[i], 1e-4f * Math.max(1f, Math.abs(a[i])), name + "[" + i + "]");
+      }
+    }
+    // the example's vocabulary (1,000 anchors, k = 20, m = 15, 2 x 237 relation tokens):
+    // per table once a step encodes more entities than there are anchors
+    NodePieceTokens example =
+        new NodePieceTokens(1, 20, 15, 1000, 474, 5, new int[20], new int[20], new int[15]);
+    assertFalse(NodePieceEncoder.perTableIsCheaper(example, 100));
+    assertTrue(NodePieceEncoder.perTableIsCheaper(example, 5000));
+  }
+
+  /** Rows (under "rows") and the gradient of every weight of sum(rows * c), c fixed. */
+  private static Map<String, float[]> rowsAndGradients(
+      ModelParameters p, int[] ids, boolean perTable) {
+    Map<String, float[]> out = new TreeMap<>();
+    boolean gradMode = JniUtils.isGradMode();
+    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+      Map<String, NDArray> w = new TreeMap<>();
+      for (DenseTensor t : NodePieceEncoder.weightsOf(p.encoder())) {
+        NDArray leaf = manager.create(t.values(), new Shape(t.longShape()));
+        leaf.setRequiresGradient(true);
+        w.put(t.name(), leaf);
+      }
+      JniUtils.setGradMode(true);
+      NDArray rows =
+          perTable
+              ? NodePieceEncoder.forwardPerTable(manager, w, tokens, ids)
+              : NodePieceEncoder.forwardPerEntity(manager, w, tokens, ids);
+      NDArray loss =
+          rows.mul(manager.arange((float) rows.size()).reshape(rows.getShape()).sin()).sum();
+      JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
+      out.put("rows", rows.toFloatArray());
+      for (Map.Entry<String, NDArray> e : w.entrySet()) {
+        out.put("grad " + e.getKey(), e.getValue().getGradient().toFloatArray());
+      }
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+    return out;
   }
 
   @Test
