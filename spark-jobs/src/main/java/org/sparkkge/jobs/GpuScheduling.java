@@ -36,7 +36,7 @@ public final class GpuScheduling {
    * without it and under a local master.
    */
   public static int gpusPerExecutor(SparkContext context) {
-    if (isLocal(context.master())) {
+    if (LocalMaster.is(context.master())) {
       return 0;
     }
     return gpusPerExecutor(context.getConf());
@@ -101,7 +101,7 @@ public final class GpuScheduling {
   }
 
   static Optional<String> describe(String master, SparkConf conf, int localGpus) {
-    if (isLocal(master)) {
+    if (LocalMaster.is(master)) {
       // Spark cannot schedule GPU tasks here; the tasks pick a GPU themselves (Devices)
       return localGpus == 0
           ? Optional.empty()
@@ -133,10 +133,5 @@ public final class GpuScheduling {
               + " leave it unset (docs/gpu.md)";
     }
     return Optional.of(line);
-  }
-
-  /** A local master (local, local[N], local[*], local[N,F]), not local-cluster. */
-  public static boolean isLocal(String master) {
-    return master.equals("local") || master.startsWith("local[");
   }
 }

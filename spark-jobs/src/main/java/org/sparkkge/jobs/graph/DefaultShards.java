@@ -1,10 +1,9 @@
 package org.sparkkge.jobs.graph;
 
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.sparkkge.jobs.GpuScheduling;
+import org.sparkkge.jobs.LocalMaster;
 
 /**
  * The shard count used when partition.shards = 0: one shard per GPU when executors request GPUs
@@ -15,13 +14,10 @@ import org.sparkkge.jobs.GpuScheduling;
  * executors registered at the time of the call.
  */
 record DefaultShards(int shards, String reason) {
-  private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?])?");
-
   static DefaultShards of(SparkContext context) {
     SparkConf conf = context.getConf();
     String master = context.master();
-    Matcher local = LOCAL.matcher(master);
-    boolean isLocal = local.matches();
+    boolean isLocal = LocalMaster.is(master);
     int executors;
     String executorReason;
     if (isLocal) {
@@ -42,13 +38,7 @@ record DefaultShards(int shards, String reason) {
           executorReason + " x " + perExecutor + " GPUs (spark.executor.resource.gpu.amount)");
     }
     if (isLocal) {
-      String threads = local.group(1);
-      int cores =
-          threads == null
-              ? 1
-              : threads.equals("*")
-                  ? Runtime.getRuntime().availableProcessors()
-                  : Integer.parseInt(threads);
+      int cores = LocalMaster.threads(master);
       return new DefaultShards(Math.max(1, cores), cores + " local cores (" + master + ")");
     }
     int cores = Math.max(1, conf.getInt("spark.executor.cores", 1));

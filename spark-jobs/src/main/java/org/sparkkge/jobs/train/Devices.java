@@ -12,7 +12,7 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
-import org.sparkkge.jobs.GpuScheduling;
+import org.sparkkge.jobs.LocalMaster;
 import org.sparkkge.jobs.PipelineException;
 
 /**
@@ -38,7 +38,7 @@ public final class Devices {
     ResourceInformation gpu = resources == null ? null : resources.get("gpu");
     if (gpu == null || gpu.addresses().length == 0) {
       SparkEnv env = SparkEnv.get();
-      if (env != null && GpuScheduling.isLocal(env.conf().get("spark.master", ""))) {
+      if (env != null && LocalMaster.is(env.conf().get("spark.master", ""))) {
         return localDevice(task.partitionId(), visibleGpus(Engine.getEngine("PyTorch")));
       }
       return Device.cpu();
@@ -61,7 +61,7 @@ public final class Devices {
    * the tasks) sees; 0 for other masters.
    */
   static int localGpus(SparkContext context) {
-    if (!GpuScheduling.isLocal(context.master())) {
+    if (!LocalMaster.is(context.master())) {
       return 0;
     }
     return visibleGpus(Engine.getEngine("PyTorch"));

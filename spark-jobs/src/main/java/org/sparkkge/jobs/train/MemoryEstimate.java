@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.spark.SparkConf;
 import org.sparkkge.core.TrainConfig;
+import org.sparkkge.jobs.LocalMaster;
 import org.sparkkge.jobs.PipelineException;
 
 /**
@@ -141,7 +142,7 @@ public record MemoryEstimate(
     if (configured > 0) {
       return configured;
     }
-    if (conf.get("spark.master", "").startsWith("local")) {
+    if (LocalMaster.is(conf.get("spark.master", ""))) {
       return Runtime.getRuntime().maxMemory();
     }
     return conf.getSizeAsBytes("spark.executor.memory", "1g");
@@ -152,7 +153,7 @@ public record MemoryEstimate(
    * default); 0 locally.
    */
   public static long overheadMemory(SparkConf conf, long executorBytes) {
-    if (conf.get("spark.master", "").startsWith("local")) {
+    if (LocalMaster.is(conf.get("spark.master", ""))) {
       return 0;
     }
     if (conf.contains("spark.executor.memoryOverhead")) {
@@ -167,7 +168,7 @@ public record MemoryEstimate(
    */
   public static int concurrentTasks(SparkConf conf, int defaultParallelism, int tasks) {
     int slots;
-    if (conf.get("spark.master", "").startsWith("local")) {
+    if (LocalMaster.is(conf.get("spark.master", ""))) {
       slots = defaultParallelism;
     } else {
       slots =
