@@ -5,11 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-# own output folder, so the benchmark never collides with a test build of the same tree
-mvn -o -q -pl embedding-core -Dkge.target=target-bench test-compile
-cp_file="$(mktemp)"
-mvn -o -q -pl embedding-core -Dkge.target=target-bench dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test
-out="embedding-core/target-bench"
+classpath="$(bench/embedding-core/classpath.sh)"
 echo "uptime: $(uptime)"
-exec java -Xmx8g -Dai.djl.offline=true -cp "$out/test-classes:$out/classes:$(cat "$cp_file")" \
+exec java -Xmx8g -Dai.djl.offline=true -cp "$classpath" \
   org.sparkkge.core.bench.NodePieceBenchmark data="$root/../shared/datasets/fb15k-237" "$@"

@@ -7,10 +7,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-# own output folder, so the benchmark never collides with a test build of the same tree
-mvn -o -q -pl embedding-core -Dkge.target=target-bench test-compile
-cp_file="$(mktemp)"
-mvn -o -q -pl embedding-core -Dkge.target=target-bench dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test
-out="embedding-core/target-bench"
-exec java -Xmx8g -Dai.djl.offline=true -cp "$out/test-classes:$out/classes:$(cat "$cp_file")" \
+classpath="$(bench/embedding-core/classpath.sh)"
+exec java -Xmx8g -Dai.djl.offline=true -cp "$classpath" \
   org.sparkkge.core.bench.QualityBenchmark "$@"

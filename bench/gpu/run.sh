@@ -26,18 +26,12 @@ for arg in "$@"; do
 done
 [ -f "$data/train.txt.gz" ] || [ -f "$data/train.txt" ] || { echo "bench/gpu/run.sh: no FB15k-237 at $data (data=FOLDER)" >&2; exit 2; }
 
-# own output folder, so the benchmark never collides with a test build of the same tree
-mvn -o -q -pl embedding-core -Dkge.target=target-bench test-compile
-cp_file="$(mktemp)"
-trap 'rm -f "$cp_file"' EXIT
-mvn -o -q -pl embedding-core -Dkge.target=target-bench dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test
-out="embedding-core/target-bench"
-classpath="$out/test-classes:$out/classes:$(cat "$cp_file")"
+classpath="$(bench/embedding-core/classpath.sh)"
 echo "uptime: $(uptime)"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=index,name,memory.total,driver_version --format=csv,noheader
 
 table="$(mktemp)"
-trap 'rm -f "$cp_file" "$table"' EXIT
+trap 'rm -f "$table"' EXIT
 java -Xmx16g -Dai.djl.offline=true -cp "$classpath" org.sparkkge.core.bench.DeviceBenchmark \
   data="$data" ${devices:+devices="$devices"} | tee "$table"
 
