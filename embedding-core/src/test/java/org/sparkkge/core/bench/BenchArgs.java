@@ -1,9 +1,15 @@
 package org.sparkkge.core.bench;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The benchmarks' key=value arguments over their defaults; an unknown key is an error. */
+/**
+ * What the benchmarks share: key=value arguments over their defaults (an unknown key is an error),
+ * and the load average printed beside each figure.
+ */
 final class BenchArgs {
   private BenchArgs() {}
 
@@ -18,5 +24,10 @@ final class BenchArgs {
       a.put(kv[0], kv[1]);
     }
     return a;
+  }
+
+  /** The one-minute load average (/proc/loadavg), so a figure shows what else was running. */
+  static String loadAverage() throws IOException {
+    return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
   }
 }

@@ -1,7 +1,6 @@
 package org.sparkkge.core.bench;
 
 import ai.djl.Device;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -93,7 +92,7 @@ public final class NodePieceBenchmark {
         tokens.numAnchors(),
         tokens.anchorsPerEntity(),
         tokens.relationsPerEntity(),
-        load());
+        BenchArgs.loadAverage());
     for (int round = 1; round <= Integer.parseInt(a.get("rounds")); round++) {
       double shallow = perTriple(ds, config, tokens, false, warmup, steps);
       double nodePiece = perTriple(ds, config, tokens, true, warmup, steps);
@@ -105,7 +104,7 @@ public final class NodePieceBenchmark {
           1 / shallow,
           1 / nodePiece,
           nodePiece / shallow,
-          load());
+          BenchArgs.loadAverage());
     }
   }
 
@@ -172,9 +171,5 @@ public final class NodePieceBenchmark {
     }
     return new NodePieceTokens(
         entities, k, m, anchors, 2 * relations, maxDistance, anchorIds, distances, relationTokens);
-  }
-
-  private static String load() throws java.io.IOException {
-    return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
   }
 }

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -125,7 +124,7 @@ public final class QualityBenchmark {
           r.stats().wallNanos() / 1e9,
           r.stats().triplesPerSecond(),
           r.stats().epochMeanLoss()[0],
-          load());
+          BenchArgs.loadAverage());
       if (epoch % evalEvery == 0) {
         long e0 = System.nanoTime();
         EvaluationResult valid =
@@ -164,10 +163,6 @@ public final class QualityBenchmark {
         bestValid,
         bestEpoch,
         test,
-        load());
-  }
-
-  private static String load() throws IOException {
-    return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        BenchArgs.loadAverage());
   }
 }

@@ -104,9 +104,9 @@ public final class TrainingBenchmark {
       // warm-up (JIT, native allocator), not reported
       run(ds.train(), config.toBuilder().maxSteps(3).build(), ds.numEntities(), ds.numRelations());
       TrainResult small = run(ds.train(), config, ds.numEntities(), ds.numRelations());
-      String loadSmall = load();
+      String loadSmall = BenchArgs.loadAverage();
       TrainResult big = run(ds.train(), config, large, ds.numRelations());
-      String loadBig = load();
+      String loadBig = BenchArgs.loadAverage();
       double perStep = config.batchSize() * 1e3; // triples per step x ms per second
       double ratio = big.stats().meanStepMillis() / small.stats().meanStepMillis();
       double cpuRatio = big.stats().meanStepCpuMillis() / small.stats().meanStepCpuMillis();
@@ -166,7 +166,7 @@ public final class TrainingBenchmark {
             PBG_CHUNK_SIZE,
             baseline.stats().meanStepMillis(),
             baseline.stats().meanStepCpuMillis(),
-            load(),
+            BenchArgs.loadAverage(),
             config.chunkSize(),
             baseline.stats().meanStepMillis() / small.stats().meanStepMillis(),
             baseline.stats().meanStepCpuMillis() / small.stats().meanStepCpuMillis());
@@ -178,7 +178,7 @@ public final class TrainingBenchmark {
               + " sampling/gather/update): wall %.1f ms, CPU %.1f ms/step [load %s] -> trainer CPU overhead x%.2f%n",
           floor[0],
           floor[1],
-          load(),
+          BenchArgs.loadAverage(),
           small.stats().meanStepCpuMillis() / floor[1]);
       int trainers = Integer.parseInt(a.get("trainers"));
       if (trainers > 1) {
@@ -230,7 +230,7 @@ public final class TrainingBenchmark {
             r.stats().wallNanos() / 1e9,
             r.stats().triplesPerSecond(),
             r.stats().epochMeanLoss()[0],
-            load());
+            BenchArgs.loadAverage());
         if (epoch == epochs || epoch % 7 == 0) {
           long t0 = System.nanoTime();
           EvaluationResult eval =
@@ -303,7 +303,7 @@ public final class TrainingBenchmark {
           sum,
           sum / PBG_COMPLEX_TRIPLES_PER_SECOND,
           section,
-          load());
+          BenchArgs.loadAverage());
     } finally {
       pool.shutdownNow();
     }
@@ -353,10 +353,6 @@ public final class TrainingBenchmark {
       TripleArrays triples, TrainConfig config, int entities, int relations) {
     ModelParameters start = ModelParameters.initialize(config, entities, relations);
     return ShardTrainer.train(triples, start, config, Device.cpu());
-  }
-
-  private static String load() throws IOException {
-    return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
   }
 
   private static long peakRssMiB() throws IOException {
