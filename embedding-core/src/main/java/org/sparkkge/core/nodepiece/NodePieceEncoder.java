@@ -307,15 +307,7 @@ public final class NodePieceEncoder {
 
   /** Anchor-table row of each (entity, position), padding for a missing anchor: (u * k). */
   private static long[] anchorIndex(NodePieceTokens tokens, int[] ids) {
-    int k = tokens.anchorsPerEntity();
-    long[] index = new long[ids.length * k];
-    for (int i = 0; i < ids.length; i++) {
-      for (int j = 0; j < k; j++) {
-        int a = tokens.anchors()[ids[i] * k + j];
-        index[i * k + j] = a < 0 ? tokens.numAnchors() : a;
-      }
-    }
-    return index;
+    return tableRows(tokens.anchors(), tokens.anchorsPerEntity(), tokens.numAnchors(), ids);
   }
 
   /** Distance-table row of each (entity, position): clipped, its own row for a missing anchor. */
@@ -335,12 +327,20 @@ public final class NodePieceEncoder {
 
   /** Relation-token row of each (entity, position), padding for a missing token: (u * m). */
   private static long[] relationIndex(NodePieceTokens tokens, int[] ids) {
-    int m = tokens.relationsPerEntity();
-    long[] index = new long[ids.length * m];
+    return tableRows(
+        tokens.relationTokens(), tokens.relationsPerEntity(), tokens.numRelationTokens(), ids);
+  }
+
+  /**
+   * Row of each (entity, position) of a token table with {@code perEntity} tokens per entity: the
+   * token, or the padding row after the vocabulary for a missing one (-1).
+   */
+  private static long[] tableRows(int[] table, int perEntity, int padding, int[] ids) {
+    long[] index = new long[ids.length * perEntity];
     for (int i = 0; i < ids.length; i++) {
-      for (int j = 0; j < m; j++) {
-        int r = tokens.relationTokens()[ids[i] * m + j];
-        index[i * m + j] = r < 0 ? tokens.numRelationTokens() : r;
+      for (int j = 0; j < perEntity; j++) {
+        int token = table[ids[i] * perEntity + j];
+        index[i * perEntity + j] = token < 0 ? padding : token;
       }
     }
     return index;

@@ -28,9 +28,10 @@ public final class NodePieceEntities implements EntitySource {
   private final Map<String, NDArray> weights = new LinkedHashMap<>();
   private final Map<String, NDArray> firstMoment = new LinkedHashMap<>();
   private final Map<String, NDArray> secondMoment = new LinkedHashMap<>();
+  // weights and moments by name (the maps above hold the same arrays)
+  private final Map<String, NDArray> tracked = new LinkedHashMap<>();
+  // every tensor's shape, the step count's too, in the order they came: the order they leave in
   private final Map<String, int[]> shapes = new LinkedHashMap<>();
-  // the tensor names in the order they came, optimizer state included: the order they leave in
-  private final List<String> order = new ArrayList<>();
   private final long stepsBefore;
   private long stepsTaken;
   private Map<String, NDArray> leaves;
@@ -43,23 +44,21 @@ public final class NodePieceEntities implements EntitySource {
     NodePieceEncoder.byName(encoder);
     this.tokens = tokens;
     this.lr = lr;
-    Map<String, DenseTensor> byName = new LinkedHashMap<>();
+    long steps = 0;
     for (DenseTensor t : encoder) {
-      byName.put(t.name(), t);
-      order.add(t.name());
-    }
-    for (DenseTensor t : NodePieceEncoder.weightsOf(encoder)) {
-      Shape shape = new Shape(t.longShape());
-      weights.put(t.name(), manager.create(t.values(), shape));
-      firstMoment.put(
-          t.name(),
-          manager.create(byName.get(NodePieceEncoder.firstMoment(t.name())).values(), shape));
-      secondMoment.put(
-          t.name(),
-          manager.create(byName.get(NodePieceEncoder.secondMoment(t.name())).values(), shape));
+      if (t.name().equals(NodePieceEncoder.ADAM_STEPS)) {
+        steps = Math.round(t.values()[0]);
+      } else {
+        tracked.put(t.name(), manager.create(t.values(), new Shape(t.longShape())));
+      }
       shapes.put(t.name(), t.shape());
     }
-    stepsBefore = Math.round(byName.get(NodePieceEncoder.ADAM_STEPS).values()[0]);
+    stepsBefore = steps;
+    for (DenseTensor t : NodePieceEncoder.weightsOf(encoder)) {
+      weights.put(t.name(), tracked.get(t.name()));
+      firstMoment.put(t.name(), tracked.get(NodePieceEncoder.firstMoment(t.name())));
+      secondMoment.put(t.name(), tracked.get(NodePieceEncoder.secondMoment(t.name())));
+    }
   }
 
   @Override
@@ -110,30 +109,14 @@ public final class NodePieceEntities implements EntitySource {
   @Override
   public List<DenseTensor> encoderWeights() {
     List<DenseTensor> out = new ArrayList<>();
-    for (String name : order) {
-      out.add(tensor(name));
+    for (Map.Entry<String, int[]> e : shapes.entrySet()) {
+      String name = e.getKey();
+      float[] values =
+          name.equals(NodePieceEncoder.ADAM_STEPS)
+              ? new float[] {stepsBefore + stepsTaken}
+              : tracked.get(name).toFloatArray();
+      out.add(new DenseTensor(name, e.getValue(), values));
     }
     return out;
-  }
-
-  private DenseTensor tensor(String name) {
-    if (name.equals(NodePieceEncoder.ADAM_STEPS)) {
-      return new DenseTensor(name, new int[] {1}, new float[] {stepsBefore + stepsTaken});
-    }
-    for (Map.Entry<String, int[]> e : shapes.entrySet()) {
-      String weight = e.getKey();
-      NDArray values =
-          name.equals(weight)
-              ? weights.get(weight)
-              : name.equals(NodePieceEncoder.firstMoment(weight))
-                  ? firstMoment.get(weight)
-                  : name.equals(NodePieceEncoder.secondMoment(weight))
-                      ? secondMoment.get(weight)
-                      : null;
-      if (values != null) {
-        return new DenseTensor(name, e.getValue(), values.toFloatArray());
-      }
-    }
-    throw new IllegalStateException("NodePiece encoder tensor " + name + " is not tracked");
   }
 }
