@@ -2,6 +2,7 @@ package org.sparkkge.jobs;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.spark.SparkConf;
 
 /**
  * Spark's local masters, where the driver's JVM runs every task: {@code local}, {@code local[N]},
@@ -16,6 +17,11 @@ public final class LocalMaster {
 
   public static boolean is(String master) {
     return LOCAL.matcher(master).matches();
+  }
+
+  /** Whether {@code conf}'s spark.master is local (no master set: not local). */
+  public static boolean is(SparkConf conf) {
+    return is(conf.get("spark.master", ""));
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
 
 class LocalMasterTest {
@@ -30,6 +31,8 @@ class LocalMasterTest {
         List.of("local-cluster[2,1,1024]", "yarn", "spark://h:7077", "k8s://https://h:6443", "")) {
       assertFalse(LocalMaster.is(master), master);
     }
+    assertFalse(LocalMaster.is(new SparkConf(false)), "no master set");
+    assertTrue(LocalMaster.is(new SparkConf(false).setMaster("local[2]")));
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> LocalMaster.threads("yarn"));
     assertEquals("not a local master: yarn", e.getMessage());

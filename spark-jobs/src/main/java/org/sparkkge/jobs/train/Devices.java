@@ -38,7 +38,7 @@ public final class Devices {
     ResourceInformation gpu = resources == null ? null : resources.get("gpu");
     if (gpu == null || gpu.addresses().length == 0) {
       SparkEnv env = SparkEnv.get();
-      if (env != null && LocalMaster.is(env.conf().get("spark.master", ""))) {
+      if (env != null && LocalMaster.is(env.conf())) {
         return localDevice(task.partitionId(), visibleGpus(Engine.getEngine("PyTorch")));
       }
       return Device.cpu();

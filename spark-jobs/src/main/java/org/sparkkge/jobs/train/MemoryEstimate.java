@@ -142,7 +142,7 @@ public record MemoryEstimate(
     if (configured > 0) {
       return configured;
     }
-    if (LocalMaster.is(conf.get("spark.master", ""))) {
+    if (LocalMaster.is(conf)) {
       return Runtime.getRuntime().maxMemory();
     }
     return conf.getSizeAsBytes("spark.executor.memory", "1g");
@@ -153,7 +153,7 @@ public record MemoryEstimate(
    * default); 0 locally.
    */
   public static long overheadMemory(SparkConf conf, long executorBytes) {
-    if (LocalMaster.is(conf.get("spark.master", ""))) {
+    if (LocalMaster.is(conf)) {
       return 0;
     }
     if (conf.contains("spark.executor.memoryOverhead")) {
@@ -168,7 +168,7 @@ public record MemoryEstimate(
    */
   public static int concurrentTasks(SparkConf conf, int defaultParallelism, int tasks) {
     int slots;
-    if (LocalMaster.is(conf.get("spark.master", ""))) {
+    if (LocalMaster.is(conf)) {
       slots = defaultParallelism;
     } else {
       slots =
