@@ -167,53 +167,9 @@ public final class ExportStage implements Stage {
         unscaled.destroy();
       }
       Broadcast<Propagation> rule = jsc.broadcast(propagation);
-      JavaPairRDD<Integer, float[]> embedded = known;
-      List<JavaPairRDD<Integer, Tuple2<float[], Integer>>> placedLayers = new ArrayList<>();
-      List<Long> layers = new ArrayList<>();
-      for (int layer = 1; ; layer++) {
-        JavaPairRDD<Integer, float[]> current = embedded;
-        // tail estimated from an embedded head, head from an embedded tail; unknown ends only
-        JavaPairRDD<Integer, Tuple2<float[], Long>> fromHeads =
-            byHead
-                .join(current)
-                .mapToPair(
-                    x ->
-                        new Tuple2<>(
-                            x._2()._1()[2],
-                            new Tuple2<>(
-                                rule.value().estimate(x._2()._2(), x._2()._1()[1], true), 1L)));
-        JavaPairRDD<Integer, Tuple2<float[], Long>> fromTails =
-            byTail
-                .join(current)
-                .mapToPair(
-                    x ->
-                        new Tuple2<>(
-                            x._2()._1()[0],
-                            new Tuple2<>(
-                                rule.value().estimate(x._2()._2(), x._2()._1()[1], false), 1L)));
-        JavaPairRDD<Integer, float[]> next =
-            fromHeads
-                .union(fromTails)
-                .reduceByKey(byId, (a, b) -> new Tuple2<>(add(a._1(), b._1()), a._2() + b._2()))
-                .subtractByKey(current, byId)
-                .mapValues(v -> rule.value().combine(v._1(), v._2()))
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        toRelease.add(next);
-        long count = next.count();
-        if (count == 0) {
-          break;
-        }
-        layers.add(count);
-        int distance = layer;
-        placedLayers.add(next.mapValues(v -> new Tuple2<>(v, distance)));
-        embedded = current.union(next).persist(StorageLevel.MEMORY_AND_DISK());
-        toRelease.add(embedded);
-      }
-      @SuppressWarnings("unchecked")
-      JavaPairRDD<Integer, Tuple2<float[], Integer>> placed =
-          placedLayers.isEmpty()
-              ? JavaPairRDD.fromJavaRDD(jsc.emptyRDD())
-              : jsc.union(placedLayers.toArray(new JavaPairRDD[0]));
+      Placement periphery = propagate(rule, byHead, byTail, known, byId, toRelease);
+      List<Long> layers = periphery.layers();
+      JavaPairRDD<Integer, Tuple2<float[], Integer>> placed = periphery.placed();
       Map<String, Object> fit = null;
       if (fitEpochs > 0 && !layers.isEmpty()) {
         context
@@ -253,6 +209,20 @@ public final class ExportStage implements Stage {
 
       float[] mean = meanVector(known, dim, trainedCount);
       Dataset<Row> entities = spark.read().parquet(output.resolve(Layout.ENTITIES).toString());
+      String newTriples = context.config().getString(AddedEntities.SETTING).trim();
+      Dataset<Row> newEmbeddings =
+          newTriples.isEmpty()
+              ? null
+              : placeAdded(
+                  spark,
+                  output,
+                  entities,
+                  newTriples,
+                  rule,
+                  known.union(placed.mapValues(Tuple2::_1)),
+                  mean,
+                  byId,
+                  toRelease);
       Dataset<Row> embeddedRows = spark.createDataFrame(rows, ENTITY_SCHEMA);
       Dataset<Row> unreachable =
           spark.createDataFrame(
@@ -295,13 +265,28 @@ public final class ExportStage implements Stage {
                       + "trained rows and relations frozen (reduce.fit-epochs)")
               + "; unreachable entities get the mean trained vector");
 
+      List<String> datasets =
+          new ArrayList<>(
+              List.of(
+                  Layout.ENTITY_EMBEDDINGS,
+                  Layout.RELATION_EMBEDDINGS,
+                  Layout.MODEL_JSON,
+                  Layout.METRICS_JSON));
+      if (newEmbeddings != null) {
+        datasets.add(Layout.NEW_ENTITY_EMBEDDINGS);
+      }
       context.addDatasets(
-          List.of(
-              Layout.ENTITY_EMBEDDINGS,
-              Layout.RELATION_EMBEDDINGS,
-              Layout.MODEL_JSON,
-              Layout.METRICS_JSON),
+          datasets,
           staging -> {
+            if (newEmbeddings != null) {
+              String path = new Path(staging, Layout.NEW_ENTITY_EMBEDDINGS).toString();
+              newEmbeddings.write().option("compression", compression).parquet(path);
+              Dataset<Row> written = spark.read().parquet(path);
+              stats.put("new_entities", written.count());
+              stats.put(
+                  "new_entities_unreachable_mean_vector",
+                  written.filter(col("distance").equalTo(-1)).count());
+            }
             entityEmbeddings
                 .write()
                 .option("compression", compression)
@@ -340,6 +325,16 @@ public final class ExportStage implements Stage {
               stats.get("entities_propagated"),
               layers.size(),
               stats.get("entities_unreachable_mean_vector"));
+      if (newEmbeddings != null) {
+        context
+            .out()
+            .printf(
+                Locale.ROOT,
+                "export: %,d new entities of %s placed from their edges, %,d unreachable (mean vector)%n",
+                stats.get("new_entities"),
+                newTriples,
+                stats.get("new_entities_unreachable_mean_vector"));
+      }
       context.out().flush();
     } finally {
       for (JavaPairRDD<Integer, ?> rdd : toRelease) {
@@ -349,6 +344,136 @@ public final class ExportStage implements Stage {
         fitResult.close();
       }
     }
+  }
+
+  /**
+   * Entities placed layer by layer from embedded neighbours: layer k holds the entities with an
+   * edge to layers 0 to k - 1 (layer 0 = {@code start}) that are not in them, each from the
+   * estimates over those edges ({@link Propagation}); {@code layers} counts each layer's entities.
+   */
+  private record Placement(
+      JavaPairRDD<Integer, Tuple2<float[], Integer>> placed, List<Long> layers) {}
+
+  private static Placement propagate(
+      Broadcast<Propagation> rule,
+      JavaPairRDD<Integer, int[]> byHead,
+      JavaPairRDD<Integer, int[]> byTail,
+      JavaPairRDD<Integer, float[]> start,
+      HashPartitioner byId,
+      List<JavaPairRDD<Integer, ?>> toRelease) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(start.context());
+    JavaPairRDD<Integer, float[]> embedded = start;
+    List<JavaPairRDD<Integer, Tuple2<float[], Integer>>> placedLayers = new ArrayList<>();
+    List<Long> layers = new ArrayList<>();
+    for (int layer = 1; ; layer++) {
+      JavaPairRDD<Integer, float[]> current = embedded;
+      // tail estimated from an embedded head, head from an embedded tail; unknown ends only
+      JavaPairRDD<Integer, Tuple2<float[], Long>> fromHeads =
+          byHead
+              .join(current)
+              .mapToPair(
+                  x ->
+                      new Tuple2<>(
+                          x._2()._1()[2],
+                          new Tuple2<>(
+                              rule.value().estimate(x._2()._2(), x._2()._1()[1], true), 1L)));
+      JavaPairRDD<Integer, Tuple2<float[], Long>> fromTails =
+          byTail
+              .join(current)
+              .mapToPair(
+                  x ->
+                      new Tuple2<>(
+                          x._2()._1()[0],
+                          new Tuple2<>(
+                              rule.value().estimate(x._2()._2(), x._2()._1()[1], false), 1L)));
+      JavaPairRDD<Integer, float[]> next =
+          fromHeads
+              .union(fromTails)
+              .reduceByKey(byId, (a, b) -> new Tuple2<>(add(a._1(), b._1()), a._2() + b._2()))
+              .subtractByKey(current, byId)
+              .mapValues(v -> rule.value().combine(v._1(), v._2()))
+              .persist(StorageLevel.MEMORY_AND_DISK());
+      toRelease.add(next);
+      long count = next.count();
+      if (count == 0) {
+        break;
+      }
+      layers.add(count);
+      int distance = layer;
+      placedLayers.add(next.mapValues(v -> new Tuple2<>(v, distance)));
+      embedded = current.union(next).persist(StorageLevel.MEMORY_AND_DISK());
+      toRelease.add(embedded);
+    }
+    @SuppressWarnings("unchecked")
+    JavaPairRDD<Integer, Tuple2<float[], Integer>> placed =
+        placedLayers.isEmpty()
+            ? JavaPairRDD.fromJavaRDD(jsc.emptyRDD())
+            : jsc.union(placedLayers.toArray(new JavaPairRDD[0]));
+    return new Placement(placed, layers);
+  }
+
+  /**
+   * new_entity_embeddings of a shallow model: the entities that export.new-triples adds, placed
+   * from their edges to every embedded entity ({@code embedded}: trained and placed rows) and to
+   * each other, by the periphery's rule; those the new triples do not connect to an embedded entity
+   * get the mean trained vector (distance -1). No retraining.
+   */
+  private static Dataset<Row> placeAdded(
+      SparkSession spark,
+      OutputDirectory output,
+      Dataset<Row> entities,
+      String path,
+      Broadcast<Propagation> rule,
+      JavaPairRDD<Integer, float[]> embedded,
+      float[] mean,
+      HashPartitioner byId,
+      List<JavaPairRDD<Integer, ?>> toRelease) {
+    AddedEntities added = AddedEntities.read(spark, output, entities, path);
+    JavaRDD<int[]> edges =
+        added.triples().javaRDD().map(r -> new int[] {r.getInt(0), r.getInt(1), r.getInt(2)});
+    JavaPairRDD<Integer, int[]> byHead =
+        edges
+            .mapToPair(e -> new Tuple2<>(e[0], e))
+            .partitionBy(byId)
+            .persist(StorageLevel.MEMORY_AND_DISK());
+    JavaPairRDD<Integer, int[]> byTail =
+        edges
+            .mapToPair(e -> new Tuple2<>(e[2], e))
+            .partitionBy(byId)
+            .persist(StorageLevel.MEMORY_AND_DISK());
+    toRelease.add(byHead);
+    toRelease.add(byTail);
+    Placement placement = propagate(rule, byHead, byTail, embedded, byId, toRelease);
+    Dataset<Row> placed =
+        spark
+            .createDataFrame(
+                placement
+                    .placed()
+                    .map(
+                        e ->
+                            RowFactory.create(
+                                e._1(), e._2()._1(), Layout.SOURCE_PROPAGATED, e._2()._2())),
+                ENTITY_SCHEMA)
+            .join(added.names().select("id"), "id");
+    Dataset<Row> unreachable =
+        spark.createDataFrame(
+            added
+                .names()
+                .select("id")
+                .join(placed.select("id"), "id", "left_anti")
+                .javaRDD()
+                .map(r -> RowFactory.create(r.getInt(0), mean, Layout.SOURCE_PROPAGATED, -1)),
+            ENTITY_SCHEMA);
+    return placed
+        .unionByName(unreachable)
+        .join(added.names(), "id")
+        .select(
+            col("id"),
+            col("name"),
+            col("embedding"),
+            lit(null).cast(DataTypes.IntegerType).as("core_number"),
+            col("source"),
+            col("distance"));
   }
 
   static void writeRelations(

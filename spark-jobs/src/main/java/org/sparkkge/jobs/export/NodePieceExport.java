@@ -22,7 +22,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkkge.core.DenseTensor;
 import org.sparkkge.core.nodepiece.NodePieceEncoder;
-import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.io.Json;
 import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
@@ -218,44 +217,9 @@ final class NodePieceExport {
       TokenTables desc,
       Broadcast<List<TensorData>> weights,
       String path) {
-    Dataset<Row> raw =
-        spark.read().option("sep", "\t").csv(path).toDF("head_name", "relation_name", "tail_name");
-    Dataset<Row> relations = spark.read().parquet(output.resolve(Layout.RELATIONS).toString());
-    List<Row> unknownRelations =
-        raw.join(relations, raw.col("relation_name").equalTo(relations.col("name")), "left_anti")
-            .select("relation_name")
-            .limit(1)
-            .collectAsList();
-    if (!unknownRelations.isEmpty()) {
-      throw new PipelineException(
-          "export: "
-              + path
-              + ": relation '"
-              + unknownRelations.get(0).getString(0)
-              + "' is unknown to the trained model (export.new-triples)");
-    }
-    long known = entities.count();
-    Dataset<Row> names =
-        raw.select(col("head_name").as("name"))
-            .union(raw.select(col("tail_name").as("name")))
-            .distinct()
-            .join(entities, new String[] {"name"}, "left_anti")
-            .orderBy("name");
-    JavaRDD<Row> numbered =
-        names
-            .javaRDD()
-            .zipWithIndex()
-            .map(p -> RowFactory.create((int) (known + p._2()), p._1().getString(0)));
-    Dataset<Row> added = spark.createDataFrame(numbered, Layout.DICTIONARY_SCHEMA);
-    Dataset<Row> allNames = entities.unionByName(added);
-    Dataset<Row> heads = allNames.select(col("id").as("head"), col("name").as("head_name"));
-    Dataset<Row> tails = allNames.select(col("id").as("tail"), col("name").as("tail_name"));
-    Dataset<Row> rels = relations.select(col("id").as("relation"), col("name").as("relation_name"));
-    Dataset<Row> triples =
-        raw.join(heads, "head_name")
-            .join(rels, "relation_name")
-            .join(tails, "tail_name")
-            .select("head", "relation", "tail");
+    AddedEntities newEntities = AddedEntities.read(spark, output, entities, path);
+    Dataset<Row> added = newEntities.names();
+    Dataset<Row> triples = newEntities.triples();
     Map<String, String> tokenizeSettings = new HashMap<>();
     tokenizeSettings.put("tokenize.k", String.valueOf(desc.k()));
     tokenizeSettings.put("tokenize.m", String.valueOf(desc.m()));

@@ -179,6 +179,122 @@ class ExportStageTest {
     assertTrue(metrics.get("train").get("rounds").asInt() == 1);
     assertTrue(
         Files2.json(dir.resolve("_stages/export.json")).get("counts").has("propagation_layers"));
+
+    // entities added after training (export.new-triples): new_0 gets entity 3's edges, new_1 hangs
+    // off new_0 alone, new_2 and new_3 know only each other
+    Map<Integer, String> entityNames = dictionary(dir, "entities");
+    Map<Integer, String> relationNames = dictionary(dir, "relations");
+    StringBuilder tsv = new StringBuilder();
+    float[] newSum = new float[16];
+    int newEdges = 0;
+    for (int i = 0; i < train2.size(); i++) {
+      int h = train2.heads()[i];
+      int t = train2.tails()[i];
+      if ((h == 3) == (t == 3)) continue;
+      float[] r = SharedParams.toFloats(relationRows.get(train2.relations()[i]).getList(2));
+      boolean knownIsHead = t == 3;
+      float[] estimate =
+          estimate(vectors.get(knownIsHead ? h : t), r, knownIsHead, complex, reciprocal);
+      for (int j = 0; j < 16; j++) newSum[j] += estimate[j];
+      newEdges++;
+      tsv.append(h == 3 ? "new_0" : entityNames.get(h))
+          .append('\t')
+          .append(relationNames.get(train2.relations()[i]))
+          .append('\t')
+          .append(t == 3 ? "new_0" : entityNames.get(t))
+          .append('\n');
+    }
+    tsv.append("new_0\t").append(relationNames.get(5)).append("\tnew_1\n");
+    tsv.append("new_2\t").append(relationNames.get(5)).append("\tnew_3\n");
+    Path added = Files2.write(tmp.resolve("added-" + modelName + ".tsv"), tsv.toString());
+    Cli.Result exportNew =
+        Cli.run(
+            "export",
+            "--output",
+            dir.toString(),
+            "--overwrite",
+            "--set",
+            "reduce.fit-epochs=0",
+            "--set",
+            "export.new-triples=" + added);
+    assertEquals(0, exportNew.exitCode(), exportNew.toString());
+    Map<String, Row> fresh = new HashMap<>();
+    for (Row row :
+        SharedSpark.get()
+            .read()
+            .parquet(dir.resolve("new_entity_embeddings").toString())
+            .select("id", "name", "embedding", "core_number", "source", "distance")
+            .collectAsList()) {
+      fresh.put(row.getString(1), row);
+    }
+    assertEquals(Set.of("new_0", "new_1", "new_2", "new_3"), fresh.keySet());
+    for (int k = 0; k < 4; k++) {
+      Row row = fresh.get("new_" + k);
+      assertEquals(135 + k, row.getInt(0), "new ids follow the known ones in name order");
+      assertEquals("propagated", row.getString(4));
+    }
+    float[] new0 = combine(newSum, newEdges, complex, placedLength);
+    float[] new1 =
+        combine(
+            estimate(
+                new0,
+                SharedParams.toFloats(relationRows.get(5).getList(2)),
+                true,
+                complex,
+                reciprocal),
+            1,
+            complex,
+            placedLength);
+    float[] trainedMean = new float[16];
+    for (Map.Entry<Integer, float[]> e : vectors.entrySet()) {
+      if (LEFT_OUT.contains(e.getKey())) continue;
+      for (int j = 0; j < 16; j++) trainedMean[j] += e.getValue()[j] / (135 - LEFT_OUT.size());
+    }
+    float[][] expected = {new0, new1, trainedMean, trainedMean};
+    int[] distances = {1, 2, -1, -1};
+    for (int k = 0; k < 4; k++) {
+      Row row = fresh.get("new_" + k);
+      assertEquals(distances[k], row.getInt(5), "distance of new_" + k);
+      float[] v = SharedParams.toFloats(row.getList(2));
+      for (int j = 0; j < 16; j++) {
+        assertEquals(expected[k][j], v[j], 1e-5, "new_" + k + " component " + j);
+      }
+    }
+    JsonNode exportStats = Files2.json(dir.resolve("metrics.json")).get("export");
+    assertEquals(4, exportStats.get("new_entities").asInt());
+    assertEquals(2, exportStats.get("new_entities_unreachable_mean_vector").asInt());
+    assertEquals(135, exportStats.get("entities_trained").asInt() + 3, "known rows unchanged");
+  }
+
+  /** The unknown end's estimate over one edge, as the test above computes entity 0's. */
+  private static float[] estimate(
+      float[] known, float[] r, boolean knownIsHead, boolean complex, boolean reciprocal) {
+    if (knownIsHead) {
+      return complex ? unit(complexProduct(known, r, 0, false)) : add(known, r, 0, 1);
+    }
+    if (complex) {
+      return unit(
+          reciprocal ? complexProduct(known, r, 16, false) : complexProduct(known, r, 0, true));
+    }
+    return reciprocal ? add(known, r, 16, 1) : add(known, r, 0, -1);
+  }
+
+  /** Mean of the estimates (TransE) or their sum's direction at the placed length (ComplEx). */
+  private static float[] combine(float[] sum, int n, boolean complex, double placedLength) {
+    double length = norm(sum);
+    float[] out = new float[16];
+    for (int j = 0; j < 16; j++) {
+      out[j] = (float) (complex ? sum[j] / length * placedLength : sum[j] / n);
+    }
+    return out;
+  }
+
+  private static Map<Integer, String> dictionary(Path dir, String name) {
+    Map<Integer, String> names = new HashMap<>();
+    for (Row row : SharedSpark.get().read().parquet(dir.resolve(name).toString()).collectAsList()) {
+      names.put(row.getInt(0), row.getString(1));
+    }
+    return names;
   }
 
   /** known[0..16) + sign * r[offset..offset+16). */
