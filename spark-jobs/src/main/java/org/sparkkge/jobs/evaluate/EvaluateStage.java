@@ -28,6 +28,7 @@ import org.apache.spark.sql.types.StructType;
 import org.sparkkge.core.eval.EvaluationResult;
 import org.sparkkge.core.eval.RankMetrics;
 import org.sparkkge.jobs.PipelineException;
+import org.sparkkge.jobs.ingest.NamedTriples;
 import org.sparkkge.jobs.io.Json;
 import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
@@ -54,6 +55,8 @@ public final class EvaluateStage implements Stage {
   public static final String NAME = Layout.EVALUATE;
   static final int CORE_REGION = 0;
   static final int PERIPHERY_REGION = 1;
+  static final String NEW_ENTITY_TEST = "evaluate.new-entity-test";
+  static final String NEW_ENTITY_SECTION = "new_entity_test";
 
   @Override
   public String name() {
@@ -110,12 +113,18 @@ public final class EvaluateStage implements Stage {
    * the others.
    */
   static Map<String, Object> byRegion(Map<Integer, RankMetrics> perRegion) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put(
-        "definition",
+    return byRegion(
+        perRegion,
         "core: head and tail both trained; periphery: head or tail placed by export "
-            + "(entity_embeddings source = propagated: outside the trained triples, e.g. outside the k-core)");
-    String[] names = {"core", "periphery"};
+            + "(entity_embeddings source = propagated: outside the trained triples, e.g. outside the k-core)",
+        "core",
+        "periphery");
+  }
+
+  private static Map<String, Object> byRegion(
+      Map<Integer, RankMetrics> perRegion, String definition, String... names) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("definition", definition);
     for (int region : new int[] {CORE_REGION, PERIPHERY_REGION}) {
       RankMetrics r = perRegion.get(region);
       Map<String, Object> figures = new LinkedHashMap<>();
@@ -236,6 +245,21 @@ public final class EvaluateStage implements Stage {
                       + "= drop; rank ranks them)"));
     }
     EvaluationResult result = outcome.result();
+    String newEntityTest = context.config().getString(NEW_ENTITY_TEST).trim();
+    Map<String, Object> newEntityFigures =
+        newEntityTest.isEmpty()
+            ? null
+            : rankNewEntityTest(
+                context,
+                settings,
+                newEntityTest,
+                modelName,
+                dim,
+                relations,
+                relationDim,
+                numRelations,
+                embeddings,
+                entityRows);
 
     Map<String, Object> overall = new LinkedHashMap<>();
     overall.put("split", settings.split());
@@ -292,8 +316,14 @@ public final class EvaluateStage implements Stage {
             .add("hits_at_10", DataTypes.DoubleType, false);
     Map<String, Object> evaluation = new LinkedHashMap<>(overall);
     evaluation.put("per_relation", perRelation);
+    if (newEntityFigures != null) {
+      evaluation.put(NEW_ENTITY_SECTION, newEntityFigures);
+    }
 
     Map<String, Object> stats = new LinkedHashMap<>(overall);
+    if (newEntityFigures != null) {
+      stats.put(NEW_ENTITY_SECTION, newEntityFigures);
+    }
     stats.putAll(outcome.describe());
     context.addDatasets(
         List.of(Layout.METRICS_JSON, Layout.PER_RELATION),
@@ -337,6 +367,21 @@ public final class EvaluateStage implements Stage {
                 settings.split(),
                 settings.unseen() == UnseenTriples.Policy.DROP ? "left out of ranking" : "ranked",
                 settings.unseen().name().toLowerCase(Locale.ROOT)));
+    if (newEntityFigures != null) {
+      context
+          .out()
+          .println(
+              String.format(
+                  Locale.ROOT,
+                  "evaluate: %s (%,d triples, %,d touching one of %,d entities added after training): "
+                      + "filtered MRR %.4f, hits@10 %.4f",
+                  newEntityTest,
+                  newEntityFigures.get("triples"),
+                  newEntityFigures.get("triples_touching_new_entities"),
+                  newEntityFigures.get("new_entities"),
+                  newEntityFigures.get("filtered_mrr"),
+                  newEntityFigures.get("filtered_hits@10")));
+    }
     if (result.nonFiniteTrueScores() > 0) {
       context
           .out()
@@ -349,6 +394,108 @@ public final class EvaluateStage implements Stage {
                   result.label()));
     }
     context.out().flush();
+  }
+
+  /**
+   * Filtered ranking of evaluate.new-entity-test (TSV of names): triples about entities that export
+   * added after training (new_entity_embeddings, from export.new-triples), ranked against the known
+   * and the added entities alike, both directions; known triples = train + valid + test +
+   * export.new-triples + the file itself. by_region splits the triples that touch an added entity
+   * from the others.
+   */
+  private static Map<String, Object> rankNewEntityTest(
+      StageContext context,
+      RankingConfig settings,
+      String path,
+      String modelName,
+      int dim,
+      float[] relations,
+      int relationDim,
+      int numRelations,
+      Dataset<Row> embeddings,
+      JavaPairRDD<Integer, float[]> entityRows)
+      throws IOException {
+    SparkSession spark = context.spark();
+    OutputDirectory output = context.output();
+    String what = "evaluate: " + NEW_ENTITY_TEST + " " + path;
+    if (!output.fileSystem().exists(output.resolve(Layout.NEW_ENTITY_EMBEDDINGS))) {
+      throw new PipelineException(
+          what
+              + ": "
+              + output.resolve(Layout.NEW_ENTITY_EMBEDDINGS)
+              + " does not exist: run export with export.new-triples (the triples that introduce the "
+              + "new entities) first");
+    }
+    Dataset<Row> added =
+        spark.read().parquet(output.resolve(Layout.NEW_ENTITY_EMBEDDINGS).toString());
+    Dataset<Row> names = embeddings.select("id", "name").unionByName(added.select("id", "name"));
+    Dataset<Row> relationNames =
+        spark
+            .read()
+            .parquet(output.resolve(Layout.RELATION_EMBEDDINGS).toString())
+            .select("id", "name");
+    String unknown = "has no embedding (neither in entity_embeddings nor in new_entity_embeddings)";
+    Dataset<Row> test =
+        NamedTriples.resolve(
+            NamedTriples.read(spark, path, what), names, relationNames, what, unknown);
+    Dataset<Row> known = RankingConfig.knownTriples(spark, output).union(test);
+    String newTriples = context.config().getString("export.new-triples").trim();
+    if (!newTriples.isEmpty()) {
+      String newWhat = "evaluate: export.new-triples " + newTriples;
+      known =
+          known.union(
+              NamedTriples.resolve(
+                  NamedTriples.read(spark, newTriples, newWhat),
+                  names,
+                  relationNames,
+                  newWhat,
+                  unknown));
+    }
+    Dataset<Row> addedIds = added.select("id");
+    long addedCount = addedIds.count();
+    int numEntities = names.agg(max(col("id"))).first().getInt(0) + 1;
+    JavaPairRDD<Integer, float[]> allRows =
+        entityRows.union(
+            added
+                .select("id", "embedding")
+                .javaRDD()
+                .mapToPair(r -> new Tuple2<>(r.getInt(0), SharedParams.toFloats(r.getList(1)))));
+    context.progress().step("ranking " + path + " against the known and the added entities");
+    DistributedRanking.Outcome outcome;
+    try (DistributedRanking ranking =
+        DistributedRanking.prepare(
+            spark,
+            withRegion(test, addedIds),
+            known,
+            numEntities,
+            numRelations,
+            settings.ranking(),
+            what)) {
+      outcome = ranking.rank(modelName, dim, relationDim, relations, allRows, true);
+    }
+    if (outcome.triples() == 0) {
+      throw new PipelineException(what + ": the file holds no triples");
+    }
+    Map<String, Object> figures = new LinkedHashMap<>();
+    figures.put("file", path);
+    figures.put(
+        "protocol",
+        "filtered ranking against the known and the added entities, both directions; realistic rank; "
+            + "known triples = train + valid + test + export.new-triples + this file");
+    figures.put("new_entities", addedCount);
+    figures.put("triples", outcome.triples());
+    RankMetrics touching = outcome.perRegion().get(PERIPHERY_REGION);
+    figures.put("triples_touching_new_entities", touching == null ? 0 : touching.queries() / 2);
+    figures.putAll(outcome.result().asMap());
+    figures.put(
+        "by_region",
+        byRegion(
+            outcome.perRegion(),
+            "known: head and tail both in entity_embeddings; new: head or tail added after training "
+                + "(new_entity_embeddings)",
+            "known",
+            "new"));
+    return figures;
   }
 
   static JsonNode readJson(OutputDirectory output, String file) throws IOException {

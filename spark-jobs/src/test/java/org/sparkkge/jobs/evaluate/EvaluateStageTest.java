@@ -208,6 +208,167 @@ class EvaluateStageTest {
   }
 
   /**
+   * Entities added after training: new_0 and new_1 take the training edges of entities 0 and 1
+   * under new names (export.new-triples), and evaluate.new-entity-test ranks the test triples of 0
+   * and 1 under the new names, plus one test triple between known entities. metrics.json's
+   * new_entity_test equals the single-process evaluator over the known and the added rows, filtered
+   * by every known triple, the new triples and the file; by_region counts the triples touching an
+   * added entity.
+   */
+  @Test
+  void testTriplesAboutEntitiesAddedAfterTrainingAreRankedAsTheEvaluatorRanksThem()
+      throws Exception {
+    Path dir = TrainFixtures.umls(tmp.resolve("added"), 2);
+    List<String> args = new ArrayList<>(List.of("train", "--output", dir.toString()));
+    args.addAll(TrainFixtures.umlsSettings(1, 1.0));
+    args.addAll(List.of("--set", "train.dim=16"));
+    assertEquals(0, Cli.run(args.toArray(new String[0])).exitCode());
+    List<String> entityNames = names(dir, "entities");
+    List<String> relationNames = names(dir, "relations");
+    TripleArrays train = TrainFixtures.triples(dir, "train");
+    TripleArrays valid = TrainFixtures.triples(dir, "valid");
+    TripleArrays test = TrainFixtures.triples(dir, "test");
+    int known = entityNames.size();
+    // entity e < 2 of the original graph is new_e, id known + e (new names are numbered in order)
+    TripleArrays newTriples = renamed(train, known);
+    TripleArrays newTest = renamed(test, known);
+    int[] heads = java.util.Arrays.copyOf(newTest.heads(), newTest.size() + 1);
+    int[] relations = java.util.Arrays.copyOf(newTest.relations(), newTest.size() + 1);
+    int[] tails = java.util.Arrays.copyOf(newTest.tails(), newTest.size() + 1);
+    for (int i = 0; i < test.size(); i++) {
+      if (test.heads()[i] >= 2 && test.tails()[i] >= 2) {
+        heads[newTest.size()] = test.heads()[i];
+        relations[newTest.size()] = test.relations()[i];
+        tails[newTest.size()] = test.tails()[i];
+        break;
+      }
+    }
+    newTest = new TripleArrays(heads, relations, tails);
+    Path newTriplesFile =
+        Files2.write(tmp.resolve("added.tsv"), tsv(newTriples, entityNames, relationNames, known));
+    Path newTestFile =
+        Files2.write(
+            tmp.resolve("added-test.tsv"), tsv(newTest, entityNames, relationNames, known));
+    Cli.Result export =
+        Cli.run(
+            "export",
+            "--output",
+            dir.toString(),
+            "--set",
+            "reduce.fit-epochs=0",
+            "--set",
+            "export.new-triples=" + newTriplesFile);
+    assertEquals(0, export.exitCode(), export.toString());
+    Cli.Result evaluate =
+        Cli.run(
+            "evaluate",
+            "--output",
+            dir.toString(),
+            "--set",
+            "export.new-triples=" + newTriplesFile,
+            "--set",
+            "evaluate.new-entity-test=" + newTestFile);
+    assertEquals(0, evaluate.exitCode(), evaluate.toString());
+    assertTrue(
+        evaluate.out().contains("touching one of 2 entities added after training"), evaluate.out());
+
+    ModelParameters params = exported(dir, true);
+    assertEquals(known + 2, params.numEntities());
+    TripleArrays filter = TripleArrays.concat(train, valid, test, newTriples, newTest);
+    EvaluationResult reference =
+        LinkPredictionEvaluator.evaluate(params, newTest, filter, 0, 256, 1, Device.cpu());
+    JsonNode figures =
+        Files2.json(dir.resolve("metrics.json")).get("evaluation").get("new_entity_test");
+    assertEquals(newTest.size(), figures.get("triples").asInt());
+    assertEquals(2, figures.get("new_entities").asInt());
+    assertEquals(newTest.size() - 1, figures.get("triples_touching_new_entities").asInt());
+    assertEquals(1, figures.get("by_region").get("known").get("triples").asInt());
+    assertEquals(reference.realistic().mrr(), figures.get("filtered_mrr").asDouble(), 1e-12);
+    assertEquals(reference.realistic().meanRank(), figures.get("filtered_mr").asDouble(), 0.0);
+    assertEquals(reference.realistic().hitsAt10(), figures.get("filtered_hits@10").asDouble(), 0.0);
+    assertTrue(
+        figures.get("filtered_mrr").asDouble() > 0.1,
+        "placed from their edges, the new entities rank far above random (about 0.04): "
+            + figures.get("filtered_mrr"));
+
+    // a line that is not a triple, and a name that has no embedding: exit 1 naming the cause
+    String first =
+        tsv(newTest, entityNames, relationNames, known).lines().findFirst().orElseThrow();
+    Map<String, String> badFiles =
+        Map.of(
+            "bad-line.tsv",
+            first + "\nnew_0\t" + relationNames.get(0) + "\n",
+            "unknown.tsv",
+            first + "\nnobody\t" + relationNames.get(0) + "\tnew_0\n");
+    Map<String, String> expected =
+        Map.of(
+            "bad-line.tsv",
+            "bad-line.tsv:2: expected 3 fields, found 2",
+            "unknown.tsv",
+            "entity 'nobody' has no embedding (neither in entity_embeddings nor in new_entity_embeddings)");
+    for (Map.Entry<String, String> bad : badFiles.entrySet()) {
+      Path file = Files2.write(tmp.resolve(bad.getKey()), bad.getValue());
+      Cli.Result failed =
+          Cli.run(
+              "evaluate",
+              "--output",
+              dir.toString(),
+              "--overwrite",
+              "--set",
+              "evaluate.new-entity-test=" + file);
+      assertEquals(1, failed.exitCode(), failed.toString());
+      assertTrue(failed.err().contains(expected.get(bad.getKey())), failed.err());
+    }
+  }
+
+  /** The triples touching entity 0 or 1, with those renamed to new ids known + 0 and known + 1. */
+  private static TripleArrays renamed(TripleArrays triples, int known) {
+    List<Integer> positions = new ArrayList<>();
+    for (int i = 0; i < triples.size(); i++) {
+      if (triples.heads()[i] < 2 || triples.tails()[i] < 2) positions.add(i);
+    }
+    TripleArrays selected = triples.select(positions.stream().mapToInt(i -> i).toArray());
+    int[] heads = selected.heads().clone();
+    int[] tails = selected.tails().clone();
+    for (int i = 0; i < heads.length; i++) {
+      if (heads[i] < 2) heads[i] += known;
+      if (tails[i] < 2) tails[i] += known;
+    }
+    return new TripleArrays(heads, selected.relations(), tails);
+  }
+
+  private static String tsv(
+      TripleArrays triples, List<String> entities, List<String> relations, int known) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < triples.size(); i++) {
+      int h = triples.heads()[i];
+      int t = triples.tails()[i];
+      out.append(h >= known ? "new_" + (h - known) : entities.get(h))
+          .append('\t')
+          .append(relations.get(triples.relations()[i]))
+          .append('\t')
+          .append(t >= known ? "new_" + (t - known) : entities.get(t))
+          .append('\n');
+    }
+    return out.toString();
+  }
+
+  /** A dictionary's names by id. */
+  private static List<String> names(Path dir, String dictionary) {
+    List<String> names = new ArrayList<>();
+    for (Row row :
+        SharedSpark.get()
+            .read()
+            .parquet(dir.resolve(dictionary).toString())
+            .orderBy("id")
+            .collectAsList()) {
+      assertEquals(names.size(), row.getInt(0));
+      names.add(row.getString(1));
+    }
+    return names;
+  }
+
+  /**
    * Exported embeddings with one NaN row (written as export writes them, no training): evaluate
    * fails with exit 1 and one line naming the first query whose candidates score NaN, with entity
    * and relation names, on the broadcast and on the blockwise path; no metrics are written.
@@ -289,13 +450,23 @@ class EvaluateStageTest {
    * test).
    */
   static ModelParameters exported(Path dir) {
-    List<Row> entities =
-        SharedSpark.get()
-            .read()
-            .parquet(dir.resolve("entity_embeddings").toString())
-            .orderBy("id")
-            .select("id", "embedding")
-            .collectAsList();
+    return exported(dir, false);
+  }
+
+  /** The same, with new_entity_embeddings' rows after the known ones when {@code added}. */
+  static ModelParameters exported(Path dir, boolean added) {
+    var table = SharedSpark.get().read().parquet(dir.resolve("entity_embeddings").toString());
+    if (added) {
+      table =
+          table
+              .select("id", "embedding")
+              .union(
+                  SharedSpark.get()
+                      .read()
+                      .parquet(dir.resolve("new_entity_embeddings").toString())
+                      .select("id", "embedding"));
+    }
+    List<Row> entities = table.orderBy("id").select("id", "embedding").collectAsList();
     List<Row> relations =
         SharedSpark.get()
             .read()
