@@ -40,13 +40,15 @@ import java.util.zip.GZIPInputStream;
  *       held out or in K, the relation in R): the edges known about the new entities when they
  *       arrive, given to {@code export.new-triples};
  *   <li>{@code test-new.tsv}: the test triples with a held-out entity, under the same conditions,
- *       given to {@code evaluate.new-entity-test};
+ *       whose held-out entities have an edge in support, given to {@code
+ *       evaluate.new-entity-test};
  *   <li>{@code split.json}: the counts.
  * </ul>
  *
- * The triples left out of every file have a relation outside R (seen only with held-out entities)
- * or an entity that is not in train: no ranked query has that relation or that candidate, so the
- * filtered ranking of both tests filters exactly what the whole graph would.
+ * The triples left out of every file have a relation outside R (seen only with held-out entities),
+ * an entity that is not in train, or (test triples only) a held-out entity without an edge in
+ * support: no ranked query has that relation, and no candidate is such an entity, so the filtered
+ * ranking of both tests filters what the whole graph would.
  *
  * <p>Usage: InductiveSplit DATA_DIR OUT_DIR [FRACTION=0.1] [SEED=1], DATA_DIR holding
  * train/valid/test.txt(.gz).
@@ -138,13 +140,24 @@ public final class InductiveSplit {
                 && relations.contains(t.relation());
     List<Triple> support = select(train, inductive);
     support.addAll(select(valid, inductive));
+    // a held-out entity that comes back without an edge has nothing to be embedded from
+    Set<String> returning = new HashSet<>();
+    for (Triple t : support) {
+      if (heldOut.contains(t.head())) returning.add(t.head());
+      if (heldOut.contains(t.tail())) returning.add(t.tail());
+    }
+    Predicate<Triple> rankable =
+        inductive.and(
+            t ->
+                (known.contains(t.head()) || returning.contains(t.head()))
+                    && (known.contains(t.tail()) || returning.contains(t.tail())));
     Split result =
         new Split(
             kept,
             select(valid, transductive),
             select(test, transductive),
             support,
-            select(test, inductive),
+            select(test, rankable),
             heldOut,
             new LinkedHashMap<>());
     Map<String, Object> c = result.counts();
@@ -154,6 +167,7 @@ public final class InductiveSplit {
     c.put("held_out_entities", heldOut.size());
     c.put("held_out_sampled", sampled);
     c.put("held_out_orphans", orphans);
+    c.put("held_out_with_edges", returning.size());
     c.put("known_entities", known.size());
     c.put("relations", relations.size());
     c.put("train", kept.size());

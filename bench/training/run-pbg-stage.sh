@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The Spark train stage against the in-task trainer at PyTorch-BigGraph's set-up (not a test), in one
+# run: first the trainer alone (bench/embedding-core/run.sh: two trainings at once, one libtorch thread
+# each, as two Spark tasks of one executor), then `bin/spark-kge train` on FB15k-237 partitioned at
+# P = 2 with the same model and sampling: reciprocal ComplEx d=200, batch 1,000, chunks of 1,000
+# positives sharing 1,000 uniform negatives + 50 batch negatives, softmax margin 5, accidental hits
+# removed, Adagrad lr 0.1, one libtorch thread per task, 5 epochs, no validation. PyTorch-BigGraph
+# passes once per epoch over its buckets and draws negatives from the bucket's partitions only: the
+# stage run does the same (train.bucket-slices = 1, train.negative-pool = 0) unless SETTINGS say
+# otherwise. Prints the stage's triples/s, its share of the trainer's, and the multiple of PBG's
+# 2,800 triples/s.
+# Usage: bench/training/run-pbg-stage.sh [--set key=value ...]   (extra settings for the stage run)
+# Env: BENCH_WORK (default /tmp/kge-bench-pbg-stage), SPARK_KGE_TARGET (a build folder of its own).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+WORK="${BENCH_WORK:-/tmp/kge-bench-pbg-stage}"
+DATA="$ROOT/../shared/datasets/fb15k-237"
+mkdir -p "$WORK"
+cd "$ROOT"
+echo "== $(date -u +%FT%TZ), $(git rev-parse --short HEAD), stage settings: $*"
+bench/embedding-core/run.sh models=complex_reciprocal steps=30 threads=1 trainers=2 chunkSize=1000 \
+  softmaxMargin=5 large=15000 > "$WORK/in-task.txt"
+IN_TASK=$(sed -n 's/.*trainings at once.* sum \([0-9,]*\) triples\/s.*/\1/p' "$WORK/in-task.txt" | tr -d ,)
+OUT="$WORK/out"
+if [[ ! -f "$OUT/_stages/partition.json" ]]; then
+  bin/spark-kge ingest --output "$OUT" --overwrite --train "$DATA/train.txt.gz" --valid "$DATA/valid.txt.gz" \
+    --test "$DATA/test.txt.gz" > "$WORK/ingest.log" 2>&1
+  bin/spark-kge partition --output "$OUT" --overwrite --set partition.shards=2 > "$WORK/partition.log" 2>&1
+fi
+bin/spark-kge train --output "$OUT" --overwrite --set train.model=complex_reciprocal --set train.dim=200 \
+  --set train.batch-size=1000 --set train.negatives=1000 --set train.batch-negatives=50 \
+  --set train.chunk-size=1000 --set train.softmax-margin=5 --set train.remove-accidental-hits=true \
+  --set train.lr=0.1 --set train.threads=1 --set train.epochs=5 --set train.round-fraction=1.0 \
+  --set train.validation.every-rounds=0 --set train.bucket-slices=1 --set train.negative-pool=0 \
+  "$@" > "$WORK/train.log" 2>&1 || { tail -20 "$WORK/train.log"; exit 1; }
+python3 - "$OUT/stats.json" "$IN_TASK" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))["train"]
+in_task = float(sys.argv[2])
+rate = t["triples_per_second_this_run"]
+print(f"in-task trainer, two at once: {in_task:,.0f} triples/s")
+print(f"train stage, P = 2: {rate:,.0f} triples/s in {t['train_seconds_this_run']:.1f} s = "
+      f"{rate / in_task:.0%} of the in-task trainer, {rate / 2800:.1f}x PBG; task rate "
+      f"{t['task_triples_per_second']:,.0f}/s, stage efficiency {t['stage_efficiency']:.2f}, "
+      f"Spark overhead {t['spark_overhead_seconds_per_round']:.1f} s per round of "
+      f"{t['train_seconds_this_run'] / len(t['round_mean_loss']):.1f} s")
+PY
