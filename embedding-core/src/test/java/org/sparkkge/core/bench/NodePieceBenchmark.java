@@ -2,13 +2,21 @@ package org.sparkkge.core.bench;
 
 import ai.djl.Device;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 import org.sparkkge.core.ModelParameters;
 import org.sparkkge.core.TrainConfig;
 import org.sparkkge.core.TrainResult;
+import org.sparkkge.core.TripleArrays;
 import org.sparkkge.core.data.KgDataset;
 import org.sparkkge.core.nodepiece.NodePieceEncoder;
 import org.sparkkge.core.nodepiece.NodePieceTokens;
@@ -27,7 +35,8 @@ import org.sparkkge.core.train.ShardTrainer;
  * <p>Arguments (key=value): data=PATH (FB15k-237 folder), steps=20, warmup=3, threads=1,
  * model=complex_reciprocal, dim=200, batchSize=1000, chunkSize=250, negatives=1000, anchors=1000,
  * k=20, m=15, maxDistance=5, rounds=2 (shallow then NodePiece, repeated: the ratio of each pair is
- * printed).
+ * printed), trainers=1 (more: then that many NodePiece trainings at once on disjoint slices of the
+ * triples, as that many Spark tasks of one executor train, and their summed rate).
  */
 public final class NodePieceBenchmark {
   public static void main(String[] args) throws Exception {
@@ -46,6 +55,7 @@ public final class NodePieceBenchmark {
     a.put("m", "15");
     a.put("maxDistance", "5");
     a.put("rounds", "2");
+    a.put("trainers", "1");
     a = BenchArgs.parse(a, args);
     KgDataset ds = KgDataset.load(Path.of(a.get("data")));
     int steps = Integer.parseInt(a.get("steps"));
@@ -106,6 +116,61 @@ public final class NodePieceBenchmark {
           nodePiece / shallow,
           BenchArgs.loadAverage());
     }
+    int trainers = Integer.parseInt(a.get("trainers"));
+    if (trainers > 1) {
+      concurrentNodePiece(ds, config, tokens, trainers, warmup, steps);
+    }
+  }
+
+  /**
+   * {@code trainers} NodePiece trainings at once on disjoint slices of the triples, one per thread,
+   * as that many Spark tasks of one executor train: each warms up alone, then all time {@code
+   * steps} steps together. Prints each one's rate and their sum.
+   */
+  private static void concurrentNodePiece(
+      KgDataset ds, TrainConfig config, NodePieceTokens tokens, int trainers, int warmup, int steps)
+      throws Exception {
+    int n = ds.train().size();
+    CyclicBarrier together = new CyclicBarrier(trainers);
+    ExecutorService pool = Executors.newFixedThreadPool(trainers);
+    try {
+      List<Future<TrainResult>> futures = new ArrayList<>();
+      for (int i = 0; i < trainers; i++) {
+        TripleArrays slice =
+            ds.train()
+                .select(
+                    IntStream.range(
+                            (int) ((long) n * i / trainers), (int) ((long) n * (i + 1) / trainers))
+                        .toArray());
+        TrainConfig sliceConfig = config.toBuilder().seed(config.seed() + i).build();
+        futures.add(
+            pool.submit(
+                () -> {
+                  run(slice, ds, sliceConfig.toBuilder().maxSteps(warmup).build(), tokens, true);
+                  together.await();
+                  return run(
+                      slice, ds, sliceConfig.toBuilder().maxSteps(steps).build(), tokens, true);
+                }));
+      }
+      double sum = 0;
+      StringBuilder each = new StringBuilder();
+      for (Future<TrainResult> future : futures) {
+        TrainResult r = future.get();
+        double rate = r.stats().triplesTrained() / (r.stats().stepNanos() / 1e9);
+        sum += rate;
+        each.append(String.format(Locale.ROOT, " %,.0f/s;", rate));
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "%d NodePiece trainings at once, %d libtorch thread(s) each:%s sum %,.0f triples/s [load %s]%n",
+          trainers,
+          config.threads(),
+          each,
+          sum,
+          BenchArgs.loadAverage());
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   /** Seconds per triple of {@code steps} steps, after {@code warmup} steps from the same start. */
@@ -116,9 +181,11 @@ public final class NodePieceBenchmark {
       boolean encoded,
       int warmup,
       int steps) {
-    run(ds, config.toBuilder().maxSteps(warmup).build(), tokens, encoded);
-    TrainResult r = run(ds, config.toBuilder().maxSteps(warmup + steps).build(), tokens, encoded);
-    TrainResult w = run(ds, config.toBuilder().maxSteps(warmup).build(), tokens, encoded);
+    run(ds.train(), ds, config.toBuilder().maxSteps(warmup).build(), tokens, encoded);
+    TrainResult r =
+        run(ds.train(), ds, config.toBuilder().maxSteps(warmup + steps).build(), tokens, encoded);
+    TrainResult w =
+        run(ds.train(), ds, config.toBuilder().maxSteps(warmup).build(), tokens, encoded);
     long nanos = r.stats().stepNanos() - w.stats().stepNanos();
     long triples = r.stats().triplesTrained() - w.stats().triplesTrained();
     long[] p = r.stats().phaseNanos();
@@ -137,17 +204,22 @@ public final class NodePieceBenchmark {
     return nanos / 1e9 / triples;
   }
 
+  /** Trains {@code triples} (of {@code ds}'s graph) from a fresh start. */
   private static TrainResult run(
-      KgDataset ds, TrainConfig config, NodePieceTokens tokens, boolean encoded) {
+      TripleArrays triples,
+      KgDataset ds,
+      TrainConfig config,
+      NodePieceTokens tokens,
+      boolean encoded) {
     if (!encoded) {
       return ShardTrainer.train(
-          ds.train(),
+          triples,
           ModelParameters.initialize(config, ds.numEntities(), ds.numRelations()),
           config,
           Device.cpu());
     }
     ModelParameters start = NodePieceEncoder.initialize(config, tokens, ds.numRelations());
-    return NodePieceTraining.train(ds.train(), start, config, Device.cpu(), tokens);
+    return NodePieceTraining.train(triples, start, config, Device.cpu(), tokens);
   }
 
   /**

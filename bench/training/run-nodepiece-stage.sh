@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The Spark train stage in NodePiece mode against the in-task NodePiece trainer (not a test), in one
+# run: first bench/embedding-core/nodepiece.sh with two trainings at once (one libtorch thread each, as
+# two Spark tasks of one executor; random tokens of the example's vocabulary shape), then
+# `bin/spark-kge train` with conf/examples/fb15k-237-nodepiece.conf (the same trainer settings, real
+# tokens) on FB15k-237 at P = 2, 2 epochs, no validation. Prints the stage's triples/s and its share of
+# the trainers' sum.
+# Usage: bench/training/run-nodepiece-stage.sh [--set key=value ...]   (extra settings for the stage)
+# Env: BENCH_WORK (default /tmp/kge-bench-nodepiece-stage), SPARK_KGE_TARGET (a build folder of its own).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+WORK="${BENCH_WORK:-/tmp/kge-bench-nodepiece-stage}"
+CONFIG=conf/examples/fb15k-237-nodepiece.conf
+mkdir -p "$WORK"
+cd "$ROOT"
+echo "== $(date -u +%FT%TZ), $(git rev-parse --short HEAD), stage settings: $*"
+bench/embedding-core/nodepiece.sh steps=20 rounds=1 trainers=2 > "$WORK/in-task.txt"
+grep -E '^round|trainings at once' "$WORK/in-task.txt"
+IN_TASK=$(sed -n 's/.*trainings at once.* sum \([0-9,]*\) triples\/s.*/\1/p' "$WORK/in-task.txt" | tr -d ,)
+OUT="$WORK/out"
+if [[ ! -f "$OUT/_stages/partition.json" ]]; then
+  for STAGE in ingest tokenize partition; do
+    bin/spark-kge "$STAGE" --config "$CONFIG" --output "$OUT" --overwrite > "$WORK/$STAGE.log" 2>&1
+  done
+fi
+bin/spark-kge train --config "$CONFIG" --output "$OUT" --overwrite --set train.epochs=2 \
+  --set train.validation.every-rounds=0 "$@" > "$WORK/train.log" 2>&1 || { tail -20 "$WORK/train.log"; exit 1; }
+python3 - "$OUT/stats.json" "$IN_TASK" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))["train"]
+in_task = float(sys.argv[2])
+rate = t["triples_per_second_this_run"]
+print(f"in-task NodePiece trainers, two at once: {in_task:,.0f} triples/s")
+print(f"train stage, NodePiece, P = {t['shards']}: {rate:,.0f} triples/s in {t['train_seconds_this_run']:.1f} s = "
+      f"{rate / in_task:.0%} of the in-task trainers; task rate {t['task_triples_per_second']:,.0f}/s, "
+      f"stage efficiency {t['stage_efficiency']:.2f}, Spark overhead {t['spark_overhead_seconds_per_round']:.1f} s per round of "
+      f"{t['train_seconds_this_run'] / len(t['round_mean_loss']):.1f} s")
+PY
