@@ -3,8 +3,9 @@
 # run: first bench/embedding-core/nodepiece.sh with two trainings at once (one libtorch thread each, as
 # two Spark tasks of one executor; random tokens of the example's vocabulary shape), then
 # `bin/spark-kge train` with conf/examples/fb15k-237-nodepiece.conf (the same trainer settings, real
-# tokens) on FB15k-237 at P = 2, 2 epochs, no validation. Prints the stage's triples/s and its share of
-# the trainers' sum.
+# tokens) on FB15k-237 at P = 2, the example's 6 epochs, no validation. Prints the stage's triples/s
+# and its share of the trainers' sum, and each round's seconds (the first includes the JVM's warm-up,
+# which the in-task figure leaves out).
 # Usage: bench/training/run-nodepiece-stage.sh [--set key=value ...]   (extra settings for the stage)
 # Env: BENCH_WORK (default /tmp/kge-bench-nodepiece-stage), SPARK_KGE_TARGET (a build folder of its own).
 set -euo pipefail
@@ -23,11 +24,13 @@ if [[ ! -f "$OUT/_stages/partition.json" ]]; then
     bin/spark-kge "$STAGE" --config "$CONFIG" --output "$OUT" --overwrite > "$WORK/$STAGE.log" 2>&1
   done
 fi
-bin/spark-kge train --config "$CONFIG" --output "$OUT" --overwrite --set train.epochs=2 \
+bin/spark-kge train --config "$CONFIG" --output "$OUT" --overwrite \
   --set train.validation.every-rounds=0 "$@" > "$WORK/train.log" 2>&1 || { tail -20 "$WORK/train.log"; exit 1; }
-python3 - "$OUT/stats.json" "$IN_TASK" <<'PY'
-import json, sys
+python3 - "$OUT/stats.json" "$IN_TASK" "$OUT" <<'PY'
+import glob, json, sys
 t = json.load(open(sys.argv[1]))["train"]
+rounds = [json.load(open(f)) for f in sorted(glob.glob(sys.argv[3] + "/model/checkpoints/round-*/round.json"))]
+rounds = [r for r in rounds if r.get("round", 0) > 0]
 in_task = float(sys.argv[2])
 rate = t["triples_per_second_this_run"]
 print(f"in-task NodePiece trainers, two at once: {in_task:,.0f} triples/s")
@@ -35,4 +38,5 @@ print(f"train stage, NodePiece, P = {t['shards']}: {rate:,.0f} triples/s in {t['
       f"{rate / in_task:.0%} of the in-task trainers; task rate {t['task_triples_per_second']:,.0f}/s, "
       f"stage efficiency {t['stage_efficiency']:.2f}, Spark overhead {t['spark_overhead_seconds_per_round']:.1f} s per round of "
       f"{t['train_seconds_this_run'] / len(t['round_mean_loss']):.1f} s")
+print("round seconds: " + ", ".join(f"{r['seconds']:.1f}" for r in rounds))
 PY

@@ -30,7 +30,6 @@ public final class NamedTriples {
             new DelimitedLineParser("\t", false, List.of("head", "relation", "tail")),
             false,
             0);
-    lines.persist();
     Row bad =
         lines
             .filter(
@@ -45,7 +44,6 @@ public final class NamedTriples {
             .findFirst()
             .orElse(null);
     if (bad != null) {
-      lines.unpersist();
       throw new PipelineException(
           what
               + ": "
