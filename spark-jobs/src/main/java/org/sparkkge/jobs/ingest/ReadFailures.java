@@ -110,11 +110,15 @@ final class ReadFailures {
    * fails.
    */
   interface SplitReader<T> extends Serializable {
-    /** Reads the split; may throw a failure from records.hasNext/next, see {@link Guarded}. */
-    Iterator<T> read(InputSplit split, Iterator<Tuple2<LongWritable, Text>> records);
+    /**
+     * Reads the split, partition {@code partition} of the input (not the task's partition id, which
+     * differs once the RDD is read through a union); may throw a failure from records.hasNext/next,
+     * see {@link Guarded}.
+     */
+    Iterator<T> read(int partition, InputSplit split, Iterator<Tuple2<LongWritable, Text>> records);
 
     /** The one record standing for a failure before any record could be read (opening the file). */
-    T failedToOpen(InputSplit split, Exception error);
+    T failedToOpen(int partition, InputSplit split, Exception error);
   }
 
   /**
@@ -142,9 +146,11 @@ final class ReadFailures {
         if (isTransient(e)) {
           throw rethrow(e);
         }
-        return CollectionConverters.asScala(List.of(reader.failedToOpen(split, e)).iterator());
+        return CollectionConverters.asScala(
+            List.of(reader.failedToOpen(partition.index(), split, e)).iterator());
       }
-      return CollectionConverters.asScala(reader.read(split, CollectionConverters.asJava(records)));
+      return CollectionConverters.asScala(
+          reader.read(partition.index(), split, CollectionConverters.asJava(records)));
     }
 
     @Override

@@ -23,7 +23,6 @@ import org.apache.hadoop.mapreduce.lib.input.FileInputFormat;
 import org.apache.hadoop.mapreduce.lib.input.FileSplit;
 import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
 import org.apache.spark.Partition;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaNewHadoopRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -143,7 +142,7 @@ public final class TextTripleSource {
   private static final class CountLines implements ReadFailures.SplitReader<SplitLines> {
     @Override
     public Iterator<SplitLines> read(
-        InputSplit split, Iterator<scala.Tuple2<LongWritable, Text>> records) {
+        int partition, InputSplit split, Iterator<scala.Tuple2<LongWritable, Text>> records) {
       long lines = 0;
       FileSplit fileSplit = (FileSplit) split;
       try {
@@ -156,31 +155,26 @@ public final class TextTripleSource {
           throw ReadFailures.rethrow(e);
         }
         // the line is known only in a split that starts the file
-        return List.of(failed(split, e, fileSplit.getStart() == 0 ? lines + 1 : null)).iterator();
+        return List.of(failed(partition, split, e, fileSplit.getStart() == 0 ? lines + 1 : null))
+            .iterator();
       }
       return List.of(
-              new SplitLines(
-                  TaskContext.getPartitionId(),
-                  fileOf(split),
-                  fileSplit.getStart(),
-                  lines,
-                  null,
-                  null))
+              new SplitLines(partition, fileOf(split), fileSplit.getStart(), lines, null, null))
           .iterator();
     }
 
     @Override
-    public SplitLines failedToOpen(InputSplit split, Exception error) {
-      return failed(split, error, null);
+    public SplitLines failedToOpen(int partition, InputSplit split, Exception error) {
+      return failed(partition, split, error, null);
     }
 
-    private static SplitLines failed(InputSplit split, Exception error, Long line) {
+    private static SplitLines failed(int partition, InputSplit split, Exception error, Long line) {
       String file = fileOf(split);
       long start = ((FileSplit) split).getStart();
       String reason =
           ReadFailures.reason(file, error)
               + (line == null && start > 0 ? " (in the part from byte " + start + ")" : "");
-      return new SplitLines(TaskContext.getPartitionId(), file, start, 0, reason, line);
+      return new SplitLines(partition, file, start, 0, reason, line);
     }
   }
 
@@ -196,7 +190,7 @@ public final class TextTripleSource {
     }
 
     @Override
-    public Row failedToOpen(InputSplit split, Exception error) {
+    public Row failedToOpen(int partition, InputSplit split, Exception error) {
       String file = fileOf(split);
       return RowFactory.create(
           ParsedLines.READ_FAILED,
@@ -211,9 +205,9 @@ public final class TextTripleSource {
 
     @Override
     public Iterator<Row> read(
-        InputSplit split, Iterator<scala.Tuple2<LongWritable, Text>> records) {
+        int partition, InputSplit split, Iterator<scala.Tuple2<LongWritable, Text>> records) {
       String file = fileOf(split);
-      long firstLine = firstLines[TaskContext.getPartitionId()];
+      long firstLine = firstLines[partition];
       CharsetDecoder decoder =
           StandardCharsets.UTF_8
               .newDecoder()
