@@ -264,6 +264,15 @@ public final class ExportStage implements Stage {
                       + " epoch(s) on the training triples that touch them, "
                       + "trained rows and relations frozen (reduce.fit-epochs)")
               + "; unreachable entities get the mean trained vector");
+      if (newEmbeddings != null) {
+        modelInfo.put(
+            Layout.NEW_ENTITY_EMBEDDINGS,
+            Layout.NEW_ENTITY_EMBEDDINGS
+                + "/: the entities that "
+                + AddedEntities.SETTING
+                + " adds after training, columns as entity_embeddings (ids after the known ones); "
+                + "placed from those triples by the periphery rule, not fitted");
+      }
 
       List<String> datasets =
           new ArrayList<>(

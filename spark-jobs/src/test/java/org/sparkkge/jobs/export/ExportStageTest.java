@@ -264,6 +264,11 @@ class ExportStageTest {
     assertEquals(4, exportStats.get("new_entities").asInt());
     assertEquals(2, exportStats.get("new_entities_unreachable_mean_vector").asInt());
     assertEquals(135, exportStats.get("entities_trained").asInt() + 3, "known rows unchanged");
+    assertTrue(
+        Files2.json(dir.resolve("model.json"))
+            .get("new_entity_embeddings")
+            .asText()
+            .contains("placed"));
   }
 
   /** The unknown end's estimate over one edge, as the test above computes entity 0's. */
