@@ -2,6 +2,7 @@ package org.sparkkge.jobs.ingest;
 
 import static org.apache.spark.sql.functions.col;
 
+import java.io.IOException;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -23,10 +24,18 @@ public final class NamedTriples {
    * cannot be read, fails with "{@code what}: FILE:LINE: REASON".
    */
   public static Dataset<Row> read(SparkSession spark, String path, String what) {
+    Path file = new Path(path);
+    try {
+      if (!file.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(file)) {
+        throw new PipelineException(what + ": " + path + " does not exist");
+      }
+    } catch (IOException e) {
+      throw new PipelineException(what + ": cannot read " + path + ": " + e.getMessage(), e);
+    }
     Dataset<Row> lines =
         TextTripleSource.read(
             spark,
-            new Path(path),
+            file,
             new DelimitedLineParser("\t", false, List.of("head", "relation", "tail")),
             false,
             0);

@@ -60,5 +60,10 @@ class NamedTriplesTest {
         e.getMessage().startsWith("what: ")
             && e.getMessage().endsWith("bad.tsv:3001: expected 3 fields, found 2"),
         e.getMessage());
+    PipelineException missing =
+        assertThrows(
+            PipelineException.class,
+            () -> NamedTriples.read(spark, tmp.resolve("none.tsv").toString(), "what"));
+    assertTrue(missing.getMessage().endsWith("none.tsv does not exist"), missing.getMessage());
   }
 }
