@@ -183,6 +183,22 @@ public final class EvaluateStage implements Stage {
             .select("id", "embedding")
             .javaRDD()
             .mapToPair(r -> new Tuple2<>(r.getInt(0), SharedParams.toFloats(r.getList(1))));
+    // first: a bad evaluate.new-entity-test file fails before the split's ranking
+    String newEntityTest = context.config().getString(NEW_ENTITY_TEST).trim();
+    Map<String, Object> newEntityFigures =
+        newEntityTest.isEmpty()
+            ? null
+            : rankNewEntityTest(
+                context,
+                settings,
+                newEntityTest,
+                modelName,
+                dim,
+                relations,
+                relationDim,
+                numRelations,
+                embeddings,
+                entityRows);
     Dataset<Row> test = spark.read().parquet(output.resolve(splitPath).toString());
     Dataset<Row> train = spark.read().parquet(output.resolve(Layout.TRAIN_TRIPLES).toString());
     context
@@ -245,21 +261,6 @@ public final class EvaluateStage implements Stage {
                       + "= drop; rank ranks them)"));
     }
     EvaluationResult result = outcome.result();
-    String newEntityTest = context.config().getString(NEW_ENTITY_TEST).trim();
-    Map<String, Object> newEntityFigures =
-        newEntityTest.isEmpty()
-            ? null
-            : rankNewEntityTest(
-                context,
-                settings,
-                newEntityTest,
-                modelName,
-                dim,
-                relations,
-                relationDim,
-                numRelations,
-                embeddings,
-                entityRows);
 
     Map<String, Object> overall = new LinkedHashMap<>();
     overall.put("split", settings.split());
