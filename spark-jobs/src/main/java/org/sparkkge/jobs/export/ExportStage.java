@@ -1,7 +1,10 @@
 package org.sparkkge.jobs.export;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
@@ -139,35 +142,20 @@ public final class ExportStage implements Stage {
 
       context.progress().step("propagating embeddings to entities outside the trained set");
       JavaRDD<int[]> edges =
-          spark
-              .read()
-              .parquet(output.resolve(Layout.TRAIN_TRIPLES).toString())
-              .select("head", "relation", "tail")
-              .javaRDD()
-              .map(r -> new int[] {r.getInt(0), r.getInt(1), r.getInt(2)})
+          arrays(spark.read().parquet(output.resolve(Layout.TRAIN_TRIPLES).toString()))
               .persist(StorageLevel.MEMORY_AND_DISK());
-      JavaPairRDD<Integer, int[]> byHead =
-          edges
-              .mapToPair(e -> new Tuple2<>(e[0], e))
-              .partitionBy(byId)
-              .persist(StorageLevel.MEMORY_AND_DISK());
-      JavaPairRDD<Integer, int[]> byTail =
-          edges
-              .mapToPair(e -> new Tuple2<>(e[2], e))
-              .partitionBy(byId)
-              .persist(StorageLevel.MEMORY_AND_DISK());
-      toRelease.add(byHead);
-      toRelease.add(byTail);
+      EdgeIndex trainEdges = EdgeIndex.of(edges, byId, toRelease);
       Propagation propagation =
           new Propagation(model, dim, shared.relationDim(), shared.relations(), 0);
       if (propagation.bilinear()) {
         // the placed length comes from the trained triples, scored with the same rule
         Broadcast<Propagation> unscaled = jsc.broadcast(propagation);
-        propagation = propagation.withPlacedNorm(meanProjection(unscaled, byHead, known));
+        propagation =
+            propagation.withPlacedNorm(meanProjection(unscaled, trainEdges.byHead(), known));
         unscaled.destroy();
       }
       Broadcast<Propagation> rule = jsc.broadcast(propagation);
-      Placement periphery = propagate(rule, byHead, byTail, known, byId, toRelease);
+      Placement periphery = propagate(rule, trainEdges, known, byId, toRelease);
       List<Long> layers = periphery.layers();
       JavaPairRDD<Integer, Tuple2<float[], Integer>> placed = periphery.placed();
       Map<String, Object> fit = null;
@@ -199,12 +187,7 @@ public final class ExportStage implements Stage {
         // only the placed rows meet the fitted ones: the trained table is not shuffled again
         placed = placed.join(fitResult.fitted()).mapValues(v -> new Tuple2<>(v._2(), v._1()._2()));
       }
-      rows =
-          rows.union(
-              placed.map(
-                  e ->
-                      RowFactory.create(
-                          e._1(), e._2()._1(), Layout.SOURCE_PROPAGATED, e._2()._2())));
+      rows = rows.union(placedRows(placed));
       edges.unpersist(false);
 
       float[] mean = meanVector(known, dim, trainedCount);
@@ -223,17 +206,12 @@ public final class ExportStage implements Stage {
                   mean,
                   byId,
                   toRelease);
-      Dataset<Row> embeddedRows = spark.createDataFrame(rows, ENTITY_SCHEMA);
-      Dataset<Row> unreachable =
-          spark.createDataFrame(
-              entities
-                  .select("id")
-                  .join(embeddedRows.select("id"), "id", "left_anti")
-                  .javaRDD()
-                  .map(r -> RowFactory.create(r.getInt(0), mean, Layout.SOURCE_PROPAGATED, -1)),
-              ENTITY_SCHEMA);
       Dataset<Row> entityEmbeddings =
-          entityEmbeddings(spark, output, embeddedRows.unionByName(unreachable), entities);
+          entityEmbeddings(
+              spark,
+              output,
+              withMeanVector(spark, spark.createDataFrame(rows, ENTITY_SCHEMA), entities, mean),
+              entities);
 
       Map<String, Object> stats = new LinkedHashMap<>();
       stats.put("model", model);
@@ -290,11 +268,16 @@ public final class ExportStage implements Stage {
             if (newEmbeddings != null) {
               String path = new Path(staging, Layout.NEW_ENTITY_EMBEDDINGS).toString();
               newEmbeddings.write().option("compression", compression).parquet(path);
-              Dataset<Row> written = spark.read().parquet(path);
-              stats.put("new_entities", written.count());
+              Row counts =
+                  spark
+                      .read()
+                      .parquet(path)
+                      .agg(count(lit(1)), sum(when(col("distance").equalTo(-1), 1).otherwise(0)))
+                      .first();
+              stats.put("new_entities", counts.getLong(0));
               stats.put(
                   "new_entities_unreachable_mean_vector",
-                  written.filter(col("distance").equalTo(-1)).count());
+                  counts.isNullAt(1) ? 0 : counts.getLong(1));
             }
             entityEmbeddings
                 .write()
@@ -365,8 +348,7 @@ public final class ExportStage implements Stage {
 
   private static Placement propagate(
       Broadcast<Propagation> rule,
-      JavaPairRDD<Integer, int[]> byHead,
-      JavaPairRDD<Integer, int[]> byTail,
+      EdgeIndex edges,
       JavaPairRDD<Integer, float[]> start,
       HashPartitioner byId,
       List<JavaPairRDD<Integer, ?>> toRelease) {
@@ -378,7 +360,8 @@ public final class ExportStage implements Stage {
       JavaPairRDD<Integer, float[]> current = embedded;
       // tail estimated from an embedded head, head from an embedded tail; unknown ends only
       JavaPairRDD<Integer, Tuple2<float[], Long>> fromHeads =
-          byHead
+          edges
+              .byHead()
               .join(current)
               .mapToPair(
                   x ->
@@ -387,7 +370,8 @@ public final class ExportStage implements Stage {
                           new Tuple2<>(
                               rule.value().estimate(x._2()._2(), x._2()._1()[1], true), 1L)));
       JavaPairRDD<Integer, Tuple2<float[], Long>> fromTails =
-          byTail
+          edges
+              .byTail()
               .join(current)
               .mapToPair(
                   x ->
@@ -436,53 +420,67 @@ public final class ExportStage implements Stage {
       JavaPairRDD<Integer, float[]> embedded,
       float[] mean,
       HashPartitioner byId,
-      List<JavaPairRDD<Integer, ?>> toRelease) {
+      List<JavaPairRDD<Integer, ?>> toRelease)
+      throws IOException {
     AddedEntities added = AddedEntities.read(spark, output, entities, path);
-    JavaRDD<int[]> edges =
-        added.triples().javaRDD().map(r -> new int[] {r.getInt(0), r.getInt(1), r.getInt(2)});
-    JavaPairRDD<Integer, int[]> byHead =
-        edges
-            .mapToPair(e -> new Tuple2<>(e[0], e))
-            .partitionBy(byId)
-            .persist(StorageLevel.MEMORY_AND_DISK());
-    JavaPairRDD<Integer, int[]> byTail =
-        edges
-            .mapToPair(e -> new Tuple2<>(e[2], e))
-            .partitionBy(byId)
-            .persist(StorageLevel.MEMORY_AND_DISK());
-    toRelease.add(byHead);
-    toRelease.add(byTail);
-    Placement placement = propagate(rule, byHead, byTail, embedded, byId, toRelease);
+    EdgeIndex edges = EdgeIndex.of(arrays(added.triples()), byId, toRelease);
+    Placement placement = propagate(rule, edges, embedded, byId, toRelease);
     Dataset<Row> placed =
         spark
-            .createDataFrame(
-                placement
-                    .placed()
-                    .map(
-                        e ->
-                            RowFactory.create(
-                                e._1(), e._2()._1(), Layout.SOURCE_PROPAGATED, e._2()._2())),
-                ENTITY_SCHEMA)
+            .createDataFrame(placedRows(placement.placed()), ENTITY_SCHEMA)
             .join(added.names().select("id"), "id");
+    return entityEmbeddings(
+        spark, output, withMeanVector(spark, placed, added.names(), mean), added.names());
+  }
+
+  /** Triples (head, relation, tail) as {head, relation, tail} arrays. */
+  private static JavaRDD<int[]> arrays(Dataset<Row> triples) {
+    return triples
+        .select("head", "relation", "tail")
+        .javaRDD()
+        .map(r -> new int[] {r.getInt(0), r.getInt(1), r.getInt(2)});
+  }
+
+  /** Edges keyed by their head and by their tail, both partitioned like the entity rows. */
+  private record EdgeIndex(JavaPairRDD<Integer, int[]> byHead, JavaPairRDD<Integer, int[]> byTail) {
+    static EdgeIndex of(
+        JavaRDD<int[]> edges, HashPartitioner byId, List<JavaPairRDD<Integer, ?>> toRelease) {
+      JavaPairRDD<Integer, int[]> byHead =
+          edges
+              .mapToPair(e -> new Tuple2<>(e[0], e))
+              .partitionBy(byId)
+              .persist(StorageLevel.MEMORY_AND_DISK());
+      JavaPairRDD<Integer, int[]> byTail =
+          edges
+              .mapToPair(e -> new Tuple2<>(e[2], e))
+              .partitionBy(byId)
+              .persist(StorageLevel.MEMORY_AND_DISK());
+      toRelease.add(byHead);
+      toRelease.add(byTail);
+      return new EdgeIndex(byHead, byTail);
+    }
+  }
+
+  /** Placed entities (vector, layer) as rows of {@link #ENTITY_SCHEMA}. */
+  private static JavaRDD<Row> placedRows(JavaPairRDD<Integer, Tuple2<float[], Integer>> placed) {
+    return placed.map(
+        e -> RowFactory.create(e._1(), e._2()._1(), Layout.SOURCE_PROPAGATED, e._2()._2()));
+  }
+
+  /**
+   * {@code embedded} (rows of {@link #ENTITY_SCHEMA}) plus a row at the mean trained vector,
+   * distance -1, for every id of {@code ids} it lacks: entities no edge path reaches.
+   */
+  private static Dataset<Row> withMeanVector(
+      SparkSession spark, Dataset<Row> embedded, Dataset<Row> ids, float[] mean) {
     Dataset<Row> unreachable =
         spark.createDataFrame(
-            added
-                .names()
-                .select("id")
-                .join(placed.select("id"), "id", "left_anti")
+            ids.select("id")
+                .join(embedded.select("id"), "id", "left_anti")
                 .javaRDD()
                 .map(r -> RowFactory.create(r.getInt(0), mean, Layout.SOURCE_PROPAGATED, -1)),
             ENTITY_SCHEMA);
-    return placed
-        .unionByName(unreachable)
-        .join(added.names(), "id")
-        .select(
-            col("id"),
-            col("name"),
-            col("embedding"),
-            lit(null).cast(DataTypes.IntegerType).as("core_number"),
-            col("source"),
-            col("distance"));
+    return embedded.unionByName(unreachable);
   }
 
   static void writeRelations(

@@ -1,9 +1,7 @@
 package org.sparkkge.jobs.export;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -216,7 +214,8 @@ final class NodePieceExport {
       Dataset<Row> entities,
       TokenTables desc,
       Broadcast<List<TensorData>> weights,
-      String path) {
+      String path)
+      throws IOException {
     AddedEntities newEntities = AddedEntities.read(spark, output, entities, path);
     Dataset<Row> added = newEntities.names();
     Dataset<Row> triples = newEntities.triples();
@@ -230,16 +229,8 @@ final class NodePieceExport {
     JavaRDD<Row> encoded =
         encode(
             newTokens.select("id", "anchors", "distances", "relations").javaRDD(), desc, weights);
-    return spark
-        .createDataFrame(encoded, ExportStage.ENTITY_SCHEMA)
-        .join(added, "id")
-        .select(
-            col("id"),
-            col("name"),
-            col("embedding"),
-            lit(null).cast(DataTypes.IntegerType).as("core_number"),
-            col("source"),
-            col("distance"));
+    return ExportStage.entityEmbeddings(
+        spark, output, spark.createDataFrame(encoded, ExportStage.ENTITY_SCHEMA), added);
   }
 
   /**
