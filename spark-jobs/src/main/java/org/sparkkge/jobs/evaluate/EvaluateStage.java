@@ -178,11 +178,7 @@ public final class EvaluateStage implements Stage {
           relationDim);
       relationNames.put(row.getInt(0), row.getString(1));
     }
-    JavaPairRDD<Integer, float[]> entityRows =
-        embeddings
-            .select("id", "embedding")
-            .javaRDD()
-            .mapToPair(r -> new Tuple2<>(r.getInt(0), SharedParams.toFloats(r.getList(1))));
+    JavaPairRDD<Integer, float[]> entityRows = vectors(embeddings);
     // first: a bad evaluate.new-entity-test file fails before the split's ranking
     String newEntityTest = context.config().getString(NEW_ENTITY_TEST).trim();
     Map<String, Object> newEntityFigures =
@@ -197,6 +193,7 @@ public final class EvaluateStage implements Stage {
                 relations,
                 relationDim,
                 numRelations,
+                relationNames,
                 embeddings,
                 entityRows);
     Dataset<Row> test = spark.read().parquet(output.resolve(splitPath).toString());
@@ -413,6 +410,7 @@ public final class EvaluateStage implements Stage {
       float[] relations,
       int relationDim,
       int numRelations,
+      Map<Integer, String> relationNames,
       Dataset<Row> embeddings,
       JavaPairRDD<Integer, float[]> entityRows)
       throws IOException {
@@ -430,15 +428,17 @@ public final class EvaluateStage implements Stage {
     Dataset<Row> added =
         spark.read().parquet(output.resolve(Layout.NEW_ENTITY_EMBEDDINGS).toString());
     Dataset<Row> names = embeddings.select("id", "name").unionByName(added.select("id", "name"));
-    Dataset<Row> relationNames =
-        spark
-            .read()
-            .parquet(output.resolve(Layout.RELATION_EMBEDDINGS).toString())
-            .select("id", "name");
+    // the relations' names, already on the driver: R rows
+    Dataset<Row> relationDictionary =
+        spark.createDataFrame(
+            relationNames.entrySet().stream()
+                .map(e -> RowFactory.create(e.getKey(), e.getValue()))
+                .toList(),
+            Layout.DICTIONARY_SCHEMA);
     String unknown = "has no embedding (neither in entity_embeddings nor in new_entity_embeddings)";
     Dataset<Row> test =
         NamedTriples.resolve(
-            NamedTriples.read(spark, path, what), names, relationNames, what, unknown);
+            NamedTriples.read(spark, path, what), names, relationDictionary, what, unknown);
     Dataset<Row> known = RankingConfig.knownTriples(spark, output).union(test);
     String newTriples = context.config().getString("export.new-triples").trim();
     if (!newTriples.isEmpty()) {
@@ -448,19 +448,14 @@ public final class EvaluateStage implements Stage {
               NamedTriples.resolve(
                   NamedTriples.read(spark, newTriples, newWhat),
                   names,
-                  relationNames,
+                  relationDictionary,
                   newWhat,
                   unknown));
     }
     Dataset<Row> addedIds = added.select("id");
     long addedCount = addedIds.count();
     int numEntities = names.agg(max(col("id"))).first().getInt(0) + 1;
-    JavaPairRDD<Integer, float[]> allRows =
-        entityRows.union(
-            added
-                .select("id", "embedding")
-                .javaRDD()
-                .mapToPair(r -> new Tuple2<>(r.getInt(0), SharedParams.toFloats(r.getList(1)))));
+    JavaPairRDD<Integer, float[]> allRows = entityRows.union(vectors(added));
     context.progress().step("ranking " + path + " against the known and the added entities");
     DistributedRanking.Outcome outcome;
     try (DistributedRanking ranking =
@@ -497,6 +492,14 @@ public final class EvaluateStage implements Stage {
             "known",
             "new"));
     return figures;
+  }
+
+  /** The (id, embedding) rows of exported embeddings as id -> vector. */
+  private static JavaPairRDD<Integer, float[]> vectors(Dataset<Row> embeddings) {
+    return embeddings
+        .select("id", "embedding")
+        .javaRDD()
+        .mapToPair(r -> new Tuple2<>(r.getInt(0), SharedParams.toFloats(r.getList(1))));
   }
 
   static JsonNode readJson(OutputDirectory output, String file) throws IOException {
