@@ -223,8 +223,8 @@ class EvaluateStageTest {
     args.addAll(TrainFixtures.umlsSettings(1, 1.0));
     args.addAll(List.of("--set", "train.dim=16"));
     assertEquals(0, Cli.run(args.toArray(new String[0])).exitCode());
-    List<String> entityNames = names(dir, "entities");
-    List<String> relationNames = names(dir, "relations");
+    List<String> entityNames = TrainFixtures.names(dir, "entities");
+    List<String> relationNames = TrainFixtures.names(dir, "relations");
     TripleArrays train = TrainFixtures.triples(dir, "train");
     TripleArrays valid = TrainFixtures.triples(dir, "valid");
     TripleArrays test = TrainFixtures.triples(dir, "test");
@@ -351,21 +351,6 @@ class EvaluateStageTest {
           .append('\n');
     }
     return out.toString();
-  }
-
-  /** A dictionary's names by id. */
-  private static List<String> names(Path dir, String dictionary) {
-    List<String> names = new ArrayList<>();
-    for (Row row :
-        SharedSpark.get()
-            .read()
-            .parquet(dir.resolve(dictionary).toString())
-            .orderBy("id")
-            .collectAsList()) {
-      assertEquals(names.size(), row.getInt(0));
-      names.add(row.getString(1));
-    }
-    return names;
   }
 
   /**

@@ -182,8 +182,8 @@ class ExportStageTest {
 
     // entities added after training (export.new-triples): new_0 gets entity 3's edges, new_1 hangs
     // off new_0 alone, new_2 and new_3 know only each other
-    Map<Integer, String> entityNames = dictionary(dir, "entities");
-    Map<Integer, String> relationNames = dictionary(dir, "relations");
+    List<String> entityNames = TrainFixtures.names(dir, "entities");
+    List<String> relationNames = TrainFixtures.names(dir, "relations");
     StringBuilder tsv = new StringBuilder();
     float[] newSum = new float[16];
     int newEdges = 0;
@@ -292,14 +292,6 @@ class ExportStageTest {
       out[j] = (float) (complex ? sum[j] / length * placedLength : sum[j] / n);
     }
     return out;
-  }
-
-  private static Map<Integer, String> dictionary(Path dir, String name) {
-    Map<Integer, String> names = new HashMap<>();
-    for (Row row : SharedSpark.get().read().parquet(dir.resolve(name).toString()).collectAsList()) {
-      names.put(row.getInt(0), row.getString(1));
-    }
-    return names;
   }
 
   /** known[0..16) + sign * r[offset..offset+16). */

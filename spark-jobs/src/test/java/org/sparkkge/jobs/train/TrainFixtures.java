@@ -149,6 +149,23 @@ public final class TrainFixtures {
             .collectAsList());
   }
 
+  /** The names of DIR/entities or DIR/relations ({@code dictionary}), indexed by id. */
+  public static List<String> names(Path dir, String dictionary) {
+    List<String> names = new ArrayList<>();
+    for (Row row :
+        SharedSpark.get()
+            .read()
+            .parquet(dir.resolve(dictionary).toString())
+            .orderBy("id")
+            .collectAsList()) {
+      if (row.getInt(0) != names.size()) {
+        throw new IllegalStateException(dictionary + ": ids are not 0.." + (names.size() - 1));
+      }
+      names.add(row.getString(1));
+    }
+    return names;
+  }
+
   /** Rows of (head, relation, tail) ints as triple arrays, in row order. */
   public static TripleArrays triples(List<Row> rows) {
     int[] h = new int[rows.size()];
