@@ -5,10 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.IntStream;
+import org.sparkkge.core.TripleArrays;
 
 /**
  * What the benchmarks share: key=value arguments over their defaults (an unknown key is an error),
- * and the load average printed beside each figure.
+ * the load average printed beside each figure, and the slices of concurrent trainings.
  */
 final class BenchArgs {
   private BenchArgs() {}
@@ -24,6 +26,17 @@ final class BenchArgs {
       a.put(kv[0], kv[1]);
     }
     return a;
+  }
+
+  /**
+   * Slice {@code i} of {@code slices} consecutive, disjoint, near-equal slices of {@code triples}:
+   * what one of that many concurrent trainings (Spark tasks of one executor) trains on.
+   */
+  static TripleArrays slice(TripleArrays triples, int i, int slices) {
+    int n = triples.size();
+    return triples.select(
+        IntStream.range((int) ((long) n * i / slices), (int) ((long) n * (i + 1) / slices))
+            .toArray());
   }
 
   /** The one-minute load average (/proc/loadavg), so a figure shows what else was running. */

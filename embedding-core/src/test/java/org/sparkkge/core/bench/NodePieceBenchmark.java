@@ -12,7 +12,6 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.IntStream;
 import org.sparkkge.core.ModelParameters;
 import org.sparkkge.core.TrainConfig;
 import org.sparkkge.core.TrainResult;
@@ -130,18 +129,12 @@ public final class NodePieceBenchmark {
   private static void concurrentNodePiece(
       KgDataset ds, TrainConfig config, NodePieceTokens tokens, int trainers, int warmup, int steps)
       throws Exception {
-    int n = ds.train().size();
     CyclicBarrier together = new CyclicBarrier(trainers);
     ExecutorService pool = Executors.newFixedThreadPool(trainers);
     try {
       List<Future<TrainResult>> futures = new ArrayList<>();
       for (int i = 0; i < trainers; i++) {
-        TripleArrays slice =
-            ds.train()
-                .select(
-                    IntStream.range(
-                            (int) ((long) n * i / trainers), (int) ((long) n * (i + 1) / trainers))
-                        .toArray());
+        TripleArrays slice = BenchArgs.slice(ds.train(), i, trainers);
         TrainConfig sliceConfig = config.toBuilder().seed(config.seed() + i).build();
         futures.add(
             pool.submit(

@@ -21,7 +21,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.IntStream;
 import org.sparkkge.core.ModelParameters;
 import org.sparkkge.core.TrainConfig;
 import org.sparkkge.core.TrainResult;
@@ -257,16 +256,10 @@ public final class TrainingBenchmark {
    */
   private static void concurrentTrainers(KgDataset ds, TrainConfig config, int trainers)
       throws Exception {
-    int n = ds.train().size();
     List<Callable<TrainResult>> jobs = new ArrayList<>();
     CountDownLatch start = new CountDownLatch(1);
     for (int i = 0; i < trainers; i++) {
-      TripleArrays slice =
-          ds.train()
-              .select(
-                  IntStream.range(
-                          (int) ((long) n * i / trainers), (int) ((long) n * (i + 1) / trainers))
-                      .toArray());
+      TripleArrays slice = BenchArgs.slice(ds.train(), i, trainers);
       TrainConfig sliceConfig = config.toBuilder().seed(config.seed() + i).build();
       jobs.add(
           () -> {
