@@ -26,17 +26,4 @@ if [[ ! -f "$OUT/_stages/partition.json" ]]; then
 fi
 bin/spark-kge train --config "$CONFIG" --output "$OUT" --overwrite \
   --set train.validation.every-rounds=0 "$@" > "$WORK/train.log" 2>&1 || { tail -20 "$WORK/train.log"; exit 1; }
-python3 - "$OUT/stats.json" "$IN_TASK" "$OUT" <<'PY'
-import glob, json, sys
-t = json.load(open(sys.argv[1]))["train"]
-rounds = [json.load(open(f)) for f in sorted(glob.glob(sys.argv[3] + "/model/checkpoints/round-*/round.json"))]
-rounds = [r for r in rounds if r.get("round", 0) > 0]
-in_task = float(sys.argv[2])
-rate = t["triples_per_second_this_run"]
-print(f"in-task NodePiece trainers, two at once: {in_task:,.0f} triples/s")
-print(f"train stage, NodePiece, P = {t['shards']}: {rate:,.0f} triples/s in {t['train_seconds_this_run']:.1f} s = "
-      f"{rate / in_task:.0%} of the in-task trainers; task rate {t['task_triples_per_second']:,.0f}/s, "
-      f"stage efficiency {t['stage_efficiency']:.2f}, Spark overhead {t['spark_overhead_seconds_per_round']:.1f} s per round of "
-      f"{t['train_seconds_this_run'] / len(t['round_mean_loss']):.1f} s")
-print("round seconds: " + ", ".join(f"{r['seconds']:.1f}" for r in rounds))
-PY
+python3 bench/training/stage-share.py "$OUT" "$IN_TASK" "NodePiece trainers"

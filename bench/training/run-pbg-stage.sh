@@ -33,15 +33,4 @@ bin/spark-kge train --output "$OUT" --overwrite --set train.model=complex_recipr
   --set train.lr=0.1 --set train.threads=1 --set train.epochs=5 --set train.round-fraction=1.0 \
   --set train.validation.every-rounds=0 --set train.bucket-slices=1 --set train.negative-pool=0 \
   "$@" > "$WORK/train.log" 2>&1 || { tail -20 "$WORK/train.log"; exit 1; }
-python3 - "$OUT/stats.json" "$IN_TASK" <<'PY'
-import json, sys
-t = json.load(open(sys.argv[1]))["train"]
-in_task = float(sys.argv[2])
-rate = t["triples_per_second_this_run"]
-print(f"in-task trainer, two at once: {in_task:,.0f} triples/s")
-print(f"train stage, P = 2: {rate:,.0f} triples/s in {t['train_seconds_this_run']:.1f} s = "
-      f"{rate / in_task:.0%} of the in-task trainer, {rate / 2800:.1f}x PBG; task rate "
-      f"{t['task_triples_per_second']:,.0f}/s, stage efficiency {t['stage_efficiency']:.2f}, "
-      f"Spark overhead {t['spark_overhead_seconds_per_round']:.1f} s per round of "
-      f"{t['train_seconds_this_run'] / len(t['round_mean_loss']):.1f} s")
-PY
+python3 bench/training/stage-share.py "$OUT" "$IN_TASK" "trainer" pbg
