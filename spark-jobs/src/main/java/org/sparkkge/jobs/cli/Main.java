@@ -40,16 +40,26 @@ public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) throws SparkUserAppException {
     int code = execute(args, System.out, System.err);
-    if (Boolean.getBoolean("SPARK_SUBMIT")) {
-      // Under spark-submit (YARN cluster mode above all) System.exit marks even a successful
-      // application as failed; Spark reads a normal return as success and this exception's code
-      // as the exit status.
+    if (underSparkLauncher()) {
+      // Under spark-submit and in YARN's ApplicationMaster (cluster mode) System.exit marks even a
+      // successful application as failed; Spark reads a normal return as success and this
+      // exception's code as the exit status.
       if (code != 0) {
         throw new SparkUserAppException(code, null);
       }
       return;
     }
     System.exit(code);
+  }
+
+  /**
+   * spark-submit's JVM sets SPARK_SUBMIT; in YARN cluster mode the driver runs in the
+   * ApplicationMaster's JVM, which sets the application's Spark settings as system properties
+   * instead (found by YarnPipelineIT: the application was reported failed after a successful run).
+   */
+  static boolean underSparkLauncher() {
+    return Boolean.getBoolean("SPARK_SUBMIT")
+        || "cluster".equals(System.getProperty("spark.submit.deployMode"));
   }
 
   public static int execute(String[] args, PrintStream out, PrintStream err) {
