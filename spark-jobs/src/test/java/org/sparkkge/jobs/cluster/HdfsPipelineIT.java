@@ -123,8 +123,8 @@ class HdfsPipelineIT {
     String log = Files.readString(resumed.log());
     assertTrue(log.contains("train: resuming after round"), () -> Logs.tail(resumed.log(), 80));
 
-    PipelineRuns.checkResumedRunEqualsLocal(
-        fs, out, itDir.resolve("out-hdfs"), "HDFS", RUN_TIMEOUT);
+    PipelineRuns.checkRunEqualsLocal(
+        fs, out, itDir.resolve("out-hdfs"), "HDFS (killed, resumed)", RUN_TIMEOUT);
   }
 
   private static SparkSubmitDriver submit(List<String> args, String name) throws IOException {

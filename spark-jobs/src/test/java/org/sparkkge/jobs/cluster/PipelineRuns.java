@@ -120,6 +120,8 @@ final class PipelineRuns {
   static synchronized Path startLocalReference(Path sparkHome, Path appJar, Path repoRoot, Path dir)
       throws IOException {
     if (localReference == null) {
+      // one folder per JVM: test classes in two forks may each start their own
+      dir = dir.resolveSibling(dir.getFileName() + "-" + ProcessHandle.current().pid());
       deleteRecursively(dir);
       Files.createDirectories(dir);
       localReferenceOut = dir.resolve("out");
@@ -147,22 +149,22 @@ final class PipelineRuns {
   }
 
   /**
-   * After a killed run was resumed into {@code out} on {@code fs}: every stage is marked complete,
-   * no staging path of a write that never committed is left, and the output, copied to the local
-   * {@code copy}, equals the local reference run (every dataset, the validation curve, the
-   * metrics). Prints the comparison.
+   * After a run into {@code out} on {@code fs} ({@code run} says which, e.g. "HDFS (killed,
+   * resumed)"): every stage is marked complete, no staging path of a write that never committed is
+   * left, and the output, copied to the local {@code copy}, equals the local reference run (every
+   * dataset, the validation curve, the metrics). Prints the comparison.
    */
-  static void checkResumedRunEqualsLocal(
-      FileSystem fs, String out, Path copy, String store, java.time.Duration timeout)
+  static void checkRunEqualsLocal(
+      FileSystem fs, String out, Path copy, String run, java.time.Duration timeout)
       throws Exception {
     for (String stage : registeredStages()) {
       assertTrue(
           fs.exists(new org.apache.hadoop.fs.Path(out + "/_stages/" + stage + ".json")),
-          "stage " + stage + " not marked complete on " + store);
+          "stage " + stage + " not marked complete by the " + run + " run");
     }
     List<String> leftovers = new ArrayList<>();
     collectTemporaries(fs, new org.apache.hadoop.fs.Path(out), leftovers);
-    assertTrue(leftovers.isEmpty(), "temporary paths left on " + store + ": " + leftovers);
+    assertTrue(leftovers.isEmpty(), "temporary paths left by the " + run + " run: " + leftovers);
     fs.copyToLocalFile(
         false,
         new org.apache.hadoop.fs.Path(out),
@@ -170,12 +172,8 @@ final class PipelineRuns {
         true);
     List<String> compared =
         compareOutputs(
-            copy,
-            awaitLocalReference(timeout),
-            registeredStages(),
-            store + " (killed, resumed) vs local");
-    System.out.println(
-        store + " run (killed, resumed) == local run:\n  " + String.join("\n  ", compared));
+            copy, awaitLocalReference(timeout), registeredStages(), run + " run vs local");
+    System.out.println(run + " run == local run:\n  " + String.join("\n  ", compared));
   }
 
   /**

@@ -133,7 +133,8 @@ class S3PipelineIT {
     String log = Files.readString(resumed.log());
     assertTrue(log.contains("train: resuming after round 1"), () -> Logs.tail(resumed.log(), 80));
 
-    PipelineRuns.checkResumedRunEqualsLocal(fs, out, itDir.resolve("out-s3"), "S3", RUN_TIMEOUT);
+    PipelineRuns.checkRunEqualsLocal(
+        fs, out, itDir.resolve("out-s3"), "S3 (killed, resumed)", RUN_TIMEOUT);
   }
 
   private static SparkSubmitDriver submit(List<String> args, String name) throws IOException {

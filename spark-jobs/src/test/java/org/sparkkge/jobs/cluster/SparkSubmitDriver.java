@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -92,16 +94,35 @@ final class SparkSubmitDriver {
     }
     command.addAll(List.of("--class", "org.sparkkge.jobs.cli.Main", appJar.toString()));
     command.addAll(cliArgs);
+    return launch(
+        command,
+        env -> StandaloneCluster.sparkEnvironment(env, sparkHome),
+        workingDir,
+        log,
+        master + " " + String.join(" ", cliArgs));
+  }
+
+  /**
+   * Any command that submits a run (a submit script), its environment this JVM's as changed by
+   * {@code environment}; stdout and stderr in {@code log}.
+   */
+  static SparkSubmitDriver launch(
+      List<String> command,
+      Consumer<Map<String, String>> environment,
+      Path workingDir,
+      Path log,
+      String description)
+      throws IOException {
     Files.createDirectories(log.getParent());
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(workingDir.toFile())
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
-    StandaloneCluster.sparkEnvironment(builder.environment(), sparkHome);
+    environment.accept(builder.environment());
     Process process = builder.start();
     Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "stop-driver"));
-    return new SparkSubmitDriver(process, log, master + " " + String.join(" ", cliArgs));
+    return new SparkSubmitDriver(process, log, description);
   }
 
   Path log() {

@@ -261,7 +261,7 @@ final class StandaloneCluster implements AutoCloseable {
   }
 
   /** /proc/PID/cmdline: complete on Linux, where ProcessHandle.Info may be truncated or empty. */
-  private static List<String> commandLine(ProcessHandle process) {
+  static List<String> commandLine(ProcessHandle process) {
     try {
       String raw = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "cmdline"));
       return List.of(raw.split("\0"));
