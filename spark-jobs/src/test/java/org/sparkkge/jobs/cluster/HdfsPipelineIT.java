@@ -42,21 +42,9 @@ class HdfsPipelineIT {
     itDir = Path.of(PipelineRuns.required("kge.it.dir")).resolveSibling("hdfs-it");
     PipelineRuns.deleteRecursively(itDir);
     Files.createDirectories(itDir);
-    Configuration conf = new Configuration();
-    hdfs =
-        new MiniDFSCluster.Builder(conf, itDir.resolve("dfs").toFile())
-            .numDataNodes(1)
-            .format(true)
-            .build();
-    hdfs.waitActive();
+    hdfs = PipelineRuns.startMiniDfs(new Configuration(), itDir.resolve("dfs"));
     fs = hdfs.getFileSystem();
-    org.apache.hadoop.fs.Path input = new org.apache.hadoop.fs.Path("/input/umls");
-    fs.mkdirs(input);
-    for (String split : List.of("train", "valid", "test")) {
-      fs.copyFromLocalFile(
-          new org.apache.hadoop.fs.Path(repoRoot.resolve("data/umls/" + split + ".txt.gz").toUri()),
-          new org.apache.hadoop.fs.Path(input, split + ".txt.gz"));
-    }
+    PipelineRuns.copyUmls(repoRoot, fs, new org.apache.hadoop.fs.Path("/input/umls"));
   }
 
   @AfterAll

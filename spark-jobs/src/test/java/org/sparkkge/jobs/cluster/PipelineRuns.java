@@ -17,8 +17,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.sparkkge.jobs.Files2;
 import org.sparkkge.jobs.cli.StageRegistry;
 import org.sparkkge.jobs.stage.Stage;
@@ -107,6 +109,27 @@ final class PipelineRuns {
     List<String> args = umlsArgs(repoRoot, umls, "run", out);
     args.addAll(List.of("--set", "train.epochs=6"));
     return args;
+  }
+
+  /**
+   * Copies UMLS's train, valid and test files from the repository into {@code dir} on {@code fs}.
+   */
+  static void copyUmls(Path repoRoot, FileSystem fs, org.apache.hadoop.fs.Path dir)
+      throws IOException {
+    fs.mkdirs(dir);
+    for (String split : List.of("train", "valid", "test")) {
+      fs.copyFromLocalFile(
+          new org.apache.hadoop.fs.Path(repoRoot.resolve("data/umls/" + split + ".txt.gz").toUri()),
+          new org.apache.hadoop.fs.Path(dir, split + ".txt.gz"));
+    }
+  }
+
+  /** A MiniDFSCluster in this JVM, one NameNode and one DataNode storing under {@code dir}. */
+  static MiniDFSCluster startMiniDfs(Configuration conf, Path dir) throws IOException {
+    MiniDFSCluster hdfs =
+        new MiniDFSCluster.Builder(conf, dir.toFile()).numDataNodes(1).format(true).build();
+    hdfs.waitActive();
+    return hdfs;
   }
 
   private static SparkSubmitDriver localReference;

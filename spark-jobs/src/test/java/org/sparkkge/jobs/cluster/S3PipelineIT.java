@@ -51,12 +51,7 @@ class S3PipelineIT {
     Files.createDirectories(itDir);
     s3 = S3MockServer.start(Path.of(PipelineRuns.required("kge.s3mock.jar")), itDir.resolve("s3"));
     fs = FileSystem.newInstance(java.net.URI.create(s3.uri("")), s3.hadoopConf());
-    org.apache.hadoop.fs.Path input = new org.apache.hadoop.fs.Path(s3.uri("input/umls"));
-    for (String split : List.of("train", "valid", "test")) {
-      fs.copyFromLocalFile(
-          new org.apache.hadoop.fs.Path(repoRoot.resolve("data/umls/" + split + ".txt.gz").toUri()),
-          new org.apache.hadoop.fs.Path(input, split + ".txt.gz"));
-    }
+    PipelineRuns.copyUmls(repoRoot, fs, new org.apache.hadoop.fs.Path(s3.uri("input/umls")));
   }
 
   @AfterAll

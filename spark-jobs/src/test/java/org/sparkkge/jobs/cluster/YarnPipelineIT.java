@@ -74,12 +74,7 @@ class YarnPipelineIT {
         sparkHome, appJar, repoRoot, itDir.resolveSibling("local-reference"));
 
     Configuration conf = new YarnConfiguration();
-    hdfs =
-        new MiniDFSCluster.Builder(conf, itDir.resolve("dfs").toFile())
-            .numDataNodes(1)
-            .format(true)
-            .build();
-    hdfs.waitActive();
+    hdfs = PipelineRuns.startMiniDfs(conf, itDir.resolve("dfs"));
     fs = hdfs.getFileSystem();
     conf.set("fs.defaultFS", fs.getUri().toString());
     // One NodeManager with room for both applications' containers at once (ApplicationMaster and
@@ -116,13 +111,7 @@ class YarnPipelineIT {
             YarnConfiguration.RM_WEBAPP_ADDRESS));
     sparkSubmit = writeSparkSubmit(itDir.resolve("bin/spark-submit"));
 
-    org.apache.hadoop.fs.Path input = new org.apache.hadoop.fs.Path("/input/umls");
-    fs.mkdirs(input);
-    for (String split : List.of("train", "valid", "test")) {
-      fs.copyFromLocalFile(
-          new org.apache.hadoop.fs.Path(repoRoot.resolve("data/umls/" + split + ".txt.gz").toUri()),
-          new org.apache.hadoop.fs.Path(input, split + ".txt.gz"));
-    }
+    PipelineRuns.copyUmls(repoRoot, fs, new org.apache.hadoop.fs.Path("/input/umls"));
     clusterModeRun = submit("cluster", clusterModeOutput());
   }
 
