@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * One CLI run submitted the way spark-submit does it: {@code java -cp "$SPARK_HOME/jars/*"
@@ -19,12 +20,12 @@ import java.util.function.Supplier;
  * spark-kge-app.jar ARGS}, in its own JVM, stdout and stderr in one log file.
  */
 final class SparkSubmitDriver {
-  /** The same Spark settings for cluster and local runs, sized for a 1-core, 1 GiB worker. */
-  private static final List<String> SPARK_CONF =
+  /**
+   * Settings every test run shares, whatever its cluster manager: offline DJL and lean JVMs on the
+   * executors, no UI, few shuffle partitions for tiny data.
+   */
+  static final List<String> TEST_RUN_CONF =
       List.of(
-          "spark.executor.memory=512m",
-          "spark.executor.cores=1",
-          "spark.cores.max=2",
           // DJL must not try to download anything on the executors either.
           "spark.executorEnv.DJL_OFFLINE=true",
           "spark.executor.extraJavaOptions=-Dai.djl.offline=true "
@@ -34,6 +35,10 @@ final class SparkSubmitDriver {
           "spark.sql.shuffle.partitions=4",
           // Tiny tasks: waiting for a data-local slot costs more than reading remotely.
           "spark.locality.wait=0s");
+
+  /** Executors sized for a 1-core, 1 GiB standalone worker (local runs ignore them). */
+  private static final List<String> STANDALONE_SIZING =
+      List.of("spark.executor.memory=512m", "spark.executor.cores=1", "spark.cores.max=2");
 
   private final Process process;
   private final Path log;
@@ -86,7 +91,7 @@ final class SparkSubmitDriver {
     command.add(classpath.toString());
     command.add("org.apache.spark.deploy.SparkSubmit");
     command.addAll(List.of("--master", master, "--deploy-mode", "client"));
-    for (String conf : SPARK_CONF) {
+    for (String conf : Stream.concat(STANDALONE_SIZING.stream(), TEST_RUN_CONF.stream()).toList()) {
       command.addAll(List.of("--conf", conf));
     }
     for (String conf : extraConf) {

@@ -246,13 +246,7 @@ final class StandaloneCluster implements AutoCloseable {
   Optional<ProcessHandle> executor(String executorId) {
     for (Process worker : workers) {
       for (ProcessHandle child : worker.toHandle().children().toList()) {
-        List<String> args = commandLine(child);
-        int at = args.indexOf("--executor-id");
-        if (child.isAlive()
-            && args.contains(EXECUTOR_CLASS)
-            && at >= 0
-            && at + 1 < args.size()
-            && args.get(at + 1).equals(executorId)) {
+        if (isExecutor(child, EXECUTOR_CLASS, executorId)) {
           return Optional.of(child);
         }
       }
@@ -260,8 +254,22 @@ final class StandaloneCluster implements AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * Whether {@code process} is the live JVM of Spark executor {@code executorId}, started with the
+   * cluster manager's executor backend {@code executorClass}.
+   */
+  static boolean isExecutor(ProcessHandle process, String executorClass, String executorId) {
+    List<String> args = commandLine(process);
+    int at = args.indexOf("--executor-id");
+    return process.isAlive()
+        && args.contains(executorClass)
+        && at >= 0
+        && at + 1 < args.size()
+        && args.get(at + 1).equals(executorId);
+  }
+
   /** /proc/PID/cmdline: complete on Linux, where ProcessHandle.Info may be truncated or empty. */
-  static List<String> commandLine(ProcessHandle process) {
+  private static List<String> commandLine(ProcessHandle process) {
     try {
       String raw = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "cmdline"));
       return List.of(raw.split("\0"));

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -28,11 +29,11 @@ import org.junit.jupiter.api.Test;
  * ResourceManager and one NodeManager, in this JVM) whose file system is a MiniDFSCluster; the
  * gateway's spark-submit and the NodeManager's containers run Spark 4.2.0 with its YARN module
  * (Maven Central has no spark-yarn 4.1; target/yarn-spark-home, named by {@code spark.yarn.jars} as
- * installed on the node), and the application jar travels through HDFS as on a real cluster. UMLS
- * at P = 2 from {@code hdfs://} inputs to an {@code hdfs://} output gives the datasets and metrics
- * of the local run that the HDFS and S3 tests compare with: in client mode with one executor's
- * container killed (SIGKILL) in the middle of a training task, and in cluster mode, where the
- * driver runs in the ApplicationMaster's container.
+ * installed on the node); in cluster mode the application jar travels through HDFS. UMLS at P = 2
+ * from {@code hdfs://} inputs to an {@code hdfs://} output gives the datasets and metrics of the
+ * local run that the HDFS and S3 tests compare with: in client mode with one executor's container
+ * killed (SIGKILL) in the middle of a training task, and in cluster mode, where the driver runs in
+ * the ApplicationMaster's container.
  */
 class YarnPipelineIT {
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(20);
@@ -269,7 +270,7 @@ class YarnPipelineIT {
                 "512m",
                 "--driver-memory",
                 "768m"));
-    for (String conf :
+    List<String> yarnConf =
         List.of(
             // Spark as installed on the NodeManager: the containers read the jars in place.
             "spark.yarn.jars=local:" + yarnSparkHome.resolve("jars") + "/*",
@@ -280,15 +281,13 @@ class YarnPipelineIT {
             // libtorch's native memory beside the heap, within the container YARN measures
             "spark.executor.memoryOverhead=768m",
             "spark.driver.memoryOverhead=768m",
-            "spark.executor.extraJavaOptions=-Dai.djl.offline=true " + lean,
+            // the driver's JVM in cluster mode, the ApplicationMaster's in client mode
             "spark.driver.extraJavaOptions=-Dai.djl.offline=true " + lean,
             "spark.yarn.am.extraJavaOptions=" + lean,
-            "spark.ui.enabled=false",
-            "spark.ui.showConsoleProgress=false",
-            "spark.sql.shuffle.partitions=4",
-            "spark.locality.wait=0s",
             // a replacement for the killed executor's container, then the run goes on
-            "spark.executor.maxNumFailures=4")) {
+            "spark.executor.maxNumFailures=4");
+    for (String conf :
+        Stream.concat(SparkSubmitDriver.TEST_RUN_CONF.stream(), yarnConf.stream()).toList()) {
       command.addAll(List.of("--conf", conf));
     }
     command.addAll(cliArgs);
@@ -308,16 +307,7 @@ class YarnPipelineIT {
   private static Optional<ProcessHandle> executor(String executorId) {
     return ProcessHandle.current()
         .descendants()
-        .filter(
-            p -> {
-              List<String> args = StandaloneCluster.commandLine(p);
-              int at = args.indexOf("--executor-id");
-              return p.isAlive()
-                  && args.contains(EXECUTOR_CLASS)
-                  && at >= 0
-                  && at + 1 < args.size()
-                  && args.get(at + 1).equals(executorId);
-            })
+        .filter(p -> StandaloneCluster.isExecutor(p, EXECUTOR_CLASS, executorId))
         .findFirst();
   }
 
