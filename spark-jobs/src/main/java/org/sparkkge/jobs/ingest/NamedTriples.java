@@ -9,6 +9,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparkkge.jobs.PipelineException;
+import org.sparkkge.jobs.io.HadoopPaths;
 
 /**
  * Small TSV files of named triples that later stages read beside the ingested graph (the triples of
@@ -24,13 +25,15 @@ public final class NamedTriples {
    * cannot be read, fails with "{@code what}: FILE:LINE: REASON".
    */
   public static Dataset<Row> read(SparkSession spark, String path, String what) {
-    Path file = new Path(path);
+    // resolved as ingest resolves its inputs (a relative path against the default file system)
+    Path file = HadoopPaths.qualify(path, spark.sparkContext().hadoopConfiguration());
     try {
       if (!file.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(file)) {
-        throw new PipelineException(what + ": " + path + " does not exist");
+        throw new PipelineException(what + ": " + HadoopPaths.display(file) + " does not exist");
       }
     } catch (IOException e) {
-      throw new PipelineException(what + ": cannot read " + path + ": " + e.getMessage(), e);
+      throw new PipelineException(
+          what + ": cannot read " + HadoopPaths.display(file) + ": " + e.getMessage(), e);
     }
     Dataset<Row> lines =
         TextTripleSource.read(
