@@ -58,7 +58,7 @@ class HdfsPipelineIT {
   }
 
   private static List<String> runArgs(String umls, String out) {
-    return PipelineRuns.fileSystemRunArgs(repoRoot, umls, out);
+    return PipelineRuns.runArgs(repoRoot, umls, out);
   }
 
   @Test

@@ -60,7 +60,8 @@ final class PipelineRuns {
 
   /**
    * The CLI arguments of {@code stage} on UMLS at P = 2 into {@code out}, reading the dataset from
-   * {@code umls} (a folder with train/valid/test.txt.gz, local or a Hadoop URI) for run and ingest.
+   * {@code umls} (a folder with train/valid/test.txt.gz, local or a Hadoop URI) for run and ingest:
+   * the run every integration test makes, so that one local run is the reference of them all.
    */
   static List<String> umlsArgs(Path repoRoot, String umls, String stage, String out) {
     List<String> args =
@@ -82,15 +83,16 @@ final class PipelineRuns {
             out,
             "--set",
             "partition.shards=2",
-            // Same seed and same libtorch threading everywhere; 4 rounds of 3 epochs each: rounds 2
-            // to 4 give a kill three chances, and a shard-training task lasts long enough (about a
-            // second on an idle core) to be hit in the middle of its training steps.
+            // Same seed and same libtorch threading everywhere; 2 rounds of 3 epochs each: round 1
+            // times the training tasks, and round 2's three sub-round jobs give an executor kill
+            // three chances; a shard-training task lasts long enough (about a second on an idle
+            // core) to be hit in the middle of its training steps.
             "--set",
             "train.seed=42",
             "--set",
             "train.threads=1",
             "--set",
-            "train.epochs=12",
+            "train.epochs=6",
             "--set",
             "train.round-fraction=3",
             // one slice per round: the default would cut these rounds into 9 passes whose tasks
@@ -100,15 +102,9 @@ final class PipelineRuns {
     return args;
   }
 
-  /**
-   * The run the file-system tests (HDFS, S3) make: UMLS, two rounds of 3 epochs (the shared
-   * settings' 12 epochs are for the executor-kill tests), reading {@code umls}, writing {@code
-   * out}.
-   */
-  static List<String> fileSystemRunArgs(Path repoRoot, String umls, String out) {
-    List<String> args = umlsArgs(repoRoot, umls, "run", out);
-    args.addAll(List.of("--set", "train.epochs=6"));
-    return args;
+  /** {@link #umlsArgs} of the whole pipeline ({@code run}). */
+  static List<String> runArgs(Path repoRoot, String umls, String out) {
+    return umlsArgs(repoRoot, umls, "run", out);
   }
 
   /**
@@ -132,43 +128,100 @@ final class PipelineRuns {
     return hdfs;
   }
 
-  private static SparkSubmitDriver localReference;
-  private static Path localReferenceOut;
+  private static Path localReferenceDir;
 
   /**
-   * Starts, once per JVM, the uninterrupted local-file-system run of {@link #fileSystemRunArgs}
-   * that the HDFS and S3 tests compare with (one run for both: the suite's time), under {@code
-   * dir}; returns its output directory.
+   * Starts the uninterrupted local-file-system run of {@link #runArgs} that every integration test
+   * compares with, once per build: the two failsafe JVMs share it. The JVM that creates the build's
+   * folder (named by kge.build.id, under {@code parent}) starts the run and writes its exit code
+   * there when it ends; the other waits for that file. Folders of earlier builds are deleted.
+   * Returns the run's output directory.
    */
-  static synchronized Path startLocalReference(Path sparkHome, Path appJar, Path repoRoot, Path dir)
-      throws IOException {
-    if (localReference == null) {
-      // one folder per JVM: test classes in two forks may each start their own
-      dir = dir.resolveSibling(dir.getFileName() + "-" + ProcessHandle.current().pid());
-      deleteRecursively(dir);
-      Files.createDirectories(dir);
-      localReferenceOut = dir.resolve("out");
-      localReference =
+  static synchronized Path startLocalReference(
+      Path sparkHome, Path appJar, Path repoRoot, Path parent) throws IOException {
+    if (localReferenceDir == null) {
+      Files.createDirectories(parent);
+      Path dir = parent.resolve("build-" + required("kge.build.id"));
+      try (Stream<Path> earlier = Files.list(parent)) {
+        for (Path p : earlier.filter(p -> !p.equals(dir)).toList()) {
+          deleteRecursively(p);
+        }
+      }
+      try {
+        Files.createDirectory(dir);
+      } catch (java.nio.file.FileAlreadyExistsException startedByTheOtherJvm) {
+        localReferenceDir = dir;
+        return dir.resolve("out");
+      }
+      SparkSubmitDriver driver =
           SparkSubmitDriver.start(
               sparkHome,
               appJar,
               repoRoot,
               "local[2]",
-              fileSystemRunArgs(
-                  repoRoot, repoRoot.resolve("data/umls").toString(), localReferenceOut.toString()),
+              runArgs(
+                  repoRoot,
+                  repoRoot.resolve("data/umls").toString(),
+                  dir.resolve("out").toString()),
               dir.resolve("driver.log"));
+      writeAtomically(dir.resolve("driver.pid"), String.valueOf(driver.pid()));
+      driver
+          .onExit()
+          .thenAccept(
+              exit -> {
+                try {
+                  writeAtomically(dir.resolve("exit-code"), String.valueOf(exit));
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
+      localReferenceDir = dir;
     }
-    return localReferenceOut;
+    return localReferenceDir.resolve("out");
   }
 
-  /** Waits for the local reference run; fails with its log unless it completed. */
-  static synchronized Path awaitLocalReference(java.time.Duration timeout)
-      throws InterruptedException {
-    assertNotNull(localReference, "startLocalReference was not called");
-    int exit = localReference.await(timeout, () -> "");
-    assertEquals(
-        0, exit, () -> "the local reference run failed\n" + Logs.tail(localReference.log(), 80));
-    return localReferenceOut;
+  /**
+   * Waits for the local reference run, whichever JVM started it; fails with its log unless it
+   * completed.
+   */
+  static Path awaitLocalReference(java.time.Duration timeout) throws Exception {
+    Path dir;
+    synchronized (PipelineRuns.class) {
+      assertNotNull(localReferenceDir, "startLocalReference was not called");
+      dir = localReferenceDir;
+    }
+    Path exitCode = dir.resolve("exit-code");
+    Path log = dir.resolve("driver.log");
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long goneSince = 0;
+    while (!Files.exists(exitCode)) {
+      assertTrue(
+          System.nanoTime() < deadline,
+          () ->
+              "the local reference run did not end within " + timeout + "\n" + Logs.tail(log, 80));
+      // a driver gone without an exit code: the JVM that started it ended first
+      Path pid = dir.resolve("driver.pid");
+      boolean alive =
+          !Files.exists(pid)
+              || ProcessHandle.of(Long.parseLong(Files.readString(pid).trim()))
+                  .map(ProcessHandle::isAlive)
+                  .orElse(false);
+      if (alive) {
+        goneSince = 0;
+      } else if (goneSince == 0) {
+        goneSince = System.nanoTime();
+      } else {
+        assertTrue(
+            System.nanoTime() - goneSince < 10_000_000_000L,
+            () ->
+                "the local reference run's driver ended without an exit code\n"
+                    + Logs.tail(log, 80));
+      }
+      Thread.sleep(200);
+    }
+    String exit = Files.readString(exitCode).trim();
+    assertEquals("0", exit, () -> "the local reference run failed\n" + Logs.tail(log, 80));
+    return dir.resolve("out");
   }
 
   /**
@@ -334,6 +387,13 @@ final class PipelineRuns {
               + " is not set (the failsafe configuration in spark-jobs/pom.xml sets it)");
     }
     return value;
+  }
+
+  /** Writes {@code text} to a temporary file beside {@code file}, then renames it into place. */
+  private static void writeAtomically(Path file, String text) throws IOException {
+    Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(temporary, text);
+    Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   static void copyRecursively(Path from, Path to) throws IOException {

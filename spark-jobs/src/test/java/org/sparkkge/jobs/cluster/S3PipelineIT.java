@@ -73,7 +73,7 @@ class S3PipelineIT {
     org.apache.hadoop.fs.Path killed =
         new org.apache.hadoop.fs.Path(out + "/model/checkpoints/round-00002");
 
-    SparkSubmitDriver onS3 = submit(PipelineRuns.fileSystemRunArgs(repoRoot, input, out), "s3");
+    SparkSubmitDriver onS3 = submit(PipelineRuns.runArgs(repoRoot, input, out), "s3");
     try {
       PipelineRuns.startLocalReference(
           sparkHome, appJar, repoRoot, itDir.resolveSibling("local-reference"));
@@ -115,7 +115,7 @@ class S3PipelineIT {
     fs.copyToLocalFile(false, previous, new org.apache.hadoop.fs.Path(previousCopy.toUri()), true);
     assertEquals(135, ParquetComparison.countRows(previousCopy.resolve("entities")));
 
-    List<String> resumeArgs = PipelineRuns.fileSystemRunArgs(repoRoot, input, out);
+    List<String> resumeArgs = PipelineRuns.runArgs(repoRoot, input, out);
     resumeArgs.add("--resume");
     SparkSubmitDriver resumed = submit(resumeArgs, "s3-resume");
     int exit;

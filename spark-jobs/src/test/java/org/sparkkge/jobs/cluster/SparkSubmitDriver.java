@@ -134,6 +134,15 @@ final class SparkSubmitDriver {
     return log;
   }
 
+  long pid() {
+    return process.pid();
+  }
+
+  /** Completes with the exit code when the process ends. */
+  java.util.concurrent.CompletableFuture<Integer> onExit() {
+    return process.onExit().thenApply(Process::exitValue);
+  }
+
   boolean isAlive() {
     return process.isAlive();
   }

@@ -91,8 +91,6 @@ class StandaloneClusterIT {
   @Order(1)
   void pipelineOnTheClusterEqualsTheLocalRun() throws Exception {
     Path clusterOut = itDir.resolve("out-cluster");
-    Path localOut = itDir.resolve("out-local");
-    // Both at once: each waits mostly on its own JVMs, and the comparison needs both anyway.
     SparkSubmitDriver onCluster =
         SparkSubmitDriver.start(
             sparkHome,
@@ -101,34 +99,21 @@ class StandaloneClusterIT {
             cluster.masterUrl(),
             runArgs("run", clusterOut),
             itDir.resolve("driver-cluster-run.log"));
-    SparkSubmitDriver local;
-    try {
-      local =
-          SparkSubmitDriver.start(
-              sparkHome,
-              appJar,
-              repoRoot,
-              "local[2]",
-              runArgs("run", localOut),
-              itDir.resolve("driver-local-run.log"));
-    } catch (IOException | RuntimeException e) {
-      onCluster.kill();
-      throw e;
-    }
     int clusterExit;
-    int localExit;
     try {
+      // the local run every integration test compares with, started by whichever test needs it
+      // first
+      PipelineRuns.startLocalReference(
+          sparkHome, appJar, repoRoot, itDir.resolveSibling("local-reference"));
       clusterExit = onCluster.await(RUN_TIMEOUT, cluster::logTails);
-      localExit = local.await(RUN_TIMEOUT, () -> "");
     } finally {
       onCluster.kill();
-      local.kill();
     }
     assertEquals(
         0,
         clusterExit,
         () -> "the cluster run failed\n" + Logs.tail(onCluster.log(), 80) + cluster.logTails());
-    assertEquals(0, localExit, () -> "the local run failed\n" + Logs.tail(local.log(), 80));
+    Path localOut = PipelineRuns.awaitLocalReference(RUN_TIMEOUT);
     assertTrue(
         Files.readString(onCluster.log()).contains("master " + cluster.masterUrl()),
         "the cluster run did not use the standalone master\n" + Logs.tail(onCluster.log(), 40));

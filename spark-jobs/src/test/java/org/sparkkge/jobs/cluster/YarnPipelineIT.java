@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * (Maven Central has no spark-yarn 4.1; target/yarn-spark-home, named by {@code spark.yarn.jars} as
  * installed on the node); in cluster mode the application jar travels through HDFS. UMLS at P = 2
  * from {@code hdfs://} inputs to an {@code hdfs://} output gives the datasets and metrics of the
- * local run that the HDFS and S3 tests compare with: in client mode with one executor's container
+ * local run that every integration test compares with: in client mode with one executor's container
  * killed (SIGKILL) in the middle of a training task, and in cluster mode, where the driver runs in
  * the ApplicationMaster's container.
  */
@@ -244,7 +244,7 @@ class YarnPipelineIT {
    */
   private static SparkSubmitDriver submit(String deployMode, String out) throws IOException {
     String input = fs.getUri() + "/input/umls";
-    List<String> cliArgs = PipelineRuns.fileSystemRunArgs(repoRoot, input, out);
+    List<String> cliArgs = PipelineRuns.runArgs(repoRoot, input, out);
     int config = cliArgs.indexOf("--config");
     String configFile = cliArgs.get(config + 1);
     cliArgs.subList(config, config + 2).clear();
