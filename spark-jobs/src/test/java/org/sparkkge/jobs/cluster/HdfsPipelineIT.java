@@ -68,8 +68,7 @@ class HdfsPipelineIT {
     String out = root + "/runs/umls";
     SparkSubmitDriver onHdfs = submit(runArgs(input, out), "hdfs");
     try {
-      PipelineRuns.startLocalReference(
-          sparkHome, appJar, repoRoot, itDir.resolveSibling("local-reference"));
+      PipelineRuns.startLocalReference();
     } catch (IOException | RuntimeException e) {
       onHdfs.kill();
       throw e;

@@ -134,12 +134,14 @@ final class PipelineRuns {
    * Starts the uninterrupted local-file-system run of {@link #runArgs} that every integration test
    * compares with, once per build: the two failsafe JVMs share it. The JVM that creates the build's
    * folder (named by kge.build.id, under {@code parent}) starts the run and writes its exit code
-   * there when it ends; the other waits for that file. Folders of earlier builds are deleted.
-   * Returns the run's output directory.
+   * there when it ends; the other waits for that file. Folders of earlier builds are deleted. The
+   * installation, jar, repository and folder come from failsafe's system properties. Returns the
+   * run's output directory.
    */
-  static synchronized Path startLocalReference(
-      Path sparkHome, Path appJar, Path repoRoot, Path parent) throws IOException {
+  static synchronized Path startLocalReference() throws IOException {
     if (localReferenceDir == null) {
+      Path repoRoot = Path.of(required("kge.repo.root")).toAbsolutePath().normalize();
+      Path parent = Path.of(required("kge.it.dir")).resolveSibling("local-reference");
       Files.createDirectories(parent);
       Path dir = parent.resolve("build-" + required("kge.build.id"));
       try (Stream<Path> earlier = Files.list(parent)) {
@@ -155,8 +157,8 @@ final class PipelineRuns {
       }
       SparkSubmitDriver driver =
           SparkSubmitDriver.start(
-              sparkHome,
-              appJar,
+              Path.of(required("kge.spark.home")),
+              Path.of(required("kge.app.jar")),
               repoRoot,
               "local[2]",
               runArgs(

@@ -75,8 +75,7 @@ class S3PipelineIT {
 
     SparkSubmitDriver onS3 = submit(PipelineRuns.runArgs(repoRoot, input, out), "s3");
     try {
-      PipelineRuns.startLocalReference(
-          sparkHome, appJar, repoRoot, itDir.resolveSibling("local-reference"));
+      PipelineRuns.startLocalReference();
       long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
       // the magic committer's task commits write .pendingset files; the job commit then completes
       // the uploads, making the part files visible, and writes _SUCCESS: kill inside that window

@@ -103,8 +103,7 @@ class StandaloneClusterIT {
     try {
       // the local run every integration test compares with, started by whichever test needs it
       // first
-      PipelineRuns.startLocalReference(
-          sparkHome, appJar, repoRoot, itDir.resolveSibling("local-reference"));
+      PipelineRuns.startLocalReference();
       clusterExit = onCluster.await(RUN_TIMEOUT, cluster::logTails);
     } finally {
       onCluster.kill();

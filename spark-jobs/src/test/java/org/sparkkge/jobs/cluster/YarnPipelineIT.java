@@ -71,8 +71,7 @@ class YarnPipelineIT {
     PipelineRuns.deleteRecursively(itDir);
     Files.createDirectories(itDir);
     // The reference run goes on beside the clusters' start and the first YARN run.
-    PipelineRuns.startLocalReference(
-        sparkHome, appJar, repoRoot, itDir.resolveSibling("local-reference"));
+    PipelineRuns.startLocalReference();
 
     Configuration conf = new YarnConfiguration();
     hdfs = PipelineRuns.startMiniDfs(conf, itDir.resolve("dfs"));
