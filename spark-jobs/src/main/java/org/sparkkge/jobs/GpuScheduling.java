@@ -4,20 +4,22 @@ import java.util.Locale;
 import java.util.Optional;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.resource.ResourceProfile;
 import org.apache.spark.resource.ResourceProfileBuilder;
 import org.apache.spark.resource.TaskResourceRequests;
 
 /**
- * GPUs for the tasks that train, and for no other task. With GPUs configured per executor ({@code
- * spark.executor.resource.gpu.amount}), the RDDs whose tasks train on a device (the train stage's
- * shard tasks, export's periphery fit) are scheduled with a task resource profile of one GPU and
- * the executor's cores shared among its GPUs (Spark's stage-level scheduling); every other task
- * keeps the default profile, one core and no GPU, so ingest, tokenize, partition, validation,
- * export and evaluate use every core of a GPU executor. A local master cannot schedule GPU tasks
+ * GPUs for the tasks that run the model, and for no other task. With GPUs configured per executor
+ * ({@code spark.executor.resource.gpu.amount}), the RDDs whose tasks compute on a device (the train
+ * stage's shard tasks, export's periphery fit, the ranking tasks of validation and evaluate, and
+ * NodePiece encoding) are scheduled with a task resource profile of one GPU and the executor's
+ * cores shared among its GPUs (Spark's stage-level scheduling); every other task keeps the default
+ * profile, one core and no GPU, so ingest, reduce, tokenize, partition and the joins and writes
+ * around the model use every core of a GPU executor. A local master cannot schedule GPU tasks
  * (Spark supports task resource profiles on standalone, YARN and Kubernetes only): there the
- * executor GPU setting is ignored and each training task picks a GPU itself ({@code
+ * executor GPU setting is ignored and each device task picks a GPU itself ({@code
  * Devices.forCurrentTask}).
  */
 public final class GpuScheduling {
@@ -32,7 +34,7 @@ public final class GpuScheduling {
   private GpuScheduling() {}
 
   /**
-   * GPUs per executor that training tasks can use: {@code spark.executor.resource.gpu.amount}, or 0
+   * GPUs per executor that device tasks can use: {@code spark.executor.resource.gpu.amount}, or 0
    * without it and under a local master.
    */
   public static int gpusPerExecutor(SparkContext context) {
@@ -54,11 +56,11 @@ public final class GpuScheduling {
   }
 
   /**
-   * Cores of a training task on a GPU executor: the executor's cores divided among its GPUs, so
-   * that one training task per GPU runs at a time and libtorch gets the rest of the cores
-   * (train.threads = 0); {@code spark.task.cpus} when the executor's cores are not configured.
+   * Cores of a device task on a GPU executor: the executor's cores divided among its GPUs, so that
+   * one device task per GPU runs at a time and libtorch gets the rest of the cores (train.threads =
+   * 0); {@code spark.task.cpus} when the executor's cores are not configured.
    */
-  static int trainingTaskCpus(SparkConf conf, int gpusPerExecutor) {
+  static int deviceTaskCpus(SparkConf conf, int gpusPerExecutor) {
     int taskCpus = Math.max(1, conf.getInt("spark.task.cpus", 1));
     if (!conf.contains("spark.executor.cores")) {
       return taskCpus;
@@ -67,8 +69,8 @@ public final class GpuScheduling {
     return Math.max(taskCpus, cores / Math.max(1, gpusPerExecutor));
   }
 
-  /** The resource profile of a training task, or empty when training runs without GPUs. */
-  public static synchronized Optional<ResourceProfile> trainingProfile(SparkContext context) {
+  /** The resource profile of a device task, or empty when the application has no GPUs. */
+  public static synchronized Optional<ResourceProfile> deviceProfile(SparkContext context) {
     if (profiledContext != context) {
       profiledContext = context;
       int gpus = gpusPerExecutor(context);
@@ -79,21 +81,28 @@ public final class GpuScheduling {
                   new ResourceProfileBuilder()
                       .require(
                           new TaskResourceRequests()
-                              .cpus(trainingTaskCpus(context.getConf(), gpus))
+                              .cpus(deviceTaskCpus(context.getConf(), gpus))
                               .resource("gpu", 1.0))
                       .build());
     }
     return profile;
   }
 
-  /** {@code rdd}, whose tasks train on a device, with the training profile where GPUs are used. */
-  public static <T> JavaRDD<T> forTraining(JavaRDD<T> rdd) {
-    Optional<ResourceProfile> training = trainingProfile(rdd.context());
-    return training.isPresent() ? rdd.withResources(training.get()) : rdd;
+  /** {@code rdd}, whose tasks compute on a device, with the device profile where GPUs are used. */
+  public static <T> JavaRDD<T> onDevice(JavaRDD<T> rdd) {
+    Optional<ResourceProfile> device = deviceProfile(rdd.context());
+    return device.isPresent() ? rdd.withResources(device.get()) : rdd;
+  }
+
+  /** {@code rdd}, whose tasks compute on a device, with the device profile where GPUs are used. */
+  public static <K, V> JavaPairRDD<K, V> onDevice(JavaPairRDD<K, V> rdd) {
+    // JavaPairRDD has no withResources; the profile is set on (and kept by) the underlying RDD
+    deviceProfile(rdd.context()).ifPresent(profile -> rdd.rdd().withResources(profile));
+    return rdd;
   }
 
   /**
-   * One line for the log on the devices training tasks use, or empty for CPUs only. {@code
+   * One line for the log on the devices the model's tasks use, or empty for CPUs only. {@code
    * localGpus}: the GPUs the loaded libtorch sees, which tasks under a local master use.
    */
   public static Optional<String> describe(SparkContext context, int localGpus) {
@@ -108,7 +117,7 @@ public final class GpuScheduling {
           : Optional.of(
               "under the local master "
                   + master
-                  + " training tasks use the "
+                  + " training, ranking and encoding tasks use the "
                   + localGpus
                   + " GPU(s) libtorch sees (task i on GPU i mod "
                   + localGpus
@@ -121,9 +130,9 @@ public final class GpuScheduling {
     String line =
         String.format(
             Locale.ROOT,
-            "training tasks request 1 GPU and %d core(s) each (%d GPU(s) per executor); other tasks"
-                + " none",
-            trainingTaskCpus(conf, configured),
+            "training, ranking and encoding tasks request 1 GPU and %d core(s) each (%d GPU(s) per"
+                + " executor); other tasks none",
+            deviceTaskCpus(conf, configured),
             configured);
     if (conf.contains(APPLICATION_TASK_GPUS)) {
       line +=

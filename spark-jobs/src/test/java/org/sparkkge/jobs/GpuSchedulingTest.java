@@ -20,14 +20,13 @@ class GpuSchedulingTest {
 
   @Test
   void aTrainingTaskGetsTheExecutorsCoresDividedAmongItsGpus() {
-    assertEquals(4, GpuScheduling.trainingTaskCpus(conf("spark.executor.cores", "8"), 2));
-    assertEquals(1, GpuScheduling.trainingTaskCpus(conf("spark.executor.cores", "1"), 2));
+    assertEquals(4, GpuScheduling.deviceTaskCpus(conf("spark.executor.cores", "8"), 2));
+    assertEquals(1, GpuScheduling.deviceTaskCpus(conf("spark.executor.cores", "1"), 2));
     // never below spark.task.cpus; spark.task.cpus when the executor's cores are not set
     assertEquals(
         2,
-        GpuScheduling.trainingTaskCpus(
-            conf("spark.executor.cores", "2", "spark.task.cpus", "2"), 4));
-    assertEquals(3, GpuScheduling.trainingTaskCpus(conf("spark.task.cpus", "3"), 1));
+        GpuScheduling.deviceTaskCpus(conf("spark.executor.cores", "2", "spark.task.cpus", "2"), 4));
+    assertEquals(3, GpuScheduling.deviceTaskCpus(conf("spark.task.cpus", "3"), 1));
     assertEquals(2, GpuScheduling.gpusPerExecutor(conf("spark.executor.resource.gpu.amount", "2")));
     assertEquals(0, GpuScheduling.gpusPerExecutor(conf()));
     UsageException bad =
@@ -42,8 +41,8 @@ class GpuSchedulingTest {
     SparkConf gpus = conf("spark.executor.resource.gpu.amount", "2", "spark.executor.cores", "8");
     assertEquals(
         Optional.of(
-            "training tasks request 1 GPU and 4 core(s) each (2 GPU(s) per executor); other tasks"
-                + " none"),
+            "training, ranking and encoding tasks request 1 GPU and 4 core(s) each (2 GPU(s) per"
+                + " executor); other tasks none"),
         GpuScheduling.describe("yarn", gpus, 0));
     String everyTask =
         GpuScheduling.describe("yarn", gpus.clone().set("spark.task.resource.gpu.amount", "1"), 0)
@@ -53,6 +52,9 @@ class GpuSchedulingTest {
     // a local master ignores the executor setting: its tasks use the GPUs libtorch sees, if any
     assertEquals(Optional.empty(), GpuScheduling.describe("local[2]", gpus, 0));
     String local = GpuScheduling.describe("local[*]", conf(), 2).orElseThrow();
-    assertTrue(local.startsWith("under the local master local[*] training tasks use the 2 GPU(s)"));
+    assertTrue(
+        local.startsWith(
+            "under the local master local[*] training, ranking and encoding tasks use the 2 GPU(s)"),
+        local);
   }
 }

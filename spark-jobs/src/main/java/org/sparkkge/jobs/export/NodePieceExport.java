@@ -20,6 +20,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkkge.core.DenseTensor;
 import org.sparkkge.core.nodepiece.NodePieceEncoder;
+import org.sparkkge.jobs.TaskDevices;
 import org.sparkkge.jobs.io.Json;
 import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
@@ -75,8 +76,9 @@ final class NodePieceExport {
     TokenTables desc = TokenTables.describe(tokens, vocab, shared.numRelations());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<List<TensorData>> weights = jsc.broadcast(TensorData.of(shared.encoder()));
+    TaskDevices devices = TaskDevices.register(spark.sparkContext(), "NodePiece encoding");
     context.progress().step("encoding every entity from its NodePiece tokens");
-    JavaRDD<Row> encoded = encode(tokens.javaRDD(), desc, weights);
+    JavaRDD<Row> encoded = encode(tokens.javaRDD(), desc, weights, devices);
     Dataset<Row> entities = spark.read().parquet(output.resolve(Layout.ENTITIES).toString());
     Dataset<Row> entityEmbeddings =
         ExportStage.entityEmbeddings(
@@ -129,7 +131,7 @@ final class NodePieceExport {
     Dataset<Row> inductive =
         newTriples.isEmpty()
             ? null
-            : inductive(spark, output, tokens, entities, desc, weights, newTriples);
+            : inductive(spark, output, tokens, entities, desc, weights, devices, newTriples);
     List<String> datasets =
         new ArrayList<>(
             List.of(
@@ -161,6 +163,8 @@ final class NodePieceExport {
               .write()
               .option("compression", compression)
               .parquet(new Path(staging, Layout.ENTITY_EMBEDDINGS).toString());
+          // a task that could not use its GPU wrote no rows: nothing of this stage is committed
+          devices.requireUsable("export");
           stats.put(
               "entities_encoded",
               spark.read().parquet(new Path(staging, Layout.ENTITY_EMBEDDINGS).toString()).count());
@@ -214,6 +218,7 @@ final class NodePieceExport {
       Dataset<Row> entities,
       TokenTables desc,
       Broadcast<List<TensorData>> weights,
+      TaskDevices devices,
       String path)
       throws IOException {
     AddedEntities newEntities = AddedEntities.read(spark, output, entities, path);
@@ -228,7 +233,10 @@ final class NodePieceExport {
             triples, tokens, shared.numRelations(), TokenizeConfig.fromMap(tokenizeSettings));
     JavaRDD<Row> encoded =
         encode(
-            newTokens.select("id", "anchors", "distances", "relations").javaRDD(), desc, weights);
+            newTokens.select("id", "anchors", "distances", "relations").javaRDD(),
+            desc,
+            weights,
+            devices);
     return ExportStage.entityEmbeddings(
         spark, output, spark.createDataFrame(encoded, ExportStage.ENTITY_SCHEMA), added);
   }
@@ -275,8 +283,11 @@ final class NodePieceExport {
    * ExportStage#ENTITY_SCHEMA}, one encoder pass per partition on the executor.
    */
   private static JavaRDD<Row> encode(
-      JavaRDD<Row> tokenRows, TokenTables desc, Broadcast<List<TensorData>> weights) {
-    return NodePieceEncoding.encode(tokenRows, desc, weights)
+      JavaRDD<Row> tokenRows,
+      TokenTables desc,
+      Broadcast<List<TensorData>> weights,
+      TaskDevices devices) {
+    return NodePieceEncoding.encode(tokenRows, desc, weights, devices)
         .map(e -> RowFactory.create(e._1(), e._2(), "encoded", 0));
   }
 }

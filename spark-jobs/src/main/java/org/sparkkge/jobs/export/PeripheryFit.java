@@ -21,9 +21,9 @@ import org.sparkkge.core.TrainConfig;
 import org.sparkkge.core.TrainResult;
 import org.sparkkge.core.TripleArrays;
 import org.sparkkge.core.train.ShardTrainer;
+import org.sparkkge.jobs.DeviceUnavailableException;
+import org.sparkkge.jobs.Devices;
 import org.sparkkge.jobs.GpuScheduling;
-import org.sparkkge.jobs.train.DeviceUnavailableException;
-import org.sparkkge.jobs.train.Devices;
 import org.sparkkge.jobs.train.MemoryEstimate;
 import org.sparkkge.jobs.train.Seeds;
 import org.sparkkge.jobs.train.ShardTask;
@@ -244,7 +244,7 @@ final class PeripheryFit {
                           options,
                           epochs));
       JavaRDD<TaskResult> results =
-          GpuScheduling.forTraining(fits).persist(StorageLevel.MEMORY_AND_DISK());
+          GpuScheduling.onDevice(fits).persist(StorageLevel.MEMORY_AND_DISK());
       cached.add(results);
       List<TaskResult> summaries = results.map(TaskResult::summary).collect();
       Devices.requireUsable(

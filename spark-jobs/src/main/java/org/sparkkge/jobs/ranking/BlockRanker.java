@@ -31,7 +31,9 @@ import org.sparkkge.core.model.ScoringModels;
  * compared, non-finite), leaving out the answer itself and the filtered known triples; summed over
  * all blocks they give the evaluator's ranks and its handling of NaN/infinite scores.
  *
- * <p>One ranker holds one block on the device and ranks any number of query lists against it.
+ * <p>One ranker holds one block on its device (the task's: {@code Devices.forCurrentTask}) and
+ * ranks any number of query lists against it; only each batch's score matrix comes back to the
+ * heap, where the counts are taken.
  */
 final class BlockRanker implements AutoCloseable {
   /** Floats a distance model's broadcast scoring may materialise per batch (as the evaluator). */
@@ -81,8 +83,10 @@ final class BlockRanker implements AutoCloseable {
    * @param block candidate rows, row-major, at least {@code width x dim} floats (row j = entity
    *     from + j)
    * @param relations the relation table, row-major
+   * @param device where the block, the relations and each batch's scores live
    */
   BlockRanker(
+      Device device,
       String modelName,
       int dim,
       int relationDim,
@@ -103,7 +107,7 @@ final class BlockRanker implements AutoCloseable {
     }
     this.batch = b;
     Engine.getInstance();
-    manager = NDManager.newBaseManager(Device.cpu());
+    manager = NDManager.newBaseManager(device);
     // grad mode is per thread in libtorch and on by default in threads DJL did not set up
     JniUtils.setGradMode(false);
     candidates = manager.create(block, new Shape(width, dim));

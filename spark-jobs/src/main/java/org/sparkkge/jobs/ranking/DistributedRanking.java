@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 
+import ai.djl.Device;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.Partitioner;
 import org.apache.spark.SparkException;
@@ -33,7 +35,9 @@ import org.apache.spark.storage.StorageLevel;
 import org.sparkkge.core.eval.EvaluationResult;
 import org.sparkkge.core.eval.NonFiniteScoreException;
 import org.sparkkge.core.eval.RankMetrics;
+import org.sparkkge.jobs.GpuScheduling;
 import org.sparkkge.jobs.PipelineException;
+import org.sparkkge.jobs.TaskDevices;
 import scala.Tuple2;
 
 /**
@@ -100,6 +104,7 @@ public final class DistributedRanking implements AutoCloseable {
    *
    * @param perRegion metrics of the test triples of each value of their {@link #REGION} column (0
    *     without one)
+   * @param taskDevices ranking task runs per device, e.g. {"cpu()": 4}
    */
   public record Outcome(
       EvaluationResult result,
@@ -108,7 +113,8 @@ public final class DistributedRanking implements AutoCloseable {
       int blocks,
       int entitiesPerBlock,
       int queryGroups,
-      long triples) {
+      long triples,
+      Map<String, Long> taskDevices) {
     /** The ranking's figures for stats.json. */
     public Map<String, Object> describe() {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -116,6 +122,7 @@ public final class DistributedRanking implements AutoCloseable {
       m.put("entity_blocks", blocks);
       m.put("entities_per_block", entitiesPerBlock);
       m.put("query_groups", queryGroups);
+      m.put("ranking_devices", taskDevices);
       return m;
     }
   }
@@ -327,6 +334,28 @@ public final class DistributedRanking implements AutoCloseable {
       float[] relations,
       JavaPairRDD<Integer, float[]> entityRows,
       boolean allowBroadcast) {
+    return rank(
+        model,
+        dim,
+        relationDim,
+        relations,
+        entityRows,
+        allowBroadcast,
+        TaskDevices.register(spark.sparkContext(), what));
+  }
+
+  /**
+   * {@link #rank}, with the ranking tasks finding their device through {@code devices} (tests stand
+   * in a device lookup).
+   */
+  Outcome rank(
+      String model,
+      int dim,
+      int relationDim,
+      float[] relations,
+      JavaPairRDD<Integer, float[]> entityRows,
+      boolean allowBroadcast,
+      TaskDevices devices) {
     long rowBytes = (long) dim * Float.BYTES;
     // a matrix or block is one Java float array: at most MAX_ARRAY floats whatever the budget
     long budgetRows = Math.min(settings.budgetBytes() / rowBytes, MAX_ARRAY / dim);
@@ -375,57 +404,66 @@ public final class DistributedRanking implements AutoCloseable {
             queries.mapToPair(q -> new Tuple2<>(q.group(), q));
         JavaPairRDD<Integer, int[]> filterCells = filters.mapToPair(f -> new Tuple2<>(f[0], f));
         counts =
-            queryCells
-                .cogroup(filterCells, byGroup)
-                .flatMap(
-                    cell -> {
-                      List<BlockRanker.Query> list = new ArrayList<>();
-                      float[] rows = m.value();
-                      for (QueryTriple q : cell._2()._1()) {
-                        list.add(
-                            new BlockRanker.Query(
-                                q.id(),
-                                q.head(),
-                                q.relation(),
-                                q.tail(),
-                                q.region(),
-                                Arrays.copyOfRange(rows, q.head() * dim, (q.head() + 1) * dim),
-                                Arrays.copyOfRange(rows, q.tail() * dim, (q.tail() + 1) * dim)));
-                      }
-                      if (list.isEmpty()) {
-                        return Collections.emptyIterator();
-                      }
-                      // sorted by id, so a rerun sees the same batches
-                      list.sort((a, b) -> Long.compare(a.id(), b.id()));
-                      Map<Long, List<Integer>> tails = new HashMap<>();
-                      Map<Long, List<Integer>> heads = new HashMap<>();
-                      for (int[] f : cell._2()._2()) {
-                        (f[1] == 1 ? tails : heads)
-                            .computeIfAbsent(
-                                BlockRanker.filterKey(f[2], f[3]), x -> new ArrayList<>())
-                            .add(f[4]);
-                      }
-                      try (BlockRanker ranker =
-                          new BlockRanker(
-                              spec.model(),
-                              dim,
-                              spec.relationDim(),
-                              spec.numRelations(),
-                              relationTable.value(),
-                              0,
-                              spec.numEntities(),
-                              rows,
-                              spec.batchSize())) {
-                        return ranker
-                            .rank(list, distinctSorted(tails), distinctSorted(heads))
-                            .iterator();
-                      }
-                    });
+            GpuScheduling.onDevice(
+                queryCells
+                    .cogroup(filterCells, byGroup)
+                    .flatMap(
+                        cell -> {
+                          List<BlockRanker.Query> list = new ArrayList<>();
+                          float[] rows = m.value();
+                          for (QueryTriple q : cell._2()._1()) {
+                            list.add(
+                                new BlockRanker.Query(
+                                    q.id(),
+                                    q.head(),
+                                    q.relation(),
+                                    q.tail(),
+                                    q.region(),
+                                    Arrays.copyOfRange(rows, q.head() * dim, (q.head() + 1) * dim),
+                                    Arrays.copyOfRange(
+                                        rows, q.tail() * dim, (q.tail() + 1) * dim)));
+                          }
+                          if (list.isEmpty()) {
+                            return Collections.emptyIterator();
+                          }
+                          // sorted by id, so a rerun sees the same batches
+                          list.sort((a, b) -> Long.compare(a.id(), b.id()));
+                          Map<Long, List<Integer>> tails = new HashMap<>();
+                          Map<Long, List<Integer>> heads = new HashMap<>();
+                          for (int[] f : cell._2()._2()) {
+                            (f[1] == 1 ? tails : heads)
+                                .computeIfAbsent(
+                                    BlockRanker.filterKey(f[2], f[3]), x -> new ArrayList<>())
+                                .add(f[4]);
+                          }
+                          Optional<Device> device = devices.taskDevice();
+                          if (device.isEmpty()) {
+                            return Collections.emptyIterator();
+                          }
+                          try (BlockRanker ranker =
+                              new BlockRanker(
+                                  device.get(),
+                                  spec.model(),
+                                  dim,
+                                  spec.relationDim(),
+                                  spec.numRelations(),
+                                  relationTable.value(),
+                                  0,
+                                  spec.numEntities(),
+                                  rows,
+                                  spec.batchSize())) {
+                            return ranker
+                                .rank(list, distinctSorted(tails), distinctSorted(heads))
+                                .iterator();
+                          }
+                        }));
       } else {
         blockTable = blocks(entityRows, filters, spec).persist(StorageLevel.MEMORY_AND_DISK());
-        counts = rankBlockwise(blockTable, queries, spec, relationTable);
+        counts = rankBlockwise(blockTable, queries, spec, relationTable, devices);
       }
       RankTally tally = counts.aggregate(new RankTally(), RankTally::add, RankTally::plus);
+      // a task that could not use its GPU ranked nothing: stop before the counts are read
+      devices.requireUsable(what);
       EvaluationResult result;
       try {
         result = tally.toResult(numEntities);
@@ -439,7 +477,8 @@ public final class DistributedRanking implements AutoCloseable {
           blocks,
           perBlock,
           groups,
-          tally.queries() / 2);
+          tally.queries() / 2,
+          devices.used());
     } catch (PipelineException e) {
       throw e;
     } catch (Exception e) {
@@ -487,7 +526,8 @@ public final class DistributedRanking implements AutoCloseable {
       JavaRDD<Block> blockTable,
       JavaRDD<QueryTriple> queries,
       Spec spec,
-      Broadcast<float[]> relationTable) {
+      Broadcast<float[]> relationTable,
+      TaskDevices devices) {
     HashPartitioner byBlock = new HashPartitioner(spec.blocks());
     int dim = spec.dim();
     // 1. each query asks the block of its head and the block of its tail for the row
@@ -552,34 +592,40 @@ public final class DistributedRanking implements AutoCloseable {
             .values();
     // 3. each block ranks the stream of queries, a bounded chunk at a time
     JavaRDD<BlockRanker.Counts> partial =
-        blockTable.zipPartitions(
-            toBlocks,
-            (blockIt, stream) -> {
-              Block block = blockIt.next();
-              List<BlockRanker.Counts> out = new ArrayList<>();
-              try (BlockRanker ranker =
-                  new BlockRanker(
-                      spec.model(),
-                      dim,
-                      spec.relationDim(),
-                      spec.numRelations(),
-                      relationTable.value(),
-                      block.from(),
-                      block.width(),
-                      block.rows(),
-                      spec.batchSize())) {
-                int chunk = ranker.batch() * 16;
-                List<BlockRanker.Query> part = new ArrayList<>(chunk);
-                while (stream.hasNext()) {
-                  part.add(stream.next());
-                  if (part.size() == chunk || !stream.hasNext()) {
-                    out.addAll(ranker.rank(part, block.tailFilters(), block.headFilters()));
-                    part.clear();
+        GpuScheduling.onDevice(
+            blockTable.zipPartitions(
+                toBlocks,
+                (blockIt, stream) -> {
+                  Block block = blockIt.next();
+                  List<BlockRanker.Counts> out = new ArrayList<>();
+                  Optional<Device> device = devices.taskDevice();
+                  if (device.isEmpty()) {
+                    return Collections.emptyIterator();
                   }
-                }
-              }
-              return out.iterator();
-            });
+                  try (BlockRanker ranker =
+                      new BlockRanker(
+                          device.get(),
+                          spec.model(),
+                          dim,
+                          spec.relationDim(),
+                          spec.numRelations(),
+                          relationTable.value(),
+                          block.from(),
+                          block.width(),
+                          block.rows(),
+                          spec.batchSize())) {
+                    int chunk = ranker.batch() * 16;
+                    List<BlockRanker.Query> part = new ArrayList<>(chunk);
+                    while (stream.hasNext()) {
+                      part.add(stream.next());
+                      if (part.size() == chunk || !stream.hasNext()) {
+                        out.addAll(ranker.rank(part, block.tailFilters(), block.headFilters()));
+                        part.clear();
+                      }
+                    }
+                  }
+                  return out.iterator();
+                }));
     return spec.blocks() == 1
         ? partial
         : partial

@@ -181,7 +181,7 @@ final class AveragedRounds implements RoundRunner {
                 TensorData.of(NodePieceEncoder.withOptimizerState(shared.encoder()))));
     TokenTables desc = tokenDesc;
     JavaRDD<ShardOutput> outputs =
-        GpuScheduling.forTraining(
+        GpuScheduling.onDevice(
                 shardTokens.flatMap(
                     t ->
                         ShardTask.trainNodePiece(t.shard(), t.table(desc), input.value())
@@ -195,7 +195,7 @@ final class AveragedRounds implements RoundRunner {
                   .map(o -> (ShardOutput.Summary) o)
                   .collect());
       summaries.sort(Comparator.comparingInt(ShardOutput.Summary::shard));
-      Devices.requireUsable(summaries);
+      ShardTask.requireUsableDevices(summaries);
       for (ShardOutput.Summary s : summaries) {
         if (s.diverged() != null) {
           return new RoundResult(shared, summaries, s, Map.of());

@@ -17,6 +17,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparkkge.core.nodepiece.NodePieceEncoder;
 import org.sparkkge.jobs.PipelineException;
+import org.sparkkge.jobs.TaskDevices;
 import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
 import org.sparkkge.jobs.ranking.DistributedRanking;
@@ -175,13 +176,17 @@ final class RoundValidation implements AutoCloseable {
       fields.put("valid_triples", 0L);
       return fields;
     }
+    String what = "train: validation after round " + round;
     Broadcast<List<TensorData>> weights = null;
+    TaskDevices encodingDevices = null;
     JavaPairRDD<Integer, float[]> entityRows;
     if (tokens != null) {
       weights =
           JavaSparkContext.fromSparkContext(spark.sparkContext())
               .broadcast(TensorData.of(NodePieceEncoder.weightsOf(params.encoder())));
-      entityRows = NodePieceEncoding.encode(tokens.javaRDD(), tokenTables, weights);
+      encodingDevices = TaskDevices.register(spark.sparkContext(), "NodePiece encoding");
+      entityRows =
+          NodePieceEncoding.encode(tokens.javaRDD(), tokenTables, weights, encodingDevices);
     } else {
       entityRows =
           EntityTables.read(spark, checkpoints.entities(round)).mapValues(EntityRow::values);
@@ -196,19 +201,27 @@ final class RoundValidation implements AutoCloseable {
               entityRows,
               false);
     } catch (PipelineException e) {
-      throw DistributedRanking.withNames(
-          e, "train: validation after round " + round, entityNames, relationNames);
+      requireEncoded(encodingDevices, what);
+      throw DistributedRanking.withNames(e, what, entityNames, relationNames);
     } finally {
       if (weights != null) {
         weights.destroy();
       }
     }
+    // the ranking read the encoded rows: a task that could not use its GPU left some out
+    requireEncoded(encodingDevices, what);
     fields.put("valid_mrr", last.result().realistic().mrr());
     fields.put("valid_hits@10", last.result().realistic().hitsAt10());
     fields.put("valid_triples", triples);
     fields.put("valid_nonfinite_true_scores", last.result().nonFiniteTrueScores());
     fields.put("valid_seconds", (System.nanoTime() - started) / 1e9);
     return fields;
+  }
+
+  private static void requireEncoded(TaskDevices encodingDevices, String what) {
+    if (encodingDevices != null) {
+      encodingDevices.requireUsable(what);
+    }
   }
 
   /** The validation settings and ranking figures for stats.json. */

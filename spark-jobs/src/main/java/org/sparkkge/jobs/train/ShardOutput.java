@@ -14,7 +14,7 @@ public sealed interface ShardOutput extends Serializable {
    * @param diverged null, or why the shard's training diverged (the driver stops the run with it)
    * @param device the DJL device the task trained on, e.g. "cpu()" or "gpu(1)"
    * @param deviceFailure null, or why the task could not use the device Spark gave it (it then did
-   *     no work; the driver stops the run with it, {@link Devices#requireUsable})
+   *     no work; the driver stops the run with it, {@link ShardTask#requireUsableDevices})
    */
   record Summary(
       int shard,

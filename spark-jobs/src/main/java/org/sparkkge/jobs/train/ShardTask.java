@@ -20,6 +20,8 @@ import org.sparkkge.core.nodepiece.NodePieceTokens;
 import org.sparkkge.core.nodepiece.NodePieceTraining;
 import org.sparkkge.core.train.ShardTrainer;
 import org.sparkkge.core.train.TrainingDivergedException;
+import org.sparkkge.jobs.DeviceUnavailableException;
+import org.sparkkge.jobs.Devices;
 
 /**
  * The body of one training task: one shard, one round. Pure function of its inputs (seed from
@@ -530,6 +532,14 @@ public final class ShardTask {
         diverged,
         device.toString(),
         null);
+  }
+
+  /**
+   * Stops the run, on the driver, with the first task's device failure (one line), if any task of
+   * the sub-round or round had one.
+   */
+  static void requireUsableDevices(List<ShardOutput.Summary> summaries) {
+    Devices.requireUsable("train", summaries.stream().map(ShardOutput.Summary::deviceFailure));
   }
 
   /**

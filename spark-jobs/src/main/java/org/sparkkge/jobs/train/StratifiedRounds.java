@@ -279,7 +279,7 @@ final class StratifiedRounds implements RoundRunner {
                       .iterator();
                 });
         JavaRDD<ShardOutput> outputs =
-            GpuScheduling.forTraining(trained).persist(StorageLevel.MEMORY_AND_DISK());
+            GpuScheduling.onDevice(trained).persist(StorageLevel.MEMORY_AND_DISK());
         // one job: the summaries and the pool samples (bounded: poolRows per partition) reach the
         // driver
         List<ShardOutput> small =
@@ -305,7 +305,7 @@ final class StratifiedRounds implements RoundRunner {
           previous.unpersist(false);
         }
         previous = outputs;
-        Devices.requireUsable(summaries);
+        ShardTask.requireUsableDevices(summaries);
         for (ShardOutput.Summary summary : summaries) {
           if (summary.diverged() != null) {
             return new RoundResult(current, all, summary, Map.of());

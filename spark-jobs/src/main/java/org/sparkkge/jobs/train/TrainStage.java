@@ -21,6 +21,7 @@ import org.sparkkge.core.ModelParameters;
 import org.sparkkge.core.model.ScoringModel;
 import org.sparkkge.core.model.ScoringModels;
 import org.sparkkge.core.nodepiece.NodePieceEncoder;
+import org.sparkkge.jobs.Devices;
 import org.sparkkge.jobs.GpuScheduling;
 import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.io.Json;

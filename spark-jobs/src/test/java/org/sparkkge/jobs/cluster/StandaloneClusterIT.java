@@ -1,5 +1,6 @@
 package org.sparkkge.jobs.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.sparkkge.jobs.io.Layout;
 
 /**
  * The pipeline on a real Spark standalone cluster (one master, two workers, each its own JVM on
@@ -161,72 +163,45 @@ class StandaloneClusterIT {
 
   /**
    * With a GPU per executor (spark.executor.resource.gpu.amount = 1, nothing per task), only the
-   * shard-training tasks hold a GPU (stage-level scheduling) and the train stage's other Spark
-   * stages run without one. The GPU is a stand-in that the CPU libtorch of the application jar
-   * cannot use: each training task runs once, and the run stops with exit code 1 and the one line
-   * that names the fix, before any round completes.
+   * tasks that run the model hold a GPU (stage-level scheduling): the shard-training tasks of the
+   * train stage, the ranking tasks of evaluate; their stages' other Spark stages run without one.
+   * The GPU is a stand-in that the CPU libtorch of the application jar cannot use: each such task
+   * runs once, and the stage stops with exit code 1 and the one line that names the fix, train
+   * before any round completes, evaluate before it writes its metrics.
    */
   @Test
   @Order(4)
-  void onlyTrainingTasksHoldAGpuAndAnUnusableOneStopsTheRunWithOneLine() throws Exception {
+  void onlyModelTasksHoldAGpuAndAnUnusableOneStopsTheRunWithOneLine() throws Exception {
     assertNotNull(
         clusterOutput, "the fault-free cluster run (test 1) did not complete; nothing to train on");
     Path out = itDir.resolve("out-gpu-train");
     PipelineRuns.copyRecursively(clusterOutput, out);
-    SparkSubmitDriver driver =
-        SparkSubmitDriver.start(
-            sparkHome,
-            List.of(),
-            List.of("spark.executor.resource.gpu.amount=1"),
-            appJar,
-            repoRoot,
-            cluster.masterUrl(),
-            runArgsOverwrite("train", out),
-            itDir.resolve("driver-gpu-train.log"));
-    int exit;
-    try {
-      exit = driver.await(RUN_TIMEOUT, cluster::logTails);
-    } finally {
-      driver.kill();
-    }
-    String log = Files.readString(driver.log());
-    assertEquals(1, exit, () -> "exit code of the run\n" + Logs.tail(driver.log(), 80));
-    List<String> reasons =
-        log.lines().filter(l -> l.startsWith("train: this task was given GPU 0")).toList();
-    assertEquals(1, reasons.size(), () -> "one line\n" + Logs.tail(driver.log(), 80));
-    String reason = reasons.get(0);
+    String log = runWithAStandInGpu("train", out);
+    String reason = theOneDeviceLine(log, "train: ", "train");
     assertTrue(
-        reason.contains("has no CUDA")
-            && reason.contains("PYTORCH_LIBRARY_PATH")
-            && reason.contains("deploy/gpu/build-djl-jni.sh")
-            && reason.contains("docs/gpu.md"),
-        reason);
-    assertTrue(
-        log.contains("train: training tasks request 1 GPU and 1 core(s) each"),
-        () -> Logs.tail(driver.log(), 80));
-
-    // per Spark stage: did its tasks hold a GPU?
-    Map<String, Set<Boolean>> gpuByStage = new LinkedHashMap<>();
-    int gpuTasks = 0;
-    for (String line : log.lines().toList()) {
-      Matcher m = TASK_RESOURCES.matcher(line);
-      if (m.find()) {
-        boolean gpu = m.group(2) != null && m.group(2).contains("gpu");
-        gpuByStage.computeIfAbsent(m.group(1), k -> new HashSet<>()).add(gpu);
-        gpuTasks += gpu ? 1 : 0;
-      }
-    }
-    String stages = "task GPU use per stage: " + gpuByStage;
-    assertTrue(gpuByStage.values().stream().noneMatch(v -> v.size() > 1), stages);
-    assertTrue(gpuByStage.containsValue(Set.of(true)), stages);
-    assertTrue(gpuByStage.containsValue(Set.of(false)), stages);
+        log.contains(
+            "train: training, ranking and encoding tasks request 1 GPU and 1 core(s) each"),
+        () -> log);
     // the first sub-round's two shard tasks, once each: a device failure is not retried
-    assertEquals(2, gpuTasks, stages);
-    assertFalse(log.contains("Lost task"), () -> Logs.tail(driver.log(), 80));
+    String stages = gpuTasksPerStage(log, 2);
     assertFalse(
         Files.exists(out.resolve("model/checkpoints/round-00001/_COMPLETE")),
         "no round completes on an unusable GPU");
     System.out.println("GPU scheduling on the cluster: " + stages + "; the run stopped: " + reason);
+
+    Path evaluated = itDir.resolve("out-gpu-evaluate");
+    PipelineRuns.copyRecursively(clusterOutput, evaluated);
+    byte[] metrics = Files.readAllBytes(evaluated.resolve(Layout.METRICS_JSON));
+    String evaluateLog = runWithAStandInGpu("evaluate", evaluated);
+    String evaluateReason = theOneDeviceLine(evaluateLog, "evaluate: ", "evaluate");
+    // the ranking tasks, one per query group, none retried ("Lost task" above)
+    String evaluateStages = gpuTasksPerStage(evaluateLog, 0);
+    assertArrayEquals(
+        metrics,
+        Files.readAllBytes(evaluated.resolve(Layout.METRICS_JSON)),
+        "the earlier evaluation stays as it was");
+    System.out.println(
+        "GPU scheduling of evaluate: " + evaluateStages + "; it stopped: " + evaluateReason);
 
     // The node check of the images and NodeManagers says the same before any job: the node lists
     // a GPU, libtorch sees none; the CPU still trains.
@@ -379,6 +354,75 @@ class StandaloneClusterIT {
   private static List<String> runArgs(String stage, Path out) {
     return PipelineRuns.umlsArgs(
         repoRoot, repoRoot.resolve("data/umls").toString(), stage, out.toString());
+  }
+
+  /**
+   * Runs {@code stage} over {@code out} on the cluster with a GPU per executor that the CPU
+   * libtorch cannot use; it must exit with code 1. Returns the driver's log.
+   */
+  private static String runWithAStandInGpu(String stage, Path out) throws Exception {
+    SparkSubmitDriver driver =
+        SparkSubmitDriver.start(
+            sparkHome,
+            List.of(),
+            List.of("spark.executor.resource.gpu.amount=1"),
+            appJar,
+            repoRoot,
+            cluster.masterUrl(),
+            runArgsOverwrite(stage, out),
+            itDir.resolve("driver-gpu-" + stage + ".log"));
+    int exit;
+    try {
+      exit = driver.await(RUN_TIMEOUT, cluster::logTails);
+    } finally {
+      driver.kill();
+    }
+    String log = Files.readString(driver.log());
+    assertEquals(1, exit, () -> stage + ": exit code of the run\n" + Logs.tail(driver.log(), 80));
+    assertFalse(log.contains("Lost task"), () -> stage + ": a task failed\n" + log);
+    return log;
+  }
+
+  /** The one log line, starting with {@code prefix}, of the device check; it names the fix. */
+  private static String theOneDeviceLine(String log, String prefix, String stage) {
+    List<String> reasons =
+        log.lines()
+            .filter(l -> l.startsWith(prefix) && l.contains("this task was given GPU 0, but"))
+            .toList();
+    assertEquals(1, reasons.size(), () -> stage + ": one line\n" + log);
+    String reason = reasons.get(0);
+    assertTrue(
+        reason.contains("has no CUDA")
+            && reason.contains("PYTORCH_LIBRARY_PATH")
+            && reason.contains("deploy/gpu/build-djl-jni.sh")
+            && reason.contains("docs/gpu.md"),
+        reason);
+    return reason;
+  }
+
+  /**
+   * Whether each Spark stage's tasks held a GPU: every stage all or none, some of each, and {@code
+   * gpuTasks} GPU tasks in all (0: any number). Returns the per-stage map as text.
+   */
+  private static String gpuTasksPerStage(String log, int gpuTasks) {
+    Map<String, Set<Boolean>> gpuByStage = new LinkedHashMap<>();
+    int held = 0;
+    for (String line : log.lines().toList()) {
+      Matcher m = TASK_RESOURCES.matcher(line);
+      if (m.find()) {
+        boolean gpu = m.group(2) != null && m.group(2).contains("gpu");
+        gpuByStage.computeIfAbsent(m.group(1), k -> new HashSet<>()).add(gpu);
+        held += gpu ? 1 : 0;
+      }
+    }
+    String stages = "task GPU use per stage: " + gpuByStage;
+    assertTrue(gpuByStage.values().stream().noneMatch(v -> v.size() > 1), stages);
+    assertTrue(gpuByStage.containsValue(Set.of(true)), stages);
+    assertTrue(gpuByStage.containsValue(Set.of(false)), stages);
+    if (gpuTasks > 0) {
+      assertEquals(gpuTasks, held, stages);
+    }
+    return stages;
   }
 
   private static List<String> runArgsOverwrite(String stage, Path out) {

@@ -128,6 +128,9 @@ class EvaluateStageTest {
     assertEquals("blockwise", blockStats.get("ranking").asText());
     assertEquals(4, blockStats.get("entity_blocks").asInt());
     assertEquals(39, blockStats.get("entities_per_block").asInt());
+    // one ranking task per block, on this machine's CPU
+    assertEquals(4, blockStats.get("ranking_devices").get("cpu()").asInt(), blockStats.toString());
+    assertEquals(1, blockStats.get("ranking_devices").size(), blockStats.toString());
     assertEquals(
         metrics,
         Files2.json(dir.resolve("metrics.json")).get("evaluation"),

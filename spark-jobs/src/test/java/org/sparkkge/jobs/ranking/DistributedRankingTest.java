@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +25,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,8 +37,10 @@ import org.sparkkge.core.eval.NonFiniteScoreException;
 import org.sparkkge.core.eval.RankMetrics;
 import org.sparkkge.core.model.ScoringModel;
 import org.sparkkge.core.model.ScoringModels;
+import org.sparkkge.jobs.Devices;
 import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.SharedSpark;
+import org.sparkkge.jobs.TaskDevices;
 import org.sparkkge.jobs.io.OutputDirectory;
 import org.sparkkge.jobs.train.TrainFixtures;
 import scala.Tuple2;
@@ -412,6 +416,82 @@ class DistributedRankingTest {
                 ? "test: entity 9 has an embedding of 3 floats, expected 4 (model distmult)"
                 : "test: a ranking task failed: entity 9 has an embedding of 3 floats, expected 4 (model distmult)",
             e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Ranking tasks given a GPU the loaded libtorch cannot use (this machine's CPU build) rank
+   * nothing and run once each; the ranking stops with the check's one line, on both paths. The same
+   * ranking with the tasks' device found (the CPU) gives the default lookup's metrics.
+   */
+  @Test
+  void rankingTasksThatCannotUseTheirGpuStopTheRankingWithOneLine() throws Exception {
+    SparkSession spark = SharedSpark.get();
+    OutputDirectory output =
+        OutputDirectory.at(dir.toString(), spark.sparkContext().hadoopConfiguration());
+    Dataset<Row> testSet = spark.read().parquet(dir.resolve("triples/test").toString());
+    int dim = 4;
+    Random random = new Random(11);
+    float[] entities = new float[135 * dim];
+    for (int i = 0; i < entities.length; i++) entities[i] = random.nextFloat() * 2 - 1;
+    float[] relations = new float[46 * dim];
+    for (int i = 0; i < relations.length; i++) relations[i] = random.nextFloat() * 2 - 1;
+    JavaPairRDD<Integer, float[]> rows = rows(spark, entities, 135, dim);
+    String version = Engine.getEngine("PyTorch").getVersion();
+    // broadcast: one task per query group (2); blockwise: one per block (3 of 45 rows)
+    long[][] shapes = {{135, 1, 2}, {45, 0, 3}};
+    for (long[] shape : shapes) {
+      boolean broadcast = shape[1] == 1;
+      try (DistributedRanking ranking =
+          DistributedRanking.prepare(
+              spark,
+              testSet,
+              RankingConfig.knownTriples(spark, output),
+              135,
+              46,
+              new DistributedRanking.Settings(shape[0] * dim * 4L, 2, 50),
+              "test")) {
+        LongAccumulator lookups = spark.sparkContext().longAccumulator("device lookups");
+        TaskDevices unusable =
+            TaskDevices.register(
+                spark.sparkContext(),
+                "ranking",
+                () -> {
+                  lookups.add(1);
+                  return Devices.checkedGpu("0", false, 0, version);
+                });
+        PipelineException e =
+            assertThrows(
+                PipelineException.class,
+                () -> ranking.rank("distmult", dim, dim, relations, rows, broadcast, unusable));
+        String path = broadcast ? "broadcast" : "blockwise";
+        assertEquals(shape[2], lookups.value(), path + ": each ranking task ran once");
+        assertTrue(
+            e.getMessage()
+                .startsWith("test: this task was given GPU 0, but the libtorch " + version),
+            e.getMessage());
+        assertTrue(
+            e.getMessage().endsWith("or run without GPUs (no spark.executor.resource.gpu.amount)"),
+            e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), "one line");
+
+        DistributedRanking.Outcome found =
+            ranking.rank(
+                "distmult",
+                dim,
+                dim,
+                relations,
+                rows,
+                broadcast,
+                TaskDevices.register(spark.sparkContext(), "ranking", Device::cpu));
+        assertEquals(path, found.path());
+        assertEquals(Map.of("cpu()", shape[2]), found.taskDevices(), path);
+        assertEquals(Map.of("cpu()", shape[2]), found.describe().get("ranking_devices"), path);
+        assertEquals(
+            ranking.rank("distmult", dim, dim, relations, rows, broadcast).result(),
+            found.result(),
+            path);
       }
     }
   }

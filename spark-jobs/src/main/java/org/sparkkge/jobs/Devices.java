@@ -1,9 +1,8 @@
-package org.sparkkge.jobs.train;
+package org.sparkkge.jobs;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -12,12 +11,11 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
-import org.sparkkge.jobs.LocalMaster;
-import org.sparkkge.jobs.PipelineException;
 
 /**
  * The DJL device of the running Spark task: the GPU Spark assigned to it, checked against the
- * libtorch DJL loaded, else the CPU.
+ * libtorch DJL loaded, else the CPU. Used by every task that runs the model: training, the
+ * periphery fit, ranking (validation, evaluate) and NodePiece encoding ({@link GpuScheduling}).
  */
 public final class Devices {
   private Devices() {}
@@ -60,7 +58,7 @@ public final class Devices {
    * GPUs the tasks of a local master use: those the libtorch of this JVM (the driver's, which runs
    * the tasks) sees; 0 for other masters.
    */
-  static int localGpus(SparkContext context) {
+  public static int localGpus(SparkContext context) {
     if (!LocalMaster.is(context.master())) {
       return 0;
     }
@@ -74,14 +72,6 @@ public final class Devices {
    */
   static Device localDevice(int partition, int visibleGpus) {
     return visibleGpus <= 0 ? Device.cpu() : Device.gpu(Math.floorMod(partition, visibleGpus));
-  }
-
-  /**
-   * Stops the run, on the driver, with the first task's device failure (one line), if any task of
-   * the sub-round or round had one.
-   */
-  static void requireUsable(List<ShardOutput.Summary> summaries) {
-    requireUsable("train", summaries.stream().map(ShardOutput.Summary::deviceFailure));
   }
 
   /**
@@ -99,7 +89,7 @@ public final class Devices {
    * The device of a task Spark gave GPU {@code address}, where the loaded libtorch ({@code
    * version}) has CUDA or not and sees {@code visibleGpus} GPUs.
    */
-  static Device checkedGpu(String address, boolean cuda, int visibleGpus, String version) {
+  public static Device checkedGpu(String address, boolean cuda, int visibleGpus, String version) {
     int index;
     try {
       index = Integer.parseInt(address.trim());
@@ -126,7 +116,7 @@ public final class Devices {
               + loaded
               + " has no CUDA. Point PYTORCH_LIBRARY_PATH at a CUDA libtorch with DJL's JNI built"
               + " for it (deploy/gpu/build-djl-jni.sh, docs/gpu.md step 2) on every GPU node, or"
-              + " train without GPUs");
+              + " run without GPUs (no spark.executor.resource.gpu.amount)");
     }
     if (index < 0 || index >= visibleGpus) {
       throw new DeviceUnavailableException(
