@@ -143,7 +143,9 @@ class StratifiedTrainingTest {
     Path dir = TrainFixtures.umls(tmp.resolve(name), shards);
     List<String> args = new ArrayList<>(List.of("train", "--output", dir.toString()));
     args.addAll(TrainFixtures.umlsSettings(6, 1.0));
-    args.addAll(List.of("--set", "train.validation.every-rounds=6"));
+    // the default slices (three passes per round), which the shared UMLS settings set to one
+    args.addAll(
+        List.of("--set", "train.validation.every-rounds=6", "--set", "train.bucket-slices=0"));
     Cli.Result result = Cli.run(args.toArray(new String[0]));
     assertEquals(0, result.exitCode(), result.toString());
     return dir;
