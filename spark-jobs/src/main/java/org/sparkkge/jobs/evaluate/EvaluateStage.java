@@ -397,9 +397,9 @@ public final class EvaluateStage implements Stage {
   /**
    * Filtered ranking of evaluate.new-entity-test (TSV of names): triples about entities that export
    * added after training (new_entity_embeddings, from export.new-triples), ranked against the known
-   * and the added entities alike, both directions; known triples = train + valid + test +
-   * export.new-triples + the file itself. by_region splits the triples that touch an added entity
-   * from the others.
+   * and the added entities alike, both directions; known triples = train + valid + test + the new
+   * triples export placed them with ({@link Layout#NEW_TRIPLES}) + the file itself. by_region
+   * splits the triples that touch an added entity from the others.
    */
   private static Map<String, Object> rankNewEntityTest(
       StageContext context,
@@ -440,17 +440,14 @@ public final class EvaluateStage implements Stage {
         NamedTriples.resolve(
             NamedTriples.read(spark, path, what), names, relationDictionary, what, unknown);
     Dataset<Row> known = RankingConfig.knownTriples(spark, output).union(test);
-    String newTriples = context.config().getString("export.new-triples").trim();
-    if (!newTriples.isEmpty()) {
-      String newWhat = "evaluate: export.new-triples " + newTriples;
+    // export.new-triples as export resolved it (written beside new_entity_embeddings)
+    if (output.fileSystem().exists(output.resolve(Layout.NEW_TRIPLES))) {
       known =
           known.union(
-              NamedTriples.resolve(
-                  NamedTriples.read(spark, newTriples, newWhat),
-                  names,
-                  relationDictionary,
-                  newWhat,
-                  unknown));
+              spark
+                  .read()
+                  .parquet(output.resolve(Layout.NEW_TRIPLES).toString())
+                  .select("head", "relation", "tail"));
     }
     Dataset<Row> addedIds = added.select("id");
     long addedCount = addedIds.count();
@@ -477,7 +474,8 @@ public final class EvaluateStage implements Stage {
     figures.put(
         "protocol",
         "filtered ranking against the known and the added entities, both directions; realistic rank; "
-            + "known triples = train + valid + test + export.new-triples + this file");
+            + "known triples = train + valid + test + triples/new (export.new-triples as export read"
+            + " it) + this file");
     figures.put("new_entities", addedCount);
     figures.put("triples", outcome.triples());
     RankMetrics touching = outcome.perRegion().get(PERIPHERY_REGION);

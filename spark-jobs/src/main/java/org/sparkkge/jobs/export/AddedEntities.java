@@ -46,4 +46,16 @@ record AddedEntities(Dataset<Row> names, Dataset<Row> triples) {
             "is unknown to the trained model (new triples may add entities, not relations)");
     return new AddedEntities(added, triples);
   }
+
+  /**
+   * Writes the triples as ids ({@link Layout#NEW_TRIPLES}): what evaluate filters by, whatever
+   * export.new-triples says when it runs.
+   */
+  void writeTriples(String path, String compression) {
+    triples
+        .select("head", "relation", "tail")
+        .write()
+        .option("compression", compression)
+        .parquet(path);
+  }
 }

@@ -84,7 +84,8 @@ public final class ExportStage implements Stage {
         Layout.METRICS_JSON,
         Layout.NODEPIECE_VOCABULARY,
         Layout.NODEPIECE_ENCODER,
-        Layout.NEW_ENTITY_EMBEDDINGS);
+        Layout.NEW_ENTITY_EMBEDDINGS,
+        Layout.NEW_TRIPLES);
   }
 
   @Override
@@ -193,14 +194,15 @@ public final class ExportStage implements Stage {
       float[] mean = meanVector(known, dim, trainedCount);
       Dataset<Row> entities = spark.read().parquet(output.resolve(Layout.ENTITIES).toString());
       String newTriples = context.config().getString(AddedEntities.SETTING).trim();
+      AddedEntities added =
+          newTriples.isEmpty() ? null : AddedEntities.read(spark, output, entities, newTriples);
       Dataset<Row> newEmbeddings =
-          newTriples.isEmpty()
+          added == null
               ? null
               : placeAdded(
                   spark,
                   output,
-                  entities,
-                  newTriples,
+                  added,
                   rule,
                   known.union(placed.mapValues(Tuple2::_1)),
                   mean,
@@ -261,11 +263,13 @@ public final class ExportStage implements Stage {
                   Layout.METRICS_JSON));
       if (newEmbeddings != null) {
         datasets.add(Layout.NEW_ENTITY_EMBEDDINGS);
+        datasets.add(Layout.NEW_TRIPLES);
       }
       context.addDatasets(
           datasets,
           staging -> {
             if (newEmbeddings != null) {
+              added.writeTriples(new Path(staging, Layout.NEW_TRIPLES).toString(), compression);
               String path = new Path(staging, Layout.NEW_ENTITY_EMBEDDINGS).toString();
               newEmbeddings.write().option("compression", compression).parquet(path);
               Row counts =
@@ -414,15 +418,13 @@ public final class ExportStage implements Stage {
   private static Dataset<Row> placeAdded(
       SparkSession spark,
       OutputDirectory output,
-      Dataset<Row> entities,
-      String path,
+      AddedEntities added,
       Broadcast<Propagation> rule,
       JavaPairRDD<Integer, float[]> embedded,
       float[] mean,
       HashPartitioner byId,
       List<JavaPairRDD<Integer, ?>> toRelease)
       throws IOException {
-    AddedEntities added = AddedEntities.read(spark, output, entities, path);
     EdgeIndex edges = EdgeIndex.of(arrays(added.triples()), byId, toRelease);
     Placement placement = propagate(rule, edges, embedded, byId, toRelease);
     Dataset<Row> placed =

@@ -127,11 +127,11 @@ final class NodePieceExport {
             "max_distance",
             desc.maxDistance()));
 
-    String newTriples = context.config().getString("export.new-triples").trim();
+    String newTriples = context.config().getString(AddedEntities.SETTING).trim();
+    AddedEntities added =
+        newTriples.isEmpty() ? null : AddedEntities.read(spark, output, entities, newTriples);
     Dataset<Row> inductive =
-        newTriples.isEmpty()
-            ? null
-            : inductive(spark, output, tokens, entities, desc, weights, devices, newTriples);
+        added == null ? null : inductive(spark, output, tokens, added, desc, weights, devices);
     List<String> datasets =
         new ArrayList<>(
             List.of(
@@ -143,11 +143,13 @@ final class NodePieceExport {
                 Layout.METRICS_JSON));
     if (inductive != null) {
       datasets.add(Layout.NEW_ENTITY_EMBEDDINGS);
+      datasets.add(Layout.NEW_TRIPLES);
     }
     context.addDatasets(
         datasets,
         staging -> {
           if (inductive != null) {
+            added.writeTriples(new Path(staging, Layout.NEW_TRIPLES).toString(), compression);
             inductive
                 .write()
                 .option("compression", compression)
@@ -205,23 +207,20 @@ final class NodePieceExport {
   }
 
   /**
-   * Entities added after training, embedded without retraining: the triples of {@code path} (TSV of
-   * names: head, relation, tail; gzip allowed) whose entity names are not in {@code entities} get
-   * new ids after the known ones (in name order), are tokenized from their edges with the
-   * partitioner's {@code NodePiece.tokenizeNew} (anchors through known neighbours, relation tokens
-   * from their edges) and encoded. Relations must be known.
+   * Entities added after training, embedded without retraining: the entities export.new-triples
+   * adds ({@link AddedEntities}: new ids after the known ones, in name order) are tokenized from
+   * their edges with the partitioner's {@code NodePiece.tokenizeNew} (anchors through known
+   * neighbours, relation tokens from their edges) and encoded.
    */
   private Dataset<Row> inductive(
       SparkSession spark,
       OutputDirectory output,
       Dataset<Row> tokens,
-      Dataset<Row> entities,
+      AddedEntities newEntities,
       TokenTables desc,
       Broadcast<List<TensorData>> weights,
-      TaskDevices devices,
-      String path)
+      TaskDevices devices)
       throws IOException {
-    AddedEntities newEntities = AddedEntities.read(spark, output, entities, path);
     Dataset<Row> added = newEntities.names();
     Dataset<Row> triples = newEntities.triples();
     Map<String, String> tokenizeSettings = new HashMap<>();

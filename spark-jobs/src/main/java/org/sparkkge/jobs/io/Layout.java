@@ -69,6 +69,10 @@ public final class Layout {
   public static final String RELATION_EMBEDDINGS = "relation_embeddings";
   public static final String MODEL_JSON = "model.json";
   public static final String NEW_ENTITY_EMBEDDINGS = "new_entity_embeddings";
+
+  /** export.new-triples as ids (head, relation, tail), beside new_entity_embeddings. */
+  public static final String NEW_TRIPLES = "triples/new";
+
   public static final String NODEPIECE_VOCABULARY = "nodepiece_vocabulary";
   public static final String NODEPIECE_ENCODER = "nodepiece_encoder";
 
@@ -107,6 +111,7 @@ public final class Layout {
           RELATION_EMBEDDINGS,
           MODEL_JSON,
           NEW_ENTITY_EMBEDDINGS,
+          NEW_TRIPLES,
           NODEPIECE_VOCABULARY,
           NODEPIECE_ENCODER
         }) {
