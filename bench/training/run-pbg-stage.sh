@@ -7,8 +7,9 @@
 # removed, Adagrad lr 0.1, one libtorch thread per task, 5 epochs, no validation. PyTorch-BigGraph
 # passes once per epoch over its buckets and draws negatives from the bucket's partitions only: the
 # stage run does the same (train.bucket-slices = 1, train.negative-pool = 0) unless SETTINGS say
-# otherwise. Prints the stage's triples/s, its share of the trainer's, and the multiple of PBG's
-# 2,800 triples/s.
+# otherwise. Prints the stage's triples/s, its share of the trainer's, the multiple of PBG's 2,800
+# triples/s, and like-for-like shares: cold (whole stage against the trainers with their start-up)
+# and warm (the stage's later rounds against the trainers' timed steps).
 # Usage: bench/training/run-pbg-stage.sh [--set key=value ...]   (extra settings for the stage run)
 # Env: BENCH_WORK (default /tmp/kge-bench-pbg-stage), SPARK_KGE_TARGET (a build folder of its own).
 set -euo pipefail
@@ -21,6 +22,8 @@ echo "== $(date -u +%FT%TZ), $(git rev-parse --short HEAD), stage settings: $*"
 bench/embedding-core/run.sh models=complex_reciprocal steps=30 threads=1 trainers=2 chunkSize=1000 \
   softmaxMargin=5 large=15000 > "$WORK/in-task.txt"
 IN_TASK=$(sed -n 's/.*trainings at once.* sum \([0-9,]*\) triples\/s.*/\1/p' "$WORK/in-task.txt" | tr -d ,)
+# the same section with the trainers' start-up (model set-up, first steps): the cold figure
+IN_TASK_COLD=$(sed -n 's/.*trainings at once.*incl\. start-up: \([0-9,]*\)\/s.*/\1/p' "$WORK/in-task.txt" | tr -d ,)
 OUT="$WORK/out"
 if [[ ! -f "$OUT/_stages/partition.json" ]]; then
   bin/spark-kge ingest --output "$OUT" --overwrite --train "$DATA/train.txt.gz" --valid "$DATA/valid.txt.gz" \
@@ -33,4 +36,4 @@ bin/spark-kge train --output "$OUT" --overwrite --set train.model=complex_recipr
   --set train.lr=0.1 --set train.threads=1 --set train.epochs=5 --set train.round-fraction=1.0 \
   --set train.validation.every-rounds=0 --set train.bucket-slices=1 --set train.negative-pool=0 \
   "$@" > "$WORK/train.log" 2>&1 || { tail -20 "$WORK/train.log"; exit 1; }
-python3 bench/training/stage-share.py "$OUT" "$IN_TASK" "trainer" pbg
+python3 bench/training/stage-share.py "$OUT" "$IN_TASK" "trainer" pbg --cold "$IN_TASK_COLD"
