@@ -7,5 +7,8 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 classpath="$(bench/embedding-core/classpath.sh)"
 echo "uptime: $(uptime)"
+# the environment bin/spark-kge gives libtorch (SPARK_KGE_NATIVE_MEMORY=default: glibc's and libtorch's own)
+# shellcheck source=deploy/lib/native-memory.sh
+source "$root/deploy/lib/native-memory.sh"
 exec java -Xmx8g -Dai.djl.offline=true -cp "$classpath" \
   org.sparkkge.core.bench.NodePieceBenchmark data="$root/../shared/datasets/fb15k-237" "$@"

@@ -8,5 +8,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 classpath="$(bench/embedding-core/classpath.sh)"
+# the environment bin/spark-kge gives libtorch (SPARK_KGE_NATIVE_MEMORY=default: glibc's and libtorch's own)
+# shellcheck source=deploy/lib/native-memory.sh
+source "$root/deploy/lib/native-memory.sh"
 exec java -Xmx8g -Dai.djl.offline=true -cp "$classpath" \
   org.sparkkge.core.bench.QualityBenchmark "$@"

@@ -76,6 +76,11 @@ CMD=("$SPARK_SUBMIT" --master yarn --deploy-mode "$DEPLOY_MODE" --name "$APP_NAM
 # a transient failure from a bad input or configuration (exit codes 1 and 2) that would fail again.
 CMD+=(--conf "spark.yarn.maxAppAttempts=$MAX_APP_ATTEMPTS")
 CMD+=(--conf "spark.yarn.appMasterEnv.DJL_OFFLINE=true")
+# the driver's share of NativeMemory's settings in cluster mode (the executors get them from the app)
+for setting in THP_MEM_ALLOC_ENABLE=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=68719476736 \
+  MALLOC_TOP_PAD_=268435456; do
+  CMD+=(--conf "spark.yarn.appMasterEnv.$setting")
+done
 kge_common_conf
 if [ "$GPUS_PER_EXECUTOR" -gt 0 ]; then
   # --files puts the script in every container's working folder.

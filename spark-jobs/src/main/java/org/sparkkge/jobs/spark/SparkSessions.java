@@ -54,6 +54,7 @@ public final class SparkSessions {
       // GraphX's default never checkpoints: one lost executor would fail a long Pregel program.
       conf.set(PregelCheckpoints.INTERVAL_KEY, String.valueOf(PregelCheckpoints.DEFAULT_INTERVAL));
     }
+    NativeMemory.applyTo(conf);
     SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
     return new Handle(spark, !existed);
   }

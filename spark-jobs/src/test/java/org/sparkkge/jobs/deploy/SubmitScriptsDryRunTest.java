@@ -49,6 +49,17 @@ class SubmitScriptsDryRunTest {
     return new ArrayList<>(Arrays.asList(words));
   }
 
+  /** YARN cluster mode's driver gets NativeMemory's settings from the submit script. */
+  private static List<String> driverNativeMemoryConfs() {
+    List<String> confs = new ArrayList<>();
+    org.sparkkge.jobs.spark.NativeMemory.SETTINGS.forEach(
+        (name, value) -> {
+          confs.add("--conf");
+          confs.add("spark.yarn.appMasterEnv." + name + "=" + value);
+        });
+    return confs;
+  }
+
   private static List<String> offlineConfs() {
     return words(
         "--conf", "spark.executor.extraJavaOptions=-Dai.djl.offline=true",
@@ -98,6 +109,7 @@ class SubmitScriptsDryRunTest {
             "spark.yarn.maxAppAttempts=1",
             "--conf",
             "spark.yarn.appMasterEnv.DJL_OFFLINE=true");
+    expected.addAll(driverNativeMemoryConfs());
     expected.addAll(offlineConfs());
     expected.addAll(
         words(
@@ -185,6 +197,7 @@ class SubmitScriptsDryRunTest {
             "spark.yarn.maxAppAttempts=1",
             "--conf",
             "spark.yarn.appMasterEnv.DJL_OFFLINE=true");
+    expected.addAll(driverNativeMemoryConfs());
     expected.addAll(offlineConfs());
     expected.addAll(
         words(
