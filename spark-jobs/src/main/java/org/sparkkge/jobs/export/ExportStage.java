@@ -146,16 +146,7 @@ public final class ExportStage implements Stage {
           arrays(spark.read().parquet(output.resolve(Layout.TRAIN_TRIPLES).toString()))
               .persist(StorageLevel.MEMORY_AND_DISK());
       EdgeIndex trainEdges = EdgeIndex.of(edges, byId, toRelease);
-      Propagation propagation =
-          new Propagation(model, dim, shared.relationDim(), shared.relations(), 0);
-      if (propagation.bilinear()) {
-        // the placed length comes from the trained triples, scored with the same rule
-        Broadcast<Propagation> unscaled = jsc.broadcast(propagation);
-        propagation =
-            propagation.withPlacedNorm(meanProjection(unscaled, trainEdges.byHead(), known));
-        unscaled.destroy();
-      }
-      Broadcast<Propagation> rule = jsc.broadcast(propagation);
+      Broadcast<Propagation> rule = rule(jsc, model, dim, shared, trainEdges, known);
       Placement periphery = propagate(rule, trainEdges, known, byId, toRelease);
       List<Long> layers = periphery.layers();
       JavaPairRDD<Integer, Tuple2<float[], Integer>> placed = periphery.placed();
@@ -221,7 +212,7 @@ public final class ExportStage implements Stage {
       stats.put("entities_trained", trainedCount);
       stats.put("entities_propagated", layers.stream().mapToLong(Long::longValue).sum());
       stats.put("propagation_layers", layers);
-      stats.put("propagation_rule", propagation.rule());
+      stats.put("propagation_rule", rule.value().rule());
       stats.put("periphery_fit", fit == null ? Map.of("epochs", 0) : fit);
       Map<String, Object> modelInfo = Json.mapper().convertValue(trained, LinkedHashMap.class);
       modelInfo.put(
@@ -236,7 +227,7 @@ public final class ExportStage implements Stage {
               + "/: id INT, name STRING, embedding ARRAY<FLOAT>[relation_dim]");
       modelInfo.put(
           "periphery",
-          propagation.rule()
+          rule.value().rule()
               + (fit == null
                   ? ""
                   : "; then fitted for "
@@ -410,6 +401,45 @@ public final class ExportStage implements Stage {
   }
 
   /**
+   * The periphery's rule for the model's relations; bilinear models place at the length their
+   * trained answers have along their queries, measured on the training triples ({@code trainEdges})
+   * over the rows of {@code known}.
+   */
+  static Broadcast<Propagation> rule(
+      JavaSparkContext jsc,
+      String model,
+      int dim,
+      SharedParams shared,
+      EdgeIndex trainEdges,
+      JavaPairRDD<Integer, float[]> known) {
+    Propagation propagation =
+        new Propagation(model, dim, shared.relationDim(), shared.relations(), 0);
+    if (propagation.bilinear()) {
+      // the placed length comes from the trained triples, scored with the same rule
+      Broadcast<Propagation> unscaled = jsc.broadcast(propagation);
+      propagation =
+          propagation.withPlacedNorm(meanProjection(unscaled, trainEdges.byHead(), known));
+      unscaled.destroy();
+    }
+    return jsc.broadcast(propagation);
+  }
+
+  /**
+   * The periphery rule's estimates of the entities export.new-triples adds, from their edges to
+   * {@code embedded} and to each other: id -> (vector, layer); an entity no edge path reaches has
+   * none.
+   */
+  static JavaPairRDD<Integer, Tuple2<float[], Integer>> estimateAdded(
+      AddedEntities added,
+      Broadcast<Propagation> rule,
+      JavaPairRDD<Integer, float[]> embedded,
+      HashPartitioner byId,
+      List<JavaPairRDD<Integer, ?>> toRelease) {
+    EdgeIndex edges = EdgeIndex.of(arrays(added.triples()), byId, toRelease);
+    return propagate(rule, edges, embedded, byId, toRelease).placed();
+  }
+
+  /**
    * new_entity_embeddings of a shallow model: the entities that export.new-triples adds, placed
    * from their edges to every embedded entity ({@code embedded}: trained and placed rows) and to
    * each other, by the periphery's rule; those the new triples do not connect to an embedded entity
@@ -425,18 +455,17 @@ public final class ExportStage implements Stage {
       HashPartitioner byId,
       List<JavaPairRDD<Integer, ?>> toRelease)
       throws IOException {
-    EdgeIndex edges = EdgeIndex.of(arrays(added.triples()), byId, toRelease);
-    Placement placement = propagate(rule, edges, embedded, byId, toRelease);
     Dataset<Row> placed =
         spark
-            .createDataFrame(placedRows(placement.placed()), ENTITY_SCHEMA)
+            .createDataFrame(
+                placedRows(estimateAdded(added, rule, embedded, byId, toRelease)), ENTITY_SCHEMA)
             .join(added.names().select("id"), "id");
     return entityEmbeddings(
         spark, output, withMeanVector(spark, placed, added.names(), mean), added.names());
   }
 
   /** Triples (head, relation, tail) as {head, relation, tail} arrays. */
-  private static JavaRDD<int[]> arrays(Dataset<Row> triples) {
+  static JavaRDD<int[]> arrays(Dataset<Row> triples) {
     return triples
         .select("head", "relation", "tail")
         .javaRDD()
@@ -444,7 +473,7 @@ public final class ExportStage implements Stage {
   }
 
   /** Edges keyed by their head and by their tail, both partitioned like the entity rows. */
-  private record EdgeIndex(JavaPairRDD<Integer, int[]> byHead, JavaPairRDD<Integer, int[]> byTail) {
+  record EdgeIndex(JavaPairRDD<Integer, int[]> byHead, JavaPairRDD<Integer, int[]> byTail) {
     static EdgeIndex of(
         JavaRDD<int[]> edges, HashPartitioner byId, List<JavaPairRDD<Integer, ?>> toRelease) {
       JavaPairRDD<Integer, int[]> byHead =
