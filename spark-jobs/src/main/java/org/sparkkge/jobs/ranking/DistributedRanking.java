@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 
-import ai.djl.Device;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -436,22 +435,12 @@ public final class DistributedRanking implements AutoCloseable {
                                     BlockRanker.filterKey(f[2], f[3]), x -> new ArrayList<>())
                                 .add(f[4]);
                           }
-                          Optional<Device> device = devices.taskDevice();
-                          if (device.isEmpty()) {
+                          Optional<BlockRanker> onDevice =
+                              ranker(devices, spec, relationTable, 0, spec.numEntities(), rows);
+                          if (onDevice.isEmpty()) {
                             return Collections.emptyIterator();
                           }
-                          try (BlockRanker ranker =
-                              new BlockRanker(
-                                  device.get(),
-                                  spec.model(),
-                                  dim,
-                                  spec.relationDim(),
-                                  spec.numRelations(),
-                                  relationTable.value(),
-                                  0,
-                                  spec.numEntities(),
-                                  rows,
-                                  spec.batchSize())) {
+                          try (BlockRanker ranker = onDevice.get()) {
                             return ranker
                                 .rank(list, distinctSorted(tails), distinctSorted(heads))
                                 .iterator();
@@ -598,22 +587,13 @@ public final class DistributedRanking implements AutoCloseable {
                 (blockIt, stream) -> {
                   Block block = blockIt.next();
                   List<BlockRanker.Counts> out = new ArrayList<>();
-                  Optional<Device> device = devices.taskDevice();
-                  if (device.isEmpty()) {
+                  Optional<BlockRanker> onDevice =
+                      ranker(
+                          devices, spec, relationTable, block.from(), block.width(), block.rows());
+                  if (onDevice.isEmpty()) {
                     return Collections.emptyIterator();
                   }
-                  try (BlockRanker ranker =
-                      new BlockRanker(
-                          device.get(),
-                          spec.model(),
-                          dim,
-                          spec.relationDim(),
-                          spec.numRelations(),
-                          relationTable.value(),
-                          block.from(),
-                          block.width(),
-                          block.rows(),
-                          spec.batchSize())) {
+                  try (BlockRanker ranker = onDevice.get()) {
                     int chunk = ranker.batch() * 16;
                     List<BlockRanker.Query> part = new ArrayList<>(chunk);
                     while (stream.hasNext()) {
@@ -632,6 +612,35 @@ public final class DistributedRanking implements AutoCloseable {
             .mapToPair(c -> new Tuple2<>(c.id(), c))
             .reduceByKey(BlockRanker.Counts::plus)
             .values();
+  }
+
+  /**
+   * In a ranking task: a ranker of the candidate rows {@code from .. from + width - 1} on the
+   * task's device, or empty when the task cannot use the GPU it was given ({@code devices} records
+   * why).
+   */
+  private static Optional<BlockRanker> ranker(
+      TaskDevices devices,
+      Spec spec,
+      Broadcast<float[]> relationTable,
+      int from,
+      int width,
+      float[] rows) {
+    return devices
+        .taskDevice()
+        .map(
+            device ->
+                new BlockRanker(
+                    device,
+                    spec.model(),
+                    spec.dim(),
+                    spec.relationDim(),
+                    spec.numRelations(),
+                    relationTable.value(),
+                    from,
+                    width,
+                    rows,
+                    spec.batchSize()));
   }
 
   /**
