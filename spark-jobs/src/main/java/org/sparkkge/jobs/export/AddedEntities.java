@@ -7,6 +7,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 import org.sparkkge.jobs.ingest.NamedTriples;
 import org.sparkkge.jobs.io.Layout;
 import org.sparkkge.jobs.io.OutputDirectory;
@@ -14,7 +15,8 @@ import org.sparkkge.jobs.io.OutputDirectory;
 /**
  * export.new-triples read against the ingested dictionaries: the entity names of the file that are
  * not in entities/ get ids after the known ones, in name order ({@code names}: id, name), and the
- * file's triples as ids ({@code triples}: head, relation, tail). Its relations must be known.
+ * file's triples as ids ({@code triples}: head, relation, tail). Its relations must be known. Both
+ * are persisted: {@link #release} them when the export ends.
  */
 record AddedEntities(Dataset<Row> names, Dataset<Row> triples) {
   static final String SETTING = "export.new-triples";
@@ -44,7 +46,17 @@ record AddedEntities(Dataset<Row> names, Dataset<Row> triples) {
             relations,
             what,
             "is unknown to the trained model (new triples may add entities, not relations)");
-    return new AddedEntities(added, triples);
+    // both are read more than once (the placement or tokenization, then the written datasets):
+    // kept rather than parsed, numbered and resolved again
+    return new AddedEntities(
+        added.persist(StorageLevel.MEMORY_AND_DISK()),
+        triples.persist(StorageLevel.MEMORY_AND_DISK()));
+  }
+
+  /** Frees the kept names and triples. */
+  void release() {
+    names.unpersist(false);
+    triples.unpersist(false);
   }
 
   /**

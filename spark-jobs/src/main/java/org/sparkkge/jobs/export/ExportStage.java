@@ -77,15 +77,32 @@ public final class ExportStage implements Stage {
 
   @Override
   public List<String> produces(Config config) {
-    return List.of(
-        Layout.ENTITY_EMBEDDINGS,
-        Layout.RELATION_EMBEDDINGS,
-        Layout.MODEL_JSON,
-        Layout.METRICS_JSON,
-        Layout.NODEPIECE_VOCABULARY,
-        Layout.NODEPIECE_ENCODER,
-        Layout.NEW_ENTITY_EMBEDDINGS,
-        Layout.NEW_TRIPLES);
+    return DATASETS;
+  }
+
+  /**
+   * What an export of either mode may write; a run deletes those it does not write ({@link
+   * #superseded}).
+   */
+  static final List<String> DATASETS =
+      List.of(
+          Layout.ENTITY_EMBEDDINGS,
+          Layout.RELATION_EMBEDDINGS,
+          Layout.MODEL_JSON,
+          Layout.METRICS_JSON,
+          Layout.NODEPIECE_VOCABULARY,
+          Layout.NODEPIECE_ENCODER,
+          Layout.NEW_ENTITY_EMBEDDINGS,
+          Layout.NEW_TRIPLES);
+
+  /**
+   * The datasets of {@link #DATASETS} an export writing {@code written} leaves out: an earlier
+   * export's new_entity_embeddings and triples/new (this one has no export.new-triples) or
+   * NodePiece files (this model is shallow) would otherwise stay beside the new embeddings, and
+   * evaluate would filter by stale new triples.
+   */
+  static List<String> superseded(List<String> written) {
+    return DATASETS.stream().filter(d -> !written.contains(d)).toList();
   }
 
   @Override
@@ -137,6 +154,7 @@ public final class ExportStage implements Stage {
     List<JavaPairRDD<Integer, ?>> toRelease = new ArrayList<>();
     toRelease.add(trainedRows);
     PeripheryFit.Result fitResult = null;
+    AddedEntities added = null;
     try {
       long trainedCount = known.count();
       JavaRDD<Row> rows = known.map(e -> RowFactory.create(e._1(), e._2(), "trained", 0));
@@ -185,8 +203,8 @@ public final class ExportStage implements Stage {
       float[] mean = meanVector(known, dim, trainedCount);
       Dataset<Row> entities = spark.read().parquet(output.resolve(Layout.ENTITIES).toString());
       String newTriples = context.config().getString(AddedEntities.SETTING).trim();
-      AddedEntities added =
-          newTriples.isEmpty() ? null : AddedEntities.read(spark, output, entities, newTriples);
+      added = newTriples.isEmpty() ? null : AddedEntities.read(spark, output, entities, newTriples);
+      AddedEntities addedEntities = added;
       Dataset<Row> newEmbeddings =
           added == null
               ? null
@@ -258,9 +276,11 @@ public final class ExportStage implements Stage {
       }
       context.addDatasets(
           datasets,
+          superseded(datasets),
           staging -> {
             if (newEmbeddings != null) {
-              added.writeTriples(new Path(staging, Layout.NEW_TRIPLES).toString(), compression);
+              addedEntities.writeTriples(
+                  new Path(staging, Layout.NEW_TRIPLES).toString(), compression);
               String path = new Path(staging, Layout.NEW_ENTITY_EMBEDDINGS).toString();
               newEmbeddings.write().option("compression", compression).parquet(path);
               Row counts =
@@ -329,6 +349,9 @@ public final class ExportStage implements Stage {
       }
       if (fitResult != null) {
         fitResult.close();
+      }
+      if (added != null) {
+        added.release();
       }
     }
   }

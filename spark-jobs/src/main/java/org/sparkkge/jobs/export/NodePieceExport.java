@@ -50,6 +50,7 @@ final class NodePieceExport {
   private final SharedParams shared;
   private final String compression;
   private final List<JavaPairRDD<Integer, ?>> toRelease = new ArrayList<>();
+  private AddedEntities added;
 
   NodePieceExport(StageContext context, JsonNode trained, SharedParams shared, String compression) {
     this.context = context;
@@ -66,6 +67,17 @@ final class NodePieceExport {
   }
 
   void run() throws Exception {
+    try {
+      export();
+    } finally {
+      toRelease.forEach(r -> r.unpersist(false));
+      if (added != null) {
+        added.release();
+      }
+    }
+  }
+
+  private void export() throws Exception {
     SparkSession spark = context.spark();
     OutputDirectory output = context.output();
     StagePreconditions.require(
@@ -82,14 +94,20 @@ final class NodePieceExport {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<List<TensorData>> weights = jsc.broadcast(TensorData.of(shared.encoder()));
     TaskDevices devices = TaskDevices.register(spark.sparkContext(), "NodePiece encoding");
-    context.progress().step("encoding every entity from its NodePiece tokens");
-    // kept: added entities are turned toward the periphery rule's estimate from these rows
-    JavaPairRDD<Integer, float[]> knownRows =
-        NodePieceEncoding.encode(tokens.javaRDD(), desc, weights, devices)
-            .persist(StorageLevel.MEMORY_AND_DISK());
-    toRelease.add(knownRows);
-    JavaRDD<Row> encoded = rows(knownRows);
     Dataset<Row> entities = spark.read().parquet(output.resolve(Layout.ENTITIES).toString());
+    String newTriples = context.config().getString(AddedEntities.SETTING).trim();
+    added = newTriples.isEmpty() ? null : AddedEntities.read(spark, output, entities, newTriples);
+    context.progress().step("encoding every entity from its NodePiece tokens");
+    JavaPairRDD<Integer, float[]> knownRows =
+        NodePieceEncoding.encode(tokens.javaRDD(), desc, weights, devices);
+    HashPartitioner byId = new HashPartitioner(jsc.defaultParallelism());
+    if (added != null) {
+      // kept, partitioned as the periphery rule's joins want them: added entities are turned
+      // toward the rule's estimate from these rows, which are also written
+      knownRows = knownRows.partitionBy(byId).persist(StorageLevel.MEMORY_AND_DISK());
+      toRelease.add(knownRows);
+    }
+    JavaRDD<Row> encoded = rows(knownRows);
     Dataset<Row> entityEmbeddings =
         ExportStage.entityEmbeddings(
             spark, output, spark.createDataFrame(encoded, ExportStage.ENTITY_SCHEMA), entities);
@@ -137,13 +155,10 @@ final class NodePieceExport {
             "max_distance",
             desc.maxDistance()));
 
-    String newTriples = context.config().getString(AddedEntities.SETTING).trim();
-    AddedEntities added =
-        newTriples.isEmpty() ? null : AddedEntities.read(spark, output, entities, newTriples);
     Dataset<Row> inductive =
         added == null
             ? null
-            : inductive(spark, output, tokens, added, desc, weights, devices, knownRows);
+            : inductive(spark, output, tokens, desc, weights, devices, knownRows, byId);
     List<String> datasets =
         new ArrayList<>(
             List.of(
@@ -159,6 +174,7 @@ final class NodePieceExport {
     }
     context.addDatasets(
         datasets,
+        ExportStage.superseded(datasets),
         staging -> {
           if (inductive != null) {
             added.writeTriples(new Path(staging, Layout.NEW_TRIPLES).toString(), compression);
@@ -216,7 +232,6 @@ final class NodePieceExport {
             stats.get("parameters"),
             stats.get("shallow_parameters"));
     context.out().flush();
-    toRelease.forEach(r -> r.unpersist(false));
   }
 
   /**
@@ -231,14 +246,13 @@ final class NodePieceExport {
       SparkSession spark,
       OutputDirectory output,
       Dataset<Row> tokens,
-      AddedEntities newEntities,
       TokenTables desc,
       Broadcast<List<TensorData>> weights,
       TaskDevices devices,
-      JavaPairRDD<Integer, float[]> knownRows)
+      JavaPairRDD<Integer, float[]> known,
+      HashPartitioner byId)
       throws IOException {
-    Dataset<Row> added = newEntities.names();
-    Dataset<Row> triples = newEntities.triples();
+    Dataset<Row> triples = added.triples();
     Map<String, String> tokenizeSettings = new HashMap<>();
     tokenizeSettings.put("tokenize.k", String.valueOf(desc.k()));
     tokenizeSettings.put("tokenize.m", String.valueOf(desc.m()));
@@ -253,10 +267,6 @@ final class NodePieceExport {
             weights,
             devices);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    HashPartitioner byId = new HashPartitioner(jsc.defaultParallelism());
-    JavaPairRDD<Integer, float[]> known =
-        knownRows.partitionBy(byId).persist(StorageLevel.MEMORY_AND_DISK());
-    toRelease.add(known);
     ExportStage.EdgeIndex trainEdges =
         ExportStage.EdgeIndex.of(
             ExportStage.arrays(
@@ -272,7 +282,7 @@ final class NodePieceExport {
             trainEdges,
             known);
     JavaPairRDD<Integer, Tuple2<float[], Integer>> estimates =
-        ExportStage.estimateAdded(newEntities, rule, known, byId, toRelease);
+        ExportStage.estimateAdded(added, rule, known, byId, toRelease);
     JavaRDD<Row> encoded =
         rows(
             encodedNew
@@ -280,7 +290,7 @@ final class NodePieceExport {
                 .mapValues(
                     v -> v._2().isPresent() ? towardEstimate(v._1(), v._2().get()._1()) : v._1()));
     return ExportStage.entityEmbeddings(
-        spark, output, spark.createDataFrame(encoded, ExportStage.ENTITY_SCHEMA), added);
+        spark, output, spark.createDataFrame(encoded, ExportStage.ENTITY_SCHEMA), added.names());
   }
 
   /**
@@ -335,31 +345,19 @@ final class NodePieceExport {
    * either side leaves the encoded one.
    */
   static float[] towardEstimate(float[] encoded, float[] estimate) {
-    double encodedNorm = norm(encoded);
-    double estimateNorm = norm(estimate);
+    double encodedNorm = Propagation.norm(encoded);
+    double estimateNorm = Propagation.norm(estimate);
     if (encodedNorm == 0 || estimateNorm == 0) {
       return encoded;
     }
-    double[] sum = new double[encoded.length];
+    float[] sum = new float[encoded.length];
     for (int i = 0; i < sum.length; i++) {
-      sum[i] = encoded[i] / encodedNorm + estimate[i] / estimateNorm;
+      sum[i] = (float) (encoded[i] / encodedNorm + estimate[i] / estimateNorm);
     }
-    double sumNorm = 0;
-    for (double x : sum) sumNorm += x * x;
-    sumNorm = Math.sqrt(sumNorm);
+    double sumNorm = Propagation.norm(sum);
     if (sumNorm == 0) {
       return encoded; // opposite directions: no direction between them
     }
-    float[] out = new float[encoded.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = (float) (sum[i] / sumNorm * encodedNorm);
-    }
-    return out;
-  }
-
-  private static double norm(float[] v) {
-    double s = 0;
-    for (float x : v) s += (double) x * x;
-    return Math.sqrt(s);
+    return Propagation.scale(sum, encodedNorm / sumNorm);
   }
 }

@@ -177,7 +177,7 @@ public final class Propagation implements Serializable {
     return norm == 0 ? v : scale(v, 1.0 / norm);
   }
 
-  private static double norm(float[] v) {
+  static double norm(float[] v) {
     double s = 0;
     for (float x : v) s += (double) x * x;
     return Math.sqrt(s);

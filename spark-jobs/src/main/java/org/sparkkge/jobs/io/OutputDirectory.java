@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -184,6 +185,25 @@ public final class OutputDirectory {
   public StageMarker addDatasets(
       String stage, Instant started, RunInfo run, List<String> datasets, StagingWriter writer)
       throws Exception {
+    return addDatasets(stage, started, run, datasets, List.of(), writer);
+  }
+
+  /**
+   * As {@link #addDatasets(String, Instant, RunInfo, List, StagingWriter)}, and deletes {@code
+   * superseded}: datasets an earlier run of the stage wrote that this one does not (export's
+   * new_entity_embeddings without export.new-triples), which would otherwise stay beside the new
+   * ones as if they belonged to them.
+   */
+  public StageMarker addDatasets(
+      String stage,
+      Instant started,
+      RunInfo run,
+      List<String> datasets,
+      List<String> superseded,
+      StagingWriter writer)
+      throws Exception {
+    List<String> previous = new ArrayList<>(datasets);
+    previous.addAll(superseded);
     if (!isCommitted()) {
       throw new PipelineException(
           "output directory "
@@ -193,7 +213,7 @@ public final class OutputDirectory {
               + "); run ingest into it first");
     }
     if (inPlace) {
-      return addDatasetsInPlace(stage, started, run, datasets, writer);
+      return addDatasetsInPlace(stage, started, run, datasets, previous, writer);
     }
     Path staging = new Path(resolve(TEMPORARY), stage + "-" + UUID.randomUUID());
     if (!fs.mkdirs(staging)) {
@@ -203,7 +223,7 @@ public final class OutputDirectory {
       Map<String, Object> counts = writer.write(staging);
       checkWritten(staging, stage, datasets);
       // From here on the stage no longer counts as complete until its new marker exists.
-      deletePrevious(stage, datasets);
+      deletePrevious(stage, previous);
       for (String dataset : datasets) {
         Path target = resolve(dataset);
         fs.mkdirs(target.getParent());
@@ -226,9 +246,14 @@ public final class OutputDirectory {
    * written at their final paths, then the marker.
    */
   private StageMarker addDatasetsInPlace(
-      String stage, Instant started, RunInfo run, List<String> datasets, StagingWriter writer)
+      String stage,
+      Instant started,
+      RunInfo run,
+      List<String> datasets,
+      List<String> previous,
+      StagingWriter writer)
       throws Exception {
-    deletePrevious(stage, datasets);
+    deletePrevious(stage, previous);
     Map<String, Object> counts = writer.write(path);
     checkWritten(path, stage, datasets);
     return writeMarkers(path, stage, started, run, counts);

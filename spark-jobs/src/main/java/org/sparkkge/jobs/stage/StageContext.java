@@ -88,6 +88,15 @@ public final class StageContext {
     return output.addDatasets(stage, started, runInfo, datasets, writer);
   }
 
+  /**
+   * As {@link #addDatasets(List, StagingWriter)}, and deletes the {@code superseded} datasets of an
+   * earlier run of this stage that this run does not write.
+   */
+  public StageMarker addDatasets(
+      List<String> datasets, List<String> superseded, StagingWriter writer) throws Exception {
+    return output.addDatasets(stage, started, runInfo, datasets, superseded, writer);
+  }
+
   /** Location of a dataset inside the output directory, for Spark readers and writers. */
   public String dataset(String relative) {
     return output.resolve(relative).toString();

@@ -1,12 +1,14 @@
 package org.sparkkge.jobs.export;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparkkge.jobs.export.PropagationTest.dot;
 import static org.sparkkge.jobs.export.PropagationTest.norm;
 import static org.sparkkge.jobs.export.PropagationTest.unit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -269,6 +271,17 @@ class ExportStageTest {
             .get("new_entity_embeddings")
             .asText()
             .contains("placed"));
+    assertTrue(Files.isDirectory(dir.resolve("triples/new")));
+
+    // exported again without new triples: the earlier run's new entities and triples go with it
+    Cli.Result exportAgain =
+        Cli.run(
+            "export", "--output", dir.toString(), "--overwrite", "--set", "reduce.fit-epochs=0");
+    assertEquals(0, exportAgain.exitCode(), exportAgain.toString());
+    assertFalse(Files.exists(dir.resolve("new_entity_embeddings")), "stale new entities removed");
+    assertFalse(Files.exists(dir.resolve("triples/new")), "stale new triples removed");
+    assertFalse(Files2.json(dir.resolve("model.json")).has("new_entity_embeddings"));
+    assertTrue(Files.isDirectory(dir.resolve("entity_embeddings")));
   }
 
   /** The unknown end's estimate over one edge, as the test above computes entity 0's. */
