@@ -117,6 +117,7 @@ class ObjectStoreOutputTest {
         Instant.now(),
         run,
         List.of("core/entities"),
+        List.of(),
         target -> {
           touch(new org.apache.hadoop.fs.Path(target, "core/entities"));
           assertFalse(Files.exists(root.resolve("_temporary")), "no staging directory");
@@ -134,6 +135,7 @@ class ObjectStoreOutputTest {
                 Instant.now(),
                 run,
                 List.of("core/entities"),
+                List.of(),
                 target -> {
                   assertFalse(out.isStageComplete("reduce"), "marker removed first");
                   assertFalse(Files.exists(root.resolve("core/entities/part-0")));

@@ -95,7 +95,7 @@ class OutputDirectoryTest {
             PipelineException.class,
             () ->
                 out.addDatasets(
-                    "reduce", Instant.now(), run, List.of("core"), staging -> Map.of()));
+                    "reduce", Instant.now(), run, List.of("core"), List.of(), staging -> Map.of()));
     assertTrue(
         notIngested.getMessage().contains("holds no completed ingest"), notIngested.getMessage());
 
@@ -105,7 +105,12 @@ class OutputDirectoryTest {
         IOException.class,
         () ->
             out.addDatasets(
-                "reduce", Instant.now(), run, List.of("core/entities"), staging -> Map.of()));
+                "reduce",
+                Instant.now(),
+                run,
+                List.of("core/entities"),
+                List.of(),
+                staging -> Map.of()));
     assertFalse(out.isStageComplete("reduce"));
     assertFalse(Files.exists(tmp.resolve("out/_temporary")), "staging is cleaned up");
 
@@ -114,6 +119,7 @@ class OutputDirectoryTest {
         Instant.now(),
         run,
         List.of("core/entities", "core/triples"),
+        List.of(),
         staging -> {
           touch(new org.apache.hadoop.fs.Path(staging, "core/entities"));
           touch(new org.apache.hadoop.fs.Path(staging, "core/triples"));
@@ -135,6 +141,7 @@ class OutputDirectoryTest {
         Instant.now(),
         run,
         List.of("core/entities", "core/triples"),
+        List.of(),
         staging -> {
           touch(new org.apache.hadoop.fs.Path(staging, "core/entities"));
           Files.createDirectories(
@@ -144,6 +151,22 @@ class OutputDirectoryTest {
     assertFalse(Files.exists(tmp.resolve("out/core/triples/part-0")));
     assertEquals(
         11, out.readStageMarker("reduce").orElseThrow().get("counts").get("core_entities").asInt());
+
+    // A re-run that writes less deletes the stale dataset instead of leaving it beside the new
+    // ones.
+    out.addDatasets(
+        "reduce",
+        Instant.now(),
+        run,
+        List.of("core/entities"),
+        List.of("core/triples"),
+        staging -> {
+          touch(new org.apache.hadoop.fs.Path(staging, "core/entities"));
+          return Map.of("core_entities", 12);
+        });
+    assertTrue(Files.exists(tmp.resolve("out/core/entities/part-0")));
+    assertFalse(Files.exists(tmp.resolve("out/core/triples")), "stale dataset deleted");
+    assertTrue(out.isStageComplete("reduce"));
   }
 
   @Test

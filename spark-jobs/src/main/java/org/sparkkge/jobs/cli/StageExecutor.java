@@ -94,7 +94,8 @@ final class StageExecutor {
                 output,
                 common.overwrite,
                 progress,
-                streams.out()));
+                streams.out(),
+                stage.produces(config)));
         progress.log(
             String.format(
                 Locale.ROOT, "%s: done in %.1f s", current, (System.nanoTime() - started) / 1e9));

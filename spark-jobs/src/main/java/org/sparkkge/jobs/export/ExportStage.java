@@ -75,34 +75,22 @@ public final class ExportStage implements Stage {
     return List.of(Requirement.of(Layout.FINAL_MODEL));
   }
 
+  /**
+   * What an export of either mode may write. A run that leaves some out (no export.new-triples, or
+   * a shallow model after a NodePiece one) has the earlier run's copies deleted by {@link
+   * StageContext#addDatasets}, so stale new triples never filter evaluate.
+   */
   @Override
   public List<String> produces(Config config) {
-    return DATASETS;
-  }
-
-  /**
-   * What an export of either mode may write; a run deletes those it does not write ({@link
-   * #superseded}).
-   */
-  static final List<String> DATASETS =
-      List.of(
-          Layout.ENTITY_EMBEDDINGS,
-          Layout.RELATION_EMBEDDINGS,
-          Layout.MODEL_JSON,
-          Layout.METRICS_JSON,
-          Layout.NODEPIECE_VOCABULARY,
-          Layout.NODEPIECE_ENCODER,
-          Layout.NEW_ENTITY_EMBEDDINGS,
-          Layout.NEW_TRIPLES);
-
-  /**
-   * The datasets of {@link #DATASETS} an export writing {@code written} leaves out: an earlier
-   * export's new_entity_embeddings and triples/new (this one has no export.new-triples) or
-   * NodePiece files (this model is shallow) would otherwise stay beside the new embeddings, and
-   * evaluate would filter by stale new triples.
-   */
-  static List<String> superseded(List<String> written) {
-    return DATASETS.stream().filter(d -> !written.contains(d)).toList();
+    return List.of(
+        Layout.ENTITY_EMBEDDINGS,
+        Layout.RELATION_EMBEDDINGS,
+        Layout.MODEL_JSON,
+        Layout.METRICS_JSON,
+        Layout.NODEPIECE_VOCABULARY,
+        Layout.NODEPIECE_ENCODER,
+        Layout.NEW_ENTITY_EMBEDDINGS,
+        Layout.NEW_TRIPLES);
   }
 
   @Override
@@ -138,6 +126,10 @@ public final class ExportStage implements Stage {
       return;
     }
 
+    Dataset<Row> entities = spark.read().parquet(output.resolve(Layout.ENTITIES).toString());
+    String newTriples = context.config().getString(AddedEntities.SETTING).trim();
+    AddedEntities added =
+        newTriples.isEmpty() ? null : AddedEntities.read(spark, output, entities, newTriples);
     context.progress().step("reading the trained entity table");
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     // the rows, the edges and every propagation layer share one partitioner: a layer's joins then
@@ -154,7 +146,6 @@ public final class ExportStage implements Stage {
     List<JavaPairRDD<Integer, ?>> toRelease = new ArrayList<>();
     toRelease.add(trainedRows);
     PeripheryFit.Result fitResult = null;
-    AddedEntities added = null;
     try {
       long trainedCount = known.count();
       JavaRDD<Row> rows = known.map(e -> RowFactory.create(e._1(), e._2(), "trained", 0));
@@ -201,10 +192,6 @@ public final class ExportStage implements Stage {
       edges.unpersist(false);
 
       float[] mean = meanVector(known, dim, trainedCount);
-      Dataset<Row> entities = spark.read().parquet(output.resolve(Layout.ENTITIES).toString());
-      String newTriples = context.config().getString(AddedEntities.SETTING).trim();
-      added = newTriples.isEmpty() ? null : AddedEntities.read(spark, output, entities, newTriples);
-      AddedEntities addedEntities = added;
       Dataset<Row> newEmbeddings =
           added == null
               ? null
@@ -276,11 +263,9 @@ public final class ExportStage implements Stage {
       }
       context.addDatasets(
           datasets,
-          superseded(datasets),
           staging -> {
             if (newEmbeddings != null) {
-              addedEntities.writeTriples(
-                  new Path(staging, Layout.NEW_TRIPLES).toString(), compression);
+              added.writeTriples(new Path(staging, Layout.NEW_TRIPLES).toString(), compression);
               String path = new Path(staging, Layout.NEW_ENTITY_EMBEDDINGS).toString();
               newEmbeddings.write().option("compression", compression).parquet(path);
               Row counts =

@@ -174,7 +174,6 @@ final class NodePieceExport {
     }
     context.addDatasets(
         datasets,
-        ExportStage.superseded(datasets),
         staging -> {
           if (inductive != null) {
             added.writeTriples(new Path(staging, Layout.NEW_TRIPLES).toString(), compression);

@@ -180,30 +180,19 @@ public final class OutputDirectory {
   /**
    * Adds (or replaces) datasets of a later stage in a committed DIR. The writer must create each of
    * {@code datasets} (relative paths such as "core/entities") under its staging directory; they are
-   * renamed into place, then the stage marker and manifest are written.
-   */
-  public StageMarker addDatasets(
-      String stage, Instant started, RunInfo run, List<String> datasets, StagingWriter writer)
-      throws Exception {
-    return addDatasets(stage, started, run, datasets, List.of(), writer);
-  }
-
-  /**
-   * As {@link #addDatasets(String, Instant, RunInfo, List, StagingWriter)}, and deletes {@code
-   * superseded}: datasets an earlier run of the stage wrote that this one does not (export's
-   * new_entity_embeddings without export.new-triples), which would otherwise stay beside the new
-   * ones as if they belonged to them.
+   * renamed into place, then the stage marker and manifest are written. {@code stale}: datasets an
+   * earlier run of the stage wrote that this one does not, deleted with the previous datasets.
    */
   public StageMarker addDatasets(
       String stage,
       Instant started,
       RunInfo run,
       List<String> datasets,
-      List<String> superseded,
+      List<String> stale,
       StagingWriter writer)
       throws Exception {
     List<String> previous = new ArrayList<>(datasets);
-    previous.addAll(superseded);
+    previous.addAll(stale);
     if (!isCommitted()) {
       throw new PipelineException(
           "output directory "

@@ -21,6 +21,7 @@ public final class StageContext {
   private final ProgressReporter progress;
   private final PrintStream out;
   private final RunInfo runInfo;
+  private final List<String> produces;
   private final Instant started = Instant.now();
 
   public StageContext(
@@ -30,7 +31,8 @@ public final class StageContext {
       OutputDirectory output,
       boolean overwrite,
       ProgressReporter progress,
-      PrintStream out) {
+      PrintStream out,
+      List<String> produces) {
     this.stage = stage;
     this.spark = spark;
     this.config = config;
@@ -39,6 +41,7 @@ public final class StageContext {
     this.progress = progress;
     this.out = out;
     this.runInfo = RunInfo.of(config, spark.version());
+    this.produces = List.copyOf(produces);
   }
 
   public String stage() {
@@ -83,18 +86,15 @@ public final class StageContext {
     return output.commitNewDirectory(stage, started, runInfo, overwrite, writer);
   }
 
-  /** Later stages: adds {@code datasets} (paths relative to the output directory) atomically. */
-  public StageMarker addDatasets(List<String> datasets, StagingWriter writer) throws Exception {
-    return output.addDatasets(stage, started, runInfo, datasets, writer);
-  }
-
   /**
-   * As {@link #addDatasets(List, StagingWriter)}, and deletes the {@code superseded} datasets of an
-   * earlier run of this stage that this run does not write.
+   * Later stages: adds {@code datasets} (paths relative to the output directory) atomically, and
+   * deletes what the stage {@linkplain Stage#produces produces} but this run does not write: an
+   * earlier run's copies (export's new_entity_embeddings after a run without export.new-triples)
+   * would otherwise stay beside the new datasets as if they belonged to them.
    */
-  public StageMarker addDatasets(
-      List<String> datasets, List<String> superseded, StagingWriter writer) throws Exception {
-    return output.addDatasets(stage, started, runInfo, datasets, superseded, writer);
+  public StageMarker addDatasets(List<String> datasets, StagingWriter writer) throws Exception {
+    List<String> stale = produces.stream().filter(d -> !datasets.contains(d)).toList();
+    return output.addDatasets(stage, started, runInfo, datasets, stale, writer);
   }
 
   /** Location of a dataset inside the output directory, for Spark readers and writers. */

@@ -406,6 +406,7 @@ class EvaluateStageTest {
         Instant.now(),
         RunInfo.of(ConfigLoader.defaults(), spark.version()),
         List.of("entity_embeddings", "relation_embeddings", "model.json"),
+        List.of(),
         staging -> {
           spark.createDataFrame(entityRows, schema).write().parquet(staging + "/entity_embeddings");
           spark

@@ -99,6 +99,7 @@ public final class TrainFixtures {
         Instant.now(),
         RunInfo.of(ConfigLoader.defaults(), spark.version()),
         List.of("triples/partitioned"),
+        List.of(),
         staging -> {
           Dataset<Row> train = spark.read().parquet(dir.resolve("triples/train").toString());
           EdgePartitioner.partition(train, EdgePartitioner.Strategy.RANDOM, shards, 7, null)
@@ -123,6 +124,7 @@ public final class TrainFixtures {
         Instant.now(),
         RunInfo.of(ConfigLoader.defaults(), spark.version()),
         List.of("triples/partitioned"),
+        List.of(),
         staging -> {
           Dataset<Row> train = spark.read().parquet(dir.resolve("triples/train").toString());
           Dataset<Row> core =
