@@ -13,7 +13,7 @@
 #      triples each, default 10000), BENCH_SETTINGS
 #      (extra --set options; the defaults below are the model's), BENCH_STAGES (e.g. "ingest partition
 #      train export evaluate": run these stages one command each instead of `run`, which also runs
-#      reduce and tokenize; peak RSS is then the largest of the stages'), SPARK_KGE_TARGET (a build
+#      reduce and tokenize; peak RSS is then the largest of the stages', and each stage's is printed), SPARK_KGE_TARGET (a build
 #      folder of its own, so that rebuilding the working tree cannot change the jar of a long run).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -56,14 +56,16 @@ for P in "$@"; do
   INPUTS=(--train "$DATA/train" --valid "$DATA/valid" --test "$DATA/test" --set ingest.format=parquet)
   SETTINGS=(--set partition.shards="$P" "${MODEL[@]}")
   if [[ -z "${BENCH_STAGES:-}" ]]; then
+    rm -f "$OUT.rss-by-stage"
     /usr/bin/time -f "%M" -o "$OUT.rss" env SPARK_KGE_JAVA_OPTS="-Xmx$HEAP" bin/spark-kge run --output "$OUT" \
       --overwrite "${INPUTS[@]}" "${SETTINGS[@]}" > "$OUT.log" 2>&1 || { tail -20 "$OUT.log"; exit 1; }
   else
-    rm -rf "$OUT"; : > "$OUT.log"; echo 0 > "$OUT.rss"
+    rm -rf "$OUT"; : > "$OUT.log"; echo 0 > "$OUT.rss"; : > "$OUT.rss-by-stage"
     for STAGE in $BENCH_STAGES; do
       ARGS=(); [[ "$STAGE" == ingest ]] && ARGS=("${INPUTS[@]}")
       /usr/bin/time -f "%M" -o "$OUT.stage-rss" env SPARK_KGE_JAVA_OPTS="-Xmx$HEAP" bin/spark-kge "$STAGE" \
         --output "$OUT" "${ARGS[@]}" "${SETTINGS[@]}" >> "$OUT.log" 2>&1 || { tail -20 "$OUT.log"; exit 1; }
+      echo "$STAGE $(cat "$OUT.stage-rss")" >> "$OUT.rss-by-stage"
       echo "$(cat "$OUT.rss") $(cat "$OUT.stage-rss")" | awk '{ print ($2 > $1 ? $2 : $1) }' > "$OUT.rss.tmp"
       mv "$OUT.rss.tmp" "$OUT.rss"
     done
@@ -73,14 +75,19 @@ for P in "$@"; do
     BASELINE=$(java -Xmx4g $OPENS $LOG4J -cp "$CP" org.sparkkge.bench.training.PopularityBaseline "$OUT" test 2>/dev/null | tail -1)
   fi
   python3 - "$OUT" "$(cat "$OUT.rss")" "$BASELINE" <<'PY'
-import json, sys
+import json, os, sys
 out, rss_kib, baseline = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+by_stage = []
+if os.path.exists(out + ".rss-by-stage"):
+    by_stage = [line.split() for line in open(out + ".rss-by-stage") if line.strip()]
 manifest = json.load(open(out + "/manifest.json"))
 metrics = json.load(open(out + "/metrics.json"))
 stats = json.load(open(out + "/stats.json"))
 stages = " ".join(f"{k}={v['seconds']:.0f}s" for k, v in manifest["stages"].items())
 e, t = metrics["evaluation"], stats["train"]
 print(f"  stages: {stages}")
+if by_stage:
+    print("  peak RSS per stage: " + " ".join(f"{name}={int(kib) / 1048576:.2f} GiB" for name, kib in by_stage))
 print(f"  peak RSS {rss_kib / 1048576:.2f} GiB; entities {t['entities']:,}; largest task rows "
       f"{t.get('largest_task_table_rows', 0):,} (with the negative pool); loss per round {t['round_mean_loss']}")
 print(f"  valid MRR per round {t.get('round_valid_mrr')}")
