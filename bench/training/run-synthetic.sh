@@ -13,8 +13,9 @@
 #      triples each, default 10000), BENCH_SETTINGS
 #      (extra --set options; the defaults below are the model's), BENCH_STAGES (e.g. "ingest partition
 #      train export evaluate": run these stages one command each instead of `run`, which also runs
-#      reduce and tokenize; peak RSS is then the largest of the stages', and each stage's is printed), SPARK_KGE_TARGET (a build
-#      folder of its own, so that rebuilding the working tree cannot change the jar of a long run).
+#      reduce and tokenize; each stage's peak RSS is printed, and the run's is the largest of them),
+#      SPARK_KGE_TARGET (a build folder of its own, so that rebuilding the working tree cannot change the
+#      jar of a long run).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TRIPLES="$1"; EPOCHS="$2"; shift 2
@@ -60,15 +61,15 @@ for P in "$@"; do
     /usr/bin/time -f "%M" -o "$OUT.rss" env SPARK_KGE_JAVA_OPTS="-Xmx$HEAP" bin/spark-kge run --output "$OUT" \
       --overwrite "${INPUTS[@]}" "${SETTINGS[@]}" > "$OUT.log" 2>&1 || { tail -20 "$OUT.log"; exit 1; }
   else
-    rm -rf "$OUT"; : > "$OUT.log"; echo 0 > "$OUT.rss"; : > "$OUT.rss-by-stage"
+    rm -rf "$OUT"; : > "$OUT.log"; : > "$OUT.rss-by-stage"
     for STAGE in $BENCH_STAGES; do
       ARGS=(); [[ "$STAGE" == ingest ]] && ARGS=("${INPUTS[@]}")
       /usr/bin/time -f "%M" -o "$OUT.stage-rss" env SPARK_KGE_JAVA_OPTS="-Xmx$HEAP" bin/spark-kge "$STAGE" \
         --output "$OUT" "${ARGS[@]}" "${SETTINGS[@]}" >> "$OUT.log" 2>&1 || { tail -20 "$OUT.log"; exit 1; }
       echo "$STAGE $(cat "$OUT.stage-rss")" >> "$OUT.rss-by-stage"
-      echo "$(cat "$OUT.rss") $(cat "$OUT.stage-rss")" | awk '{ print ($2 > $1 ? $2 : $1) }' > "$OUT.rss.tmp"
-      mv "$OUT.rss.tmp" "$OUT.rss"
     done
+    # the run's peak: the largest of the stages'
+    sort -k2,2n "$OUT.rss-by-stage" | tail -1 | cut -d' ' -f2 > "$OUT.rss"
   fi
   if [[ -z "$BASELINE" ]]; then
     # shellcheck disable=SC2086
