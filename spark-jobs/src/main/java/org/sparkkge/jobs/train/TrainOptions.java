@@ -253,7 +253,9 @@ public record TrainOptions(
   }
 
   /**
-   * The settings a resumed run must share with the checkpoint it continues (validation is not one).
+   * The settings a resumed run must share with the checkpoint it continues (validation is not one,
+   * nor the number of epochs: no round's training depends on the total, so a run resumed with more
+   * epochs trains as one started with them).
    */
   public Map<String, Object> identity() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -268,7 +270,14 @@ public record TrainOptions(
       m.put("negative_pool", negativePoolRows);
       m.put("bucket_slices", bucketSlices);
     }
-    m.put("train_config", core.toString());
+    m.put("train_config", withoutEpochs(core.toString()));
     return m;
+  }
+
+  /**
+   * A TrainConfig's text without its total of epochs; also applied to identities recorded with it.
+   */
+  static String withoutEpochs(String trainConfig) {
+    return trainConfig.replaceAll("(?<=[\\[ ])epochs=\\d+, ", "");
   }
 }

@@ -181,6 +181,40 @@ class TrainFailuresTest {
     assertFalse(Files.exists(dir.resolve("model/final")));
   }
 
+  /**
+   * --resume may train more epochs than the checkpoints were made for (no round depends on the
+   * total), but not another model: a changed trainer setting is refused, naming both.
+   */
+  @Test
+  void resumeTrainsAddedEpochsButRefusesChangedSettings() throws Exception {
+    Path dir = TrainFixtures.umls(tmp.resolve("longer"), 2);
+    List<String> args = new ArrayList<>(List.of("train", "--output", dir.toString()));
+    args.addAll(TrainFixtures.umlsSettings(1, 1.0));
+    Cli.Result first = Cli.run(args.toArray(new String[0]));
+    assertEquals(0, first.exitCode(), first.toString());
+
+    List<String> longer = new ArrayList<>(List.of("train", "--output", dir.toString()));
+    longer.addAll(TrainFixtures.umlsSettings(2, 1.0));
+    longer.add("--resume");
+    Cli.Result resumed = Cli.run(longer.toArray(new String[0]));
+    assertEquals(0, resumed.exitCode(), resumed.toString());
+    assertTrue(
+        resumed.toString().contains("train: resuming after round 1 of 2"), resumed.toString());
+    assertTrue(Files.exists(dir.resolve("model/checkpoints/round-00002/_COMPLETE")));
+
+    List<String> changed = new ArrayList<>(longer);
+    changed.set(changed.indexOf("train.epochs=2"), "train.epochs=3");
+    changed.addAll(List.of("--set", "train.lr=0.05"));
+    Cli.Result refused = Cli.run(changed.toArray(new String[0]));
+    assertEquals(1, refused.exitCode(), refused.toString());
+    assertTrue(
+        refused.err().contains("train: --resume: the checkpoint of round 2 was made with")
+            && refused.err().contains("lr=0.1,")
+            && refused.err().contains("lr=0.05,"),
+        refused.err());
+    assertFalse(Files.exists(dir.resolve("model/checkpoints/round-00003")));
+  }
+
   @Test
   void missingPartitionStageIsNamed() throws Exception {
     Path data = Cli.repoRoot().resolve("data/umls");
