@@ -1,5 +1,6 @@
 package org.sparkkge.jobs.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,9 +13,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkkge.jobs.Cli;
+import org.sparkkge.jobs.SharedSpark;
+import org.sparkkge.jobs.io.Layout;
 
 /** Runs that cannot succeed stop early with a message that says why and what to change. */
 class TrainFailuresTest {
@@ -213,6 +217,21 @@ class TrainFailuresTest {
             && refused.err().contains("lr=0.05,"),
         refused.err());
     assertFalse(Files.exists(dir.resolve("model/checkpoints/round-00003")));
+
+    // fewer epochs than trained: nothing trains, and the final model is that round's checkpoint
+    List<String> shorter = new ArrayList<>(longer);
+    shorter.set(shorter.indexOf("train.epochs=2"), "train.epochs=1");
+    Cli.Result finished = Cli.run(shorter.toArray(new String[0]));
+    assertEquals(0, finished.exitCode(), finished.toString());
+    assertTrue(finished.toString().contains("no round left to train"), finished.toString());
+    SparkSession spark = SharedSpark.get();
+    assertArrayEquals(
+        SharedParams.read(
+                spark, dir.resolve(Layout.checkpoint(1)).resolve(Layout.MODEL_SHARED).toString())
+            .relations(),
+        SharedParams.read(
+                spark, dir.resolve(Layout.FINAL_MODEL).resolve(Layout.MODEL_SHARED).toString())
+            .relations());
   }
 
   @Test
