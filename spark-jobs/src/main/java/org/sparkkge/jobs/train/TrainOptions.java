@@ -275,9 +275,20 @@ public record TrainOptions(
   }
 
   /**
-   * A TrainConfig's text without its total of epochs; also applied to identities recorded with it.
+   * An identity recorded in a checkpoint as {@link #identity()} makes it today: checkpoints written
+   * before the epochs were left out still carry them in {@code train_config}.
    */
-  static String withoutEpochs(String trainConfig) {
+  static Map<String, Object> recordedIdentity(Map<String, Object> recorded) {
+    if (recorded == null || !(recorded.get("train_config") instanceof String text)) {
+      return recorded;
+    }
+    Map<String, Object> m = new LinkedHashMap<>(recorded);
+    m.put("train_config", withoutEpochs(text));
+    return m;
+  }
+
+  /** A TrainConfig's text without its total of epochs. */
+  private static String withoutEpochs(String trainConfig) {
     return trainConfig.replaceAll("(?<=[\\[ ])epochs=\\d+, ", "");
   }
 }

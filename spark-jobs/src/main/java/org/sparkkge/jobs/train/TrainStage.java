@@ -469,11 +469,8 @@ public final class TrainStage implements Stage {
   private static void checkResumable(
       Checkpoints checkpoints, int round, TrainOptions options, int shards) throws Exception {
     Map<String, Object> meta = checkpoints.metadata(round);
-    Map<String, Object> identity = (Map<String, Object>) meta.get("identity");
-    if (identity != null && identity.get("train_config") instanceof String recorded) {
-      identity = new LinkedHashMap<>(identity); // checkpoints that recorded the epochs too
-      identity.put("train_config", TrainOptions.withoutEpochs(recorded));
-    }
+    Map<String, Object> identity =
+        TrainOptions.recordedIdentity((Map<String, Object>) meta.get("identity"));
     Map<String, Object> now = options.identity();
     // compared as JSON text: numbers read back from JSON may come as Integer where the run has Long
     if (identity == null

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkkge.jobs.Cli;
 import org.sparkkge.jobs.SharedSpark;
+import org.sparkkge.jobs.config.ConfigLoader;
 import org.sparkkge.jobs.io.Layout;
 
 /** Runs that cannot succeed stop early with a message that says why and what to change. */
@@ -187,7 +189,8 @@ class TrainFailuresTest {
 
   /**
    * --resume may train more epochs than the checkpoints were made for (no round depends on the
-   * total), but not another model: a changed trainer setting is refused, naming both.
+   * total), or finish with fewer, but not another model: a changed trainer setting is refused,
+   * naming both.
    */
   @Test
   void resumeTrainsAddedEpochsButRefusesChangedSettings() throws Exception {
@@ -232,6 +235,19 @@ class TrainFailuresTest {
         SharedParams.read(
                 spark, dir.resolve(Layout.FINAL_MODEL).resolve(Layout.MODEL_SHARED).toString())
             .relations());
+  }
+
+  /** Checkpoints written before the epochs were left out recorded them in train_config. */
+  @Test
+  void anIdentityRecordedWithTheEpochsMatchesTheSameSettings() {
+    TrainOptions options = TrainOptions.from(ConfigLoader.defaults());
+    Map<String, Object> recorded = new LinkedHashMap<>(options.identity());
+    String withEpochs = options.core().toString();
+    assertTrue(withEpochs.contains(" epochs=1, "), withEpochs);
+    recorded.put("train_config", withEpochs.replace(" epochs=1, ", " epochs=20, "));
+    assertEquals(options.identity(), TrainOptions.recordedIdentity(recorded));
+    recorded.put("train_config", withEpochs.replace(" lr=", " lr=9").replace(" epochs=1, ", " "));
+    assertFalse(options.identity().equals(TrainOptions.recordedIdentity(recorded)));
   }
 
   @Test
