@@ -29,6 +29,10 @@ import org.sparkkge.jobs.UsageException;
  * @param validationEveryRounds rank triples/valid after every N-th round and after the last (0 =
  *     never)
  * @param validationMaxTriples valid triples ranked: a seeded subset of this size (0 = all)
+ * @param keep which round becomes model/final: {@link #KEEP_LAST} or {@link #KEEP_BEST} (the
+ *     validated round with the highest validation MRR)
+ * @param patience stop training after this many validations in a row without a new best validation
+ *     MRR (0 = never stop early)
  * @param entityPartitions entity partitions B of the stratified schedule (even); 0 = 2 x shards
  * @param negativePoolRows stratified schedule: rows sampled from all partitions that join every
  *     task's table as extra negative candidates (0 = negatives only from the task's own partitions)
@@ -48,6 +52,8 @@ public record TrainOptions(
     double memoryFraction,
     int validationEveryRounds,
     int validationMaxTriples,
+    String keep,
+    int patience,
     int entityPartitions,
     int negativePoolRows,
     int bucketSlices,
@@ -59,6 +65,8 @@ public record TrainOptions(
   public static final String NODEPIECE = "nodepiece";
   public static final String STRATIFIED = "stratified";
   public static final String AVERAGED = "averaged";
+  public static final String KEEP_LAST = "last";
+  public static final String KEEP_BEST = "best";
 
   /** train.bucket-slices = 0: passes through the sub-rounds per epoch ({@link #bucketSlices}). */
   static final int PASSES_PER_EPOCH = 3;
@@ -127,6 +135,23 @@ public record TrainOptions(
                 + ", "
                 + maxTriples);
       }
+      String keep = t.getString("validation.keep").trim().toLowerCase(Locale.ROOT);
+      if (!keep.equals(KEEP_LAST) && !keep.equals(KEEP_BEST)) {
+        throw new UsageException("train.validation.keep must be last or best, got '" + keep + "'");
+      }
+      int patience = t.getInt("validation.patience");
+      if (patience < 0) {
+        throw new UsageException(
+            "train.validation.patience must be >= 0 (validations without a new best before"
+                + " training stops; 0 = never), got "
+                + patience);
+      }
+      if ((keep.equals(KEEP_BEST) || patience > 0) && every == 0) {
+        throw new UsageException(
+            "train.validation."
+                + (keep.equals(KEEP_BEST) ? "keep = best" : "patience = " + patience)
+                + " needs the validation MRR of the rounds: set train.validation.every-rounds > 0");
+      }
       int entityPartitions = t.getInt("entity-partitions");
       if (entityPartitions < 0 || entityPartitions == 1 || entityPartitions % 2 != 0) {
         throw new UsageException(
@@ -161,6 +186,8 @@ public record TrainOptions(
           memoryFraction,
           every,
           maxTriples,
+          keep,
+          patience,
           entityPartitions,
           pool,
           slices,
@@ -195,6 +222,8 @@ public record TrainOptions(
         memoryFraction,
         validationEveryRounds,
         validationMaxTriples,
+        keep,
+        patience,
         entityPartitions,
         negativePoolRows,
         bucketSlices,
@@ -245,6 +274,10 @@ public record TrainOptions(
         .epochs(epochs)
         .maxSteps(steps)
         .build();
+  }
+
+  public boolean keepsBest() {
+    return keep.equals(KEEP_BEST);
   }
 
   /** Whether round {@code round} of {@code rounds} is followed by a validation ranking. */

@@ -40,7 +40,9 @@ import scala.Tuple2;
  * entity row owned by one task at a time, only the shared relations merged after every sub-round),
  * in NodePiece mode shards trained from the same parameters and averaged ({@link AveragedRounds}).
  * Each round's checkpoint is written, optionally ranked on triples/valid ({@link RoundValidation}),
- * then marked complete; the last becomes model/final.
+ * then marked complete; the last becomes model/final, or with {@code train.validation.keep = best}
+ * the validated round with the highest validation MRR. {@code train.validation.patience} stops the
+ * rounds early once that many validations have not raised it.
  */
 public final class TrainStage implements Stage {
   public static final String NAME = Layout.TRAIN;
@@ -169,12 +171,45 @@ public final class TrainStage implements Stage {
         context.progress().log("train: validation per round: " + validationSkipped);
       }
 
+      // validation MRRs of the rounds a resumed run keeps, for keep = best and the patience
+      BestRound best = new BestRound();
+      for (int r = 1; r <= Math.min(startRound, rounds); r++) {
+        if (checkpoints.metadata(r).get("valid_mrr") instanceof Number mrr) {
+          best.add(r, mrr.doubleValue());
+        }
+      }
+      if ((options.keepsBest() || options.patience() > 0) && validation == null && best.isEmpty()) {
+        throw new PipelineException(
+            "train: train.validation."
+                + (options.keepsBest() ? "keep = best" : "patience = " + options.patience())
+                + " needs validated rounds, but validation per round is off: "
+                + validationSkipped);
+      }
+
       List<Map<String, Object>> roundLog = new ArrayList<>();
       long trainStarted = System.nanoTime();
+      int lastRound = rounds;
+      Integer stoppedEarly = null;
       // learning-rate scale after divergences: carried from round to round, and from the checkpoint
       // on resume
       double lrScale = startRound > 0 ? lrScale(checkpoints.metadata(startRound)) : 1.0;
       for (int round = startRound + 1; round <= rounds; round++) {
+        if (options.patience() > 0 && best.validationsSinceBest() >= options.patience()) {
+          lastRound = round - 1;
+          stoppedEarly = lastRound;
+          context
+              .progress()
+              .log(
+                  String.format(
+                      Locale.ROOT,
+                      "train: stopping early after round %d: %d validations without a validation MRR above round %d's %.4f (train.validation.patience = %d)",
+                      lastRound,
+                      best.validationsSinceBest(),
+                      best.round(),
+                      best.mrr(),
+                      options.patience()));
+          break;
+        }
         long roundStarted = System.nanoTime();
         List<Map<String, Object>> retried = new ArrayList<>();
         RoundResult result;
@@ -254,6 +289,9 @@ public final class TrainStage implements Stage {
                       round,
                       meta.get("valid_mrr"),
                       meta.get("valid_triples")));
+          if (meta.get("valid_mrr") instanceof Number mrr) {
+            best.add(round, mrr.doubleValue());
+          }
         }
         checkpoints.complete(round, meta);
         roundLog.add(meta);
@@ -271,11 +309,21 @@ public final class TrainStage implements Stage {
                     describeDevices((Map<?, ?>) meta.get("task_devices"))));
       }
       double trainSeconds = (System.nanoTime() - trainStarted) / 1e9;
+      if (options.keepsBest() && best.isEmpty()) {
+        throw new PipelineException(
+            "train: train.validation.keep = best, but no round up to "
+                + lastRound
+                + " has a validation MRR");
+      }
       finish(
           context,
           checkpoints,
           options,
           new RunFacts(
+              lastRound,
+              options.keepsBest() ? best.round() : lastRound,
+              stoppedEarly,
+              best,
               numEntities,
               numRelations,
               relationDim,
@@ -399,6 +447,10 @@ public final class TrainStage implements Stage {
 
   /** What the finish step reports about the run. */
   private record RunFacts(
+      int lastRound,
+      int finalRound,
+      Integer stoppedEarlyAfterRound,
+      BestRound best,
       int numEntities,
       int numRelations,
       int relationDim,
@@ -565,20 +617,28 @@ public final class TrainStage implements Stage {
     List<Map<String, Object>> roundLog = facts.roundLog();
     double trainSeconds = facts.trainSeconds();
     String compression = facts.compression();
-    Map<String, Object> last = checkpoints.metadata(rounds);
+    int lastRound = facts.lastRound();
+    int finalRound = facts.finalRound();
+    Map<String, Object> last = checkpoints.metadata(lastRound);
     Map<String, Object> modelInfo =
         ModelInfo.of(
             options,
             facts.numEntities(),
             facts.numRelations(),
             facts.relationDim(),
-            rounds,
+            finalRound,
             shards);
     Map<String, Object> stats = new LinkedHashMap<>();
     stats.put("mode", options.mode());
     stats.put("model", options.core().model());
     stats.put("dim", options.core().dim());
     stats.put("rounds", rounds);
+    stats.put("last_round", lastRound);
+    stats.put("final_round", finalRound);
+    stats.put("keep", options.keep());
+    stats.put("stopped_early_after_round", facts.stoppedEarlyAfterRound());
+    stats.put("best_valid_round", facts.best().isEmpty() ? null : facts.best().round());
+    stats.put("best_valid_mrr", facts.best().isEmpty() ? null : facts.best().mrr());
     stats.put("epochs", options.core().epochs());
     stats.put("round_fraction", options.roundFraction());
     stats.put("shards", shards);
@@ -614,14 +674,14 @@ public final class TrainStage implements Stage {
             .average()
             .orElse(0));
     List<Object> lossCurve = new ArrayList<>();
-    for (int r = 1; r <= rounds; r++) {
+    for (int r = 1; r <= lastRound; r++) {
       lossCurve.add(checkpoints.metadata(r).get("mean_loss"));
     }
     stats.put("round_mean_loss", lossCurve);
     // aligned with round_mean_loss; null for rounds not validated (also rounds of an earlier,
     // resumed run)
     List<Object> validCurve = new ArrayList<>();
-    for (int r = 1; r <= rounds; r++) {
+    for (int r = 1; r <= lastRound; r++) {
       validCurve.add(checkpoints.metadata(r).get("valid_mrr"));
     }
     stats.put("round_valid_mrr", validCurve);
@@ -632,12 +692,12 @@ public final class TrainStage implements Stage {
         staging -> {
           Path dir = new Path(staging, Layout.FINAL_MODEL);
           if (!options.nodePiece()) {
-            EntityTables.writer(spark.read().parquet(checkpoints.entities(rounds)), compression)
+            EntityTables.writer(spark.read().parquet(checkpoints.entities(finalRound)), compression)
                 .parquet(new Path(dir, Layout.MODEL_ENTITIES).toString());
           }
           spark
               .read()
-              .parquet(checkpoints.shared(rounds))
+              .parquet(checkpoints.shared(finalRound))
               .coalesce(1)
               .write()
               .option("compression", compression)
@@ -653,13 +713,20 @@ public final class TrainStage implements Stage {
         .out()
         .printf(
             Locale.ROOT,
-            "train: %s %s dim %d, %d rounds on %d shards, final mean loss %.4f%n",
+            "train: %s %s dim %d, %d rounds on %d shards, final mean loss %.4f%s%n",
             options.mode(),
             options.core().model(),
             options.core().dim(),
-            rounds,
+            lastRound,
             shards,
-            ((Number) last.get("mean_loss")).doubleValue());
+            ((Number) last.get("mean_loss")).doubleValue(),
+            finalRound == lastRound
+                ? ""
+                : String.format(
+                    Locale.ROOT,
+                    "; model/final is round %d (best validation MRR %.4f, train.validation.keep = best)",
+                    finalRound,
+                    facts.best().mrr()));
     context.out().flush();
   }
 
