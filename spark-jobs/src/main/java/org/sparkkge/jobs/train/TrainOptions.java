@@ -146,10 +146,10 @@ public record TrainOptions(
                 + " training stops; 0 = never), got "
                 + patience);
       }
-      if ((keep.equals(KEEP_BEST) || patience > 0) && every == 0) {
+      String needing = settingNeedingValidation(keep, patience);
+      if (needing != null && every == 0) {
         throw new UsageException(
-            "train.validation."
-                + (keep.equals(KEEP_BEST) ? "keep = best" : "patience = " + patience)
+            needing
                 + " needs the validation MRR of the rounds: set train.validation.every-rounds > 0");
       }
       int entityPartitions = t.getInt("entity-partitions");
@@ -278,6 +278,21 @@ public record TrainOptions(
 
   public boolean keepsBest() {
     return keep.equals(KEEP_BEST);
+  }
+
+  /**
+   * The setting that uses the rounds' validation MRRs, as the messages name it
+   * ("train.validation.keep = best" or "train.validation.patience = N"); null when neither is set.
+   */
+  public String settingNeedingValidation() {
+    return settingNeedingValidation(keep, patience);
+  }
+
+  private static String settingNeedingValidation(String keep, int patience) {
+    if (keep.equals(KEEP_BEST)) {
+      return "train.validation.keep = best";
+    }
+    return patience > 0 ? "train.validation.patience = " + patience : null;
   }
 
   /** Whether round {@code round} of {@code rounds} is followed by a validation ranking. */

@@ -178,25 +178,24 @@ public final class TrainStage implements Stage {
           best.add(r, mrr.doubleValue());
         }
       }
-      if ((options.keepsBest() || options.patience() > 0) && validation == null && best.isEmpty()) {
+      if (options.settingNeedingValidation() != null && validation == null && best.isEmpty()) {
         throw new PipelineException(
-            "train: train.validation."
-                + (options.keepsBest() ? "keep = best" : "patience = " + options.patience())
+            "train: "
+                + options.settingNeedingValidation()
                 + " needs validated rounds, but validation per round is off: "
                 + validationSkipped);
       }
 
       List<Map<String, Object>> roundLog = new ArrayList<>();
       long trainStarted = System.nanoTime();
+      // fewer when the patience stops the rounds
       int lastRound = rounds;
-      Integer stoppedEarly = null;
       // learning-rate scale after divergences: carried from round to round, and from the checkpoint
       // on resume
       double lrScale = startRound > 0 ? lrScale(checkpoints.metadata(startRound)) : 1.0;
       for (int round = startRound + 1; round <= rounds; round++) {
         if (options.patience() > 0 && best.validationsSinceBest() >= options.patience()) {
           lastRound = round - 1;
-          stoppedEarly = lastRound;
           context
               .progress()
               .log(
@@ -309,6 +308,7 @@ public final class TrainStage implements Stage {
                     describeDevices((Map<?, ?>) meta.get("task_devices"))));
       }
       double trainSeconds = (System.nanoTime() - trainStarted) / 1e9;
+      // validated, yet no MRR to compare (NaN: no valid triple left to rank)
       if (options.keepsBest() && best.isEmpty()) {
         throw new PipelineException(
             "train: train.validation.keep = best, but no round up to "
@@ -321,8 +321,6 @@ public final class TrainStage implements Stage {
           options,
           new RunFacts(
               lastRound,
-              options.keepsBest() ? best.round() : lastRound,
-              stoppedEarly,
               best,
               numEntities,
               numRelations,
@@ -448,8 +446,6 @@ public final class TrainStage implements Stage {
   /** What the finish step reports about the run. */
   private record RunFacts(
       int lastRound,
-      int finalRound,
-      Integer stoppedEarlyAfterRound,
       BestRound best,
       int numEntities,
       int numRelations,
@@ -618,8 +614,13 @@ public final class TrainStage implements Stage {
     double trainSeconds = facts.trainSeconds();
     String compression = facts.compression();
     int lastRound = facts.lastRound();
-    int finalRound = facts.finalRound();
-    Map<String, Object> last = checkpoints.metadata(lastRound);
+    int finalRound = options.keepsBest() ? facts.best().round() : lastRound;
+    // every round's round.json once: the loss and validation curves, the last round's loss
+    List<Map<String, Object>> roundMetadata = new ArrayList<>();
+    for (int r = 1; r <= lastRound; r++) {
+      roundMetadata.add(checkpoints.metadata(r));
+    }
+    Map<String, Object> last = roundMetadata.get(lastRound - 1);
     Map<String, Object> modelInfo =
         ModelInfo.of(
             options,
@@ -636,7 +637,7 @@ public final class TrainStage implements Stage {
     stats.put("last_round", lastRound);
     stats.put("final_round", finalRound);
     stats.put("keep", options.keep());
-    stats.put("stopped_early_after_round", facts.stoppedEarlyAfterRound());
+    stats.put("stopped_early_after_round", lastRound < rounds ? lastRound : null);
     stats.put("best_valid_round", facts.best().isEmpty() ? null : facts.best().round());
     stats.put("best_valid_mrr", facts.best().isEmpty() ? null : facts.best().mrr());
     stats.put("epochs", options.core().epochs());
@@ -674,16 +675,14 @@ public final class TrainStage implements Stage {
             .average()
             .orElse(0));
     List<Object> lossCurve = new ArrayList<>();
-    for (int r = 1; r <= lastRound; r++) {
-      lossCurve.add(checkpoints.metadata(r).get("mean_loss"));
-    }
-    stats.put("round_mean_loss", lossCurve);
     // aligned with round_mean_loss; null for rounds not validated (also rounds of an earlier,
     // resumed run)
     List<Object> validCurve = new ArrayList<>();
-    for (int r = 1; r <= lastRound; r++) {
-      validCurve.add(checkpoints.metadata(r).get("valid_mrr"));
+    for (Map<String, Object> meta : roundMetadata) {
+      lossCurve.add(meta.get("mean_loss"));
+      validCurve.add(meta.get("valid_mrr"));
     }
+    stats.put("round_mean_loss", lossCurve);
     stats.put("round_valid_mrr", validCurve);
     stats.put("validation", facts.validationInfo());
 

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkkge.core.ModelParameters;
 import org.sparkkge.jobs.Cli;
 import org.sparkkge.jobs.Files2;
+import org.sparkkge.jobs.io.Layout;
 
 /**
  * train.validation.keep = best and train.validation.patience on UMLS (P = 2, rounds of half an
@@ -75,7 +76,7 @@ class KeepBestRoundTest {
     assertTrue(last < 16, "the run must stop early here: " + curve);
     assertEquals(bestRound + PATIENCE, last, curve.toString());
     assertEquals(last, stats.get("stopped_early_after_round").asInt());
-    assertFalse(Files.exists(dir.resolve(checkpoint(last + 1))), "no round after the stop");
+    assertFalse(Files.exists(dir.resolve(Layout.checkpoint(last + 1))), "no round after the stop");
     assertTrue(train.err().contains("train: stopping early after round " + last), train.err());
     assertEquals(
         bestRound, Files2.json(dir.resolve("model/final/model.json")).get("rounds").asInt());
@@ -83,9 +84,9 @@ class KeepBestRoundTest {
     // model/final is the best round's checkpoint, not the last round's
     ModelParameters finalModel = TrainFixtures.finalParameters(dir, "complex");
     ModelParameters atBest =
-        TrainFixtures.parameters(dir.resolve(checkpoint(bestRound)).toString(), "complex");
+        TrainFixtures.parameters(dir.resolve(Layout.checkpoint(bestRound)).toString(), "complex");
     ModelParameters atLast =
-        TrainFixtures.parameters(dir.resolve(checkpoint(last)).toString(), "complex");
+        TrainFixtures.parameters(dir.resolve(Layout.checkpoint(last)).toString(), "complex");
     assertArrayEquals(atBest.entities(), finalModel.entities(), 0f);
     assertArrayEquals(atBest.relations(), finalModel.relations(), 0f);
     assertNotEquals(atLast.entities()[0], finalModel.entities()[0]);
@@ -106,7 +107,7 @@ class KeepBestRoundTest {
     resume.add("--resume");
     Cli.Result resumed = Cli.run(resume.toArray(String[]::new));
     assertEquals(0, resumed.exitCode(), resumed.toString());
-    assertFalse(Files.exists(dir.resolve(checkpoint(last + 1))), "--resume stops again");
+    assertFalse(Files.exists(dir.resolve(Layout.checkpoint(last + 1))), "--resume stops again");
     JsonNode again = Files2.json(dir.resolve("stats.json")).get("train");
     assertEquals(bestRound, again.get("final_round").asInt());
     assertEquals(last, again.get("stopped_early_after_round").asInt());
@@ -149,9 +150,5 @@ class KeepBestRoundTest {
             "--set",
             "train.validation.patience=" + PATIENCE));
     return args;
-  }
-
-  private static String checkpoint(int round) {
-    return String.format("model/checkpoints/round-%05d", round);
   }
 }
