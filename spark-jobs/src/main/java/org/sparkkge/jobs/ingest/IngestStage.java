@@ -27,6 +27,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.io.HadoopPaths;
@@ -399,10 +401,11 @@ public final class IngestStage implements Stage {
     writeDictionary(spark, entityNames, entitiesPath, compression);
     writeDictionary(
         spark, all.select(col("relation").as("name")).distinct(), relationsPath, compression);
-    Dataset<Row> entities = spark.read().parquet(entitiesPath.toString());
-    Dataset<Row> relations = spark.read().parquet(relationsPath.toString());
+    Dataset<Row> entities =
+        spark.read().schema(Layout.DICTIONARY_SCHEMA).parquet(entitiesPath.toString());
+    Dataset<Row> relations =
+        spark.read().schema(Layout.DICTIONARY_SCHEMA).parquet(relationsPath.toString());
 
-    Map<String, Object> splitStats = new LinkedHashMap<>();
     Map<String, Dataset<Row>> encoded = new LinkedHashMap<>();
     for (Map.Entry<String, Dataset<Row>> entry : triples.entrySet()) {
       String split = entry.getKey();
@@ -413,12 +416,21 @@ public final class IngestStage implements Stage {
           .write()
           .option("compression", compression)
           .parquet(target.toString());
-      Dataset<Row> written = spark.read().parquet(target.toString());
-      encoded.put(split, written);
+      // the schema it was written with: no job to read it back from a footer
+      encoded.put(split, spark.read().schema(TRIPLE_IDS).parquet(target.toString()));
+    }
+    context.progress().step("counting what was written");
+    Map<String, Dataset<Row>> written = new LinkedHashMap<>(encoded);
+    written.put(Layout.ENTITIES, entities);
+    written.put(Layout.RELATIONS, relations);
+    Map<String, Long> rows = rowCounts(written);
+
+    Map<String, Object> splitStats = new LinkedHashMap<>();
+    for (String split : encoded.keySet()) {
       Map<String, Object> stats = new LinkedHashMap<>();
       stats.put("format", formats.get(split).format().name().toLowerCase(Locale.ROOT));
       stats.putAll(lineCounts.get(split));
-      long writtenCount = written.count();
+      long writtenCount = rows.get(split);
       long removed = leakedRemoved.getOrDefault(split, 0L);
       stats.put(
           "duplicates_removed", lineCounts.get(split).get("triples_read") - writtenCount - removed);
@@ -438,8 +450,8 @@ public final class IngestStage implements Stage {
     context.progress().step("computing statistics");
     Map<String, Object> stats = new LinkedHashMap<>();
     stats.put("splits", splitStats);
-    stats.put("entities", entities.count());
-    stats.put("relations", relations.count());
+    stats.put("entities", rows.get(Layout.ENTITIES));
+    stats.put("relations", rows.get(Layout.RELATIONS));
     stats.put("rejected_lines", rejected);
     if (!leaked.isEmpty()) {
       Map<String, Object> leakage = new LinkedHashMap<>();
@@ -466,6 +478,28 @@ public final class IngestStage implements Stage {
     }
     report(context, stats, rejected, options, RankingConfig.unseenPolicy(context.config()));
     return stats;
+  }
+
+  /** The rows of triples/SPLIT as ingest writes them. */
+  private static final StructType TRIPLE_IDS =
+      new StructType()
+          .add("head", DataTypes.IntegerType, false)
+          .add("relation", DataTypes.IntegerType, false)
+          .add("tail", DataTypes.IntegerType, false);
+
+  /** Rows of each dataset, by name, counted in one job (a dataset without rows counts 0). */
+  private static Map<String, Long> rowCounts(Map<String, Dataset<Row>> datasets) {
+    Dataset<Row> names = null;
+    Map<String, Long> counts = new LinkedHashMap<>();
+    for (Map.Entry<String, Dataset<Row>> entry : datasets.entrySet()) {
+      counts.put(entry.getKey(), 0L);
+      Dataset<Row> name = entry.getValue().select(lit(entry.getKey()).as("dataset"));
+      names = names == null ? name : names.union(name);
+    }
+    for (Row row : names.groupBy("dataset").count().collectAsList()) {
+      counts.put(row.getString(0), row.getLong(1));
+    }
+    return counts;
   }
 
   /**
@@ -609,6 +643,7 @@ public final class IngestStage implements Stage {
     Map<String, Object> triples = new LinkedHashMap<>();
     List<Dataset<Row>> heldOutEntities = new ArrayList<>();
     List<Dataset<Row>> heldOutRelations = new ArrayList<>();
+    Dataset<Row> heldOut = null;
     for (String split : List.of("valid", "test")) {
       Dataset<Row> held = encoded.get(split);
       if (held == null) {
@@ -617,16 +652,27 @@ public final class IngestStage implements Stage {
       heldOutEntities.add(
           held.select(col("head").as("entity")).union(held.select(col("tail").as("entity"))));
       heldOutRelations.add(held.select(col("relation").as("entity")));
-      Row counts =
-          UnseenTriples.flag(held, train)
+      entities.put(split + "_triples", 0L);
+      relations.put(split + "_triples", 0L);
+      triples.put(split + "_triples", 0L);
+      Dataset<Row> labelled = held.withColumn("split", lit(split));
+      heldOut = heldOut == null ? labelled : heldOut.union(labelled);
+    }
+    if (heldOut != null) {
+      // both splits in one aggregation: train's entities and relations are gathered once
+      for (Row counts :
+          UnseenTriples.flag(heldOut, train, List.of("split"))
+              .groupBy("split")
               .agg(
                   count(when(col(UnseenTriples.UNSEEN_ENTITY), lit(1))),
                   count(when(col(UnseenTriples.UNSEEN_RELATION), lit(1))),
                   count(when(col(UnseenTriples.UNSEEN), lit(1))))
-              .first();
-      entities.put(split + "_triples", counts.getLong(0));
-      relations.put(split + "_triples", counts.getLong(1));
-      triples.put(split + "_triples", counts.getLong(2));
+              .collectAsList()) {
+        String split = counts.getString(0);
+        entities.put(split + "_triples", counts.getLong(1));
+        relations.put(split + "_triples", counts.getLong(2));
+        triples.put(split + "_triples", counts.getLong(3));
+      }
     }
     entities.put("entities", distinctNotIn(heldOutEntities, seen));
     relations.put("relations", distinctNotIn(heldOutRelations, seenRelations));

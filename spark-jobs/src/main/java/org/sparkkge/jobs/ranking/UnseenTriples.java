@@ -3,6 +3,9 @@ package org.sparkkge.jobs.ranking;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.not;
 
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -36,11 +39,22 @@ public final class UnseenTriples {
    * @param train the training triples (head, relation, tail), ids of the same dictionaries
    */
   public static Dataset<Row> flag(Dataset<Row> triples, Dataset<Row> train) {
+    return flag(triples, train, List.of());
+  }
+
+  /** {@link #flag(Dataset, Dataset)} that also keeps the triples' columns {@code kept}. */
+  public static Dataset<Row> flag(Dataset<Row> triples, Dataset<Row> train, List<String> kept) {
+    List<Column> tripleColumns =
+        new ArrayList<>(List.of(col("head"), col("relation"), col("tail")));
+    kept.forEach(name -> tripleColumns.add(col(name)));
     Dataset<Row> entities =
         train.select(col("head").as("e")).union(train.select(col("tail").as("e"))).distinct();
     Dataset<Row> relations = train.select(col("relation").as("r")).distinct();
+    List<Column> flagged = new ArrayList<>(tripleColumns);
+    flagged.add(col("seen_head").isNull().or(col("seen_tail").isNull()).as(UNSEEN_ENTITY));
+    flagged.add(col("seen_relation").isNull().as(UNSEEN_RELATION));
     return triples
-        .select("head", "relation", "tail")
+        .select(tripleColumns.toArray(Column[]::new))
         .join(
             entities.select(col("e").as("seen_head")),
             col("head").equalTo(col("seen_head")),
@@ -53,12 +67,7 @@ public final class UnseenTriples {
             relations.select(col("r").as("seen_relation")),
             col("relation").equalTo(col("seen_relation")),
             "left")
-        .select(
-            col("head"),
-            col("relation"),
-            col("tail"),
-            col("seen_head").isNull().or(col("seen_tail").isNull()).as(UNSEEN_ENTITY),
-            col("seen_relation").isNull().as(UNSEEN_RELATION))
+        .select(flagged.toArray(Column[]::new))
         .withColumn(UNSEEN, col(UNSEEN_ENTITY).or(col(UNSEEN_RELATION)));
   }
 
