@@ -487,7 +487,7 @@ public final class IngestStage implements Stage {
           .add("relation", DataTypes.IntegerType, false)
           .add("tail", DataTypes.IntegerType, false);
 
-  /** Rows of each dataset, by name, counted in one job (a dataset without rows counts 0). */
+  /** Rows of each dataset, by name, counted in one query (a dataset without rows counts 0). */
   private static Map<String, Long> rowCounts(Map<String, Dataset<Row>> datasets) {
     Dataset<Row> names = null;
     Map<String, Long> counts = new LinkedHashMap<>();
