@@ -22,13 +22,6 @@ final class TestSpark {
               .config("spark.sql.shuffle.partitions", "4")
               .config("spark.default.parallelism", "4")
               .config("spark.sql.adaptive.enabled", "false")
-              // as spark-jobs' SharedSpark: no recompiling of generated classes evicted from
-              // Spark's cache of 100, no sorting of 1,000 retained jobs and stages per clean-up
-              .config("spark.sql.codegen.cache.maxEntries", "5000")
-              .config("spark.ui.retainedJobs", "50")
-              .config("spark.ui.retainedStages", "50")
-              .config("spark.ui.retainedTasks", "1000")
-              .config("spark.sql.ui.retainedExecutions", "50")
               .config(PregelCheckpoints.INTERVAL_KEY, "20")
               .getOrCreate();
       // Pregel programs checkpoint as in the pipeline (which points this at the stage's temporary

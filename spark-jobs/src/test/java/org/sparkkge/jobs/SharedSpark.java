@@ -17,15 +17,6 @@ public final class SharedSpark {
               .appName("spark-kge-tests")
               .config("spark.ui.enabled", "false")
               .config("spark.sql.shuffle.partitions", "4")
-              // One JVM runs hundreds of distinct queries: with Spark's 100 cached generated
-              // classes they were compiled again and again; and the status store (kept with the UI
-              // off) sorted its 1,000 retained jobs and stages at every clean-up. Each cost about a
-              // tenth of the suite's CPU time (README, "Tests").
-              .config("spark.sql.codegen.cache.maxEntries", "5000")
-              .config("spark.ui.retainedJobs", "50")
-              .config("spark.ui.retainedStages", "50")
-              .config("spark.ui.retainedTasks", "1000")
-              .config("spark.sql.ui.retainedExecutions", "50")
               // As the CLI's own sessions (SparkSessions): the graph stages' Pregel programs
               // checkpoint.
               .config(
