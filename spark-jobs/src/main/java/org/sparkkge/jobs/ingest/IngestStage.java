@@ -27,8 +27,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkkge.jobs.PipelineException;
 import org.sparkkge.jobs.io.HadoopPaths;
@@ -417,7 +415,7 @@ public final class IngestStage implements Stage {
           .option("compression", compression)
           .parquet(target.toString());
       // the schema it was written with: no job to read it back from a footer
-      encoded.put(split, spark.read().schema(TRIPLE_IDS).parquet(target.toString()));
+      encoded.put(split, spark.read().schema(Layout.TRIPLES_SCHEMA).parquet(target.toString()));
     }
     context.progress().step("counting what was written");
     Map<String, Dataset<Row>> written = new LinkedHashMap<>(encoded);
@@ -479,13 +477,6 @@ public final class IngestStage implements Stage {
     report(context, stats, rejected, options, RankingConfig.unseenPolicy(context.config()));
     return stats;
   }
-
-  /** The rows of triples/SPLIT as ingest writes them. */
-  private static final StructType TRIPLE_IDS =
-      new StructType()
-          .add("head", DataTypes.IntegerType, false)
-          .add("relation", DataTypes.IntegerType, false)
-          .add("tail", DataTypes.IntegerType, false);
 
   /** Rows of each dataset, by name, counted in one query (a dataset without rows counts 0). */
   private static Map<String, Long> rowCounts(Map<String, Dataset<Row>> datasets) {
@@ -641,24 +632,28 @@ public final class IngestStage implements Stage {
     Map<String, Object> entities = new LinkedHashMap<>();
     Map<String, Object> relations = new LinkedHashMap<>();
     Map<String, Object> triples = new LinkedHashMap<>();
-    List<Dataset<Row>> heldOutEntities = new ArrayList<>();
-    List<Dataset<Row>> heldOutRelations = new ArrayList<>();
     Dataset<Row> heldOut = null;
     for (String split : List.of("valid", "test")) {
       Dataset<Row> held = encoded.get(split);
       if (held == null) {
         continue;
       }
-      heldOutEntities.add(
-          held.select(col("head").as("entity")).union(held.select(col("tail").as("entity"))));
-      heldOutRelations.add(held.select(col("relation").as("entity")));
       entities.put(split + "_triples", 0L);
       relations.put(split + "_triples", 0L);
       triples.put(split + "_triples", 0L);
       Dataset<Row> labelled = held.withColumn("split", lit(split));
       heldOut = heldOut == null ? labelled : heldOut.union(labelled);
     }
+    long unseenEntities = 0;
+    long unseenRelations = 0;
     if (heldOut != null) {
+      unseenEntities =
+          distinctNotIn(
+              heldOut
+                  .select(col("head").as("entity"))
+                  .union(heldOut.select(col("tail").as("entity"))),
+              seen);
+      unseenRelations = distinctNotIn(heldOut.select(col("relation").as("entity")), seenRelations);
       // both splits in one aggregation: train's entities and relations are gathered once
       for (Row counts :
           UnseenTriples.flag(heldOut, train, List.of("split"))
@@ -674,8 +669,8 @@ public final class IngestStage implements Stage {
         triples.put(split + "_triples", counts.getLong(3));
       }
     }
-    entities.put("entities", distinctNotIn(heldOutEntities, seen));
-    relations.put("relations", distinctNotIn(heldOutRelations, seenRelations));
+    entities.put("entities", unseenEntities);
+    relations.put("relations", unseenRelations);
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("unseen_entities", first("entities", entities));
     result.put("unseen_relations", first("relations", relations));
@@ -684,16 +679,8 @@ public final class IngestStage implements Stage {
   }
 
   /** Distinct ids (column entity) of the held-out splits that are not in seen (column seen). */
-  private static long distinctNotIn(List<Dataset<Row>> heldOut, Dataset<Row> seen) {
-    if (heldOut.isEmpty()) {
-      return 0;
-    }
-    return heldOut.stream()
-        .reduce(Dataset::union)
-        .get()
-        .distinct()
-        .join(seen, col("entity").equalTo(col("seen")), "left_anti")
-        .count();
+  private static long distinctNotIn(Dataset<Row> heldOut, Dataset<Row> seen) {
+    return heldOut.distinct().join(seen, col("entity").equalTo(col("seen")), "left_anti").count();
   }
 
   /** The map with the given key moved first. */

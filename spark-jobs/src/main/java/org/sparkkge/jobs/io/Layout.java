@@ -85,6 +85,13 @@ public final class Layout {
           .add("id", DataTypes.IntegerType, false)
           .add("name", DataTypes.StringType, false);
 
+  /** The schema of triples/SPLIT: head, relation, tail INT (ids of entities/ and relations/). */
+  public static final StructType TRIPLES_SCHEMA =
+      new StructType()
+          .add("head", DataTypes.IntegerType, false)
+          .add("relation", DataTypes.IntegerType, false)
+          .add("tail", DataTypes.IntegerType, false);
+
   /**
    * entity_embeddings' source of an entity that export placed from its neighbours instead of
    * training it.

@@ -178,10 +178,11 @@ public final class TrainStage implements Stage {
           best.add(r, mrr.doubleValue());
         }
       }
-      if (options.settingNeedingValidation() != null && validation == null && best.isEmpty()) {
+      String needing = options.settingNeedingValidation();
+      if (needing != null && validation == null && best.isEmpty()) {
         throw new PipelineException(
             "train: "
-                + options.settingNeedingValidation()
+                + needing
                 + " needs validated rounds, but validation per round is off: "
                 + validationSkipped);
       }
