@@ -1,6 +1,7 @@
 package org.sparkkge.jobs.query;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,39 +21,100 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkkge.jobs.Cli;
+import org.sparkkge.jobs.Files2;
+import org.sparkkge.jobs.SharedSpark;
+import org.sparkkge.jobs.config.SecretMasker;
 
 /**
  * A real run (bundled UMLS, every stage, small model) and what users do with its outputs: the
- * notebook's queries re-expressed in DuckDB SQL and the notebook's own code give the `neighbors`
- * answers, and report.html opened in Chromium shows the run's numbers.
+ * manifest records it without its secrets, the notebook's queries re-expressed in DuckDB SQL and
+ * the notebook's own code give the `neighbors` answers, and report.html opened in Chromium shows
+ * the run's numbers.
  */
 class RealRunTest {
   @TempDir static Path tmp;
   static Path run;
   static Map<String, String> parameters;
+  static Cli.Result result;
 
   @BeforeAll
   static void runThePipeline() throws Exception {
     Path data = NotebookTest.repoRoot().resolve("data/umls");
     run = tmp.resolve("umls");
-    Cli.Result result =
+    // The example's settings, with train and valid named in the user's file and test on the
+    // command line, and secrets in spark.conf from both: the manifest test reads this run.
+    Path conf =
+        Files2.write(
+            tmp.resolve("job.conf"),
+            "include file(\""
+                + NotebookTest.repoRoot().resolve("conf/examples/umls.conf")
+                + "\")\n"
+                + "input { train = \""
+                + data.resolve("train.txt.gz")
+                + "\", valid = \""
+                + data.resolve("valid.txt.gz")
+                + "\" }\n"
+                + "spark.conf { \"spark.hadoop.fs.s3a.secret.key\" = \"AKIA-very-secret\","
+                + " \"spark.hadoop.fs.s3a.access.key\" = \"ACCESS-ID-123\" }\n");
+    result =
         Cli.run(
             "run",
             "--output",
             run.toString(),
             "--config",
-            NotebookTest.repoRoot().resolve("conf/examples/umls.conf").toString(),
-            "--train",
-            data.resolve("train.txt.gz").toString(),
-            "--valid",
-            data.resolve("valid.txt.gz").toString(),
+            conf.toString(),
             "--test",
             data.resolve("test.txt.gz").toString(),
+            "--set",
+            "spark.conf.\"spark.kge.test.password\"=hunter2",
             "--set",
             "train.dim=32");
     assertEquals(0, result.exitCode(), result::toString);
     parameters =
         NotebookTest.parameters(new ObjectMapper().readTree(NotebookTest.NOTEBOOK.toFile()));
+  }
+
+  /**
+   * Every stage ran and logged; no secret of spark.conf reaches the printed configuration, the log,
+   * manifest.json or config.conf, and the manifest records the inputs from both the file and the
+   * command line, the versions and each stage's counts.
+   */
+  @Test
+  void manifestRecordsTheRunWithEverySecretMasked() throws Exception {
+    Path data = NotebookTest.repoRoot().resolve("data/umls");
+    for (String secret : new String[] {"AKIA-very-secret", "ACCESS-ID-123", "hunter2"}) {
+      assertFalse(result.out().contains(secret), "printed configuration leaks " + secret);
+      assertFalse(result.err().contains(secret), "log leaks " + secret);
+      assertFalse(
+          Files2.read(run.resolve("manifest.json")).contains(secret), "manifest leaks " + secret);
+      assertFalse(
+          Files2.read(run.resolve("config.conf")).contains(secret), "config.conf leaks " + secret);
+    }
+    assertTrue(result.out().contains("# effective configuration"), result.toString());
+
+    JsonNode manifest = Files2.json(run.resolve("manifest.json"));
+    JsonNode sparkConf = manifest.get("configuration").get("spark").get("conf");
+    assertEquals(SecretMasker.MASK, sparkConf.get("spark.hadoop.fs.s3a.secret.key").asText());
+    assertEquals(SecretMasker.MASK, sparkConf.get("spark.kge.test.password").asText());
+    assertEquals(
+        data.resolve("valid.txt.gz").toString(),
+        manifest.get("configuration").get("input").get("valid").asText());
+    assertEquals(
+        data.resolve("test.txt.gz").toString(),
+        manifest.get("configuration").get("input").get("test").asText());
+    assertEquals(System.getProperty("java.version"), manifest.get("java_version").asText());
+    assertEquals(SharedSpark.get().version(), manifest.get("spark_version").asText());
+    assertFalse(manifest.get("git_revision").asText().isEmpty());
+    assertEquals("0.1.0-SNAPSHOT", manifest.get("spark_kge_version").asText());
+    for (String stage :
+        List.of("ingest", "reduce", "tokenize", "partition", "train", "export", "evaluate")) {
+      assertTrue(Files.exists(run.resolve("_stages/" + stage + ".json")), stage);
+      assertTrue(manifest.get("stages").get(stage).get("seconds").asDouble() > 0, stage);
+    }
+    JsonNode ingest = manifest.get("stages").get("ingest");
+    assertEquals(652, ingest.get("counts").get("splits").get("valid").get("triples").asLong());
+    assertEquals(135, ingest.get("counts").get("entities").asLong());
+    assertEquals(46, ingest.get("counts").get("relations").asLong());
   }
 
   @Test
