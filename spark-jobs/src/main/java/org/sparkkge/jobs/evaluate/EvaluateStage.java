@@ -196,8 +196,13 @@ public final class EvaluateStage implements Stage {
                 relationNames,
                 embeddings,
                 entityRows);
-    Dataset<Row> test = spark.read().parquet(output.resolve(splitPath).toString());
-    Dataset<Row> train = spark.read().parquet(output.resolve(Layout.TRAIN_TRIPLES).toString());
+    Dataset<Row> test =
+        spark.read().schema(Layout.TRIPLES_SCHEMA).parquet(output.resolve(splitPath).toString());
+    Dataset<Row> train =
+        spark
+            .read()
+            .schema(Layout.TRIPLES_SCHEMA)
+            .parquet(output.resolve(Layout.TRAIN_TRIPLES).toString());
     context
         .progress()
         .step("counting " + settings.split() + " triples with an entity or relation not in train");

@@ -126,7 +126,11 @@ public final class ExportStage implements Stage {
       return;
     }
 
-    Dataset<Row> entities = spark.read().parquet(output.resolve(Layout.ENTITIES).toString());
+    Dataset<Row> entities =
+        spark
+            .read()
+            .schema(Layout.DICTIONARY_SCHEMA)
+            .parquet(output.resolve(Layout.ENTITIES).toString());
     String newTriples = context.config().getString(AddedEntities.SETTING).trim();
     AddedEntities added =
         newTriples.isEmpty() ? null : AddedEntities.read(spark, output, entities, newTriples);
@@ -152,7 +156,11 @@ public final class ExportStage implements Stage {
 
       context.progress().step("propagating embeddings to entities outside the trained set");
       JavaRDD<int[]> edges =
-          arrays(spark.read().parquet(output.resolve(Layout.TRAIN_TRIPLES).toString()))
+          arrays(
+                  spark
+                      .read()
+                      .schema(Layout.TRIPLES_SCHEMA)
+                      .parquet(output.resolve(Layout.TRAIN_TRIPLES).toString()))
               .persist(StorageLevel.MEMORY_AND_DISK());
       EdgeIndex trainEdges = EdgeIndex.of(edges, byId, toRelease);
       Broadcast<Propagation> rule = rule(jsc, model, dim, shared, trainEdges, known);
@@ -539,7 +547,11 @@ public final class ExportStage implements Stage {
         new StructType()
             .add("id", DataTypes.IntegerType, false)
             .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
-    Dataset<Row> names = spark.read().parquet(output.resolve(Layout.RELATIONS).toString());
+    Dataset<Row> names =
+        spark
+            .read()
+            .schema(Layout.DICTIONARY_SCHEMA)
+            .parquet(output.resolve(Layout.RELATIONS).toString());
     spark
         .createDataFrame(rows, schema)
         .join(names, "id")

@@ -94,7 +94,11 @@ final class NodePieceExport {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<List<TensorData>> weights = jsc.broadcast(TensorData.of(shared.encoder()));
     TaskDevices devices = TaskDevices.register(spark.sparkContext(), "NodePiece encoding");
-    Dataset<Row> entities = spark.read().parquet(output.resolve(Layout.ENTITIES).toString());
+    Dataset<Row> entities =
+        spark
+            .read()
+            .schema(Layout.DICTIONARY_SCHEMA)
+            .parquet(output.resolve(Layout.ENTITIES).toString());
     String newTriples = context.config().getString(AddedEntities.SETTING).trim();
     added = newTriples.isEmpty() ? null : AddedEntities.read(spark, output, entities, newTriples);
     context.progress().step("encoding every entity from its NodePiece tokens");
@@ -269,7 +273,10 @@ final class NodePieceExport {
     ExportStage.EdgeIndex trainEdges =
         ExportStage.EdgeIndex.of(
             ExportStage.arrays(
-                spark.read().parquet(output.resolve(Layout.TRAIN_TRIPLES).toString())),
+                spark
+                    .read()
+                    .schema(Layout.TRIPLES_SCHEMA)
+                    .parquet(output.resolve(Layout.TRAIN_TRIPLES).toString())),
             byId,
             toRelease);
     Broadcast<Propagation> rule =

@@ -29,6 +29,7 @@ public final class EntityTables {
   public static JavaPairRDD<Integer, EntityRow> read(SparkSession spark, String path) {
     return spark
         .read()
+        .schema(SCHEMA)
         .parquet(path)
         .javaRDD()
         .mapToPair(

@@ -102,7 +102,11 @@ final class RoundValidation implements AutoCloseable {
     // that is
     // not in triples/train out (counted over all of triples/valid, before the subset); rank keeps
     // them
-    Dataset<Row> train = spark.read().parquet(output.resolve(Layout.TRAIN_TRIPLES).toString());
+    Dataset<Row> train =
+        spark
+            .read()
+            .schema(Layout.TRIPLES_SCHEMA)
+            .parquet(output.resolve(Layout.TRAIN_TRIPLES).toString());
     UnseenTriples.Policy policy = RankingConfig.unseenPolicy(context.config());
     long dropped = 0;
     if (policy == UnseenTriples.Policy.DROP) {
@@ -162,8 +166,14 @@ final class RoundValidation implements AutoCloseable {
         options,
         tokens,
         tokenTables,
-        spark.read().parquet(output.resolve(Layout.ENTITIES).toString()),
-        spark.read().parquet(output.resolve(Layout.RELATIONS).toString()));
+        spark
+            .read()
+            .schema(Layout.DICTIONARY_SCHEMA)
+            .parquet(output.resolve(Layout.ENTITIES).toString()),
+        spark
+            .read()
+            .schema(Layout.DICTIONARY_SCHEMA)
+            .parquet(output.resolve(Layout.RELATIONS).toString()));
   }
 
   /** Ranks the valid subset with the parameters of {@code round}; the fields for its round.json. */
