@@ -196,13 +196,8 @@ public final class EvaluateStage implements Stage {
                 relationNames,
                 embeddings,
                 entityRows);
-    Dataset<Row> test =
-        spark.read().schema(Layout.TRIPLES_SCHEMA).parquet(output.resolve(splitPath).toString());
-    Dataset<Row> train =
-        spark
-            .read()
-            .schema(Layout.TRIPLES_SCHEMA)
-            .parquet(output.resolve(Layout.TRAIN_TRIPLES).toString());
+    Dataset<Row> test = Layout.read(spark, output, splitPath);
+    Dataset<Row> train = Layout.read(spark, output, Layout.TRAIN_TRIPLES);
     context
         .progress()
         .step("counting " + settings.split() + " triples with an entity or relation not in train");

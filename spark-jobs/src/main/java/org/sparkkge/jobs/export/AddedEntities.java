@@ -38,11 +38,7 @@ record AddedEntities(Dataset<Row> names, Dataset<Row> triples) {
             .zipWithIndex()
             .map(p -> RowFactory.create((int) (known + p._2()), p._1().getString(0)));
     Dataset<Row> added = spark.createDataFrame(numbered, Layout.DICTIONARY_SCHEMA);
-    Dataset<Row> relations =
-        spark
-            .read()
-            .schema(Layout.DICTIONARY_SCHEMA)
-            .parquet(output.resolve(Layout.RELATIONS).toString());
+    Dataset<Row> relations = Layout.read(spark, output, Layout.RELATIONS);
     Dataset<Row> triples =
         NamedTriples.resolve(
             raw,

@@ -126,11 +126,7 @@ public final class ExportStage implements Stage {
       return;
     }
 
-    Dataset<Row> entities =
-        spark
-            .read()
-            .schema(Layout.DICTIONARY_SCHEMA)
-            .parquet(output.resolve(Layout.ENTITIES).toString());
+    Dataset<Row> entities = Layout.read(spark, output, Layout.ENTITIES);
     String newTriples = context.config().getString(AddedEntities.SETTING).trim();
     AddedEntities added =
         newTriples.isEmpty() ? null : AddedEntities.read(spark, output, entities, newTriples);
@@ -156,11 +152,7 @@ public final class ExportStage implements Stage {
 
       context.progress().step("propagating embeddings to entities outside the trained set");
       JavaRDD<int[]> edges =
-          arrays(
-                  spark
-                      .read()
-                      .schema(Layout.TRIPLES_SCHEMA)
-                      .parquet(output.resolve(Layout.TRAIN_TRIPLES).toString()))
+          arrays(Layout.read(spark, output, Layout.TRAIN_TRIPLES))
               .persist(StorageLevel.MEMORY_AND_DISK());
       EdgeIndex trainEdges = EdgeIndex.of(edges, byId, toRelease);
       Broadcast<Propagation> rule = rule(jsc, model, dim, shared, trainEdges, known);
@@ -547,11 +539,7 @@ public final class ExportStage implements Stage {
         new StructType()
             .add("id", DataTypes.IntegerType, false)
             .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false), false);
-    Dataset<Row> names =
-        spark
-            .read()
-            .schema(Layout.DICTIONARY_SCHEMA)
-            .parquet(output.resolve(Layout.RELATIONS).toString());
+    Dataset<Row> names = Layout.read(spark, output, Layout.RELATIONS);
     spark
         .createDataFrame(rows, schema)
         .join(names, "id")

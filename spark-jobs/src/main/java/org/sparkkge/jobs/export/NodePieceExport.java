@@ -94,11 +94,7 @@ final class NodePieceExport {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<List<TensorData>> weights = jsc.broadcast(TensorData.of(shared.encoder()));
     TaskDevices devices = TaskDevices.register(spark.sparkContext(), "NodePiece encoding");
-    Dataset<Row> entities =
-        spark
-            .read()
-            .schema(Layout.DICTIONARY_SCHEMA)
-            .parquet(output.resolve(Layout.ENTITIES).toString());
+    Dataset<Row> entities = Layout.read(spark, output, Layout.ENTITIES);
     String newTriples = context.config().getString(AddedEntities.SETTING).trim();
     added = newTriples.isEmpty() ? null : AddedEntities.read(spark, output, entities, newTriples);
     context.progress().step("encoding every entity from its NodePiece tokens");
@@ -272,13 +268,7 @@ final class NodePieceExport {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     ExportStage.EdgeIndex trainEdges =
         ExportStage.EdgeIndex.of(
-            ExportStage.arrays(
-                spark
-                    .read()
-                    .schema(Layout.TRIPLES_SCHEMA)
-                    .parquet(output.resolve(Layout.TRAIN_TRIPLES).toString())),
-            byId,
-            toRelease);
+            ExportStage.arrays(Layout.read(spark, output, Layout.TRAIN_TRIPLES)), byId, toRelease);
     Broadcast<Propagation> rule =
         ExportStage.rule(
             jsc,

@@ -129,7 +129,7 @@ public final class ReduceStage implements Stage {
   @Override
   public void run(StageContext context) throws Exception {
     KChoice k = choice(context.config());
-    Dataset<Row> train = GraphDatasets.read(context, Layout.TRAIN_TRIPLES);
+    Dataset<Row> train = Layout.read(context.spark(), context.output(), Layout.TRAIN_TRIPLES);
 
     StageMarker marker =
         context.addDatasets(DATASETS, staging -> write(context, train, k, staging));

@@ -125,9 +125,9 @@ public final class TokenizeStage implements Stage {
   @Override
   public void run(StageContext context) throws Exception {
     TokenizeConfig settings = settings(context.config());
-    Dataset<Row> train = GraphDatasets.read(context, Layout.TRAIN_TRIPLES);
-    long entities = GraphDatasets.read(context, Layout.ENTITIES).count();
-    long relations = GraphDatasets.read(context, Layout.RELATIONS).count();
+    Dataset<Row> train = Layout.read(context.spark(), context.output(), Layout.TRAIN_TRIPLES);
+    long entities = Layout.read(context.spark(), context.output(), Layout.ENTITIES).count();
+    long relations = Layout.read(context.spark(), context.output(), Layout.RELATIONS).count();
 
     // Anchor candidates are the entities with at least one non-loop training edge. A graph with
     // fewer

@@ -3,6 +3,9 @@ package org.sparkkge.jobs.io;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -91,6 +94,22 @@ public final class Layout {
           .add("head", DataTypes.IntegerType, false)
           .add("relation", DataTypes.IntegerType, false)
           .add("tail", DataTypes.IntegerType, false);
+
+  /**
+   * {@code dataset} of {@code output} (triples/train, valid or test; entities or relations) read
+   * with its fixed schema, which spares Spark the job that reads a Parquet footer to infer it.
+   */
+  public static Dataset<Row> read(SparkSession spark, OutputDirectory output, String dataset) {
+    return spark.read().schema(schemaOf(dataset)).parquet(output.resolve(dataset).toString());
+  }
+
+  static StructType schemaOf(String dataset) {
+    return switch (dataset) {
+      case TRAIN_TRIPLES, VALID_TRIPLES, TEST_TRIPLES -> TRIPLES_SCHEMA;
+      case ENTITIES, RELATIONS -> DICTIONARY_SCHEMA;
+      default -> throw new IllegalArgumentException("no fixed schema for dataset " + dataset);
+    };
+  }
 
   /**
    * entity_embeddings' source of an entity that export placed from its neighbours instead of

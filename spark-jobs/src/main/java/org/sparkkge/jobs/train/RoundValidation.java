@@ -102,11 +102,7 @@ final class RoundValidation implements AutoCloseable {
     // that is
     // not in triples/train out (counted over all of triples/valid, before the subset); rank keeps
     // them
-    Dataset<Row> train =
-        spark
-            .read()
-            .schema(Layout.TRIPLES_SCHEMA)
-            .parquet(output.resolve(Layout.TRAIN_TRIPLES).toString());
+    Dataset<Row> train = Layout.read(spark, output, Layout.TRAIN_TRIPLES);
     UnseenTriples.Policy policy = RankingConfig.unseenPolicy(context.config());
     long dropped = 0;
     if (policy == UnseenTriples.Policy.DROP) {
@@ -166,14 +162,8 @@ final class RoundValidation implements AutoCloseable {
         options,
         tokens,
         tokenTables,
-        spark
-            .read()
-            .schema(Layout.DICTIONARY_SCHEMA)
-            .parquet(output.resolve(Layout.ENTITIES).toString()),
-        spark
-            .read()
-            .schema(Layout.DICTIONARY_SCHEMA)
-            .parquet(output.resolve(Layout.RELATIONS).toString()));
+        Layout.read(spark, output, Layout.ENTITIES),
+        Layout.read(spark, output, Layout.RELATIONS));
   }
 
   /** Ranks the valid subset with the parameters of {@code round}; the fields for its round.json. */
