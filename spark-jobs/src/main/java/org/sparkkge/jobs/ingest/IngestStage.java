@@ -399,10 +399,8 @@ public final class IngestStage implements Stage {
     writeDictionary(spark, entityNames, entitiesPath, compression);
     writeDictionary(
         spark, all.select(col("relation").as("name")).distinct(), relationsPath, compression);
-    Dataset<Row> entities =
-        spark.read().schema(Layout.DICTIONARY_SCHEMA).parquet(entitiesPath.toString());
-    Dataset<Row> relations =
-        spark.read().schema(Layout.DICTIONARY_SCHEMA).parquet(relationsPath.toString());
+    Dataset<Row> entities = Layout.read(spark, entitiesPath, Layout.ENTITIES);
+    Dataset<Row> relations = Layout.read(spark, relationsPath, Layout.RELATIONS);
 
     Map<String, Dataset<Row>> encoded = new LinkedHashMap<>();
     for (Map.Entry<String, Dataset<Row>> entry : triples.entrySet()) {
@@ -414,8 +412,7 @@ public final class IngestStage implements Stage {
           .write()
           .option("compression", compression)
           .parquet(target.toString());
-      // the schema it was written with: no job to read it back from a footer
-      encoded.put(split, spark.read().schema(Layout.TRIPLES_SCHEMA).parquet(target.toString()));
+      encoded.put(split, Layout.read(spark, target, Layout.triples(split)));
     }
     context.progress().step("counting what was written");
     Map<String, Dataset<Row>> written = new LinkedHashMap<>(encoded);

@@ -3,6 +3,7 @@ package org.sparkkge.jobs.io;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -100,7 +101,12 @@ public final class Layout {
    * with its fixed schema, which spares Spark the job that reads a Parquet footer to infer it.
    */
   public static Dataset<Row> read(SparkSession spark, OutputDirectory output, String dataset) {
-    return spark.read().schema(schemaOf(dataset)).parquet(output.resolve(dataset).toString());
+    return read(spark, output.resolve(dataset), dataset);
+  }
+
+  /** {@link #read(SparkSession, OutputDirectory, String)} of a copy at {@code location}, staged. */
+  public static Dataset<Row> read(SparkSession spark, Path location, String dataset) {
+    return spark.read().schema(schemaOf(dataset)).parquet(location.toString());
   }
 
   static StructType schemaOf(String dataset) {

@@ -57,11 +57,7 @@ public record RankingConfig(
     Dataset<Row> known = null;
     for (String split : List.of("train", "valid", "test")) {
       if (output.fileSystem().exists(output.resolve(Layout.triples(split)))) {
-        Dataset<Row> part =
-            spark
-                .read()
-                .parquet(output.resolve(Layout.triples(split)).toString())
-                .select("head", "relation", "tail");
+        Dataset<Row> part = Layout.read(spark, output, Layout.triples(split));
         known = known == null ? part : known.union(part);
       }
     }

@@ -27,10 +27,7 @@ public final class EntityTables {
   private EntityTables() {}
 
   public static JavaPairRDD<Integer, EntityRow> read(SparkSession spark, String path) {
-    return spark
-        .read()
-        .schema(SCHEMA)
-        .parquet(path)
+    return rows(spark, path)
         .javaRDD()
         .mapToPair(
             row -> {
@@ -38,6 +35,11 @@ public final class EntityTables {
               return new Tuple2<>(
                   row.getInt(0), new EntityRow(SharedParams.toFloats(values), row.getFloat(2)));
             });
+  }
+
+  /** The table at {@code path} as rows of {@link #SCHEMA}, read without a footer job. */
+  public static Dataset<Row> rows(SparkSession spark, String path) {
+    return spark.read().schema(SCHEMA).parquet(path);
   }
 
   public static void write(

@@ -93,11 +93,7 @@ final class RoundValidation implements AutoCloseable {
       throws IOException {
     SparkSession spark = context.spark();
     OutputDirectory output = context.output();
-    Dataset<Row> valid =
-        spark
-            .read()
-            .parquet(output.resolve(Layout.VALID_TRIPLES).toString())
-            .select("head", "relation", "tail");
+    Dataset<Row> valid = Layout.read(spark, output, Layout.VALID_TRIPLES);
     // evaluate.unseen as in the evaluate stage: drop leaves the triples with an entity or relation
     // that is
     // not in triples/train out (counted over all of triples/valid, before the subset); rank keeps

@@ -692,7 +692,8 @@ public final class TrainStage implements Stage {
         staging -> {
           Path dir = new Path(staging, Layout.FINAL_MODEL);
           if (!options.nodePiece()) {
-            EntityTables.writer(spark.read().parquet(checkpoints.entities(finalRound)), compression)
+            EntityTables.writer(
+                    EntityTables.rows(spark, checkpoints.entities(finalRound)), compression)
                 .parquet(new Path(dir, Layout.MODEL_ENTITIES).toString());
           }
           spark
@@ -743,7 +744,7 @@ public final class TrainStage implements Stage {
   }
 
   static int maxIdPlusOne(SparkSession spark, OutputDirectory output, String dataset) {
-    Row row = spark.read().parquet(output.resolve(dataset).toString()).agg(max(col("id"))).first();
+    Row row = Layout.read(spark, output, dataset).agg(max(col("id"))).first();
     return row.isNullAt(0) ? 0 : row.getInt(0) + 1;
   }
 }
