@@ -23,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkkge.jobs.Cli;
 import org.sparkkge.jobs.Files2;
 import org.sparkkge.jobs.SharedSpark;
+import org.sparkkge.jobs.cli.StageRegistry;
 import org.sparkkge.jobs.config.SecretMasker;
+import org.sparkkge.jobs.stage.Stage;
 
 /**
  * A real run (bundled UMLS, every stage, small model) and what users do with its outputs: the
@@ -36,10 +38,10 @@ class RealRunTest {
   static Path run;
   static Map<String, String> parameters;
   static Cli.Result result;
+  private static final Path UMLS = NotebookTest.repoRoot().resolve("data/umls");
 
   @BeforeAll
   static void runThePipeline() throws Exception {
-    Path data = NotebookTest.repoRoot().resolve("data/umls");
     run = tmp.resolve("umls");
     // The example's settings, with train and valid named in the user's file and test on the
     // command line, and secrets in spark.conf from both: the manifest test reads this run.
@@ -50,9 +52,9 @@ class RealRunTest {
                 + NotebookTest.repoRoot().resolve("conf/examples/umls.conf")
                 + "\")\n"
                 + "input { train = \""
-                + data.resolve("train.txt.gz")
+                + UMLS.resolve("train.txt.gz")
                 + "\", valid = \""
-                + data.resolve("valid.txt.gz")
+                + UMLS.resolve("valid.txt.gz")
                 + "\" }\n"
                 + "spark.conf { \"spark.hadoop.fs.s3a.secret.key\" = \"AKIA-very-secret\","
                 + " \"spark.hadoop.fs.s3a.access.key\" = \"ACCESS-ID-123\" }\n");
@@ -64,7 +66,7 @@ class RealRunTest {
             "--config",
             conf.toString(),
             "--test",
-            data.resolve("test.txt.gz").toString(),
+            UMLS.resolve("test.txt.gz").toString(),
             "--set",
             "spark.conf.\"spark.kge.test.password\"=hunter2",
             "--set",
@@ -81,7 +83,6 @@ class RealRunTest {
    */
   @Test
   void manifestRecordsTheRunWithEverySecretMasked() throws Exception {
-    Path data = NotebookTest.repoRoot().resolve("data/umls");
     for (String secret : new String[] {"AKIA-very-secret", "ACCESS-ID-123", "hunter2"}) {
       assertFalse(result.out().contains(secret), "printed configuration leaks " + secret);
       assertFalse(result.err().contains(secret), "log leaks " + secret);
@@ -97,17 +98,16 @@ class RealRunTest {
     assertEquals(SecretMasker.MASK, sparkConf.get("spark.hadoop.fs.s3a.secret.key").asText());
     assertEquals(SecretMasker.MASK, sparkConf.get("spark.kge.test.password").asText());
     assertEquals(
-        data.resolve("valid.txt.gz").toString(),
+        UMLS.resolve("valid.txt.gz").toString(),
         manifest.get("configuration").get("input").get("valid").asText());
     assertEquals(
-        data.resolve("test.txt.gz").toString(),
+        UMLS.resolve("test.txt.gz").toString(),
         manifest.get("configuration").get("input").get("test").asText());
     assertEquals(System.getProperty("java.version"), manifest.get("java_version").asText());
     assertEquals(SharedSpark.get().version(), manifest.get("spark_version").asText());
     assertFalse(manifest.get("git_revision").asText().isEmpty());
     assertEquals("0.1.0-SNAPSHOT", manifest.get("spark_kge_version").asText());
-    for (String stage :
-        List.of("ingest", "reduce", "tokenize", "partition", "train", "export", "evaluate")) {
+    for (String stage : StageRegistry.pipeline().stream().map(Stage::name).toList()) {
       assertTrue(Files.exists(run.resolve("_stages/" + stage + ".json")), stage);
       assertTrue(manifest.get("stages").get(stage).get("seconds").asDouble() > 0, stage);
     }
