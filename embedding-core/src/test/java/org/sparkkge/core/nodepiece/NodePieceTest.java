@@ -245,21 +245,24 @@ class NodePieceTest {
   }
 
   @Test
-  void bothFormsOfTheFirstLayerGiveTheSameRowsAndGradients() {
+  void everyFormOfTheFirstLayerGivesTheSameRowsAndGradients() {
     ModelParameters p = NodePieceEncoder.initialize(config, tokens, umls.numRelations());
     // every entity, with padding tokens among them (identityTokens leaves rare relations out)
     int[] ids = new int[tokens.numEntities()];
     for (int i = 0; i < ids.length; i++) ids[i] = (i * 7) % ids.length;
-    Map<String, float[]> perEntity = rowsAndGradients(p, ids, false);
-    Map<String, float[]> perTable = rowsAndGradients(p, ids, true);
-    assertEquals(perEntity.keySet(), perTable.keySet());
-    for (String name : perEntity.keySet()) {
-      float[] a = perEntity.get(name);
-      float[] b = perTable.get(name);
-      assertEquals(a.length, b.length, name);
-      assertTrue(maxAbs(a) > 0, name + " is not all zeros");
-      for (int i = 0; i < a.length; i++) {
-        assertEquals(a[i], b[i], 1e-4f * Math.max(1f, Math.abs(a[i])), name + "[" + i + "]");
+    Map<String, float[]> perEntity = rowsAndGradients(p, ids, FirstLayer.PER_ENTITY);
+    for (FirstLayer form : List.of(FirstLayer.PER_TABLE_GATHERED, FirstLayer.PER_TABLE_SPARSE)) {
+      Map<String, float[]> perTable = rowsAndGradients(p, ids, form);
+      assertEquals(perEntity.keySet(), perTable.keySet());
+      for (String name : perEntity.keySet()) {
+        float[] a = perEntity.get(name);
+        float[] b = perTable.get(name);
+        assertEquals(a.length, b.length, name);
+        assertTrue(maxAbs(a) > 0, name + " is not all zeros");
+        for (int i = 0; i < a.length; i++) {
+          assertEquals(
+              a[i], b[i], 1e-4f * Math.max(1f, Math.abs(a[i])), form + ": " + name + "[" + i + "]");
+        }
       }
     }
     // the example's vocabulary (1,000 anchors, k = 20, m = 15, 2 x 237 relation tokens):
@@ -270,9 +273,15 @@ class NodePieceTest {
     assertTrue(NodePieceEncoder.perTableIsCheaper(example, 5000));
   }
 
+  private enum FirstLayer {
+    PER_ENTITY,
+    PER_TABLE_GATHERED,
+    PER_TABLE_SPARSE
+  }
+
   /** Rows (under "rows") and the gradient of every weight of sum(rows * c), c fixed. */
   private static Map<String, float[]> rowsAndGradients(
-      ModelParameters p, int[] ids, boolean perTable) {
+      ModelParameters p, int[] ids, FirstLayer form) {
     Map<String, float[]> out = new TreeMap<>();
     boolean gradMode = JniUtils.isGradMode();
     try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
@@ -284,9 +293,10 @@ class NodePieceTest {
       }
       JniUtils.setGradMode(true);
       NDArray rows =
-          perTable
-              ? NodePieceEncoder.forwardPerTable(manager, w, tokens, ids)
-              : NodePieceEncoder.forwardPerEntity(manager, w, tokens, ids);
+          form == FirstLayer.PER_ENTITY
+              ? NodePieceEncoder.forwardPerEntity(manager, w, tokens, ids)
+              : NodePieceEncoder.forwardPerTable(
+                  manager, w, tokens, ids, form == FirstLayer.PER_TABLE_SPARSE);
       NDArray loss =
           rows.mul(manager.arange((float) rows.size()).reshape(rows.getShape()).sin()).sum();
       JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
