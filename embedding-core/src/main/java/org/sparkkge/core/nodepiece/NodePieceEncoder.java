@@ -346,12 +346,12 @@ public final class NodePieceEncoder {
         at++;
       }
     }
-    // NDManager.createCoo closes its index and value arrays at once, while the sparse tensor
-    // reads them later: over Java buffers the garbage collector may have freed by then. These are
-    // libtorch's own copies, kept by the step's manager until it closes.
+    // Not NDManager.createCoo: it closes its index and value arrays at once, while the sparse
+    // tensor reads them later, over a Java buffer the garbage collector may have freed by then.
+    // Here both stay in the step's manager until it closes.
     NDArray selection =
         JniUtils.createSparseCoo(
-            (PtNDArray) manager.create(coordinates).duplicate(),
+            (PtNDArray) manager.create(coordinates),
             (PtNDArray) manager.ones(new Shape(n), projected.getDataType()),
             new Shape(u, rows * positions));
     return selection.matMul(projected);
